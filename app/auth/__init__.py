@@ -1,0 +1,1 @@
+"""Accounts: users and roles, passwords, server-side sessions, API tokens, activation codes."""

@@ -1,0 +1,126 @@
+"""``flask users ...``: thin wrappers over the account services."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.auth import imports, services
+from app.errors import DomainError
+from app.extensions import db
+
+users = AppGroup("users", help="Create, import and manage user accounts.")
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    raise click.ClickException(message)
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", "roles", multiple=True, required=True, help="Repeat for several roles.")
+@click.option("--school", "school_key", help="Key of the user's school.")
+@click.option("--enterprise", "enterprise_key", help="Key of the user's enterprise.")
+@click.option("--full-name", default="")
+@click.option("--email", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create(username, roles, school_key, enterprise_key, full_name, email, password_stdin):
+    """Create a user; without --password-stdin an activation code is printed."""
+    from app.orgs import services as orgs
+
+    try:
+        school = orgs.school_by_key(school_key) if school_key else None
+        enterprise = orgs.enterprise_by_key(enterprise_key) if enterprise_key else None
+        password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+        user = services.create_user(username=username, roles=roles, full_name=full_name, email=email,
+                                    school=school, enterprise=enterprise, password=password)
+        code = None if password is not None else services.issue_activation_code(user)
+        db.session.commit()
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"created user {user.username} (id {user.id})")
+    if code:
+        click.echo(f"activation code: {code}")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--name", default="cli", help="A label to recognise the token by.")
+def token(username, name):
+    """Print a new personal API token for USERNAME (send it as 'Authorization: Bearer ...')."""
+    user = services.find_user(username)
+    if user is None:
+        _fail(f"no such user: {username}")
+    try:
+        _record, plain = services.issue_api_token(user, name)
+        db.session.commit()
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(plain)
+
+
+@users.command("revoke-token")
+@click.argument("username")
+@click.argument("token_id", type=int)
+def revoke_token(username, token_id):
+    """Revoke one of USERNAME's API tokens by its id."""
+    user = services.find_user(username)
+    if user is None:
+        _fail(f"no such user: {username}")
+    try:
+        services.revoke_api_token(user, token_id)
+        db.session.commit()
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"revoked token {token_id}")
+
+
+@users.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--codes-out", type=click.Path(dir_okay=False),
+              help="Where to write the activation-code sheet (default: <file>-activation-codes.xlsx).")
+def import_(path, dry_run, codes_out):
+    """Import users from a CSV or XLSX file: all rows or none."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    with click.progressbar(length=100, label="validating", file=sys.stderr) as bar:
+        last = [0]
+
+        def progress(done, total):
+            pct = int(done * 100 / max(total, 1))
+            bar.update(pct - last[0])
+            last[0] = pct
+
+        try:
+            report = imports.import_users(None, os.path.basename(path), data, dry_run=dry_run, progress=progress)
+        except DomainError as exc:
+            _fail(exc.message)
+        bar.update(100 - last[0])
+    for error in report.errors:
+        click.echo(f"row {error.row}: {error.message}", err=True)
+    if report.errors:
+        db.session.rollback()
+        raise click.ClickException(f"{len(report.errors)} error(s); nothing imported")
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"dry run: {report.created} to create, {report.unchanged} unchanged")
+        return
+    db.session.commit()
+    click.echo(f"imported: {report.created} created, {report.unchanged} unchanged")
+    if report.codes:
+        out = codes_out or os.path.splitext(path)[0] + "-activation-codes.xlsx"
+        from app.core.clock import now
+        from flask import current_app
+
+        with open(out, "wb") as fh:
+            fh.write(imports.activation_sheet(report.codes, now() + current_app.config["ACTIVATION_CODE_TTL"]))
+        click.echo(f"activation codes written to {out}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)

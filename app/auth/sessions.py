@@ -1,0 +1,55 @@
+"""Wiring of Flask-Login to server-side sessions and bearer tokens."""
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_babel import lazy_gettext as _l
+
+from app.auth import services
+from app.errors import render_error
+from app.extensions import db, login_manager
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("请先登录。")
+login_manager.login_message_category = "warning"
+# Session protection is done by server-side session records; Flask-Login's "strong" mode would also log
+# people out when their mobile network changes IP.
+login_manager.session_protection = None
+
+
+@login_manager.user_loader
+def _load_user(token: str):
+    record = services.load_session(token)
+    if record is None:
+        return None
+    g.user_session = record
+    if services.touch_session(record):
+        db.session.commit()
+    return record.user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    from flask import flash, redirect, url_for
+
+    from app.errors import wants_json
+
+    if wants_json():
+        return render_error(401, str(_l("请先登录。")))
+    flash(str(login_manager.login_message), "warning")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def _bearer_token():
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        user = services.authenticate_token(header[7:].strip())
+        if user is None:
+            return render_error(401, str(_l("访问令牌无效或已撤销。")))
+        db.session.commit()  # last_used_at
+        g.auth_via_token = True
+        g._login_user = user  # Flask-Login's per-request user: the token wins over any cookie
+        session.modified = False
+        return None

@@ -1,0 +1,1 @@
+"""Industry fields, professions (专业), training levels and skill levels."""

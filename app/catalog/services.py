@@ -1,0 +1,55 @@
+"""Catalogue queries and edits."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.catalog.models import IndustryField, Profession, TrainingLevel
+from app.errors import NotFound
+from app.extensions import db
+
+
+def get_profession(profession_id: int) -> Profession:
+    profession = db.session.get(Profession, profession_id)
+    if profession is None:
+        raise NotFound(_("专业不存在。"))
+    return profession
+
+
+def profession_by_key(key: str) -> Profession:
+    profession = db.session.scalar(select(Profession).where(Profession.key == key))
+    if profession is None:
+        raise NotFound(_("未知专业：%(key)s", key=key))
+    return profession
+
+
+def fields() -> list[IndustryField]:
+    return list(db.session.scalars(select(IndustryField).order_by(IndustryField.position)))
+
+
+def training_levels() -> list[TrainingLevel]:
+    return list(db.session.scalars(select(TrainingLevel).order_by(TrainingLevel.position)))
+
+
+def search_professions(*, q: str = "", field_id: int | None = None, integrated: str = ""):
+    stmt = select(Profession).order_by(Profession.field_id, Profession.name)
+    if q:
+        stmt = stmt.where(Profession.name.ilike(f"%{q.strip()}%"))
+    if field_id:
+        stmt = stmt.where(Profession.field_id == field_id)
+    if integrated in ("0", "1"):
+        stmt = stmt.where(Profession.is_integrated.is_(integrated == "1"))
+    return stmt
+
+
+def count_professions() -> dict[str, int]:
+    total = db.session.scalar(select(func.count()).select_from(Profession)) or 0
+    integrated = db.session.scalar(select(func.count()).select_from(Profession)
+                                   .where(Profession.is_integrated.is_(True))) or 0
+    return {"professions": total, "integrated_professions": integrated}
+
+
+def professions_by_field() -> list[tuple[IndustryField | None, int]]:
+    rows = db.session.execute(select(Profession.field_id, func.count()).group_by(Profession.field_id)).all()
+    counts = dict(rows)
+    return [(f, counts.get(f.id, 0)) for f in fields()]

@@ -1,0 +1,1 @@
+"""Teacher certification and the national 百千万 targets."""

@@ -1,0 +1,1 @@
+"""Small shared kernel: named modules only, no catch-all utils."""

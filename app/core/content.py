@@ -1,0 +1,213 @@
+"""``flask content load`` and ``flask demo seed``: registries that each domain adds its sections to.
+
+Content files are YAML documents whose top-level keys name *sections* (``schools:``, ``professions:`` ...).
+A domain registers a loader per section with :func:`section`; loaders run in their registered order
+(dependencies first) whatever file a section sits in. Loading validates everything, then writes in one
+transaction: a content error leaves the database as it was. Every item has a stable ``key``, so loading
+twice changes nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import click
+import yaml
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+class ContentError(Exception):
+    def __init__(self, path: str, line: int | None, message: str):
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{path}:{line or '?'}: {message}")
+
+
+class Item(dict):
+    """A YAML mapping that remembers the file and line it came from."""
+
+    path: str = ""
+    line: int | None = None
+
+    def error(self, message: str) -> ContentError:
+        return ContentError(self.path, self.line, message)
+
+    def require(self, *names: str) -> None:
+        for name in names:
+            if self.get(name) in (None, ""):
+                raise self.error(f"missing required field '{name}'")
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader, node):
+    loader.flatten_mapping(node)
+    item = Item(loader.construct_pairs(node, deep=True))
+    item.line = node.start_mark.line + 1
+    item.path = loader.name
+    return item
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass
+class Section:
+    name: str
+    #: load(items) -> number of items created or changed.
+    load: Callable[[list[Item]], int]
+    order: int
+
+
+SECTIONS: dict[str, Section] = {}
+DEMO_STEPS: list[tuple[int, str, Callable[[], str]]] = []
+
+
+def section(name: str, order: int):
+    """Register ``fn(items)`` as the loader of the top-level key ``name``."""
+    def deco(fn):
+        SECTIONS[name] = Section(name, fn, order)
+        return fn
+    return deco
+
+
+def demo_step(order: int, name: str):
+    """Register ``fn() -> summary`` as a step of ``flask demo seed`` (must be idempotent)."""
+    def deco(fn):
+        DEMO_STEPS.append((order, name, fn))
+        DEMO_STEPS.sort(key=lambda s: s[0])
+        return fn
+    return deco
+
+
+def upsert(model, item: Item, **values) -> int:
+    """Create or update the row with ``item['key']``; returns 1 when anything changed."""
+    obj = db.session.scalar(select(model).where(model.key == item["key"]))
+    if obj is None:
+        db.session.add(model(key=item["key"], **values))
+        return 1
+    changed = 0
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = 1
+    return changed
+
+
+def as_date(item: Item, name: str):
+    value = item.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise item.error(f"'{name}' must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+def check_keys(items: list[Item]) -> None:
+    seen = {}
+    for item in items:
+        item.require("key")
+        if item["key"] in seen:
+            raise item.error(f"duplicate key '{item['key']}' (first at line {seen[item['key']]})")
+        seen[item["key"]] = item.line
+
+
+def parse_file(path: str) -> dict[str, list[Item]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            loader = _Loader(fh)
+            loader.name = os.path.relpath(path)
+            try:
+                data = loader.get_single_data()
+            finally:
+                loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ContentError(os.path.relpath(path), mark.line + 1 if mark else None, str(exc).split("\n")[0]) from None
+    except UnicodeDecodeError:
+        raise ContentError(os.path.relpath(path), None, "file is not UTF-8") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ContentError(os.path.relpath(path), 1, "a content file must be a mapping of sections")
+    out = {}
+    for key, items in data.items():
+        if key not in SECTIONS:
+            raise ContentError(os.path.relpath(path), getattr(data, "line", None),
+                               f"unknown section '{key}' (known: {', '.join(sorted(SECTIONS))})")
+        if not isinstance(items, list) or not all(isinstance(i, Item) for i in items):
+            raise ContentError(os.path.relpath(path), None, f"section '{key}' must be a list of mappings")
+        out[key] = items
+    return out
+
+
+def content_files(root: str) -> list[str]:
+    if os.path.isfile(root):
+        return [root]
+    return sorted(glob.glob(os.path.join(root, "**", "*.yaml"), recursive=True)
+                  + glob.glob(os.path.join(root, "**", "*.yml"), recursive=True))
+
+
+def load_content(root: str) -> dict[str, int]:
+    """Load every section found under ``root`` in dependency order. Flushes; raises ContentError."""
+    sections: dict[str, list[Item]] = {}
+    for path in content_files(root):
+        for name, items in parse_file(path).items():
+            sections.setdefault(name, []).extend(items)
+    counts = {}
+    for sec in sorted(SECTIONS.values(), key=lambda s: s.order):
+        if sec.name in sections:
+            counts[sec.name] = sec.load(sections[sec.name])
+            db.session.flush()
+    return counts
+
+
+def default_content_root() -> str:
+    return os.path.join(os.path.dirname(current_app.root_path), "content")
+
+
+content_cli = AppGroup("content", help="Reference data and demo content.")
+demo_cli = AppGroup("demo", help="Demo accounts and data.")
+
+
+@content_cli.command("load")
+@click.argument("path", required=False)
+def load_command(path):
+    """Load content/ (or PATH): validate all, then write all in one transaction."""
+    root = path or default_content_root()
+    try:
+        counts = load_content(root)
+    except ContentError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc))
+    db.session.commit()
+    summary = ", ".join(f"{name}: {n} changed" for name, n in counts.items()) or "nothing to load"
+    click.echo(f"content loaded from {root} ({summary})")
+
+
+@demo_cli.command("seed")
+def seed_command():
+    """Create the demo accounts and data (idempotent)."""
+    if current_app.config.get("REFUSE_DEMO_PASSWORD"):
+        raise click.ClickException("demo accounts are refused in production")
+    for _order, name, step in DEMO_STEPS:
+        summary = step()
+        db.session.flush()
+        click.echo(f"{name}: {summary}")
+    db.session.commit()
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(content_cli)
+    app.cli.add_command(demo_cli)

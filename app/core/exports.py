@@ -1,0 +1,58 @@
+"""CSV and XLSX downloads with spreadsheet formula injection neutralised."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
+
+
+def safe_cell(value):
+    """Prefix text that a spreadsheet would run as a formula with a quote; numbers pass unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    text = "".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 32 or ch == "\r")
+    if text.startswith(_DANGEROUS_START):
+        return "'" + text
+    return text
+
+
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """UTF-8 with BOM, which Excel on Windows opens correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(h) for h in headers])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "Sheet1") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append([safe_cell(h) for h in headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    for i, header in enumerate(headers, start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = max(12, len(str(header)) * 2 + 4)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def download_name(name: str) -> dict:
+    """Headers for a download with a Chinese file name (RFC 6266 ``filename*``)."""
+    from urllib.parse import quote
+
+    ascii_name = name.encode("ascii", "ignore").decode() or "download"
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"}

@@ -1,0 +1,168 @@
+"""Reading spreadsheets people upload (CSV from Excel, often GBK; XLSX), safely and with row numbers.
+
+Every importer (users, questions, offline training ...) reads through :func:`read_table`, so that encodings,
+zip bombs, empty rows and junk files are handled once.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from app.errors import ValidationError
+
+#: An XLSX whose parts unpack to more than this is refused before it is opened.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+#: ... or whose parts are compressed more than this ratio (a normal sheet compresses 5-20x).
+MAX_COMPRESSION_RATIO = 200
+#: Rows read at most from one file.
+MAX_ROWS = 200_000
+#: A run of this many empty rows ends the sheet (Excel files often carry 100,000 formatted empty rows).
+EMPTY_RUN_STOP = 1000
+
+
+class TableError(ValidationError):
+    """The file as a whole cannot be read (format, encoding, size)."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    #: (row number as a person sees it in Excel, values by header).
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    #: Which encoding a CSV was read with.
+    encoding: str | None = None
+
+
+def sniff_kind(filename: str, data: bytes) -> str:
+    """``xlsx`` or ``csv`` from the content, whatever the name says; TableError for anything else."""
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise TableError(_("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV（UTF-8）后再导入。"))
+    sample = data[:4096]
+    if b"\x00" in sample.replace(b"\x00\x00", b"") and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise TableError(_("无法识别的文件格式：请上传 .xlsx 或 .csv 文件。"))
+    return "csv"
+
+
+def check_zip(data: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> zipfile.ZipFile:
+    """Open a zip only after its declared sizes look sane (zip bombs are refused unopened)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise TableError(_("文件已损坏或不是有效的 .xlsx 文件。")) from None
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO \
+                and info.file_size > 1024 * 1024:
+            raise TableError(_("文件压缩比异常（可能是压缩炸弹），已拒绝。"))
+        if total > max_unpacked:
+            raise TableError(_("文件解压后过大（超过 %(mb)s MB），已拒绝。", mb=max_unpacked // (1024 * 1024)))
+    return archive
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode text as UTF-8 (with or without BOM), else GB18030 (a superset of GBK/GB2312, as Excel saves)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise TableError(_("无法识别文件编码。请在 Excel 中选择“另存为 → CSV UTF-8（逗号分隔）”后再导入。")) from None
+    # GB18030 decodes almost any byte soup; insist that the result looks like text.
+    bad = sum(1 for ch in text[:2000] if ord(ch) < 32 and ch not in "\r\n\t")
+    if bad > 5:
+        raise TableError(_("无法识别的文件格式：请上传 .xlsx 或 .csv 文件。"))
+    return text, "gb18030"
+
+
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _collect(rows_iter, first_row: int) -> Table:
+    headers: list[str] | None = None
+    table = Table(headers=[])
+    empty_run = 0
+    for number, raw in enumerate(rows_iter, start=first_row):
+        values = [_clean(v) for v in raw]
+        if headers is None:
+            if not any(values):
+                continue
+            headers = values
+            table.headers = headers
+            continue
+        if not any(values):
+            empty_run += 1
+            if empty_run >= EMPTY_RUN_STOP:
+                break
+            continue
+        empty_run = 0
+        if len(table.rows) >= MAX_ROWS:
+            raise TableError(_("文件行数过多（上限 %(n)s 行），请拆分后导入。", n=MAX_ROWS))
+        table.rows.append((number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}))
+    if headers is None:
+        raise TableError(_("文件是空的：没有找到表头行。"))
+    return table
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    """Parse a CSV or XLSX upload into headers and numbered rows. Raises TableError with a clear message."""
+    if not data or not data.strip():
+        raise TableError(_("文件是空的。"))
+    kind = sniff_kind(filename, data)
+    if kind == "xlsx":
+        import openpyxl
+
+        archive = check_zip(data)
+        if "xl/workbook.xml" not in archive.namelist():
+            raise TableError(_("文件已损坏或不是有效的 .xlsx 文件。"))
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds on malformed parts
+            raise TableError(_("文件已损坏或不是有效的 .xlsx 文件。")) from None
+        try:
+            sheet = workbook.worksheets[0]
+            return _collect(sheet.iter_rows(values_only=True), 1)
+        finally:
+            workbook.close()
+    text, encoding = decode_text(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        table = _collect(csv.reader(io.StringIO(text), dialect), 1)
+    except csv.Error as exc:
+        raise TableError(_("CSV 格式错误：%(msg)s", msg=str(exc))) from None
+    table.encoding = encoding
+    return table
+
+
+def pick(row: dict[str, str], aliases: dict[str, tuple[str, ...]], name: str) -> str:
+    """The value of column ``name`` under any of its header aliases (case-insensitive)."""
+    for alias in aliases[name]:
+        for header, value in row.items():
+            if header.strip().lower() == alias.lower():
+                return value
+    return ""
+
+
+def missing_columns(headers: list[str], aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> list[str]:
+    lowered = {h.strip().lower() for h in headers}
+    return [name for name in required if not any(a.lower() in lowered for a in aliases[name])]

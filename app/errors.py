@@ -1,0 +1,109 @@
+"""Domain exceptions and their HTTP answers (HTML or JSON by Accept); a 500 rolls the session back."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+
+class DomainError(Exception):
+    """Base of errors a service raises for a caller to see. ``message`` is user-facing (already translated)."""
+
+    status = 400
+
+    def __init__(self, message: str, *, details=None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ValidationError(DomainError):
+    status = 400
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class TooLarge(DomainError):
+    status = 413
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+_TITLES = {
+    400: lambda: _("请求有误"),
+    401: lambda: _("需要登录"),
+    403: lambda: _("没有权限"),
+    404: lambda: _("页面不存在"),
+    405: lambda: _("不支持的操作"),
+    409: lambda: _("操作冲突"),
+    413: lambda: _("文件过大"),
+    429: lambda: _("操作过于频繁"),
+    500: lambda: _("服务器内部错误"),
+}
+
+_MESSAGES = {
+    400: lambda: _("提交的内容无法处理，请检查后重试。"),
+    401: lambda: _("请先登录后再访问。"),
+    403: lambda: _("您没有访问此页面的权限。如需访问，请联系管理员。"),
+    404: lambda: _("您访问的页面不存在或已被删除。"),
+    405: lambda: _("此页面不支持该操作。"),
+    409: lambda: _("数据已被其他人修改，请刷新后重试。"),
+    413: lambda: _("上传的文件超过了允许的大小。"),
+    429: lambda: _("请求过于频繁，请稍后再试。"),
+    500: lambda: _("服务器出现问题，我们已记录该错误，请稍后重试。"),
+}
+
+
+def render_error(status: int, message: str | None = None, details=None):
+    title = _TITLES.get(status, _TITLES[500])()
+    message = message or _MESSAGES.get(status, _MESSAGES[500])()
+    if wants_json():
+        body = {"error": {"status": status, "title": title, "message": message}}
+        if details is not None:
+            body["error"]["details"] = details
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        db.session.rollback()
+        return render_error(exc.status, exc.message, exc.details)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return render_error(400, _("表单已过期或来源无效，请刷新页面后重新提交。"))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code and exc.code < 400:
+            return exc
+        db.session.rollback()
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error")
+        if app.config.get("PROPAGATE_EXCEPTIONS") and not app.config.get("TESTING"):
+            raise exc
+        return render_error(500)

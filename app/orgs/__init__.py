@@ -1,0 +1,1 @@
+"""Schools, enterprises and their partnerships (校企合作)."""

@@ -1,0 +1,60 @@
+"""Content sections: schools, enterprises, partnerships."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.core.content import Item, as_date, check_keys, section, upsert
+from app.extensions import db
+from app.orgs.models import Enterprise, Partnership, PartnershipKind, School, SchoolKind
+
+
+@section("schools", order=30)
+def load_schools(items: list[Item]) -> int:
+    check_keys(items)
+    changed = 0
+    for item in items:
+        item.require("name", "kind", "province")
+        if item["kind"] not in SchoolKind.__members__:
+            raise item.error(f"unknown school kind '{item['kind']}' (one of {', '.join(SchoolKind.__members__)})")
+        changed += upsert(School, item, name=item["name"], kind=item["kind"], province=item["province"],
+                          city=item.get("city") or "", integrated_since=as_date(item, "integrated_since"))
+    return changed
+
+
+@section("enterprises", order=31)
+def load_enterprises(items: list[Item]) -> int:
+    check_keys(items)
+    changed = 0
+    for item in items:
+        item.require("name", "province")
+        changed += upsert(Enterprise, item, name=item["name"], industry=item.get("industry") or "",
+                          province=item["province"], city=item.get("city") or "")
+    return changed
+
+
+@section("partnerships", order=32)
+def load_partnerships(items: list[Item]) -> int:
+    db.session.flush()
+    schools = {s.key: s for s in db.session.scalars(select(School))}
+    enterprises = {e.key: e for e in db.session.scalars(select(Enterprise))}
+    changed = 0
+    for item in items:
+        item.require("school", "enterprise", "kind")
+        school, enterprise = schools.get(item["school"]), enterprises.get(item["enterprise"])
+        if school is None:
+            raise item.error(f"unknown school '{item['school']}'")
+        if enterprise is None:
+            raise item.error(f"unknown enterprise '{item['enterprise']}'")
+        if item["kind"] not in PartnershipKind.__members__:
+            raise item.error(f"unknown partnership kind '{item['kind']}'")
+        existing = db.session.scalar(select(Partnership).where(
+            Partnership.school_id == school.id, Partnership.enterprise_id == enterprise.id,
+            Partnership.kind == item["kind"]))
+        since = as_date(item, "since")
+        if existing is None:
+            db.session.add(Partnership(school=school, enterprise=enterprise, kind=item["kind"], since=since))
+            changed += 1
+        elif existing.since != since:
+            existing.since = since
+            changed += 1
+    return changed

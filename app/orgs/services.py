@@ -1,0 +1,191 @@
+"""Schools, enterprises and partnerships: the public operations (they flush; callers commit)."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.errors import Conflict, NotFound, ValidationError
+from app.extensions import db
+from app.orgs.models import Enterprise, Partnership, PartnershipKind, School, SchoolKind
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+SCHOOL_FIELDS = ("name", "kind", "province", "city", "integrated_since")
+ENTERPRISE_FIELDS = ("name", "industry", "province", "city")
+
+
+def _check_key(model, key: str, *, current=None) -> str:
+    key = (key or "").strip().lower()
+    if not KEY_RE.match(key):
+        raise ValidationError(_("代码只能包含小写字母、数字和连字符，长度 2–64。"))
+    other = db.session.scalar(select(model).where(model.key == key))
+    if other is not None and other is not current:
+        raise Conflict(_("代码 %(key)s 已被使用。", key=key))
+    return key
+
+
+def _check_version(obj, expected: int | None) -> None:
+    if expected is not None and expected != obj.version:
+        raise Conflict(_("该记录已被其他人修改，请刷新后重试。"))
+
+
+def get_school(school_id: int) -> School:
+    school = db.session.get(School, school_id)
+    if school is None:
+        raise NotFound(_("学校不存在。"))
+    return school
+
+
+def school_by_key(key: str) -> School:
+    school = db.session.scalar(select(School).where(School.key == key.strip().lower()))
+    if school is None:
+        raise NotFound(_("未知学校：%(key)s", key=key))
+    return school
+
+
+def all_schools() -> list[School]:
+    return list(db.session.scalars(select(School).where(School.is_active.is_(True)).order_by(School.name)))
+
+
+def save_school(school: School | None, *, key: str, expected_version: int | None = None, **fields) -> School:
+    """Create (school=None) or update a school."""
+    if fields.get("kind") not in SchoolKind.__members__:
+        raise ValidationError(_("未知的学校类型。"))
+    if not (fields.get("name") or "").strip() or not (fields.get("province") or "").strip():
+        raise ValidationError(_("学校名称和省份不能为空。"))
+    if school is None:
+        school = School(key=_check_key(School, key))
+        db.session.add(school)
+    else:
+        _check_version(school, expected_version)
+        school.key = _check_key(School, key, current=school)
+        school.version += 1
+    for name in SCHOOL_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(school, name, value.strip() if isinstance(value, str) else value)
+    db.session.flush()
+    return school
+
+
+def set_school_active(school: School, active: bool) -> School:
+    school.is_active = active
+    school.version += 1
+    db.session.flush()
+    return school
+
+
+def search_schools(*, q: str = "", province: str = "", kind: str = "", active: str = "1"):
+    stmt = select(School).order_by(School.province, School.name)
+    if q:
+        stmt = stmt.where(School.name.ilike(f"%{q.strip()}%") | School.key.ilike(f"%{q.strip()}%"))
+    if province:
+        stmt = stmt.where(School.province == province)
+    if kind:
+        stmt = stmt.where(School.kind == kind)
+    if active in ("0", "1"):
+        stmt = stmt.where(School.is_active.is_(active == "1"))
+    return stmt
+
+
+def provinces() -> list[str]:
+    names = set(db.session.scalars(select(School.province).distinct()))
+    names |= set(db.session.scalars(select(Enterprise.province).distinct()))
+    return sorted(n for n in names if n)
+
+
+def get_enterprise(enterprise_id: int) -> Enterprise:
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound(_("企业不存在。"))
+    return enterprise
+
+
+def enterprise_by_key(key: str) -> Enterprise:
+    enterprise = db.session.scalar(select(Enterprise).where(Enterprise.key == key.strip().lower()))
+    if enterprise is None:
+        raise NotFound(_("未知企业：%(key)s", key=key))
+    return enterprise
+
+
+def all_enterprises() -> list[Enterprise]:
+    return list(db.session.scalars(select(Enterprise).where(Enterprise.is_active.is_(True))
+                                   .order_by(Enterprise.name)))
+
+
+def save_enterprise(enterprise: Enterprise | None, *, key: str, expected_version: int | None = None,
+                    **fields) -> Enterprise:
+    if not (fields.get("name") or "").strip() or not (fields.get("province") or "").strip():
+        raise ValidationError(_("企业名称和省份不能为空。"))
+    if enterprise is None:
+        enterprise = Enterprise(key=_check_key(Enterprise, key))
+        db.session.add(enterprise)
+    else:
+        _check_version(enterprise, expected_version)
+        enterprise.key = _check_key(Enterprise, key, current=enterprise)
+        enterprise.version += 1
+    for name in ENTERPRISE_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(enterprise, name, value.strip() if isinstance(value, str) else value)
+    db.session.flush()
+    return enterprise
+
+
+def set_enterprise_active(enterprise: Enterprise, active: bool) -> Enterprise:
+    enterprise.is_active = active
+    enterprise.version += 1
+    db.session.flush()
+    return enterprise
+
+
+def search_enterprises(*, q: str = "", province: str = "", active: str = "1"):
+    stmt = select(Enterprise).order_by(Enterprise.province, Enterprise.name)
+    if q:
+        stmt = stmt.where(Enterprise.name.ilike(f"%{q.strip()}%") | Enterprise.industry.ilike(f"%{q.strip()}%"))
+    if province:
+        stmt = stmt.where(Enterprise.province == province)
+    if active in ("0", "1"):
+        stmt = stmt.where(Enterprise.is_active.is_(active == "1"))
+    return stmt
+
+
+def add_partnership(school: School, enterprise: Enterprise, kind: str, since=None) -> Partnership:
+    if kind not in PartnershipKind.__members__:
+        raise ValidationError(_("未知的合作形式。"))
+    existing = db.session.scalar(select(Partnership).where(
+        Partnership.school_id == school.id, Partnership.enterprise_id == enterprise.id, Partnership.kind == kind))
+    if existing is not None:
+        if since is not None:
+            existing.since = since
+        db.session.flush()
+        return existing
+    partnership = Partnership(school=school, enterprise=enterprise, kind=kind, since=since)
+    db.session.add(partnership)
+    db.session.flush()
+    return partnership
+
+
+def remove_partnership(partnership: Partnership) -> None:
+    db.session.delete(partnership)
+    db.session.flush()
+
+
+def partnerships_of_school(school: School) -> list[Partnership]:
+    return list(db.session.scalars(select(Partnership).where(Partnership.school_id == school.id)
+                                   .order_by(Partnership.since)))
+
+
+def partnerships_of_enterprise(enterprise: Enterprise) -> list[Partnership]:
+    return list(db.session.scalars(select(Partnership).where(Partnership.enterprise_id == enterprise.id)
+                                   .order_by(Partnership.since)))
+
+
+def count_schools() -> dict[str, int]:
+    total = db.session.scalar(select(func.count()).select_from(School).where(School.is_active.is_(True))) or 0
+    integrated = db.session.scalar(select(func.count()).select_from(School).where(
+        School.is_active.is_(True), School.integrated_since.is_not(None))) or 0
+    enterprises = db.session.scalar(select(func.count()).select_from(Enterprise)
+                                    .where(Enterprise.is_active.is_(True))) or 0
+    return {"schools": total, "integrated_schools": integrated, "enterprises": enterprises}
