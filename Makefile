@@ -25,7 +25,7 @@ venv: $(VENV)/.runtime
 venv-dev: $(VENV)/.dev
 
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -D messages >/dev/null
+	$(BIN)/python scripts/messages.py --compile
 
 db: venv translations
 	$(BIN)/flask db upgrade
@@ -58,8 +58,7 @@ bench: venv-dev translations
 
 ## Extract new strings and merge them into the catalogues.
 messages: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python scripts/messages.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

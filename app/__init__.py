@@ -75,6 +75,10 @@ def _init_extensions(app: Flask) -> None:
                      render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    # One catalogue per domain (see scripts/messages.py); Flask-Babel merges them.
+    folders = ["translations"] + [f"{d}/translations" for d in DOMAINS
+                                  if os.path.isdir(os.path.join(app.root_path, d, "translations"))]
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(folders))
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     ratelimit.init_app(app)
 

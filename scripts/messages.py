@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Extract user-visible strings into per-domain catalogues and merge them into each language.
+
+Every domain keeps its own catalogue in ``app/<domain>/translations`` (templates in ``app/templates/<domain>``
+belong to it); shared strings (layout, errors, core) live in ``app/translations``. Flask-Babel merges all of
+them (BABEL_TRANSLATION_DIRECTORIES), so domains can be developed side by side without touching one file.
+Source strings are Chinese (zh_CN is the platform's language); ``en`` is the translation.
+
+    python scripts/messages.py            # extract and update every catalogue
+    python scripts/messages.py --compile  # compile .po to .mo (done by make run / make test)
+"""
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APP = os.path.join(ROOT, "app")
+LANGUAGES = ["en"]
+BIN = os.path.dirname(sys.executable)
+
+
+def pybabel(*args: str) -> None:
+    subprocess.run([os.path.join(BIN, "pybabel"), "-q", *args], check=True, cwd=ROOT)
+
+
+def domains() -> list[str]:
+    return sorted(d for d in os.listdir(APP) if os.path.isfile(os.path.join(APP, d, "__init__.py"))
+                  and d not in {"core", "translations", "templates", "static"})
+
+
+def catalogues() -> list[tuple[str, list[str]]]:
+    """(translations folder, source paths) for the shared catalogue and each domain."""
+    shared = [os.path.join(APP, f) for f in os.listdir(APP) if f.endswith(".py")]
+    shared += [os.path.join(APP, "core")]
+    shared += [p for p in glob.glob(os.path.join(APP, "templates", "*.html"))]
+    shared += [os.path.join(APP, "templates", "errors")]
+    out = [(os.path.join(APP, "translations"), shared)]
+    for domain in domains():
+        sources = [os.path.join(APP, domain)]
+        templates = os.path.join(APP, "templates", domain)
+        if os.path.isdir(templates):
+            sources.append(templates)
+        out.append((os.path.join(APP, domain, "translations"), sources))
+    return out
+
+
+def extract() -> None:
+    for folder, sources in catalogues():
+        os.makedirs(folder, exist_ok=True)
+        pot = os.path.join(folder, "messages.pot")
+        pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location", "--sort-output",
+                "--omit-header", "-o", pot, *sources)
+        for lang in LANGUAGES:
+            po = os.path.join(folder, lang, "LC_MESSAGES", "messages.po")
+            if os.path.exists(po):
+                pybabel("update", "-i", pot, "-d", folder, "-l", lang, "--no-fuzzy-matching", "--ignore-obsolete",
+                        "--omit-header")
+            else:
+                pybabel("init", "-i", pot, "-d", folder, "-l", lang)
+        os.remove(pot)
+
+
+def compile_all() -> None:
+    for folder, _sources in catalogues():
+        if glob.glob(os.path.join(folder, "*", "LC_MESSAGES", "messages.po")):
+            pybabel("compile", "--use-fuzzy", "-d", folder)
+
+
+if __name__ == "__main__":
+    compile_all() if "--compile" in sys.argv else extract()
