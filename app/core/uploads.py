@@ -183,17 +183,48 @@ def _largest_limit(kinds_: Iterable[str]) -> int:
     return max(limit_for(k) for k in kinds_)
 
 
-def accept_request(kinds_: Iterable[str], *, files: int = 1) -> None:
+def accept_request(kinds_: Iterable[str], *, total: int | None = None) -> None:
     """Call before touching ``request.files``: refuse an over-long body unread, allow large kinds through.
 
-    ``files`` is how many files the form may carry (bulk uploads), so the body cap is per file times that.
-    The global ``MAX_CONTENT_LENGTH`` still applies to every other request.
+    The body may be as large as the largest per-file limit of ``kinds_`` (or ``total`` for forms that carry
+    several files, such as bulk uploads; it may be a callable). The global ``MAX_CONTENT_LENGTH`` still applies everywhere else.
     """
-    cap = _largest_limit(kinds_) * max(1, files) + MiB  # + room for the other form fields
+    cap = (total or _largest_limit(kinds_)) + MiB  # + room for the other form fields
     declared = request.content_length
     if declared is not None and declared > cap:
-        raise UploadTooLarge(_("上传的文件过大（上限 %(mb)s MB），未接收。", mb=_largest_limit(kinds_) // MiB))
+        raise UploadTooLarge(_("上传的内容过大（上限 %(mb)s MB），未接收。", mb=(cap - MiB) // MiB))
     request.max_content_length = max(cap, current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+
+
+def upload_endpoint(kinds_: Iterable[str], *, total: int | None = None):
+    """Mark a view that receives uploads of ``kinds_``: :func:`install` applies :func:`accept_request` to it
+    before any other hook (CSRF included) reads the body, so an oversized body is refused unread and video
+    endpoints may go past ``MAX_CONTENT_LENGTH``. Put it right below ``@bp.route``."""
+    kinds_ = tuple(kinds_)
+
+    def deco(view):
+        view.upload_limits = (kinds_, total)
+        return view
+    return deco
+
+
+def _apply_endpoint_limits():
+    if request.method != "POST" or request.endpoint is None:
+        return None
+    limits = getattr(current_app.view_functions.get(request.endpoint), "upload_limits", None)
+    if limits is not None:
+        total = limits[1]() if callable(limits[1]) else limits[1]
+        accept_request(limits[0], total=total)
+    return None
+
+
+def install(blueprint) -> None:
+    """Have the app check :func:`upload_endpoint` limits first thing in every request (once per app)."""
+    def _register(state):
+        hooks = state.app.before_request_funcs.setdefault(None, [])
+        if _apply_endpoint_limits not in hooks:
+            hooks.insert(0, _apply_endpoint_limits)
+    blueprint.record_once(_register)
 
 
 def display_name(filename: str | None, fallback: str = "file") -> str:

@@ -1,0 +1,40 @@
+"""Media fixtures: a profession from content/, and resources made through the real services."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.catalog.models import Profession
+from app.core import uploads
+from app.extensions import db
+from app.media import services
+from app.review import services as review
+from tests import factories
+from tests.media import samples
+
+
+@pytest.fixture
+def profession(app):
+    return db.session.scalars(select(Profession).order_by(Profession.id)).first()
+
+
+@pytest.fixture
+def make_resource(app, profession):
+    """``make_resource(author, kind="video", approved=False, **fields)`` -> committed Video/Document."""
+    state = {"reviewer": None}
+
+    def _make(author=None, kind="video", approved=False, data=None, name=None, **fields):
+        if data is None:
+            data, name = (samples.video(), "焊接演示.mp4") if kind == "video" else (samples.pdf(), "作业报告.pdf")
+        stored = uploads.read_bytes(data, name, [kind], prefix=services.PREFIX)
+        resource = services.add_resource(author, stored, profession_id=fields.pop("profession_id", profession.id),
+                                         **fields)
+        if approved:
+            if state["reviewer"] is None:
+                state["reviewer"] = factories.user("reviewer")
+            review.submit(resource, author)
+            review.approve(resource, state["reviewer"])
+        db.session.commit()
+        return resource
+
+    return _make
