@@ -51,3 +51,20 @@ def test_cli_reports_errors_with_file_and_line(runner, tmp_path):
     malformed.write_text("schools:\n  - {key: s1, name: [unclosed\n", encoding="utf-8")
     result = runner.invoke(args=["content", "load", str(malformed)])
     assert result.exit_code != 0 and "malformed.yaml" in result.output
+
+
+def test_platform_admin_adds_the_official_code_to_a_profession(client, login_as):
+    login_as("platform_admin")
+    profession = db.session.scalar(select(Profession).where(Profession.key == "auto-repair"))
+    levels = [lv.id for lv in profession.levels]
+    response = client.form(f"/professions/{profession.id}/edit", {
+        "key": "auto-repair", "name": "汽车维修", "code": "0401-4", "field_id": profession.field_id,
+        "levels": levels, "is_integrated": "y", "integrated_since": "2022-09-01"}, token_from="/professions")
+    assert response.status_code == 302
+    page = client.get(f"/professions/{profession.id}").get_data(as_text=True)
+    assert "0401-4" in page and "2022年9月1日" in page
+
+
+def test_teacher_cannot_edit_professions(client, login_as):
+    login_as("teacher")
+    assert client.get("/professions/new").status_code == 403
