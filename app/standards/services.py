@@ -403,7 +403,7 @@ def version_diff_html(version: StandardVersion) -> Markup:
         return Markup("<p>{}</p><p class='text-body-secondary mb-0'>{}</p>").format(
             note, _("与上一版本相比没有内容变化。"))
     rendered = Markup("\n").join(_diff_line(line) for line in lines[:400])
-    return Markup("<p>{}</p><pre class='standards-diff small mb-0'>{}</pre>").format(note, rendered)
+    return Markup("<p>{}</p><pre class='review-pre small'>{}</pre>").format(note, rendered)
 
 
 def _diff_line(line: str) -> Markup:
