@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class UploadForm(FlaskForm):
@@ -11,7 +11,7 @@ class UploadForm(FlaskForm):
     profession_id = SelectField(_l("所属专业"), coerce=int, validators=[DataRequired(_l("请选择所属专业。"))])
     title = StringField(_l("标题（留空则使用文件名）"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("简介"), validators=[Optional(), Length(max=4000)])
-    learning_task_id = IntegerField(_l("关联学习任务编号（可选）"), validators=[Optional(), NumberRange(min=1)])
+    learning_task_id = SelectField(_l("关联学习任务（可选）"), coerce=int, default=0)
 
 
 class BulkUploadForm(FlaskForm):
@@ -22,4 +22,4 @@ class BulkUploadForm(FlaskForm):
 class EditForm(FlaskForm):
     title = StringField(_l("标题"), validators=[DataRequired(_l("标题不能为空。")), Length(max=200)])
     description = TextAreaField(_l("简介"), validators=[Optional(), Length(max=4000)])
-    learning_task_id = IntegerField(_l("关联学习任务编号（可选）"), validators=[Optional(), NumberRange(min=1)])
+    learning_task_id = SelectField(_l("关联学习任务（可选）"), coerce=int, default=0)

@@ -61,8 +61,10 @@ class Video(_Resource, db.Model):
 
     #: The profession whose resource package it belongs to.
     profession_id: Mapped[int] = mapped_column(ForeignKey("profession.id"), index=True)
-    #: The 学习任务 it serves (standards.LearningTask id; a plain column until that table exists on main).
-    learning_task_id: Mapped[int | None] = mapped_column(index=True)
+    #: The 学习任务 it serves (a row of one standard version; the profession page follows the task's lineage,
+    #: so the link keeps showing after a new version of the standard is approved).
+    learning_task_id: Mapped[int | None] = mapped_column(ForeignKey("learning_task.id", ondelete="SET NULL"),
+                                                         index=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("media_file.id"), unique=True)
     #: Author: edits and submits it for review; may not approve it.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
@@ -86,7 +88,8 @@ class Document(_Resource, db.Model):
 
     profession_id: Mapped[int] = mapped_column(ForeignKey("profession.id"), index=True)
     #: See :attr:`Video.learning_task_id`.
-    learning_task_id: Mapped[int | None] = mapped_column(index=True)
+    learning_task_id: Mapped[int | None] = mapped_column(ForeignKey("learning_task.id", ondelete="SET NULL"),
+                                                         index=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("media_file.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     #: ``pdf``, ``pptx``, ``docx`` or ``xlsx``.
@@ -97,3 +100,4 @@ class Document(_Resource, db.Model):
 
 
 from app.media import review as _review  # noqa: E402,F401  (registers the kinds with the review workflow)
+from app.media import resources as _resources  # noqa: E402,F401  (profession page providers)

@@ -80,6 +80,7 @@ def add_resource(actor, stored: uploads.StoredUpload, *, profession_id: int, tit
     """Save a stored upload as a draft Video or Document of a profession. On failure the stored files are
     deleted again, so nothing is half-kept."""
     try:
+        _check_task(learning_task_id, profession_id)
         kind = RESOURCE_KINDS.get(stored.kind)
         if kind is None:
             raise ValidationError(_("此处只接受视频和文档。"))
@@ -153,9 +154,37 @@ def _check_profession(profession_id: int | None) -> None:
         raise ValidationError(_("请选择所属专业。"))
 
 
+def _check_task(learning_task_id: int | None, profession_id: int) -> None:
+    """A linked learning task must belong to a course standard of the resource's profession."""
+    if not learning_task_id:
+        return
+    from app.standards.models import CourseStandard, IntegratedCourse, LearningTask, StandardVersion
+
+    owner = db.session.scalar(
+        select(CourseStandard.profession_id).join(StandardVersion, StandardVersion.standard_id == CourseStandard.id)
+        .join(IntegratedCourse, IntegratedCourse.version_id == StandardVersion.id)
+        .join(LearningTask, LearningTask.course_id == IntegratedCourse.id)
+        .where(LearningTask.id == learning_task_id))
+    if owner != profession_id:
+        raise ValidationError(_("所选学习任务不属于该专业。"))
+
+
+def linked_task(resource):
+    """The learning task a resource is linked to (with its course loaded), or None."""
+    if not resource.learning_task_id:
+        return None
+    from sqlalchemy.orm import joinedload
+
+    from app.standards.models import LearningTask
+
+    return db.session.scalar(select(LearningTask).options(joinedload(LearningTask.course))
+                             .where(LearningTask.id == resource.learning_task_id))
+
+
 def update_resource(resource, *, title: str, description: str, learning_task_id: int | None) -> None:
     """Change a resource's descriptive fields; only while it is editable (not submitted or published)."""
     review.require_editable(resource)
+    _check_task(learning_task_id, resource.profession_id)
     title = (title or "").strip()
     if not title:
         raise ValidationError(_("标题不能为空。"))

@@ -35,6 +35,12 @@ def _profession_choices() -> list[tuple[int, str]]:
     return [(0, _("请选择专业"))] + [(pid, name) for pid, name in rows]
 
 
+def _task_choices(profession_id: int | None = None) -> list[tuple[int, str]]:
+    from app.standards.browse import task_options
+
+    return [(0, _("（不关联）"))] + task_options(profession_id)
+
+
 def _visible(kind: str, resource_id: int):
     """Load (404) and authorise: an unpublished resource is 404 for anyone who may not see it."""
     resource = services.get_resource(kind, resource_id)
@@ -79,6 +85,7 @@ def upload():
     form = forms.UploadForm()
     form.profession_id.choices = _profession_choices()
     form.file.render_kw = {"accept": ",".join(services.accepted_extensions())}
+    form.learning_task_id.choices = _task_choices()
     if request.method == "GET" and request.args.get("profession", type=int):
         form.profession_id.data = request.args.get("profession", type=int)
     status = 200
@@ -86,7 +93,7 @@ def upload():
         try:
             resource = services.upload_resource(current_user, form.file.data, profession_id=form.profession_id.data,
                                                 title=form.title.data, description=form.description.data,
-                                                learning_task_id=form.learning_task_id.data)
+                                                learning_task_id=form.learning_task_id.data or None)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -151,7 +158,7 @@ def _resource_url(resource) -> str:
 @login_required
 def video(video_id: int):
     resource = _visible("video", video_id)
-    return render_template("media/video.html", video=resource,
+    return render_template("media/video.html", video=resource, task=services.linked_task(resource),
                            can_edit=permissions.can_edit_media(current_user, resource))
 
 
@@ -159,7 +166,7 @@ def video(video_id: int):
 @login_required
 def document(document_id: int):
     resource = _visible("document", document_id)
-    return render_template("media/document.html", document=resource,
+    return render_template("media/document.html", document=resource, task=services.linked_task(resource),
                            can_edit=permissions.can_edit_media(current_user, resource))
 
 
@@ -169,11 +176,14 @@ def edit(kind: str, resource_id: int):
     resource = services.get_resource(kind, resource_id)
     require(permissions.can_edit_media(current_user, resource))
     form = forms.EditForm(obj=resource)
+    form.learning_task_id.choices = _task_choices(resource.profession_id)
+    if request.method == "GET":
+        form.learning_task_id.data = resource.learning_task_id or 0
     status = 200
     if form.validate_on_submit():
         try:
             services.update_resource(resource, title=form.title.data, description=form.description.data,
-                                     learning_task_id=form.learning_task_id.data)
+                                     learning_task_id=form.learning_task_id.data or None)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")

@@ -38,3 +38,18 @@ def make_resource(app, profession):
         return resource
 
     return _make
+
+
+@pytest.fixture
+def learning_task(app, profession):
+    """A learning task of an approved course standard of ``profession`` (built through the standards services)."""
+    from app.standards import services as standards
+
+    admin = factories.user("platform_admin")
+    version = standards.create_standard(profession, profession.levels[0], admin)
+    course = standards.save_course(version, None, code="C1", name="汽车维护", hours=8)
+    task = standards.save_task(course, None, code="C1-T1", name="更换机油", hours=8)
+    review.submit(version, admin)
+    review.approve(version, factories.user("reviewer"))
+    db.session.commit()
+    return task

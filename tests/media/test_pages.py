@@ -203,20 +203,60 @@ def test_review_workflow_publishes_a_video(app, client, login_as, make_resource)
     assert app.test_client().get(f"/media/videos/{video.id}/file").status_code == 200
 
 
-def test_editing_is_for_drafts_only(app, client, login_as, make_resource, profession):
+def test_editing_is_for_drafts_only(app, client, login_as, make_resource, profession, learning_task):
     teacher = login_as("teacher")
     video = make_resource(teacher)
-    response = client.form(f"/media/video/{video.id}/edit", {"title": "新标题", "description": "说明", "learning_task_id": "7"},
+    form = client.get(f"/media/video/{video.id}/edit").get_data(as_text=True)
+    assert "C1-T1 更换机油" in form
+    response = client.form(f"/media/video/{video.id}/edit",
+                           {"title": "新标题", "description": "说明", "learning_task_id": str(learning_task.id)},
                            token_from=f"/media/video/{video.id}/edit")
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Video, video.id).title == "新标题"
-    assert db.session.get(Video, video.id).learning_task_id == 7
+    assert db.session.get(Video, video.id).learning_task_id == learning_task.id
+    assert "更换机油" in client.get(f"/media/videos/{video.id}").get_data(as_text=True)
     approved = make_resource(teacher, approved=True)
-    response = client.form(f"/media/video/{approved.id}/edit", {"title": "x"}, token_from="/media/upload")
+    response = client.form(f"/media/video/{approved.id}/edit", {"title": "x", "learning_task_id": "0"},
+                           token_from="/media/upload")
     assert response.status_code == 409
     other = make_resource(factories.user("teacher"))
     assert client.get(f"/media/video/{other.id}/edit").status_code == 403
+
+
+def test_a_task_of_another_profession_cannot_be_linked(app, make_resource, learning_task, profession):
+    from app.catalog.models import Profession
+    from app.errors import ValidationError
+    from app.media import services
+
+    other = db.session.scalar(select(Profession).where(Profession.id != profession.id))
+    video = make_resource(factories.user("teacher"), profession_id=other.id)
+    try:
+        services.update_resource(video, title="t", description="", learning_task_id=learning_task.id)
+    except ValidationError as exc:
+        assert "不属于该专业" in exc.message
+    else:
+        raise AssertionError("linking a task of another profession must be refused")
+
+
+def test_profession_page_lists_approved_media_of_its_tasks(client, login_as, make_resource, profession,
+                                                            learning_task, count_queries):
+    author = factories.user("teacher")
+    make_resource(author, approved=True, title="机油更换演示", learning_task_id=learning_task.id)
+    make_resource(author, kind="document", approved=True, title="保养工单", learning_task_id=learning_task.id)
+    make_resource(author, title="未审核的视频", learning_task_id=learning_task.id)
+    login_as("student")
+    url = f"/professions/{profession.id}"
+    with count_queries() as few:
+        page = client.get(url).get_data(as_text=True)
+    assert "机油更换演示" in page and "保养工单" in page
+    assert "未审核的视频" not in page
+    for i in range(4):
+        make_resource(author, approved=True, title=f"演示{i}", learning_task_id=learning_task.id)
+    with count_queries() as many:
+        page = client.get(url).get_data(as_text=True)
+    assert "演示3" in page
+    assert many.count == few.count
 
 
 def test_bulk_upload_reports_each_file(client, login_as, profession):

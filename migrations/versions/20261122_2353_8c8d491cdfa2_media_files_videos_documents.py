@@ -1,8 +1,8 @@
 """media files videos documents
 
-Revision ID: 67455b4566d0
-Revises: 29c13e7893aa
-Create Date: 2026-11-22 23:45:55.414936
+Revision ID: 8c8d491cdfa2
+Revises: 1cc762c2f00c
+Create Date: 2026-11-22 23:53:07.701730
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '67455b4566d0'
-down_revision = '29c13e7893aa'
+revision = '8c8d491cdfa2'
+down_revision = '1cc762c2f00c'
 branch_labels = None
 depends_on = None
 
@@ -59,6 +59,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['approved_by_id'], ['user.id'], name=op.f('fk_document_approved_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_document_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['file_id'], ['media_file.id'], name=op.f('fk_document_file_id_media_file')),
+    sa.ForeignKeyConstraint(['learning_task_id'], ['learning_task.id'], name=op.f('fk_document_learning_task_id_learning_task'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['profession_id'], ['profession.id'], name=op.f('fk_document_profession_id_profession')),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user.id'], name=op.f('fk_document_submitted_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document')),
@@ -94,6 +95,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['approved_by_id'], ['user.id'], name=op.f('fk_video_approved_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_video_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['file_id'], ['media_file.id'], name=op.f('fk_video_file_id_media_file')),
+    sa.ForeignKeyConstraint(['learning_task_id'], ['learning_task.id'], name=op.f('fk_video_learning_task_id_learning_task'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['profession_id'], ['profession.id'], name=op.f('fk_video_profession_id_profession')),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user.id'], name=op.f('fk_video_submitted_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_video')),
