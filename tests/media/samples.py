@@ -95,5 +95,5 @@ def zip_bomb() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", b"\x00" * (120 * 1024 * 1024))
+        archive.writestr("word/document.xml", b"\x00" * (4 * 1024 * 1024))  # ratio ~1000:1
     return out.getvalue()
