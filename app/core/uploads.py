@@ -378,7 +378,7 @@ def _file_facts(path: str, spooled: Spooled | None) -> tuple[int, str]:
 def _process_image(spooled: Spooled, workdir: str, *, save_as: str, mime: str, ext: str) -> Processed:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    if _SCRIPTY.search(spooled.head):
+    if _carries_markup(spooled.path):
         # A file that is both an image and an HTML page (polyglot) is refused outright, even though
         # re-encoding would drop the markup: the upload was crafted.
         raise UploadRefused(_("图片“%(name)s”中夹带了网页代码，已拒绝。", name=spooled.original_name))
@@ -414,6 +414,17 @@ def _process_image(spooled: Spooled, workdir: str, *, save_as: str, mime: str, e
     thumb.convert("RGB").save(thumb_path, "JPEG", quality=82, optimize=True)
     return Processed(path, mime, ext, width=picture.size[0], height=picture.size[1],
                      derivatives={"thumbnail": (thumb_path, "image/jpeg", "jpg")})
+
+
+def _carries_markup(path: str) -> bool:
+    """Scan the whole file in chunks (overlapping, so a tag split across two chunks is still found)."""
+    tail = b""
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            if _SCRIPTY.search(tail + chunk):
+                return True
+            tail = chunk[-32:]
+    return False
 
 
 _SAVE_OPTIONS = {"JPEG": {"quality": 85, "optimize": True}, "PNG": {"optimize": True},

@@ -166,3 +166,15 @@ def test_size_limit_per_kind_stops_reading(app):
 
 def test_empty_file_is_refused(app):
     assert "空" in refused(app, b"", "a.pdf")
+
+
+def test_markup_hidden_deep_inside_an_image_is_found(app):
+    data = samples.png(size=(600, 600))
+    noisy = Image.effect_noise((600, 600), 100).convert("RGB")
+    out = io.BytesIO()
+    noisy.save(out, "PNG")
+    data = out.getvalue()
+    assert len(data) > 2 * uploads.CHUNK // 4
+    # Append an HTML payload after IEND, past the first chunk boundary region.
+    payload = data + b"\x00" * uploads.CHUNK + b"<script>alert(document.cookie)</script>"
+    assert "网页代码" in refused(app, payload, "noise.png")
