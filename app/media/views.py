@@ -201,28 +201,35 @@ def edit(kind: str, resource_id: int):
 # download managers and nginx sub-requests carry no session); unpublished files are 404 unless the session's
 # user may see them. Checking the state first keeps the published path to one SQL statement.
 
+def _deliverable(kind: str, resource_id: int):
+    """Load (404) and authorise (404 too: an unpublished file's existence is not revealed) a file to serve."""
+    facts = services.delivery(kind, resource_id)
+    if not permissions.can_view_media(current_user, facts):
+        abort(404)
+    return facts
+
+
 @bp.route("/videos/<int:video_id>/file")
 def video_file(video_id: int):
-    resource = _visible("video", video_id)
-    media = resource.file
-    return fileserve.send_stored(media.storage_key, mimetype=media.mime, etag=media.sha256[:32],
-                                 public=resource.is_published)
+    facts = _deliverable("video", video_id)
+    return fileserve.send_stored(facts.storage_key, mimetype=facts.mime, etag=facts.sha256[:32],
+                                 public=facts.review_state == "approved")
 
 
 @bp.route("/videos/<int:video_id>/poster.jpg")
 def video_poster(video_id: int):
-    resource = _visible("video", video_id)
-    if not resource.poster_key:
+    facts = _deliverable("video", video_id)
+    if not facts.preview_key:
         abort(404)
-    return fileserve.send_stored(resource.poster_key, mimetype="image/jpeg", public=resource.is_published)
+    return fileserve.send_stored(facts.preview_key, mimetype="image/jpeg", public=facts.review_state == "approved")
 
 
 @bp.route("/documents/<int:document_id>/file")
 def document_file(document_id: int):
-    resource = _visible("document", document_id)
-    media = resource.file
-    return fileserve.send_stored(media.storage_key, mimetype=media.mime, etag=media.sha256[:32],
-                                 filename=media.original_name, attachment=True, public=resource.is_published)
+    facts = _deliverable("document", document_id)
+    return fileserve.send_stored(facts.storage_key, mimetype=facts.mime, etag=facts.sha256[:32],
+                                 filename=facts.original_name, attachment=True,
+                                 public=facts.review_state == "approved")
 
 
 NAVIGATION.append(("media.index", _l("教学资源"), None))
