@@ -43,6 +43,6 @@ class TaskForm(FlaskForm):
     hours = IntegerField(_l("学时"), validators=[DataRequired(), NumberRange(min=1, max=2000)])
     objectives = TextAreaField(_l("学习目标"), validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 5},
                                description=_l("每行一个学习目标。"))
-    stages = TextAreaField(_l("学习环节"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 7},
+    stage_lines = TextAreaField(_l("学习环节"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 7},
                            description=_l("每行一个环节，默认为六步法；可增删或改名。"))
-    prerequisites = SelectMultipleField(_l("先修学习任务"), validators=[Optional()])
+    prerequisite_codes = SelectMultipleField(_l("先修学习任务"), validators=[Optional()])
