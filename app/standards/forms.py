@@ -10,8 +10,8 @@ MAX_TEXT = 20000
 
 
 class NewStandardForm(FlaskForm):
-    profession_id = SelectField(_l("专业"), coerce=int, validators=[DataRequired()])
-    level_id = SelectField(_l("培养层级"), coerce=int, validators=[DataRequired()])
+    profession_id = SelectField(_l("所属专业"), coerce=int, validators=[DataRequired()])
+    level_id = SelectField(_l("层级"), coerce=int, validators=[DataRequired()])
     title = StringField(_l("标题"), validators=[Optional(), Length(max=200)],
                         description=_l("留空则使用“专业名称专业（层级）工学一体化课程标准”"))
 
