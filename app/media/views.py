@@ -16,7 +16,7 @@ from app.core.templating import NAVIGATION
 from app.errors import DomainError
 from app.extensions import db
 from app.media import forms, permissions, services
-from app.media.models import Document, Video
+from app.media.models import Video
 from app.review.labels import STATE_LABELS
 
 bp = Blueprint("media", __name__, url_prefix="/media")

@@ -97,3 +97,27 @@ def test_upload_service_stores_in_s3_and_cleans_up_after_refusal(s3):
     assert s3.client.list_objects_v2(Bucket="gx-media").get("KeyCount", 0) == listed
     result.discard()
     assert not s3.exists(result.key)
+
+
+def test_media_files_in_s3_are_served_by_presigned_redirect(s3, app):
+    from sqlalchemy import select
+
+    from app.catalog.models import Profession
+    from app.extensions import db
+    from app.media import services
+    from app.review import services as review
+    from tests import factories
+
+    profession = db.session.scalars(select(Profession)).first()
+    stored = uploads.read_bytes(samples.video(seconds=2), "演示.mp4", ["video"], prefix="media")
+    video = services.add_resource(factories.user("teacher"), stored, profession_id=profession.id)
+    review.submit(video, None)
+    review.approve(video, factories.user("reviewer"))
+    db.session.commit()
+    response = app.test_client().get(f"/media/videos/{video.id}/file")
+    assert response.status_code == 302
+    request = urllib.request.Request(response.headers["Location"], headers={"Range": "bytes=10-19"})
+    with urllib.request.urlopen(request) as ranged:
+        assert ranged.status == 206 and ranged.headers["Content-Type"] == "video/mp4"
+        with s3.open(stored.key) as fh:
+            assert ranged.read() == fh.read()[10:20]
