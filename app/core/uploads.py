@@ -492,11 +492,50 @@ def _mp4_complete(path: str, size: int) -> bool:
     return offset == size
 
 
+def _ebml_vint(data: bytes, pos: int, *, keep_marker: bool = False) -> tuple[int | None, int]:
+    """An EBML variable-length integer at ``pos``: (value, next position); value None means "unknown size"."""
+    if pos >= len(data) or data[pos] == 0:
+        return None, len(data) + 1
+    first = data[pos]
+    length = 8 - first.bit_length() + 1
+    raw = data[pos:pos + length]
+    if len(raw) < length:
+        return None, len(data) + 1
+    value = int.from_bytes(raw, "big")
+    if not keep_marker:
+        value &= (1 << (7 * length)) - 1
+        if value == (1 << (7 * length)) - 1:
+            return None, pos + length  # all ones: size unknown (live streams)
+    return value, pos + length
+
+
+def _webm_complete(path: str, size: int) -> bool:
+    """The Segment element's declared size must end exactly at the end of the file (when it is declared)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    _id, pos = _ebml_vint(head, 0, keep_marker=True)
+    header_size, pos = _ebml_vint(head, pos)
+    if header_size is None:
+        return False
+    pos += header_size
+    segment_id, pos = _ebml_vint(head, pos, keep_marker=True)
+    if segment_id != 0x18538067:
+        return False
+    segment_size, pos = _ebml_vint(head, pos)
+    if pos > len(head):
+        return False
+    return segment_size is None or pos + segment_size == size
+
+
+#: Container completeness checks by extension (a truncated upload must not pass as a short video).
+_COMPLETE = {"mp4": _mp4_complete, "webm": _webm_complete}
+
+
 def _probe_video(spooled: Spooled, workdir: str, *, mime: str, ext: str) -> Processed:
     import av
 
     truncated = _("视频“%(name)s”不完整（文件可能被截断或上传中断），请重新导出后上传。", name=spooled.original_name)
-    if ext == "mp4" and not _mp4_complete(spooled.path, spooled.size):
+    if not _COMPLETE[ext](spooled.path, spooled.size):
         raise UploadRefused(truncated)
     poster_path = os.path.join(workdir, "poster.jpg")
     try:

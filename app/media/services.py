@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Engine, bindparam, func, or_, select
 
 from app.core import uploads
-from app.errors import DomainError, NotFound, ValidationError
+from app.errors import Conflict, DomainError, NotFound, ValidationError
 from app.extensions import db
 from app.media.models import Document, MediaFile, Video
 from app.review import services as review
@@ -82,6 +82,7 @@ def add_resource(actor, stored: uploads.StoredUpload, *, profession_id: int, tit
     deleted again, so nothing is half-kept."""
     try:
         _check_task(learning_task_id, profession_id)
+        _refuse_duplicate(stored, profession_id)
         kind = RESOURCE_KINDS.get(stored.kind)
         if kind is None:
             raise ValidationError(_("此处只接受视频和文档。"))
@@ -153,6 +154,19 @@ def _check_profession(profession_id: int | None) -> None:
 
     if not profession_id or db.session.get(Profession, profession_id) is None:
         raise ValidationError(_("请选择所属专业。"))
+
+
+def _refuse_duplicate(stored: uploads.StoredUpload, profession_id: int) -> None:
+    """The same file (by SHA-256) once per profession: re-running a bulk upload or an import adds nothing."""
+    kind = RESOURCE_KINDS.get(stored.kind)
+    if kind is None:
+        return
+    model = kind.model
+    title = db.session.scalar(select(model.title).join(MediaFile, MediaFile.id == model.file_id)
+                              .where(MediaFile.sha256 == stored.sha256, model.profession_id == profession_id)
+                              .limit(1))
+    if title is not None:
+        raise Conflict(_("该专业已有相同的文件：“%(title)s”。", title=title))
 
 
 def _check_task(learning_task_id: int | None, profession_id: int) -> None:

@@ -21,11 +21,13 @@ def profession(app):
 @pytest.fixture
 def make_resource(app, profession):
     """``make_resource(author, kind="video", approved=False, **fields)`` -> committed Video/Document."""
-    state = {"reviewer": None}
+    state = {"reviewer": None, "n": 0}
 
     def _make(author=None, kind="video", approved=False, data=None, name=None, **fields):
+        state["n"] += 1  # every default file differs: the same file is accepted once per profession
         if data is None:
-            data, name = (samples.video(), "焊接演示.mp4") if kind == "video" else (samples.pdf(), "作业报告.pdf")
+            data, name = ((samples.video(shade=state["n"]), "焊接演示.mp4") if kind == "video"
+                          else (samples.pdf(state["n"]), "作业报告.pdf"))
         stored = uploads.read_bytes(data, name, [kind], prefix=services.PREFIX)
         resource = services.add_resource(author, stored, profession_id=fields.pop("profession_id", profession.id),
                                          **fields)

@@ -8,8 +8,9 @@ import av
 from PIL import Image
 
 
-def video(container: str = "mp4", *, seconds: float = 1.0, size=(64, 48), rate: int = 10) -> bytes:
-    """An encoded video: H.264 in MP4 or VP8 in WebM, ``seconds`` long, a moving gradient."""
+def video(container: str = "mp4", *, seconds: float = 1.0, size=(64, 48), rate: int = 10, shade: int = 80) -> bytes:
+    """An encoded video: H.264 in MP4 or VP8 in WebM, ``seconds`` long, a moving gradient (``shade`` makes
+    different files)."""
     codec = {"mp4": "libx264", "webm": "libvpx"}[container]
     out = io.BytesIO()
     with av.open(out, mode="w", format=container) as box:
@@ -17,7 +18,7 @@ def video(container: str = "mp4", *, seconds: float = 1.0, size=(64, 48), rate: 
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         for i in range(int(seconds * rate)):
-            image = Image.new("RGB", size, (i * 20 % 255, 80, 160))
+            image = Image.new("RGB", size, (i * 20 % 255, shade % 255, 160))
             frame = av.VideoFrame.from_image(image)
             for packet in stream.encode(frame):
                 box.mux(packet)
@@ -67,8 +68,8 @@ def gif_html_polyglot() -> bytes:
     return data
 
 
-def pdf() -> bytes:
-    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+def pdf(tag: int = 0) -> bytes:
+    return (b"%PDF-1.4\n%" + str(tag).encode() + b"\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
             b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 

@@ -59,6 +59,11 @@ def test_truncated_mp4_is_refused_with_a_clear_message(app):
     assert "不完整" in message
 
 
+def test_truncated_webm_is_refused(app):
+    data = samples.video("webm", seconds=3)
+    assert "不完整" in refused(app, data[: len(data) - 200], "cut.webm")
+
+
 def test_exe_renamed_mp4_is_refused(app):
     message = refused(app, b"MZ\x90\x00" + b"\x00" * 4000 + b"This program cannot be run in DOS mode", "movie.mp4")
     assert "无法识别" in message
