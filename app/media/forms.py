@@ -23,3 +23,7 @@ class EditForm(FlaskForm):
     title = StringField(_l("标题"), validators=[DataRequired(_l("标题不能为空。")), Length(max=200)])
     description = TextAreaField(_l("简介"), validators=[Optional(), Length(max=4000)])
     learning_task_id = SelectField(_l("关联学习任务（可选）"), coerce=int, default=0)
+
+
+class DeleteForm(FlaskForm):
+    """Delete a draft: only the CSRF token."""

@@ -209,6 +209,29 @@ def update_resource(resource, *, title: str, description: str, learning_task_id:
     db.session.flush()
 
 
+def delete_resource(resource) -> list[str]:
+    """Delete an unpublished resource and its file record; returns the storage keys, which the caller removes
+    from storage after committing (so a failed commit never leaves rows pointing at deleted files).
+    Published or submitted resources are refused: withdraw them first. Review history stays (append-only)."""
+    review.require_editable(resource)
+    media = resource.file
+    keys = [k for k in {media.storage_key, media.preview_key, getattr(resource, "poster_key", None)} if k]
+    db.session.delete(resource)
+    db.session.flush()
+    db.session.delete(media)
+    db.session.flush()
+    return keys
+
+
+def remove_stored(keys: Iterable[str]) -> None:
+    """Remove files from storage (after the rows that pointed at them were deleted and committed)."""
+    from app.core import storage
+
+    store = storage.get_storage()
+    for key in keys:
+        store.delete(key)
+
+
 def get_resource(kind: str, resource_id: int):
     """The video or document (404 when unknown). Visibility is the caller's check (permissions)."""
     entry = RESOURCE_KINDS.get(kind)

@@ -13,7 +13,7 @@ from app.catalog.models import Profession
 from app.core import fileserve, uploads
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
-from app.errors import DomainError
+from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.media import forms, permissions, services
 from app.media.models import Video
@@ -159,7 +159,8 @@ def _resource_url(resource) -> str:
 def video(video_id: int):
     resource = _visible("video", video_id)
     return render_template("media/video.html", video=resource, task=services.linked_task(resource),
-                           can_edit=permissions.can_edit_media(current_user, resource))
+                           can_edit=permissions.can_edit_media(current_user, resource),
+                           delete_form=forms.DeleteForm())
 
 
 @bp.route("/documents/<int:document_id>")
@@ -167,7 +168,8 @@ def video(video_id: int):
 def document(document_id: int):
     resource = _visible("document", document_id)
     return render_template("media/document.html", document=resource, task=services.linked_task(resource),
-                           can_edit=permissions.can_edit_media(current_user, resource))
+                           can_edit=permissions.can_edit_media(current_user, resource),
+                           delete_form=forms.DeleteForm())
 
 
 @bp.route("/<any(video, document):kind>/<int:resource_id>/edit", methods=["GET", "POST"])
@@ -195,6 +197,21 @@ def edit(kind: str, resource_id: int):
     elif request.method == "POST":
         status = 400
     return render_template("media/edit.html", form=form, resource=resource, kind=kind), status
+
+
+@bp.route("/<any(video, document):kind>/<int:resource_id>/delete", methods=["POST"])
+@login_required
+def delete(kind: str, resource_id: int):
+    resource = services.get_resource(kind, resource_id)
+    require(permissions.can_edit_media(current_user, resource))
+    if not forms.DeleteForm().validate_on_submit():
+        raise ValidationError(_("表单无效，请刷新后重试。"))
+    profession_id, title = resource.profession_id, resource.title
+    keys = services.delete_resource(resource)
+    db.session.commit()
+    services.remove_stored(keys)
+    flash(_("“%(title)s”已删除。", title=title), "success")
+    return redirect(url_for("media.library", profession_id=profession_id, kind=kind))
 
 
 # File delivery. No login required for published files (a published resource package is public, and players,

@@ -320,3 +320,27 @@ def test_video_page_sql_is_constant(client, login_as, make_resource, count_queri
         assert client.get(f"/media/videos/{video.id}").status_code == 200
     assert q.count <= 6
 
+
+
+def test_author_deletes_a_draft_with_its_files(app, client, login_as, make_resource):
+    import os
+
+    from app.core import storage
+
+    teacher = login_as("teacher")
+    video = make_resource(teacher)
+    video_id, keys = video.id, [video.file.storage_key, video.poster_key]
+    # The request deletes these rows in its own session; forget this session's copies (ids may be reused).
+    db.session.expunge(video.file)
+    db.session.expunge(video)
+    page = client.get(f"/media/videos/{video_id}").get_data(as_text=True)
+    assert f"/media/video/{video_id}/delete" in page
+    response = client.form(f"/media/video/{video_id}/delete", {}, token_from=f"/media/videos/{video_id}")
+    assert response.status_code == 302
+    assert db.session.scalar(select(Video.id).where(Video.id == video_id)) is None
+    assert not any(os.path.exists(storage.get_storage().path(k)) for k in keys)
+    published = make_resource(teacher, approved=True)
+    assert client.form(f"/media/video/{published.id}/delete", {}, token_from="/media").status_code == 409
+    assert storage.get_storage().exists(published.file.storage_key)
+    other = make_resource(factories.user("teacher"))
+    assert client.form(f"/media/video/{other.id}/delete", {}, token_from="/media").status_code == 403
