@@ -126,7 +126,7 @@ def new_context(browser, server):
         options.setdefault("base_url", server)
         options.setdefault("locale", "zh-CN")
         context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(30_000)  # the CI machine may be busy
         context.on("page", watch.attach)
         contexts.append(context)
         return context
