@@ -187,3 +187,38 @@ def test_a_platform_admin_on_a_phone_can_open_every_menu_page_without_overflow_o
         if href == "/users":
             assert page.get_by_role("table").is_visible()
         _assert_no_horizontal_overflow(page)
+
+
+def test_school_admin_creates_a_teacher_then_deactivates_them_after_confirming_and_their_session_ends(new_context):
+    admin = new_context().new_page()
+    log_in(admin, "schooladmin")
+    admin.goto("/users/new")
+    admin.get_by_label("用户名").fill("bx-teacher-2")
+    admin.get_by_label("姓名").fill("孙三")
+    admin.get_by_role("checkbox", name="教师").check()
+    admin.get_by_label("初始密码（留空则生成激活码）").fill("initial-secret-2")
+    admin.get_by_role("button", name="保存").click()
+    assert admin.get_by_role("status").filter(has_text="bx-teacher-2").is_visible()
+
+    teacher = new_context().new_page()
+    log_in(teacher, "bx-teacher-2", "initial-secret-2")
+    assert teacher.get_by_test_id("home-title").inner_text() == "教师工作台"
+
+    admin.goto("/users?q=bx-teacher-2")
+    row = admin.get_by_role("row").filter(has_text="bx-teacher-2")
+    # Deactivating asks first (app.js, data-confirm): saying no changes nothing...
+    posts = []
+    admin.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    admin.once("dialog", lambda dialog: dialog.dismiss())
+    row.get_by_role("button", name="停用").click()
+    admin.goto("/users?q=bx-teacher-2")
+    assert posts == [] and row.get_by_text("已启用").is_visible()
+    # ...saying yes deactivates the account and ends its sessions at once.
+    admin.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="停用").click()
+    admin.get_by_role("status").filter(has_text="已停用").wait_for()
+    assert len(posts) == 1 and posts[0].endswith("/active")
+    assert admin.get_by_role("row").filter(has_text="bx-teacher-2").get_by_text("已停用").is_visible()
+
+    teacher.goto("/home")
+    assert "/login" in teacher.url
