@@ -1,9 +1,11 @@
 """Browser journeys: a real server on 127.0.0.1 with its own fresh database, driven by Debian's Chromium.
 
 The server is the application as ``make run`` builds it (Alembic migrations, ``flask content load``,
-``flask demo seed``) in a temporary folder, served by werkzeug in a background thread. These journeys do not
+``flask demo seed``, run through the CLI) in a temporary folder with SQLite, served by werkzeug in a background
+thread; only the testing configuration's cheap password hashing differs from production. These journeys do not
 use the per-test rollback of tests/conftest.py: the browser talks to the server over HTTP, so each journey
-works on the shared demo database and creates only what it needs, with names of its own.
+works on the shared demo database and creates only what it needs, with names of its own (``bx-...``), and
+never changes the demo accounts. A server error (500) or any other failed load shows up as a console error.
 
 One browser for the session and a new context (cookies, storage) per journey keeps the suite fast.
 """
@@ -39,20 +41,12 @@ def _free_port() -> int:
 
 
 def _prepare_database(app) -> None:
-    """What ``make run`` does before serving: migrate, load content/, seed the demo accounts."""
-    from flask_migrate import upgrade
-
-    from app.core.content import DEMO_STEPS, default_content_root, load_content
-    from app.extensions import db
-
-    with app.app_context():
-        upgrade()
-        load_content(default_content_root())
-        for _order, _name, step in DEMO_STEPS:
-            step()
-            db.session.flush()
-        db.session.commit()
-        db.session.remove()
+    """Exactly what ``make run`` does before serving: ``flask db upgrade``, ``flask content load``,
+    ``flask demo seed``, through the same CLI commands."""
+    runner = app.test_cli_runner()
+    for command in (["db", "upgrade"], ["content", "load"], ["demo", "seed"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0, f"flask {' '.join(command)} failed:\n{result.output}\n{result.exception!r}"
 
 
 @pytest.fixture(scope="session")
