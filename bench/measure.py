@@ -9,6 +9,17 @@ from bench.server import Server
 from bench.table import Table
 
 
+def load(server: Server, path: str, cookie: str, ctx, seconds: int | None = None) -> wrk.Result:
+    """wrk on ``path``, with the server's CPU milliseconds per request attached as ``cpu_ms``."""
+    before = server.cpu_seconds()
+    r = wrk.run(server.base + path, seconds=seconds or ctx.seconds, connections=ctx.connections,
+                headers={"Cookie": cookie})
+    r.cpu_ms = (server.cpu_seconds() - before) * 1000 / max(r.requests, 1)
+    if r.errors:
+        raise RuntimeError(f"{r.errors} failed requests on {path}")
+    return r
+
+
 def check_page(server: Server, path: str, cookie: str, must_contain: str | None = None) -> int:
     """Fetch ``path`` once and fail loudly unless it is a 200 page (a redirect to /login would look fast)."""
     status, _headers, body = server.request(path, headers={"Cookie": cookie})
@@ -26,21 +37,18 @@ def compare(server: Server, table: Table, *, label: str, real: str, bare: str, c
     Alternating (bare, real, bare, real...) spreads slow drifts of the machine (CPU frequency, other
     processes) over both sides instead of letting them bias one.
     """
-    headers = {"Cookie": cookie}
     sizes = {"bare": check_page(server, bare, cookie, must_contain),
              "real": check_page(server, real, cookie, must_contain)}
     # Warm both (template compilation, connection pools, SQLite page cache).
     for path in (bare, real):
-        wrk.run(server.base + path, seconds=2, connections=ctx.connections, headers=headers)
+        load(server, path, cookie, ctx, seconds=2)
     results = {"bare": [], "real": []}
     for n in range(1, ctx.rounds + 1):
         for kind, path in (("bare", bare), ("real", real)):
-            r = wrk.run(server.base + path, seconds=ctx.seconds, connections=ctx.connections, headers=headers)
-            if r.errors:
-                raise RuntimeError(f"{r.errors} failed requests on {path}")
+            r = load(server, path, cookie, ctx)
             results[kind].append(r)
             ctx.log(f"    round {n} {kind:4s} {path}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, "
-                    f"p99 {r.p99_ms:.1f} ms")
+                    f"p99 {r.p99_ms:.1f} ms, {r.cpu_ms:.1f} CPU ms/request")
     # Pages must still be served to the logged-in user after the load (not silently redirected).
     check_page(server, real, cookie, must_contain)
     for kind, path in (("bare", bare), ("real", real)):
@@ -51,19 +59,23 @@ def compare(server: Server, table: Table, *, label: str, real: str, bare: str, c
         rs = results[kind]
         summary[kind] = {"rps": statistics.median(r.rps for r in rs),
                          "p50": statistics.median(r.p50_ms for r in rs),
-                         "p99": statistics.median(r.p99_ms for r in rs)}
+                         "p99": statistics.median(r.p99_ms for r in rs),
+                         "cpu": statistics.median(r.cpu_ms for r in rs)}
     ratio = summary["real"]["rps"] / summary["bare"]["rps"]
+    cpu_ratio = summary["bare"]["cpu"] / summary["real"]["cpu"]
     for kind, path in (("bare", bare), ("real", real)):
         s = summary[kind]
         table.add(page=f"{label} ({kind})", path=path, round="median", **{
             "req/s": s["rps"], "p50 ms": s["p50"], "p99 ms": s["p99"],
-            "requests": sum(r.requests for r in results[kind]), "errors": 0,
-            "KiB": round(sizes[kind] / 1024, 1), "ratio": f"{ratio:.0%}" if kind == "real" else "100%"})
-    return {"ratio": ratio, **summary}
+            "requests": sum(r.requests for r in results[kind]), "errors": 0, "CPU ms/req": s["cpu"],
+            "KiB": round(sizes[kind] / 1024, 1), "ratio": f"{ratio:.0%}" if kind == "real" else "100%",
+            "CPU ratio": f"{cpu_ratio:.0%}" if kind == "real" else "100%"})
+    return {"ratio": ratio, "cpu_ratio": cpu_ratio, **summary}
 
 
 def _cells(r: wrk.Result) -> dict:
-    return {"req/s": r.rps, "p50 ms": r.p50_ms, "p99 ms": r.p99_ms, "requests": r.requests, "errors": r.errors}
+    return {"req/s": r.rps, "p50 ms": r.p50_ms, "p99 ms": r.p99_ms, "requests": r.requests, "errors": r.errors,
+            "CPU ms/req": r.cpu_ms}
 
 
 @contextmanager
@@ -116,3 +128,15 @@ def statements_per_request(database_url: str, username: str, password: str, path
     with app.app_context():
         db.engine.dispose()
     return statements
+
+
+def variant(server: Server, table: Table, *, label: str, path: str, cookie: str, ctx, bare: dict,
+            must_contain: str | None = None) -> wrk.Result:
+    """One measurement of another URL of the same page, with its ratios to the bare medians (informative)."""
+    size = check_page(server, path, cookie, must_contain)
+    r = load(server, path, cookie, ctx)
+    ctx.log(f"    variant {path}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
+            f"{r.cpu_ms:.1f} CPU ms/request")
+    table.add(page=label, path=path, round="1", **_cells(r), KiB=round(size / 1024, 1),
+              ratio=f"{r.rps / bare['rps']:.0%}", **{"CPU ratio": f"{bare['cpu'] / r.cpu_ms:.0%}"})
+    return r

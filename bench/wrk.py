@@ -23,10 +23,8 @@ class Result:
     p99_ms: float
     errors: int  # non-2xx/3xx responses plus socket errors
     connections: int
-
-    def row(self) -> dict:
-        return {"req/s": self.rps, "p50 ms": self.p50_ms, "p99 ms": self.p99_ms, "requests": self.requests,
-                "errors": self.errors}
+    #: Server CPU milliseconds per request, when the caller measured it.
+    cpu_ms: float | None = None
 
 
 def _ms(text: str) -> float:
