@@ -20,7 +20,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -104,6 +104,7 @@ def generate(url: str, scale: Scale, *, seed: int = 2026, log=print) -> dict[str
 
     from app.auth import passwords
     from app.auth.models import User, UserRole
+    from app.core import clock
     from app.core.content import default_content_root, load_content
     from app.extensions import db
     from app.orgs.models import Enterprise, Partnership, School
@@ -121,7 +122,7 @@ def generate(url: str, scale: Scale, *, seed: int = 2026, log=print) -> dict[str
         log(f"  schema and content ready ({time.perf_counter() - started:.1f} s)")
 
         rng = random.Random(seed)
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = clock.now()  # what the app's utcnow column default would store
         # Production parameters, hashed once and shared by every generated account.
         app.config.update(ARGON2_TIME_COST=3, ARGON2_MEMORY_COST=65536, ARGON2_PARALLELISM=4)
         shared_hash = passwords.hash_password(BENCH_PASSWORD)
@@ -193,14 +194,16 @@ def generate(url: str, scale: Scale, *, seed: int = 2026, log=print) -> dict[str
             conn.execute(insert(User), users[chunk:chunk + 20_000])
         for chunk in range(0, len(roles), 20_000):
             conn.execute(insert(UserRole), roles[chunk:chunk + 20_000])
+        if db.engine.dialect.name == "postgresql":
+            # Explicit ids leave the serial sequences behind; later inserts by the app would collide.
+            for table in ("school", "enterprise", "partnership", "user", "user_role"):
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                     f"(SELECT max(id) FROM \"{table}\"))")
         db.session.commit()
-        if db.engine.dialect.name == "sqlite":
-            with db.engine.connect() as c:
-                c.exec_driver_sql("ANALYZE")
-        elif db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as c:
-                c.exec_driver_sql("ANALYZE")
-                c.commit()
+        with db.engine.connect() as c:
+            # Fresh statistics, as a database that has lived a while would have.
+            c.exec_driver_sql("ANALYZE")
+            c.commit()
         counts = {"schools": len(school_rows), "enterprises": len(ent_rows), "partnerships": len(pairs),
                   "users": len(users), "user_roles": len(roles)}
         log(f"  generated {counts} in {time.perf_counter() - started:.1f} s")
@@ -209,22 +212,28 @@ def generate(url: str, scale: Scale, *, seed: int = 2026, log=print) -> dict[str
     return counts
 
 
-def ensure(url: str, scale_name: str, log=print) -> str:
-    """Generate ``url`` unless it already holds a generated database (the bench admin exists)."""
+def is_generated(url: str) -> bool:
+    """Whether ``url`` already holds a generated database (its bench admin exists)."""
     from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
 
-    if url.startswith("sqlite:///") and os.path.exists(url[len("sqlite:///"):]):
-        engine = create_engine(url)
-        try:
-            with engine.connect() as c:
-                if c.execute(text("SELECT 1 FROM user WHERE username = :u"), {"u": BENCH_ADMIN}).first():
-                    return url
-        except Exception:  # noqa: BLE001  (no user table yet: an empty file, generate below)
-            pass
-        finally:
-            engine.dispose()
-    log(f"generating the {scale_name} database into {url} ...")
-    generate(url, SCALES[scale_name], log=log)
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
+        return False
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as c:
+            return c.execute(text('SELECT 1 FROM "user" WHERE username = :u'), {"u": BENCH_ADMIN}).first() is not None
+    except SQLAlchemyError:  # no user table yet: an empty database
+        return False
+    finally:
+        engine.dispose()
+
+
+def ensure(url: str, scale_name: str, log=print) -> str:
+    """Generate ``url`` at ``scale_name`` unless it already holds a generated database."""
+    if not is_generated(url):
+        log(f"generating the {scale_name} database into {url} ...")
+        generate(url, SCALES[scale_name], log=log)
     return url
 
 
