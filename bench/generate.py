@@ -116,7 +116,7 @@ def generate(url: str, scale: Scale, *, seed: int = 2026, log=print) -> dict[str
         existing = db.session.scalar(select(func.count()).select_from(User))
         if existing:
             raise NotEmpty(f"refusing to generate into a database that already holds {existing} users ({url}); "
-                           "delete the file or point DATABASE_URL at an empty database")
+                           "delete the file, or give --url / DATABASE_URL an empty database")
         load_content(default_content_root())
         db.session.commit()
         log(f"  schema and content ready ({time.perf_counter() - started:.1f} s)")
@@ -212,6 +212,14 @@ def generate(url: str, scale: Scale, *, seed: int = 2026, log=print) -> dict[str
     return counts
 
 
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL for a DATABASE_URL (PostgreSQL URLs use psycopg 3, as the app does)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def is_generated(url: str) -> bool:
     """Whether ``url`` already holds a generated database (its bench admin exists)."""
     from sqlalchemy import create_engine, text
@@ -219,7 +227,7 @@ def is_generated(url: str) -> bool:
 
     if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
         return False
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(engine_url(url))
     try:
         with engine.connect() as c:
             return c.execute(text('SELECT 1 FROM "user" WHERE username = :u'), {"u": BENCH_ADMIN}).first() is not None

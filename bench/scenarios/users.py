@@ -31,6 +31,7 @@ def _statement_counts(ctx: Context, big_url: str) -> Table:
         counts[name] = len(statements)
         table.add(database=name, users=users, statements=len(statements))
         ctx.extra.setdefault("statements", {})[name] = statements
+    table.note(f"small: {small_url}; national: {big_url}")
     table.note("constant: yes" if counts["small"] == counts["national"] else
                f"NOT CONSTANT: {counts['small']} vs {counts['national']}")
     for n, sql in enumerate(ctx.extra["statements"]["national"], 1):
@@ -40,10 +41,16 @@ def _statement_counts(ctx: Context, big_url: str) -> Table:
     return table
 
 
+def server_page_size() -> int:
+    from config import Config
+
+    return Config.PAGE_SIZE
+
+
 def _user_count(url: str) -> int:
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(url)
+    engine = create_engine(generate.engine_url(url))
     with engine.connect() as c:
         n = c.execute(text('SELECT count(*) FROM "user"')).scalar()
     engine.dispose()
@@ -61,10 +68,10 @@ def run(ctx: Context) -> list[Table]:
                       f"({server.describe()}; wrk -c{ctx.connections} -d{ctx.seconds}s x {ctx.rounds} rounds)")
         result = measure.compare(server, table, label="user list", real=PATH, bare="/_bench/bare/users",
                                  cookie=cookie, ctx=ctx, must_contain="<tbody>")
-        last_page = -(-users // 25)  # PAGE_SIZE 25
+        last_page = -(-users // server_page_size())
         for label, path in VARIANTS:
-            measure.variant(server, table, label=label, path=path.format(last_page=last_page), cookie=cookie, ctx=ctx,
-                            bare=result["bare"], must_contain="<tbody>")
+            measure.variant(server, table, label=label, path=path.format(last_page=last_page), cookie=cookie,
+                            ctx=ctx, bare=result["bare"], must_contain="<tbody>")
     verdict = "meets" if result["ratio"] >= TARGET_RATIO else "MISSES"
     table.note("variants (search, filters, last page) are measured once each; their ratio uses the bare median")
     table.note(f"ratio real/bare = {result['ratio']:.0%} (median req/s {result['real']['rps']:,.0f} vs "
