@@ -148,9 +148,10 @@ def generate(url: str, scale: Scale, *, seed: int = 2026, log=print) -> dict[str
         for i in range(scale.enterprises):
             province, cities = PROVINCES[(i * 7) % len(PROVINCES)]
             industry = INDUSTRIES[i % len(INDUSTRIES)]
+            city = rng.choice(cities)
             ent_rows.append({
-                "id": first + i, "key": f"bench-ent-{i:05d}", "name": f"{rng.choice(cities).rstrip('市')}{industry}第{i + 1}有限公司",
-                "industry": industry, "province": province, "city": rng.choice(cities), "is_active": True,
+                "id": first + i, "key": f"bench-ent-{i:05d}", "name": f"{city.rstrip('市')}{industry}第{i + 1}有限公司",
+                "industry": industry, "province": province, "city": city, "is_active": True,
                 "created_at": now, "version": 1})
         conn.execute(insert(Enterprise), ent_rows)
         ent_ids = [r["id"] for r in ent_rows]
