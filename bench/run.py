@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     failed = []
     for name in names:
         ctx.log(f"== {name}: {scenarios[name].description}")
-        started = time.perf_counter()
+        started, load_before = time.perf_counter(), os.getloadavg()[0]
         try:
             tables = scenarios[name].run(ctx)
         except Exception as exc:  # noqa: BLE001  (report it, run the other scenarios)
@@ -70,6 +70,9 @@ def main(argv=None) -> int:
             with open(report, "a", encoding="utf-8") as fh:
                 fh.write(text + "\n")
         for table in tables:
+            # This machine may be shared: the load average tells how far absolute figures can be trusted.
+            table.note(f"load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+                       f"on {os.cpu_count()} CPUs")
             text = table.render()
             print(text, flush=True)
             with open(report, "a", encoding="utf-8") as fh:
