@@ -100,14 +100,11 @@ class NotEmpty(RuntimeError):
 def generate(url: str, scale: Scale, *, seed: int = 2026, log=print) -> dict[str, int]:
     """Migrate, load content and fill ``url`` with ``scale`` rows; returns the row counts written."""
     from flask_migrate import upgrade
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, select
 
-    from app.auth import passwords
-    from app.auth.models import User, UserRole
-    from app.core import clock
+    from app.auth.models import User
     from app.core.content import default_content_root, load_content
     from app.extensions import db
-    from app.orgs.models import Enterprise, Partnership, School
 
     app = _make_app(url)
     started = time.perf_counter()
@@ -120,97 +117,132 @@ def generate(url: str, scale: Scale, *, seed: int = 2026, log=print) -> dict[str
         load_content(default_content_root())
         db.session.commit()
         log(f"  schema and content ready ({time.perf_counter() - started:.1f} s)")
-
-        rng = random.Random(seed)
-        now = clock.now()  # what the app's utcnow column default would store
-        # Production parameters, hashed once and shared by every generated account.
-        app.config.update(ARGON2_TIME_COST=3, ARGON2_MEMORY_COST=65536, ARGON2_PARALLELISM=4)
-        shared_hash = passwords.hash_password(BENCH_PASSWORD)
-        conn = db.session.connection()
-
-        def next_id(model) -> int:
-            return (conn.scalar(select(func.max(model.id))) or 0) + 1
-
-        school_rows, first = [], next_id(School)
-        for i in range(scale.schools):
-            province, cities = PROVINCES[i % len(PROVINCES)]
-            kind, suffix = SCHOOL_KINDS[i % len(SCHOOL_KINDS)]
-            city = rng.choice(cities)
-            school_rows.append({
-                "id": first + i, "key": f"bench-school-{i:04d}", "name": f"{city.rstrip('市')}第{i + 1}{suffix}",
-                "kind": kind, "province": province, "city": city,
-                "integrated_since": date(2021 + i % 5, 9, 1) if i % 3 else None,
-                "is_active": True, "created_at": now, "version": 1})
-        conn.execute(insert(School), school_rows)
-        school_ids = [r["id"] for r in school_rows]
-
-        ent_rows, first = [], next_id(Enterprise)
-        for i in range(scale.enterprises):
-            province, cities = PROVINCES[(i * 7) % len(PROVINCES)]
-            industry = INDUSTRIES[i % len(INDUSTRIES)]
-            city = rng.choice(cities)
-            ent_rows.append({
-                "id": first + i, "key": f"bench-ent-{i:05d}", "name": f"{city.rstrip('市')}{industry}第{i + 1}有限公司",
-                "industry": industry, "province": province, "city": city, "is_active": True,
-                "created_at": now, "version": 1})
-        conn.execute(insert(Enterprise), ent_rows)
-        ent_ids = [r["id"] for r in ent_rows]
-
-        pairs = set()
-        while len(pairs) < min(scale.partnerships, len(school_ids) * len(ent_ids)):
-            pairs.add((rng.choice(school_ids), rng.choice(ent_ids), rng.choice(PARTNERSHIP_KINDS)))
-        conn.execute(insert(Partnership), [
-            {"school_id": s, "enterprise_id": e, "kind": k, "since": date(2019 + n % 6, 3, 1)}
-            for n, (s, e, k) in enumerate(sorted(pairs))])
-
-        users, roles = [], []
-        uid = next_id(User)
-
-        def add(username: str, role_list, *, school_id=None, enterprise_id=None, active=True, activated=True):
-            nonlocal uid
-            users.append({
-                "id": uid, "username": username, "full_name": _name(rng), "email": f"{username}@example.edu.cn",
-                "phone": None, "school_id": school_id, "enterprise_id": enterprise_id,
-                "password_hash": shared_hash if activated else None, "is_active": active,
-                "created_at": now - timedelta(days=rng.randrange(0, 900)), "last_login_at": None, "version": 1})
-            roles.extend({"user_id": uid, "role": r} for r in role_list)
-            uid += 1
-
-        add(BENCH_ADMIN, ["platform_admin"])
-        add(BENCH_SCHOOL_ADMIN, ["school_admin", "teacher"], school_id=school_ids[0])
-        for n, sid in enumerate(school_ids):
-            add(f"sa{n:04d}", ["school_admin"], school_id=sid)
-        for n in range(scale.teachers):
-            add(f"t{n:06d}", ["teacher"], school_id=school_ids[n % len(school_ids)])
-        for n in range(scale.students):
-            # 2% deactivated, 5% imported and not yet activated: the list shows those badges too.
-            add(f"s{n:07d}", ["student"], school_id=school_ids[n % len(school_ids)], active=n % 50 != 7,
-                activated=n % 20 != 3)
-        for n in range(scale.mentors):
-            add(f"m{n:05d}", ["mentor"], enterprise_id=ent_ids[n % len(ent_ids)])
-        for n in range(scale.reviewers):
-            add(f"r{n:04d}", ["reviewer", "teacher"] if n % 4 == 0 else ["reviewer"],
-                school_id=school_ids[n % len(school_ids)] if n % 4 == 0 else None)
-        for chunk in range(0, len(users), 20_000):
-            conn.execute(insert(User), users[chunk:chunk + 20_000])
-        for chunk in range(0, len(roles), 20_000):
-            conn.execute(insert(UserRole), roles[chunk:chunk + 20_000])
+        writer = _Writer(db.session.connection(), random.Random(seed))
+        schools = writer.schools(scale.schools)
+        enterprises = writer.enterprises(scale.enterprises)
+        writer.partnerships(schools, enterprises, scale.partnerships)
+        writer.users(scale, schools, enterprises)
         if db.engine.dialect.name == "postgresql":
             # Explicit ids leave the serial sequences behind; later inserts by the app would collide.
             for table in ("school", "enterprise", "partnership", "user", "user_role"):
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                                     f"(SELECT max(id) FROM \"{table}\"))")
+                writer.conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                            f"(SELECT max(id) FROM \"{table}\"))")
         db.session.commit()
         with db.engine.connect() as c:
             # Fresh statistics, as a database that has lived a while would have.
             c.exec_driver_sql("ANALYZE")
             c.commit()
-        counts = {"schools": len(school_rows), "enterprises": len(ent_rows), "partnerships": len(pairs),
-                  "users": len(users), "user_roles": len(roles)}
-        log(f"  generated {counts} in {time.perf_counter() - started:.1f} s")
+        log(f"  generated {writer.counts} in {time.perf_counter() - started:.1f} s")
         db.session.remove()
         db.engine.dispose()
-    return counts
+    return writer.counts
+
+
+class _Writer:
+    """Bulk-inserts generated rows with explicit ids (so that rows can refer to each other without reading back)."""
+
+    def __init__(self, conn, rng: random.Random):
+        from app.core import clock
+
+        self.conn, self.rng = conn, rng
+        self.now = clock.now()  # what the app's utcnow column default would store
+        self.counts: dict[str, int] = {}
+
+    def _next_id(self, model) -> int:
+        from sqlalchemy import func, select
+
+        return (self.conn.scalar(select(func.max(model.id))) or 0) + 1
+
+    def _insert(self, model, rows: list[dict], name: str, chunk: int = 20_000) -> None:
+        from sqlalchemy import insert
+
+        for start in range(0, len(rows), chunk):
+            self.conn.execute(insert(model), rows[start:start + chunk])  # executemany
+        self.counts[name] = len(rows)
+
+    def schools(self, n: int) -> list[int]:
+        from app.orgs.models import School
+
+        first, rows = self._next_id(School), []
+        for i in range(n):
+            province, cities = PROVINCES[i % len(PROVINCES)]
+            kind, suffix = SCHOOL_KINDS[i % len(SCHOOL_KINDS)]
+            city = self.rng.choice(cities)
+            rows.append({
+                "id": first + i, "key": f"bench-school-{i:04d}", "name": f"{city.rstrip('市')}第{i + 1}{suffix}",
+                "kind": kind, "province": province, "city": city,
+                "integrated_since": date(2021 + i % 5, 9, 1) if i % 3 else None,
+                "is_active": True, "created_at": self.now, "version": 1})
+        self._insert(School, rows, "schools")
+        return [r["id"] for r in rows]
+
+    def enterprises(self, n: int) -> list[int]:
+        from app.orgs.models import Enterprise
+
+        first, rows = self._next_id(Enterprise), []
+        for i in range(n):
+            province, cities = PROVINCES[(i * 7) % len(PROVINCES)]
+            industry = INDUSTRIES[i % len(INDUSTRIES)]
+            city = self.rng.choice(cities)
+            rows.append({
+                "id": first + i, "key": f"bench-ent-{i:05d}", "name": f"{city.rstrip('市')}{industry}第{i + 1}有限公司",
+                "industry": industry, "province": province, "city": city, "is_active": True,
+                "created_at": self.now, "version": 1})
+        self._insert(Enterprise, rows, "enterprises")
+        return [r["id"] for r in rows]
+
+    def partnerships(self, schools: list[int], enterprises: list[int], n: int) -> None:
+        from app.orgs.models import Partnership
+
+        pairs: set[tuple[int, int, str]] = set()
+        while len(pairs) < min(n, len(schools) * len(enterprises)):
+            pairs.add((self.rng.choice(schools), self.rng.choice(enterprises), self.rng.choice(PARTNERSHIP_KINDS)))
+        self._insert(Partnership, [
+            {"school_id": s, "enterprise_id": e, "kind": k, "since": date(2019 + i % 6, 3, 1)}
+            for i, (s, e, k) in enumerate(sorted(pairs))], "partnerships")
+
+    def users(self, scale: Scale, schools: list[int], enterprises: list[int]) -> None:
+        from flask import current_app
+
+        from app.auth import passwords
+        from app.auth.models import User, UserRole
+        from config import ProductionConfig
+
+        # Hashed once with the production parameters and shared by every generated account.
+        current_app.config.update(ARGON2_TIME_COST=ProductionConfig.ARGON2_TIME_COST,
+                                  ARGON2_MEMORY_COST=ProductionConfig.ARGON2_MEMORY_COST,
+                                  ARGON2_PARALLELISM=ProductionConfig.ARGON2_PARALLELISM)
+        shared_hash = passwords.hash_password(BENCH_PASSWORD)
+        users, roles, next_id = [], [], self._next_id(User)
+
+        def add(username: str, role_list, *, school_id=None, enterprise_id=None, active=True, activated=True):
+            uid = next_id + len(users)
+            users.append({
+                "id": uid, "username": username, "full_name": _name(self.rng),
+                "email": f"{username}@example.edu.cn", "phone": None, "school_id": school_id,
+                "enterprise_id": enterprise_id, "password_hash": shared_hash if activated else None,
+                "is_active": active, "created_at": self.now - timedelta(days=self.rng.randrange(0, 900)),
+                "last_login_at": None, "version": 1})
+            roles.extend({"user_id": uid, "role": r} for r in role_list)
+
+        add(BENCH_ADMIN, ["platform_admin"])
+        add(BENCH_SCHOOL_ADMIN, ["school_admin", "teacher"], school_id=schools[0])
+        for n, sid in enumerate(schools):
+            add(f"sa{n:04d}", ["school_admin"], school_id=sid)
+        for n in range(scale.teachers):
+            add(f"t{n:06d}", ["teacher"], school_id=schools[n % len(schools)])
+        for n in range(scale.students):
+            # 2% deactivated, 5% imported and not yet activated: the list shows those badges too.
+            add(f"s{n:07d}", ["student"], school_id=schools[n % len(schools)], active=n % 50 != 7,
+                activated=n % 20 != 3)
+        for n in range(scale.mentors):
+            add(f"m{n:05d}", ["mentor"], enterprise_id=enterprises[n % len(enterprises)])
+        for n in range(scale.reviewers):
+            # A quarter of the reviewers are also teachers at a school.
+            add(f"r{n:04d}", ["reviewer", "teacher"] if n % 4 == 0 else ["reviewer"],
+                school_id=schools[n % len(schools)] if n % 4 == 0 else None)
+        self._insert(User, users, "users")
+        self._insert(UserRole, roles, "user_roles")
 
 
 def engine_url(url: str) -> str:
