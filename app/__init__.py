@@ -18,6 +18,7 @@ DOMAINS = [
     # use its Reviewable mixin and registry; the lead orders DOMAINS at merge.
     "review",
     "standards",
+    "media",
     "certification",
     "dashboard",
 ]
