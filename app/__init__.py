@@ -14,6 +14,9 @@ DOMAINS = [
     "auth",
     "orgs",
     "catalog",
+    # Review sits right after the resource domains' base (catalog) so that standards, workbooks and media can
+    # use its Reviewable mixin and registry; the lead orders DOMAINS at merge.
+    "review",
     "certification",
     "dashboard",
 ]
