@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 
-from fpdf import FPDF
+import re
+
+from fpdf import FPDF, FontFace
 
 FONT_DIR = os.path.join(os.path.dirname(__file__), "fonts")
 FONT_FILE = os.path.join(FONT_DIR, "NotoSansSC-GB2312.otf")
@@ -21,9 +23,10 @@ def cjk_pdf(*, orientation: str = "portrait", unit: str = "mm", format: str = "A
             author: str = "") -> FPDF:
     """A new FPDF document with the CJK font registered (regular; bold falls back to the same face) and set."""
     pdf = FPDF(orientation=orientation, unit=unit, format=format)
-    pdf.add_font(CJK_FAMILY, "", FONT_FILE)
-    # One face only keeps the repository small; fpdf2 would otherwise refuse style="B".
-    pdf.add_font(CJK_FAMILY, "B", FONT_FILE)
+    # One face only keeps the repository small; bold and italic map to it (fpdf2 refuses unregistered styles,
+    # and write_html asks for them for <b>, <em> ...).
+    for style in ("", "B", "I", "BI"):
+        pdf.add_font(CJK_FAMILY, style, FONT_FILE)
     pdf.set_font(CJK_FAMILY, size=11)
     pdf.set_auto_page_break(auto=True, margin=15)
     if title:
@@ -37,3 +40,24 @@ def cjk_pdf(*, orientation: str = "portrait", unit: str = "mm", format: str = "A
 def to_bytes(pdf: FPDF) -> bytes:
     """The finished document as bytes (fpdf2 returns a bytearray)."""
     return bytes(pdf.output())
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ALT = re.compile(r'\balt="([^"]*)"', re.IGNORECASE)
+
+
+def _image_placeholder(match: re.Match) -> str:
+    alt = _ALT.search(match.group(0))
+    return f"[图：{alt.group(1)}]" if alt and alt.group(1) else "[图]"
+
+
+def write_html(pdf: FPDF, html: str) -> None:
+    """Render sanitised HTML (``app.core.sanitize`` output) in the CJK font.
+
+    Images are replaced by their alt text: fpdf2 would open ``src`` as a local path or URL, and a PDF builder
+    must never read files or the network on behalf of page content.
+    """
+    html = _IMG.sub(_image_placeholder, html)
+    code = FontFace(family=CJK_FAMILY, size_pt=9)
+    pdf.write_html(html, font_family=CJK_FAMILY, warn_on_tags_not_matching=False,
+                   tag_styles={"code": code, "pre": code})

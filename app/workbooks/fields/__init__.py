@@ -38,6 +38,8 @@ class FieldType:
     label = _l("填写项")
     #: Read-only rendering (page view and print) under app/templates/.
     template: str = ""
+    #: The same, as the simple HTML the PDF builder understands (fpdf2 ``write_html``).
+    pdf_template: str = ""
     #: Type-specific keys a definition may carry.
     options: frozenset[str] = frozenset()
 

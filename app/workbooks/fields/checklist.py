@@ -12,6 +12,7 @@ class ChecklistField(FieldType):
     name = "checklist"
     label = _l("检查清单")
     template = "workbooks/fields/checklist.html"
+    pdf_template = "workbooks/fields/pdf_checklist.html"
     options = frozenset({"items", "min_checked"})
 
     def _validate_options(self, raw: dict) -> dict:

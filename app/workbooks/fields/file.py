@@ -11,6 +11,5 @@ from app.workbooks.fields.photo import UploadField
 class FileField(UploadField):
     name = "file"
     label = _l("文件上传")
-    template = "workbooks/fields/upload.html"
     #: The media upload kind answers are checked against.
     accept = "document"

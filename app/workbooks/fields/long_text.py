@@ -11,6 +11,7 @@ class LongTextField(FieldType):
     name = "long_text"
     label = _l("多行文字")
     template = "workbooks/fields/long_text.html"
+    pdf_template = "workbooks/fields/pdf_long_text.html"
     options = frozenset({"max_length", "lines", "placeholder"})
 
     def _validate_options(self, raw: dict) -> dict:

@@ -11,6 +11,8 @@ class UploadField(FieldType):
     """Shared by ``photo`` and ``file``: an answer is a list of stored media file ids."""
 
     options = frozenset({"max_files"})
+    template = "workbooks/fields/upload.html"
+    pdf_template = "workbooks/fields/pdf_upload.html"
 
     def _validate_options(self, raw: dict) -> dict:
         return {"max_files": integer(raw, "max_files", 1, 1, 10)}
@@ -28,6 +30,5 @@ class UploadField(FieldType):
 class PhotoField(UploadField):
     name = "photo"
     label = _l("拍照上传")
-    template = "workbooks/fields/upload.html"
     #: The media upload kind answers are checked against.
     accept = "image"

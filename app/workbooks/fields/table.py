@@ -16,6 +16,7 @@ class TableField(FieldType):
     name = "table"
     label = _l("表格")
     template = "workbooks/fields/table.html"
+    pdf_template = "workbooks/fields/pdf_table.html"
     options = frozenset({"columns", "rows", "row_labels", "allow_add_rows"})
 
     def _validate_options(self, raw: dict) -> dict:

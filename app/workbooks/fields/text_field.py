@@ -11,6 +11,7 @@ class TextField(FieldType):
     name = "text"
     label = _l("单行文字")
     template = "workbooks/fields/text.html"
+    pdf_template = "workbooks/fields/pdf_text.html"
     options = frozenset({"max_length", "placeholder", "unit"})
 
     def _validate_options(self, raw: dict) -> dict:
