@@ -16,7 +16,7 @@ class WorkbookForm(FlaskForm):
 
 class PageForm(FlaskForm):
     title = StringField(_l("页面标题"), validators=[DataRequired(), Length(max=200)])
-    stage = SelectField(_l("工作环节"), choices=[], validate_choice=True)
+    stage = SelectField(_l("工作环节"), choices=[], default="")
     source = TextAreaField(_l("内容（Markdown）"), validators=[Length(max=200_000)],
                            description=_l("支持 Markdown、表格和图片；填写项写在 ```worksheet 代码块中，格式见说明。"))
     change_note = StringField(_l("修订说明"), validators=[Optional(), Length(max=500)])

@@ -27,7 +27,7 @@ class Workbook(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     profession = relationship("Profession", lazy="joined", innerjoin=True)
-    created_by = relationship("User", lazy="joined")
+    created_by = relationship("User", lazy="select")
 
 
 class WorkbookPage(db.Model):
@@ -83,8 +83,8 @@ class PageVersion(Reviewable, db.Model):
     #: Last edit of the draft (versions are edited in place only while still drafts).
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    page: Mapped[WorkbookPage] = relationship(foreign_keys=[page_id], lazy="joined", innerjoin=True)
-    author = relationship("User", foreign_keys=[author_id], lazy="joined")
+    page: Mapped[WorkbookPage] = relationship(foreign_keys=[page_id], lazy="select")
+    author = relationship("User", foreign_keys=[author_id], lazy="select")
 
 
 class FrozenVersionError(RuntimeError):

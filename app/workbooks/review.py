@@ -5,10 +5,25 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
 
 from app.review.registry import register_kind
 from app.workbooks import diffing, permissions, services
-from app.workbooks.models import PageVersion
+from app.workbooks.models import PageVersion, Workbook, WorkbookPage
+
+
+def _prefetch(versions: list[PageVersion]) -> None:
+    """The queue shows each version's workbook and page number: load all their pages (with workbooks) in one
+    statement; ``version.page`` then comes from the identity map."""
+    from app.catalog.models import Profession
+
+    ids = {v.page_id for v in versions}
+    if ids:
+        db.session.scalars(select(WorkbookPage).where(WorkbookPage.id.in_(ids)).options(
+            joinedload(WorkbookPage.workbook).joinedload(Workbook.profession).lazyload(Profession.levels))).all()
 
 KIND = "page_version"
 
@@ -30,7 +45,7 @@ def _diff(version: PageVersion) -> Markup:
 
 register_kind(
     KIND, model=PageVersion, label=_l("活页"), title=_title, url=_url, diff=_diff,
-    owner_id=lambda version: version.author_id,
+    owner_id=lambda version: version.author_id, prefetch=_prefetch,
     # Looked up at call time: this module is imported while app.workbooks.services may still be loading.
     on_approve=lambda version: services.publish_version(version),
     on_withdraw=lambda version: services.unpublish_version(version),

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from app.core import clock
 from app.errors import Conflict, NotFound, ValidationError
@@ -23,17 +23,43 @@ from app.workbooks.models import PageVersion, Workbook, WorkbookPage
 APPROVED = ReviewState.approved.value
 
 
+# Pages show the profession's name and authors' names only: load those with joins and keep the catalogue's and
+# accounts' own eager loaders (training levels, roles) from adding a statement per page.
+def _workbook_opts(path=None):
+    from app.catalog.models import Profession
+
+    rel = (path.joinedload(Workbook.profession) if path is not None
+           else joinedload(Workbook.profession))
+    return rel.lazyload(Profession.levels)
+
+
+def _author_opts(entity=None):
+    from app.auth.models import User
+
+    return joinedload((entity or PageVersion).author).lazyload(User.roles)
+
+
+def _page_opts():
+    return (_workbook_opts(joinedload(WorkbookPage.workbook)),
+            joinedload(WorkbookPage.current_version).options(_author_opts()))
+
+
+def _version_opts(entity=None):
+    entity = entity or PageVersion
+    return (_author_opts(entity),)
+
+
 # --- loading ----------------------------------------------------------------------------------------------------
 
 def get_workbook(workbook_id: int) -> Workbook:
-    workbook = db.session.get(Workbook, workbook_id)
+    workbook = db.session.get(Workbook, workbook_id, options=[_workbook_opts()])
     if workbook is None:
         raise NotFound(_("活页教材不存在。"))
     return workbook
 
 
 def get_page(page_id: int) -> WorkbookPage:
-    page = db.session.get(WorkbookPage, page_id)
+    page = db.session.get(WorkbookPage, page_id, options=_page_opts())
     if page is None:
         raise NotFound(_("活页不存在。"))
     return page
@@ -41,7 +67,8 @@ def get_page(page_id: int) -> WorkbookPage:
 
 def get_version(page: WorkbookPage, number: int, *, include_unpublished: bool) -> PageVersion:
     """Version ``number`` of ``page``; unpublished versions are NotFound for readers who may not see them."""
-    stmt = select(PageVersion).where(PageVersion.page_id == page.id, PageVersion.number == number)
+    stmt = (select(PageVersion).options(*_version_opts())
+            .where(PageVersion.page_id == page.id, PageVersion.number == number))
     if not include_unpublished:
         stmt = stmt.where(PageVersion.review_state == APPROVED)
     version = db.session.scalar(stmt)
@@ -51,8 +78,8 @@ def get_version(page: WorkbookPage, number: int, *, include_unpublished: bool) -
 
 
 def latest_version(page: WorkbookPage) -> PageVersion | None:
-    return db.session.scalar(select(PageVersion).where(PageVersion.page_id == page.id,
-                                                       PageVersion.number == page.latest_number))
+    return db.session.scalar(select(PageVersion).options(*_version_opts())
+                             .where(PageVersion.page_id == page.id, PageVersion.number == page.latest_number))
 
 
 def reading_version(page: WorkbookPage, *, include_unpublished: bool) -> PageVersion:
@@ -74,7 +101,7 @@ def workbooks_of_profession(profession_id: int, *, include_unpublished: bool) ->
     """Workbooks of a profession with their page counts, in one statement. Readers only see workbooks that have
     at least one published page."""
     published = func.count(WorkbookPage.current_version_id)
-    stmt = (select(Workbook, func.count(WorkbookPage.id), published)
+    stmt = (select(Workbook, func.count(WorkbookPage.id), published).options(_workbook_opts())
             .outerjoin(WorkbookPage, WorkbookPage.workbook_id == Workbook.id)
             .where(Workbook.profession_id == profession_id)
             .group_by(Workbook.id).order_by(Workbook.title, Workbook.id))
@@ -99,12 +126,12 @@ class PageRow:
 def pages_of_workbook(workbook: Workbook, *, include_unpublished: bool) -> list[PageRow]:
     """Pages in order, each with its current version (and the newest one for editors), in one statement."""
     if not include_unpublished:
-        stmt = (select(WorkbookPage).where(WorkbookPage.workbook_id == workbook.id,
+        stmt = (select(WorkbookPage).options(*_page_opts()).where(WorkbookPage.workbook_id == workbook.id,
                                            WorkbookPage.current_version_id.is_not(None))
                 .order_by(WorkbookPage.position))
         return [PageRow(p, p.current_version, None) for p in db.session.scalars(stmt)]
     latest = aliased(PageVersion)
-    stmt = (select(WorkbookPage, latest)
+    stmt = (select(WorkbookPage, latest).options(*_page_opts())
             .outerjoin(latest, and_(latest.page_id == WorkbookPage.id, latest.number == WorkbookPage.latest_number))
             .where(WorkbookPage.workbook_id == workbook.id).order_by(WorkbookPage.position))
     return [PageRow(p, p.current_version, v) for p, v in db.session.execute(stmt).unique()]
@@ -112,7 +139,8 @@ def pages_of_workbook(workbook: Workbook, *, include_unpublished: bool) -> list[
 
 def versions_of(page: WorkbookPage, *, include_unpublished: bool) -> list[PageVersion]:
     """A page's history, newest first (readers see approved versions only)."""
-    stmt = select(PageVersion).where(PageVersion.page_id == page.id).order_by(PageVersion.number.desc())
+    stmt = (select(PageVersion).options(*_version_opts()).where(PageVersion.page_id == page.id)
+            .order_by(PageVersion.number.desc()))
     if not include_unpublished:
         stmt = stmt.where(PageVersion.review_state == APPROVED)
     return list(db.session.scalars(stmt))
@@ -280,7 +308,7 @@ def professions_with_workbooks(*, include_unpublished: bool) -> list[ProfessionR
     """Professions that have workbooks (with at least one published page, for readers), in one statement."""
     from app.catalog.models import Profession
 
-    stmt = (select(Profession, func.count(func.distinct(Workbook.id)))
+    stmt = (select(Profession, func.count(func.distinct(Workbook.id))).options(lazyload(Profession.levels))
             .join(Workbook, Workbook.profession_id == Profession.id)
             .group_by(Profession.id).order_by(Profession.name))
     if not include_unpublished:
