@@ -17,6 +17,7 @@ DOMAINS = [
     # Review sits right after the resource domains' base (catalog) so that standards, workbooks and media can
     # use its Reviewable mixin and registry; the lead orders DOMAINS at merge.
     "review",
+    "standards",
     "workbooks",
     "certification",
     "dashboard",
