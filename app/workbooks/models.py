@@ -20,6 +20,12 @@ class Workbook(db.Model):
     #: Stable key for content files (``flask content load``); NULL for workbooks made in the browser.
     key: Mapped[str | None] = mapped_column(String(64), unique=True)
     profession_id: Mapped[int] = mapped_column(ForeignKey("profession.id"), index=True)
+    #: The 一体化课程 the workbook belongs to (optional; any row of the course's lineage).
+    integrated_course_id: Mapped[int | None] = mapped_column(ForeignKey("integrated_course.id",
+                                                                       ondelete="SET NULL"), index=True)
+    #: The 学习任务 the workbook serves (optional; pages may name their own).
+    learning_task_id: Mapped[int | None] = mapped_column(ForeignKey("learning_task.id", ondelete="SET NULL"),
+                                                         index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     #: The author who created it; they (and platform admins) may edit it and add pages.
@@ -27,6 +33,8 @@ class Workbook(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     profession = relationship("Profession", lazy="joined", innerjoin=True)
+    integrated_course = relationship("IntegratedCourse", lazy="joined")
+    learning_task = relationship("LearningTask", lazy="joined")
     created_by = relationship("User", lazy="select")
 
 
@@ -40,6 +48,9 @@ class WorkbookPage(db.Model):
     workbook_id: Mapped[int] = mapped_column(ForeignKey("workbook.id", ondelete="CASCADE"), index=True)
     #: Page number within the workbook (1, 2, 3 ...); pages print in this order.
     position: Mapped[int]
+    #: The 学习任务 this page belongs to when it differs from (or refines) the workbook's; NULL: the workbook's.
+    learning_task_id: Mapped[int | None] = mapped_column(ForeignKey("learning_task.id", ondelete="SET NULL"),
+                                                         index=True)
     #: The work step (TaskStage key such as ``plan`` or ``implement``) the page is used in; "" when any.
     stage: Mapped[str] = mapped_column(String(32), default="")
     #: The approved version learners see; NULL until a first version is approved.
@@ -50,8 +61,20 @@ class WorkbookPage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     workbook: Mapped[Workbook] = relationship(lazy="joined", innerjoin=True)
+    learning_task = relationship("LearningTask", lazy="joined")
     current_version: Mapped["PageVersion | None"] = relationship(foreign_keys=[current_version_id], lazy="joined",
                                                                 post_update=True)
+
+    @property
+    def task(self):
+        """The learning task the page serves: its own, else the workbook's."""
+        return self.learning_task or self.workbook.learning_task
+
+    @property
+    def course(self):
+        """The integrated course the page belongs to: its task's, else the workbook's."""
+        task = self.task
+        return task.course if task is not None else self.workbook.integrated_course
 
 
 class PageVersion(Reviewable, db.Model):
@@ -113,3 +136,4 @@ def _refuse_delete(mapper, connection, target):
 
 # Page versions are a reviewable kind; registering needs the models above, so it happens here, once.
 from app.workbooks import review as _review  # noqa: E402,F401
+from app.workbooks import resources as _resources  # noqa: E402,F401

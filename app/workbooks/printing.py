@@ -26,8 +26,7 @@ class Sheet:
 def header_of(workbook: Workbook, page: WorkbookPage, version: PageVersion) -> list[tuple[str, str]]:
     """Profession, course, task, stage, page number, version and its effective date: what identifies a leaf
     once it is out of the binder."""
-    course = getattr(workbook, "integrated_course", None)
-    task = getattr(page, "learning_task", None) or getattr(workbook, "learning_task", None)
+    course, task = page.course, page.task
     rows = [(_("专业"), workbook.profession.name), (_("活页教材"), workbook.title)]
     if course is not None:
         rows.append((_("一体化课程"), course.name))

@@ -16,7 +16,7 @@ from app.core import clock
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.review.models import ReviewState
-from app.workbooks import diffing
+from app.workbooks import diffing, links
 from app.workbooks.markup import MarkupError, render_page
 from app.workbooks.models import PageVersion, Workbook, WorkbookPage
 
@@ -40,7 +40,11 @@ def _author_opts(entity=None):
 
 
 def _page_opts():
+    from app.standards.models import LearningTask
+
     return (_workbook_opts(joinedload(WorkbookPage.workbook)),
+            joinedload(WorkbookPage.workbook).joinedload(Workbook.learning_task).joinedload(LearningTask.course),
+            joinedload(WorkbookPage.learning_task).joinedload(LearningTask.course),
             joinedload(WorkbookPage.current_version).options(_author_opts()))
 
 
@@ -148,39 +152,51 @@ def versions_of(page: WorkbookPage, *, include_unpublished: bool) -> list[PageVe
 
 # --- writing ----------------------------------------------------------------------------------------------------
 
-def create_workbook(*, profession, title: str, author, description: str = "", key: str | None = None) -> Workbook:
+def create_workbook(*, profession, title: str, author, description: str = "", integrated_course=None,
+                    learning_task=None, key: str | None = None) -> Workbook:
     """Start a workbook for a profession (optionally for one integrated course or learning task)."""
     title = (title or "").strip()
     if not title:
         raise ValidationError(_("请填写标题。"))
+    if learning_task is not None and integrated_course is None:
+        integrated_course = learning_task.course
+    links.check(profession.id, integrated_course, learning_task)
     workbook = Workbook(profession=profession, title=title, description=(description or "").strip(),
+                        integrated_course=integrated_course, learning_task=learning_task,
                         created_by_id=author.id if author else None, key=key)
     db.session.add(workbook)
     db.session.flush()
     return workbook
 
 
-def update_workbook(workbook: Workbook, *, title: str, description: str = "") -> Workbook:
+def update_workbook(workbook: Workbook, *, title: str, description: str = "", integrated_course=None,
+                    learning_task=None) -> Workbook:
     """Change a workbook's title, description and links (pages and their versions are untouched)."""
     title = (title or "").strip()
     if not title:
         raise ValidationError(_("请填写标题。"))
+    if learning_task is not None and integrated_course is None:
+        integrated_course = learning_task.course
+    links.check(workbook.profession_id, integrated_course, learning_task)
     workbook.title, workbook.description = title, (description or "").strip()
+    workbook.integrated_course, workbook.learning_task = integrated_course, learning_task
     db.session.flush()
     return workbook
 
 
 def add_page(workbook: Workbook, *, author, title: str, source: str, change_note: str = "",
-             effective_date: date | None = None, stage: str = "", position: int | None = None) -> PageVersion:
+             effective_date: date | None = None, stage: str = "", learning_task=None, position: int | None = None) -> PageVersion:
     """Append a page to the workbook (or insert it at ``position``) with its first version, a draft."""
     rendered = _render(source)
+    _check_page_task(workbook, learning_task)
     last = db.session.scalar(select(func.max(WorkbookPage.position))
                              .where(WorkbookPage.workbook_id == workbook.id)) or 0
     if position is None or position > last:
         position = last + 1
     else:
         _shift_pages(workbook, position)
-    page = WorkbookPage(workbook=workbook, position=position, stage=stage or "", latest_number=1)
+    page = WorkbookPage(workbook=workbook, position=position, stage=stage or "", learning_task=learning_task,
+                        latest_number=1)
     db.session.add(page)
     db.session.flush()
     version = PageVersion(page=page, number=1, title=_title(title), source=source, html=rendered.html,
@@ -205,8 +221,11 @@ def _shift_pages(workbook: Workbook, position: int) -> None:
     db.session.flush()
 
 
+_KEEP = object()
+
+
 def save_version(page: WorkbookPage, *, author, title: str, source: str, change_note: str = "",
-                 effective_date: date | None = None, stage: str | None = None) -> PageVersion:
+                 effective_date: date | None = None, stage: str | None = None, learning_task=_KEEP) -> PageVersion:
     """Save an author's edit: it updates the page's open draft, or starts a new version when the newest one was
     already submitted (submitted versions are frozen). Refused while a version waits for review."""
     rendered = _render(source)
@@ -218,6 +237,9 @@ def save_version(page: WorkbookPage, *, author, title: str, source: str, change_
                   author_id=author.id if author else None)
     if stage is not None:
         page.stage = stage
+    if learning_task is not _KEEP:
+        _check_page_task(page.workbook, learning_task)
+        page.learning_task = learning_task
     if latest is not None and latest.review_state == ReviewState.draft.value:
         for name, value in values.items():
             setattr(latest, name, value)
@@ -229,6 +251,12 @@ def save_version(page: WorkbookPage, *, author, title: str, source: str, change_
     db.session.add(version)
     db.session.flush()
     return version
+
+
+def _check_page_task(workbook: Workbook, task) -> None:
+    """A page's own task must belong to the workbook's profession (and course, when the workbook has one)."""
+    if task is not None:
+        links.check(workbook.profession_id, workbook.integrated_course, task)
 
 
 def _title(title: str) -> str:

@@ -13,7 +13,7 @@ from app.core.exports import download_name
 from app.core.templating import NAVIGATION
 from app.errors import ValidationError
 from app.extensions import db
-from app.workbooks import forms, permissions, printing, services
+from app.workbooks import forms, links, permissions, printing, services
 from app.workbooks.fields import FIELD_TYPES
 from app.workbooks.labels import stage_choices, stage_label
 from app.workbooks.markup import split_slots
@@ -59,9 +59,14 @@ def new_workbook(profession_id: int):
     profession = catalog.get_profession(profession_id)
     require(permissions.can_create_workbook(current_user))
     form = forms.WorkbookForm()
+    form.set_choices(links.course_choices(profession.id))
+    workbook = None
     if form.validate_on_submit():
-        workbook = services.create_workbook(profession=profession, title=form.title.data,
-                                            description=form.description.data, author=current_user)
+        workbook = _attempt(form.learning_task_id, lambda: services.create_workbook(
+            profession=profession, title=form.title.data, description=form.description.data, author=current_user,
+            integrated_course=links.get_course(form.integrated_course_id.data),
+            learning_task=links.get_task(form.learning_task_id.data)))
+    if workbook is not None:
         db.session.commit()
         flash(_("活页教材“%(title)s”已创建，现在可以添加活页。", title=workbook.title), "success")
         return redirect(url_for("workbooks.workbook", workbook_id=workbook.id))
@@ -86,30 +91,40 @@ def edit_workbook(workbook_id: int):
     workbook = services.get_workbook(workbook_id)
     require(permissions.can_edit_workbook(current_user, workbook))
     form = forms.WorkbookForm(obj=workbook)
+    form.set_choices(links.course_choices(workbook.profession_id))
     if form.validate_on_submit():
-        services.update_workbook(workbook, title=form.title.data, description=form.description.data)
-        db.session.commit()
-        flash(_("活页教材“%(title)s”已保存。", title=workbook.title), "success")
-        return redirect(url_for("workbooks.workbook", workbook_id=workbook.id))
+        saved = _attempt(form.learning_task_id, lambda: services.update_workbook(
+            workbook, title=form.title.data, description=form.description.data,
+            integrated_course=links.get_course(form.integrated_course_id.data),
+            learning_task=links.get_task(form.learning_task_id.data)))
+        if saved is not None:
+            db.session.commit()
+            flash(_("活页教材“%(title)s”已保存。", title=saved.title), "success")
+            return redirect(url_for("workbooks.workbook", workbook_id=saved.id))
     return render_template("workbooks/workbook_form.html", form=form, profession=workbook.profession,
                            workbook=workbook)
 
 
-def _page_form(**kwargs) -> forms.PageForm:
+def _page_form(workbook, **kwargs) -> forms.PageForm:
     form = forms.PageForm(**kwargs)
     form.stage.choices = stage_choices()
+    choices = links.course_choices(workbook.profession_id)
+    if workbook.integrated_course_id:
+        choices = [c for c in choices if c.course.id == workbook.integrated_course_id]
+    form.learning_task_id.choices = forms.task_choices(choices)
     if request.method == "GET" and form.effective_date.data is None:
         form.effective_date.data = clock.today()
     return form
 
 
-def _save_page(form, save):
-    """Run the save service; a content error (e.g. a bad worksheet block) goes back to the form."""
+def _attempt(field, save):
+    """Run a save service; a content error (a bad worksheet block, a task of another profession) goes back to
+    the form, shown at ``field``."""
     try:
         return save()
     except ValidationError as exc:
         db.session.rollback()
-        form.source.errors = list(form.source.errors) + [exc.message]
+        field.errors = list(field.errors) + [exc.message]
         return None
 
 
@@ -118,11 +133,12 @@ def _save_page(form, save):
 def new_page(workbook_id: int):
     workbook = services.get_workbook(workbook_id)
     require(permissions.can_edit_workbook(current_user, workbook))
-    form = _page_form()
+    form = _page_form(workbook)
     if form.validate_on_submit():
-        version = _save_page(form, lambda: services.add_page(
+        version = _attempt(form.source, lambda: services.add_page(
             workbook, author=current_user, title=form.title.data, source=form.source.data or "",
-            change_note=form.change_note.data, effective_date=form.effective_date.data, stage=form.stage.data))
+            change_note=form.change_note.data, effective_date=form.effective_date.data, stage=form.stage.data,
+            learning_task=links.get_task(form.learning_task_id.data)))
         if version is not None:
             db.session.commit()
             flash(_("第 %(n)s 页已保存为草稿；提交审核并通过后学员才能看到。", n=version.page.position), "success")
@@ -136,16 +152,17 @@ def edit_page(page_id: int):
     page = services.get_page(page_id)
     require(permissions.can_edit_workbook(current_user, page.workbook))
     latest = services.latest_version(page)
-    form = _page_form(obj=latest)
+    form = _page_form(page.workbook, obj=latest)
     if request.method == "GET" and latest is not None:
-        form.stage.data = page.stage
+        form.stage.data, form.learning_task_id.data = page.stage, page.learning_task_id
         if latest.review_state != "draft":
             # A new version starts from the newest text but needs its own note and date.
             form.change_note.data, form.effective_date.data = "", clock.today()
     if form.validate_on_submit():
-        version = _save_page(form, lambda: services.save_version(
+        version = _attempt(form.source, lambda: services.save_version(
             page, author=current_user, title=form.title.data, source=form.source.data or "",
-            change_note=form.change_note.data, effective_date=form.effective_date.data, stage=form.stage.data))
+            change_note=form.change_note.data, effective_date=form.effective_date.data, stage=form.stage.data,
+            learning_task=links.get_task(form.learning_task_id.data)))
         if version is not None:
             db.session.commit()
             flash(_("第 %(n)s 版已保存为草稿。", n=version.number), "success")

@@ -49,3 +49,31 @@ def publish(version, author, reviewer):
     review.submit(version, author)
     review.approve(version, reviewer)
     return version
+
+
+def approved_standard_task(code: str = "C3-T1"):
+    """The demo standard (loaded from content/) approved, and one of its learning tasks."""
+    from app.standards.models import IntegratedCourse, LearningTask, StandardVersion
+
+    task = db.session.scalar(select(LearningTask).where(LearningTask.code == code))
+    version = db.session.get(StandardVersion, db.session.get(IntegratedCourse, task.course_id).version_id)
+    if version.review_state != "approved":
+        from tests import factories
+
+        admin, reviewer = factories.user("platform_admin"), factories.user("reviewer")
+        review.submit(version, admin)
+        review.approve(version, reviewer)
+    return task
+
+
+def profession_of(task):
+    from app.standards.models import CourseStandard, IntegratedCourse, StandardVersion
+
+    return db.session.scalar(select(Profession).join(CourseStandard, CourseStandard.profession_id == Profession.id)
+                             .join(StandardVersion, StandardVersion.standard_id == CourseStandard.id)
+                             .join(IntegratedCourse, IntegratedCourse.version_id == StandardVersion.id)
+                             .where(IntegratedCourse.id == task.course_id))
+
+
+def all_professions():
+    return list(db.session.scalars(select(Profession).order_by(Profession.id)))

@@ -1,8 +1,8 @@
 """workbooks pages and versions
 
-Revision ID: 3cf95b17c8f1
-Revises: 29c13e7893aa
-Create Date: 2026-11-22 23:46:12.569962
+Revision ID: 3ad6a94c3fe9
+Revises: 1cc762c2f00c
+Create Date: 2026-11-22 23:52:38.334080
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3cf95b17c8f1'
-down_revision = '29c13e7893aa'
+revision = '3ad6a94c3fe9'
+down_revision = '1cc762c2f00c'
 branch_labels = None
 depends_on = None
 
@@ -22,32 +22,41 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=True),
     sa.Column('profession_id', sa.Integer(), nullable=False),
+    sa.Column('integrated_course_id', sa.Integer(), nullable=True),
+    sa.Column('learning_task_id', sa.Integer(), nullable=True),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_workbook_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['integrated_course_id'], ['integrated_course.id'], name=op.f('fk_workbook_integrated_course_id_integrated_course'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['learning_task_id'], ['learning_task.id'], name=op.f('fk_workbook_learning_task_id_learning_task'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['profession_id'], ['profession.id'], name=op.f('fk_workbook_profession_id_profession')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workbook')),
     sa.UniqueConstraint('key', name=op.f('uq_workbook_key'))
     )
     with op.batch_alter_table('workbook', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_workbook_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workbook_integrated_course_id'), ['integrated_course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workbook_learning_task_id'), ['learning_task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_workbook_profession_id'), ['profession_id'], unique=False)
 
     op.create_table('workbook_page',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('workbook_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('learning_task_id', sa.Integer(), nullable=True),
     sa.Column('stage', sa.String(length=32), nullable=False),
     sa.Column('current_version_id', sa.Integer(), nullable=True),
     sa.Column('latest_number', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['learning_task_id'], ['learning_task.id'], name=op.f('fk_workbook_page_learning_task_id_learning_task'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['workbook_id'], ['workbook.id'], name=op.f('fk_workbook_page_workbook_id_workbook'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workbook_page')),
     sa.UniqueConstraint('workbook_id', 'position', name=op.f('uq_workbook_page_workbook_id_position'))
     )
     with op.batch_alter_table('workbook_page', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workbook_page_learning_task_id'), ['learning_task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_workbook_page_workbook_id'), ['workbook_id'], unique=False)
 
     op.create_table('page_version',
@@ -103,10 +112,13 @@ def downgrade():
     op.drop_table('page_version')
     with op.batch_alter_table('workbook_page', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workbook_page_workbook_id'))
+        batch_op.drop_index(batch_op.f('ix_workbook_page_learning_task_id'))
 
     op.drop_table('workbook_page')
     with op.batch_alter_table('workbook', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workbook_profession_id'))
+        batch_op.drop_index(batch_op.f('ix_workbook_learning_task_id'))
+        batch_op.drop_index(batch_op.f('ix_workbook_integrated_course_id'))
         batch_op.drop_index(batch_op.f('ix_workbook_created_by_id'))
 
     op.drop_table('workbook')
