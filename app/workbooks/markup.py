@@ -61,8 +61,11 @@ def render_page(source: str) -> Rendered:
         try:
             raw = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise MarkupError(_("填写项不是有效的 YAML：%(error)s", error=str(exc).split("\n")[0]),
+            # "while parsing a flow sequence" errors point at the end of the block; their context mark at the
+            # construct that was left open, which is what the author has to fix.
+            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+            problem = " ".join(filter(None, [getattr(exc, "context", None), getattr(exc, "problem", None)]))
+            raise MarkupError(_("填写项不是有效的 YAML：%(error)s", error=problem or str(exc).split("\n")[0]),
                               start + 2 + (mark.line if mark else 0)) from None
         try:
             block = field_types.validate_definitions(raw, seen=seen)

@@ -21,9 +21,10 @@ class UploadField(FieldType):
         # The upload service checks type and size when the file arrives; here only the references are checked.
         if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
             raise FieldError(_("答案必须是已上传文件的编号列表"))
-        if len(value) > definition["max_files"]:
+        files = list(dict.fromkeys(value))
+        if len(files) > definition["max_files"]:
             raise FieldError(_("最多上传 %(n)s 个文件", n=definition["max_files"]))
-        return list(dict.fromkeys(value))
+        return files
 
 
 @register
