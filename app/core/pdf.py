@@ -47,8 +47,10 @@ _ALT = re.compile(r'\balt="([^"]*)"', re.IGNORECASE)
 
 
 def _image_placeholder(match: re.Match) -> str:
+    from flask_babel import gettext as _
+
     alt = _ALT.search(match.group(0))
-    return f"[图：{alt.group(1)}]" if alt and alt.group(1) else "[图]"
+    return _("[图：%(alt)s]", alt=alt.group(1)) if alt and alt.group(1) else _("[图]")
 
 
 def write_html(pdf: FPDF, html: str) -> None:
