@@ -48,7 +48,7 @@ def package(profession: Profession, *, level_id: int | None = None, kind: str = 
     if not standards:
         return pkg
     pkg.standard = next((s for s in standards if s.training_level_id == level_id), standards[0])
-    pkg.version = services.load_trees([pkg.standard.current_version_id])[0]
+    pkg.version = services.load_trees([pkg.standard.current_version_id], sections=False)[0]
     pkg.resources = resources.resources_for_tasks(pkg.tasks, [kind] if kind else None)
     return pkg
 

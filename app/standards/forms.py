@@ -10,8 +10,8 @@ MAX_TEXT = 20000
 
 
 class NewStandardForm(FlaskForm):
-    profession_id = SelectField(_l("专业"), coerce=int, validators=[DataRequired()])
-    level_id = SelectField(_l("培养层级"), coerce=int, validators=[DataRequired()])
+    profession_id = SelectField(_l("所属专业"), coerce=int, validators=[DataRequired()])
+    level_id = SelectField(_l("层级"), coerce=int, validators=[DataRequired()])
     title = StringField(_l("标题"), validators=[Optional(), Length(max=200)],
                         description=_l("留空则使用“专业名称专业（层级）工学一体化课程标准”"))
 
@@ -43,6 +43,6 @@ class TaskForm(FlaskForm):
     hours = IntegerField(_l("学时"), validators=[DataRequired(), NumberRange(min=1, max=2000)])
     objectives = TextAreaField(_l("学习目标"), validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 5},
                                description=_l("每行一个学习目标。"))
-    stages = TextAreaField(_l("学习环节"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 7},
+    stage_lines = TextAreaField(_l("学习环节"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 7},
                            description=_l("每行一个环节，默认为六步法；可增删或改名。"))
-    prerequisites = SelectMultipleField(_l("先修学习任务"), validators=[Optional()])
+    prerequisite_codes = SelectMultipleField(_l("先修学习任务"), validators=[Optional()])

@@ -69,7 +69,7 @@ class StandardVersion(Reviewable, db.Model):
                                                     lazy="joined", innerjoin=True)
     sections: Mapped[list["StandardSection"]] = relationship(
         back_populates="version", cascade="all, delete-orphan", order_by="StandardSection.position",
-        lazy="selectin")
+        lazy="select")
     courses: Mapped[list["IntegratedCourse"]] = relationship(
         back_populates="version", cascade="all, delete-orphan", order_by="IntegratedCourse.position",
         lazy="select")

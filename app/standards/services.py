@@ -57,11 +57,14 @@ def find_standard(profession_id: int, level_id: int) -> CourseStandard | None:
                                                           CourseStandard.training_level_id == level_id))
 
 
-def tree_options():
+def tree_options(*, sections: bool = True):
     """Loader options that fetch a version's whole tree in a fixed number of statements."""
     tasks = selectinload(IntegratedCourse.tasks)
-    return (selectinload(StandardVersion.courses).options(
-        tasks.selectinload(LearningTask.stages), tasks.selectinload(LearningTask.prerequisites)),)
+    options = [selectinload(StandardVersion.courses).options(
+        tasks.selectinload(LearningTask.stages), tasks.selectinload(LearningTask.prerequisites))]
+    if sections:
+        options.append(selectinload(StandardVersion.sections))
+    return options
 
 
 def load_tree(version: StandardVersion) -> StandardVersion:
@@ -69,11 +72,12 @@ def load_tree(version: StandardVersion) -> StandardVersion:
     return load_trees([version.id])[0]
 
 
-def load_trees(version_ids: list[int]) -> list[StandardVersion]:
+def load_trees(version_ids: list[int], *, sections: bool = True) -> list[StandardVersion]:
     if not version_ids:
         return []
     rows = db.session.scalars(select(StandardVersion).where(StandardVersion.id.in_(version_ids))
-                              .options(*tree_options()).execution_options(populate_existing=True))
+                              .options(*tree_options(sections=sections))
+                              .execution_options(populate_existing=True))
     by_id = {v.id: v for v in rows}
     return [by_id[i] for i in version_ids if i in by_id]
 

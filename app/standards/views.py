@@ -180,11 +180,11 @@ def delete_course(course_id: int):
 def _task_form(version, task=None) -> forms.TaskForm:
     form = forms.TaskForm(obj=task)
     codes = [t.code for c in services.load_tree(version).courses for t in c.tasks if task is None or t.id != task.id]
-    form.prerequisites.choices = [(c, c) for c in codes]
+    form.prerequisite_codes.choices = [(c, c) for c in codes]
     if request.method == "GET":
         stages = task.stages if task is not None else None
-        form.stages.data = "\n".join(s.name for s in stages) if stages else "\n".join(DEFAULT_STAGES.values())
-        form.prerequisites.data = [p.code for p in task.prerequisites] if task is not None else []
+        form.stage_lines.data = "\n".join(s.name for s in stages) if stages else "\n".join(DEFAULT_STAGES.values())
+        form.prerequisite_codes.data = [p.code for p in task.prerequisites] if task is not None else []
     return form
 
 
@@ -197,8 +197,8 @@ def new_task(course_id: int):
     form = _task_form(course.version)
     if form.validate_on_submit():
         services.save_task(course, None, code=form.code.data, name=form.name.data, hours=form.hours.data,
-                           objectives=form.objectives.data, stages=services.parse_stages(form.stages.data),
-                           prerequisite_codes=form.prerequisites.data)
+                           objectives=form.objectives.data, stages=services.parse_stages(form.stage_lines.data),
+                           prerequisite_codes=form.prerequisite_codes.data)
         db.session.commit()
         flash(_("学习任务已添加。"), "success")
         return redirect(url_for("standards.version", version_id=course.version_id))
@@ -214,8 +214,8 @@ def edit_task(task_id: int):
     form = _task_form(task.course.version, task)
     if form.validate_on_submit():
         services.save_task(task.course, task, code=form.code.data, name=form.name.data, hours=form.hours.data,
-                           objectives=form.objectives.data, stages=services.parse_stages(form.stages.data),
-                           prerequisite_codes=form.prerequisites.data)
+                           objectives=form.objectives.data, stages=services.parse_stages(form.stage_lines.data),
+                           prerequisite_codes=form.prerequisite_codes.data)
         db.session.commit()
         flash(_("学习任务已保存。"), "success")
         return redirect(url_for("standards.version", version_id=task.course.version_id))
