@@ -27,7 +27,7 @@ def header_of(workbook: Workbook, page: WorkbookPage, version: PageVersion) -> l
     """Profession, course, task, stage, page number, version and its effective date: what identifies a leaf
     once it is out of the binder."""
     course, task = page.course, page.task
-    rows = [(_("专业"), workbook.profession.name), (_("活页教材"), workbook.title)]
+    rows = [(_("所属专业"), workbook.profession.name), (_("活页教材"), workbook.title)]
     if course is not None:
         rows.append((_("一体化课程"), course.name))
     if task is not None:
