@@ -10,9 +10,21 @@ STAGES = {
 }
 
 
-def stage_label(key: str) -> str:
-    return str(STAGES.get(key, key)) if key else ""
+def stage_label(key: str, task=None) -> str:
+    """The default label of a 六步法 key, else the name the task's standard gives a custom stage."""
+    if not key:
+        return ""
+    if key in STAGES:
+        return str(STAGES[key])
+    for stage in (task.stages if task is not None else []):
+        if stage.key == key:
+            return stage.name
+    return key
 
 
-def stage_choices() -> list[tuple[str, str]]:
-    return [("", str(_l("（不限）")))] + [(k, str(v)) for k, v in STAGES.items()]
+def stage_choices(task=None) -> list[tuple[str, str]]:
+    """The 六步法 plus any custom stages the (page's or workbook's) learning task defines."""
+    choices = [("", str(_l("（不限）")))] + [(k, str(v)) for k, v in STAGES.items()]
+    if task is not None:
+        choices += [(s.key, s.name) for s in task.stages if s.key not in STAGES]
+    return choices

@@ -33,7 +33,7 @@ def header_of(workbook: Workbook, page: WorkbookPage, version: PageVersion) -> l
     if task is not None:
         rows.append((_("学习任务"), task.name))
     if page.stage:
-        rows.append((_("工作环节"), stage_label(page.stage)))
+        rows.append((_("工作环节"), stage_label(page.stage, task)))
     rows += [(_("页码"), str(page.position)), (_("版本"), _("第 %(n)s 版", n=version.number)),
              (_("生效日期"), i18n.fmt_date(version.effective_date))]
     return rows

@@ -22,8 +22,8 @@ bp = Blueprint("workbooks", __name__)
 
 
 @bp.app_template_filter("stage_label")
-def _stage_label(key: str) -> str:
-    return stage_label(key)
+def _stage_label(key: str, task=None) -> str:
+    return stage_label(key, task)
 
 
 @bp.app_context_processor
@@ -105,9 +105,9 @@ def edit_workbook(workbook_id: int):
                            workbook=workbook)
 
 
-def _page_form(workbook, **kwargs) -> forms.PageForm:
+def _page_form(workbook, page=None, **kwargs) -> forms.PageForm:
     form = forms.PageForm(**kwargs)
-    form.stage.choices = stage_choices()
+    form.stage.choices = stage_choices(page.task if page is not None else workbook.learning_task)
     choices = links.course_choices(workbook.profession_id)
     if workbook.integrated_course_id:
         choices = [c for c in choices if c.course.id == workbook.integrated_course_id]
@@ -152,7 +152,7 @@ def edit_page(page_id: int):
     page = services.get_page(page_id)
     require(permissions.can_edit_workbook(current_user, page.workbook))
     latest = services.latest_version(page)
-    form = _page_form(page.workbook, obj=latest)
+    form = _page_form(page.workbook, page, obj=latest)
     if request.method == "GET" and latest is not None:
         form.stage.data, form.learning_task_id.data = page.stage, page.learning_task_id
         if latest.review_state != "draft":

@@ -66,3 +66,18 @@ def test_approved_pages_appear_under_their_task_on_the_profession_page(app, clie
         found = search_resources("制动片", [task], ["workbook_page"])
         assert [link.title for link in found[task.id]] == ["底盘工作页 · 更换制动片"]
         assert search_resources("不存在的词", [task], ["workbook_page"])[task.id] == []
+
+
+def test_custom_stage_of_the_task_can_be_chosen_and_is_shown_by_name(client, login_as):
+    task = helpers.approved_standard_task("C3-T2")  # its standard adds a custom stage "road-test" (路试验证)
+    author = login_as("teacher")
+    wb = helpers.workbook(author, prof=helpers.profession_of(task))
+    services.update_workbook(wb, title=wb.title, learning_task=task)
+    db.session.commit()
+    url = f"/workbooks/{wb.id}/pages/new"
+    assert "路试验证" in client.get(url).get_data(as_text=True)
+    response = client.form(url, {"title": "路试", "stage": "road-test", "source": "路试记录",
+                                 "effective_date": "2026-09-01"}, token_from=url)
+    assert response.status_code == 302
+    body = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "路试验证" in body
