@@ -157,3 +157,19 @@ def test_workbook_and_page_statements_stay_constant(client, login_as, count_quer
 
 
 EXPECTED_COUNTS = {"list": 5, "workbook": 4, "page": 5, "history": 4, "index": 3, "print": 4}
+
+
+def test_pdf_copes_with_markup_fpdf_cannot_nest(client, login_as):
+    author = factories.user("teacher")
+    reviewer = factories.user("reviewer")
+    wb = helpers.workbook(author)
+    source = ("| 步骤 | 安全要点 |\n|---|---|\n| 1 | 卡钳**不得**悬挂在[软管](https://example.com)上，`注意` |\n\n"
+              "- 外层\n  - 内层 **加粗**\n\n> - 引用里的列表\n\n![示意图](/media/x.png)\n")
+    helpers.publish(helpers.page(wb, author, source=source), author, reviewer)
+    db.session.commit()
+    login_as("student")
+    response = client.get(f"/workbooks/{wb.id}/pdf")
+    assert response.status_code == 200
+    text = _pdf_text(response.data)
+    assert "卡钳不得悬挂在软管上，注意" in text and "内层加粗" in text and "引用里的列表" in text
+    assert "[图：示意图]" in text
