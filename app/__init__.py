@@ -19,6 +19,7 @@ DOMAINS = [
     "review",
     "standards",
     "media",
+    "workbooks",
     "certification",
     "dashboard",
 ]
