@@ -98,6 +98,15 @@ class QuestionType:
         """The right answer as shown in a review."""
         raise NotImplementedError
 
+    def grader(self, data: dict, points: float, *, scoring: str | None = None):
+        """A function ``response -> (score, fraction)`` equal to :meth:`grade` for this data and points.
+
+        Grading many attempts of one question version (submit storms, regrading) should build it once per
+        version and call it per response: types whose key fits a lookup table precompute one.
+        """
+        grade = self.grade
+        return lambda response: grade(data, response, points, scoring=scoring)
+
     def blank_response(self):
         """The response of a student who answered nothing."""
         return None

@@ -74,6 +74,14 @@ class MultipleChoice(QuestionType):
         chosen = set(response or ())
         return " ".join(o["feedback"] for o in data["options"] if o["key"] in chosen and o["feedback"])
 
+    def grader(self, data, points, *, scoring=None):
+        if (scoring or data.get("scoring", "all_or_nothing")) != "all_or_nothing":
+            return super().grader(data, points, scoring=scoring)
+        right = sorted(o["key"] for o in data["options"] if o["fraction"] > 0)
+        full, zero = (points, 1.0), (0.0, 0.0)
+        # validate_response returns the keys sorted and unique, so a list comparison is exact.
+        return lambda response: full if response == right else zero
+
     def correct_answer_view(self, data: dict) -> dict:
         right = [o for o in data["options"] if o["fraction"] > 0]
         return {"keys": [o["key"] for o in right], "text": "; ".join(o["text"] for o in right)}

@@ -43,6 +43,15 @@ class SingleChoice(QuestionType):
     def feedback(self, data: dict, response) -> str:
         return next((o["feedback"] for o in data["options"] if o["key"] == response), "")
 
+    def grader(self, data, points, *, scoring=None):
+        table = {}
+        for option in data["options"]:
+            fraction = clamp_fraction(option["fraction"])
+            table[option["key"]] = (points * fraction if fraction else 0.0, fraction)
+        zero = (0.0, 0.0)
+        get = table.get
+        return lambda response: get(response, zero)
+
     def correct_answer_view(self, data: dict) -> dict:
         best = max(data["options"], key=lambda o: o["fraction"])
         return {"keys": [best["key"]], "text": best["text"]}

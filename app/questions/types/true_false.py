@@ -54,6 +54,12 @@ class TrueFalse(QuestionType):
             return ""
         return data["feedback_true"] if response else data["feedback_false"]
 
+    def grader(self, data, points, *, scoring=None):
+        table = {data["answer"]: (points, 1.0)}
+        zero = (0.0, 0.0)
+        get = table.get
+        return lambda response: get(response, zero) if response is not None else zero
+
     def correct_answer_view(self, data: dict) -> dict:
         return {"answer": data["answer"], "key": "true" if data["answer"] else "false",
                 "text": gettext_safe("对") if data["answer"] else gettext_safe("错")}
