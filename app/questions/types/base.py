@@ -107,6 +107,14 @@ class QuestionType:
         grade = self.grade
         return lambda response: grade(data, response, points, scoring=scoring)
 
+    def from_interchange(self, question: dict) -> dict:
+        """Authoring data from an interchange question (the import/export JSON shape: answers, pairs)."""
+        return {}
+
+    def to_interchange(self, data: dict) -> dict:
+        """``{"answers": [...], "pairs": [...], ...extras}`` for exports; the inverse of from_interchange."""
+        return {"answers": [], "pairs": []}
+
     def blank_response(self):
         """The response of a student who answered nothing."""
         return None
