@@ -15,7 +15,7 @@ from app.questions.types.base import fail
 #: format name -> Format instance.
 FORMATS: dict[str, "Format"] = {}
 
-_MODULES = ("gift",)
+_MODULES = ("json_format", "moodlexml", "qti", "gift", "aiken")
 
 
 @dataclass
@@ -76,6 +76,12 @@ def detect(filename: str, data: bytes) -> Format:
     if best is None:
         fail("无法识别文件格式。支持：Excel（.xlsx）、GIFT、Aiken、Moodle XML、JSON。")
     return best
+
+
+def looks_binary(data: bytes) -> bool:
+    """Pictures, archives and other binary files are never GIFT or Aiken text."""
+    head = data[:4096]
+    return b"\x00" in head or data[:4] in (b"PK\x03\x04", b"\x89PNG", b"%PDF") or data[:3] == b"\xff\xd8\xff"
 
 
 def new_question(type_name: str, text: str, **fields) -> dict:

@@ -16,7 +16,7 @@ import re
 from flask_babel import gettext as _
 
 from app.questions import sanitize
-from app.questions.formats import Format, ParseResult, answer, category_path, new_question, register
+from app.questions.formats import Format, looks_binary, ParseResult, answer, category_path, new_question, register
 from app.core.tabular import decode_text
 
 _ESCAPES = {"\\:": "\x01058", "\\#": "\x01035", "\\=": "\x01061", "\\{": "\x01123", "\\}": "\x01125",
@@ -287,7 +287,7 @@ class Gift(Format):
     mimetype = "text/plain; charset=utf-8"
 
     def sniff(self, filename: str, data: bytes) -> int:
-        if data[:2] == b"PK" or data.lstrip()[:1] in (b"<", b"{", b"["):
+        if looks_binary(data) or data.lstrip()[:1] == b"<":
             return 0
         head = data[:65536]
         score = 5 if filename.lower().endswith(".gift") else 0
