@@ -15,7 +15,7 @@ from app.questions.types.base import fail
 #: format name -> Format instance.
 FORMATS: dict[str, "Format"] = {}
 
-_MODULES = ("json_format", "moodlexml", "qti", "gift", "aiken")
+_MODULES = ("json_format", "moodlexml", "qti", "xlsx", "gift", "aiken")
 
 
 @dataclass
