@@ -212,8 +212,6 @@ def import_file(filename: str, data: bytes, *, bank_key: str, fmt: str = "auto",
 
 def _store_files(bank: QuestionBank, parsed: ParseResult, planned: list[Planned]) -> dict[str, str]:
     """Store the embedded files the questions use; name -> URL. Unusable files are dropped with a warning."""
-    from flask import url_for
-
     from app.questions import media
 
     used = set()
@@ -231,7 +229,7 @@ def _store_files(bank: QuestionBank, parsed: ParseResult, planned: list[Planned]
         if record is None:
             parsed.warnings.append(_("附件 %(name)s 不是支持的图片或音频，已忽略。", name=name))
             continue
-        urls[name] = url_for("questions.file", file_id=record.id, _external=False)
+        urls[name] = media.file_url(record)
     return urls
 
 

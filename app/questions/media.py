@@ -35,6 +35,11 @@ _SIGNATURES = (
 _PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
 
 
+def file_url(record: QuestionFile) -> str:
+    """The path question text uses for a file (served by ``questions.file``; works from the CLI too)."""
+    return f"/questions/files/{record.id}"
+
+
 def sniff(data: bytes) -> tuple[str, str] | None:
     """(content type, extension) from the content, or None for anything not allowed (SVG included)."""
     for magic, offset, content_type, ext in _SIGNATURES:
