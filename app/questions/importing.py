@@ -23,7 +23,7 @@ from app.core.storage import get_storage, new_key
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.questions import sanitize, services
-from app.questions.formats import FORMATS, ParseResult, detect, get_format
+from app.questions.formats import FORMATS, ParseResult, detect, get_format  # noqa: F401  (FORMATS used by views)
 from app.questions.models import Question, QuestionBank, QuestionFile, QuestionTag, QuestionVersion
 from app.questions.types import TYPES
 

@@ -93,6 +93,11 @@ def new_question(type_name: str, text: str, **fields) -> dict:
     return question
 
 
+def number_text(value: float) -> str:
+    """A number as people write it: 3.14 (not 3.1399999999999997), 5 (not 5.0)."""
+    return f"{value:.15g}"
+
+
 def answer(text: str, fraction: float, feedback: str = "", tolerance=None, **extra) -> dict:
     return {"text": text, "fraction": fraction, "feedback": feedback, "tolerance": tolerance, **extra}
 

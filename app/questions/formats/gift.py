@@ -16,7 +16,8 @@ import re
 from flask_babel import gettext as _
 
 from app.questions import sanitize
-from app.questions.formats import Format, looks_binary, ParseResult, answer, category_path, new_question, register
+from app.questions.formats import (Format, ParseResult, answer, category_path, looks_binary, new_question,
+                                   number_text, register)
 from app.core.tabular import decode_text
 
 _ESCAPES = {"\\:": "\x01058", "\\#": "\x01035", "\\=": "\x01061", "\\{": "\x01123", "\\}": "\x01125",
@@ -174,9 +175,9 @@ def _numerical(q, answertext, fmt):
             mid, tol = _number(mid_text), _number(tol_text)
         else:
             mid, tol = _number(value), 0.0
-        q["answers"].append(answer(repr(mid) if not mid.is_integer() else str(int(mid)),
+        q["answers"].append(answer(number_text(mid),
                                    1.0 if fraction is None else fraction,
-                                   html(tail.strip(), fmt)[0] if sep else "", abs(tol)))
+                                   html(tail.strip(), fmt)[0] if sep else "", float(number_text(abs(tol)))))
     q["type"] = "numerical"
 
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from app.core import tabular
 from app.core.exports import safe_cell
 from app.questions import sanitize
-from app.questions.formats import Format, ParseResult, answer, new_question, register
+from app.questions.formats import Format, ParseResult, answer, new_question, number_text, register
 
 #: field -> header names seen in the wild (compared after NFKC, without spaces, case-insensitive).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -168,7 +168,8 @@ def _numerical(q, options, answer_cell):
             q["answers"] = [answer(match.group(1), 1.0, tolerance=abs(float(match.group(2))))]
         elif ".." in value:
             low, high = (float(v) for v in value.split("..", 1))
-            q["answers"] = [answer(repr((low + high) / 2), 1.0, tolerance=abs(high - low) / 2)]
+            q["answers"] = [answer(number_text((low + high) / 2), 1.0,
+                                   tolerance=float(number_text(abs(high - low) / 2)))]
         else:
             float(value)
             q["answers"] = [answer(value, 1.0, tolerance=0.0)]

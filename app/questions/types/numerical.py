@@ -24,7 +24,7 @@ def parse_number(value) -> float:
 
 
 def _format(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return f"{float(value):.15g}"
 
 
 @register
