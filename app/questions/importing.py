@@ -188,6 +188,9 @@ def import_file(filename: str, data: bytes, *, bank_key: str, fmt: str = "auto",
     parsed = parse(filename, data, fmt)
     report_progress("parse", 1, 1)
     planned = validate(parsed)
+    if not parsed.questions and not parsed.errors:
+        parsed.errors.append({"row" if parsed.format == "xlsx" else "line": 1,
+                              "message": _("文件中没有找到试题（%(format)s 格式）。", format=parsed.format)})
     bank = services.bank_by_key(bank_key)
     if bank is None:
         services.check_bank_key(bank_key)
