@@ -70,16 +70,22 @@ def ensure_bank(key: str, *, profession=None, actor=None) -> tuple[QuestionBank,
 
 
 def visible_banks_statement(user) -> Select:
-    """Banks the user may see, newest first, with their question counts (one statement)."""
+    """Banks the user may see, newest first."""
     from app.auth.models import Role
 
-    counts = (select(Question.bank_id, func.count().label("n")).group_by(Question.bank_id).subquery())
-    stmt = (select(QuestionBank, func.coalesce(counts.c.n, 0))
-            .outerjoin(counts, counts.c.bank_id == QuestionBank.id)
-            .order_by(QuestionBank.created_at.desc(), QuestionBank.id.desc()))
+    stmt = select(QuestionBank).order_by(QuestionBank.created_at.desc(), QuestionBank.id.desc())
     if not user.has_role(Role.platform_admin, Role.reviewer):
         stmt = stmt.where(or_(QuestionBank.school_id.is_(None), QuestionBank.school_id == user.school_id))
     return stmt
+
+
+def question_counts(banks) -> dict[int, int]:
+    """bank id -> number of questions, for a page of banks (one statement)."""
+    ids = [b.id for b in banks]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Question.bank_id, func.count()).where(Question.bank_id.in_(ids))
+                                   .group_by(Question.bank_id)).all())
 
 
 # ---------------------------------------------------------------------------------- knowledge points

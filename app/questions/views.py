@@ -31,7 +31,8 @@ _IMPORT_SESSION_KEY = "question_imports"
 def banks():
     require(permissions.can_list_banks(current_user))
     page = paginate(services.visible_banks_statement(current_user))
-    return render_template("questions/banks.html", page=page, can_create=permissions.can_create_bank(current_user))
+    return render_template("questions/banks.html", page=page, counts=services.question_counts(page.items),
+                           can_create=permissions.can_create_bank(current_user))
 
 
 def _profession_choices():
