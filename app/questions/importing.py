@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from app.core import clock
 from app.core.storage import get_storage, new_key
@@ -255,12 +255,29 @@ def _rewrite(value, urls: dict[str, str]):
 
 
 CHUNK = 1000
+_QUESTION = Question.__table__
+_VERSION = QuestionVersion.__table__
+# No RETURNING in the bulk statements: SQLite cannot keep RETURNING rows in parameter order, so SQLAlchemy
+# would fall back to one INSERT per row. Ids are looked up afterwards by the (unique) identity instead, and
+# the current-version pointers are set by set-based UPDATEs.
+_POINT_NEW = (update(_QUESTION).where(_QUESTION.c.bank_id == bindparam("bank"), _QUESTION.c.current_version_id.is_(None))
+              .values(current_version_id=select(_VERSION.c.id).where(_VERSION.c.question_id == _QUESTION.c.id,
+                                                                      _VERSION.c.number == 1)
+                      .scalar_subquery()))
+_POINT_CHANGED = (update(_QUESTION).where(_QUESTION.c.id == bindparam("qid"))
+                  .values(current_version_id=select(_VERSION.c.id)
+                          .where(_VERSION.c.question_id == bindparam("qid"), _VERSION.c.number == bindparam("n"))
+                          .scalar_subquery(),
+                          type=bindparam("type"), difficulty=bindparam("difficulty"), points=bindparam("points"),
+                          name=bindparam("name"), knowledge_point_id=bindparam("kp"), updated_at=bindparam("now")))
 
 
 def write(bank: QuestionBank, planned: list[Planned], parsed: ParseResult | None = None, *, actor=None,
           note: str = "", progress: Callable[[str, int, int], None] | None = None) -> None:
     """Write validated questions in bulk: new ones get a question and a first version, changed ones a new
-    version, unchanged ones nothing."""
+    version, unchanged ones nothing. A fixed handful of statements per 1,000 questions."""
+    from sqlalchemy import delete, func
+
     report_progress = progress or (lambda stage, done, total: None)
     if parsed is not None and parsed.files:
         urls = _store_files(bank, parsed, planned)
@@ -275,45 +292,44 @@ def write(bank: QuestionBank, planned: list[Planned], parsed: ParseResult | None
     done = 0
     for start in range(0, len(new), CHUNK):
         chunk = new[start:start + CHUNK]
-        rows = [{"bank_id": bank.id, "id_number": p.id_number, "identity": p.identity, "type": p.fields["type"],
-                 "difficulty": p.fields["difficulty"], "points": p.fields["points"], "name": p.fields["name"],
-                 "knowledge_point_id": points.get(p.category) if p.category else None, "is_active": True,
-                 "created_by_id": actor_id, "created_at": now, "updated_at": now} for p in chunk]
-        ids = db.session.execute(insert(Question).returning(Question.id, sort_by_parameter_order=True), rows)
-        for p, (qid,) in zip(chunk, ids):
-            p.question_id = qid
+        db.session.execute(insert(_QUESTION), [
+            {"bank_id": bank.id, "id_number": p.id_number, "identity": p.identity, "type": p.fields["type"],
+             "difficulty": p.fields["difficulty"], "points": p.fields["points"], "name": p.fields["name"],
+             "knowledge_point_id": points.get(p.category) if p.category else None, "is_active": True,
+             "created_by_id": actor_id, "created_at": now, "updated_at": now} for p in chunk])
+        ids = dict(db.session.execute(select(_QUESTION.c.identity, _QUESTION.c.id).where(
+            _QUESTION.c.bank_id == bank.id, _QUESTION.c.identity.in_([p.identity for p in chunk]))).all())
+        for p in chunk:
+            p.question_id = ids[p.identity]
         _insert_versions(chunk, {p.question_id: 1 for p in chunk}, actor_id, now, note)
         done += len(chunk)
         report_progress("write", done, total)
-    if changed:
-        from sqlalchemy import delete, func
-
+    if new:
+        db.session.execute(_POINT_NEW, {"bank": bank.id})
+    for start in range(0, len(changed), CHUNK):
+        chunk = changed[start:start + CHUNK]
+        qids = [p.question_id for p in chunk]
         numbers = dict(db.session.execute(
             select(QuestionVersion.question_id, func.max(QuestionVersion.number))
-            .where(QuestionVersion.question_id.in_([p.question_id for p in changed]))
-            .group_by(QuestionVersion.question_id)).all())
-        _insert_versions(changed, {p.question_id: numbers.get(p.question_id, 0) + 1 for p in changed},
-                         actor_id, now, note)
-        db.session.execute(delete(QuestionTag).where(QuestionTag.question_id.in_([p.question_id for p in changed])))
-        db.session.execute(update(Question), [
-            {"id": p.question_id, "knowledge_point_id": points.get(p.category) if p.category else None}
-            for p in changed])
-        done += len(changed)
+            .where(QuestionVersion.question_id.in_(qids)).group_by(QuestionVersion.question_id)).all())
+        next_numbers = {qid: numbers.get(qid, 0) + 1 for qid in qids}
+        _insert_versions(chunk, next_numbers, actor_id, now, note)
+        db.session.execute(_POINT_CHANGED, [
+            {"qid": p.question_id, "n": next_numbers[p.question_id], "type": p.fields["type"],
+             "difficulty": p.fields["difficulty"], "points": p.fields["points"], "name": p.fields["name"],
+             "kp": points.get(p.category) if p.category else None, "now": now} for p in chunk])
+        db.session.execute(delete(QuestionTag).where(QuestionTag.question_id.in_(qids)))
+        done += len(chunk)
         report_progress("write", done, total)
     tag_rows = [{"question_id": p.question_id, "tag": t} for p in new + changed for t in p.tags]
     if tag_rows:
-        db.session.execute(insert(QuestionTag), tag_rows)
+        db.session.execute(insert(QuestionTag.__table__), tag_rows)
 
 
 def _insert_versions(items: list[Planned], numbers: dict[int, int], actor_id, now, note: str) -> None:
-    rows = [{"question_id": p.question_id, "number": numbers[p.question_id], **p.fields, "content_hash": p.digest,
-             "change_note": note[:255], "created_by_id": actor_id, "created_at": now} for p in items]
-    ids = db.session.execute(insert(QuestionVersion).returning(QuestionVersion.id, sort_by_parameter_order=True),
-                             rows)
-    db.session.execute(update(Question), [
-        {"id": p.question_id, "current_version_id": vid, "type": p.fields["type"],
-         "difficulty": p.fields["difficulty"], "points": p.fields["points"], "name": p.fields["name"],
-         "updated_at": now} for p, (vid,) in zip(items, ids)])
+    db.session.execute(insert(_VERSION), [
+        {"question_id": p.question_id, "number": numbers[p.question_id], **p.fields, "content_hash": p.digest,
+         "change_note": note[:255], "created_by_id": actor_id, "created_at": now} for p in items])
 
 
 # -------------------------------------------------------------------------------------------- export

@@ -32,15 +32,21 @@ _cleaner = bleach.Cleaner(tags=TAGS, attributes=ATTRIBUTES, protocols=PROTOCOLS,
                           strip_comments=True)
 _markdown = MarkdownIt("commonmark", {"html": False})
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+#: Tags without attributes that need no parsing to be safe (what plain text and simple markup turn into).
+_SIMPLE_TAG = re.compile(r"</?(?:p|br|b|strong|i|em|u|s|sub|sup|ul|ol|li|code|pre|blockquote|hr)\s*/?>")
+_ANY_TAG = re.compile(r"<[^>]*>")
+_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
 
 
 def clean_html(value: str) -> str:
     """Sanitise untrusted HTML to the allow-list above (text outside tags is kept, escaped)."""
     if not value:
         return ""
-    # Fast path: plain text needs only escaping (imports of 10,000 questions are mostly plain text).
-    if "<" not in value and "&" not in value:
-        return value.replace(">", "&gt;").strip()
+    # Fast path for text that has no markup beyond attribute-less allowed tags and well-formed entities (what
+    # plain-text imports produce): it is already safe, and bleach's full parse costs ~1 ms a question.
+    stripped = _SIMPLE_TAG.sub("", value)
+    if "<" not in stripped and (("&" not in stripped) or "&" not in _ENTITY.sub("", stripped)):
+        return value.strip()
     return _cleaner.clean(value).strip()
 
 
@@ -72,5 +78,5 @@ def to_html(value: str, fmt: str = "auto") -> str:
 def html_to_text(value: str) -> str:
     """Visible text of an HTML fragment (for names, lists and exports to plain formats)."""
     text = re.sub(r"<br\s*/?>|</p>|</div>|</li>", "\n", value or "", flags=re.I)
-    text = bleach.clean(text, tags=set(), strip=True)
-    return html.unescape(text).strip()
+    # The input is already sanitised HTML, so dropping every tag leaves its text.
+    return html.unescape(_ANY_TAG.sub("", text)).strip()

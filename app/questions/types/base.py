@@ -12,6 +12,14 @@ from app.errors import ValidationError
 OPTION_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def label_of(what) -> str:
+    """A field label given as text or as a lazy string (translated only when an error is reported)."""
+    try:
+        return str(what)
+    except Exception:  # a lazy string outside an application context
+        return what._args[0] % what._kwargs if getattr(what, "_kwargs", None) else str(what._args[0])
+
+
 def fail(message: str, **params):
     """Raise a ValidationError with a translated message (works outside a request too)."""
     try:
@@ -24,13 +32,13 @@ def fail(message: str, **params):
 def number(value, what: str) -> float:
     """A finite float from authoring data; ValidationError naming ``what`` otherwise."""
     if isinstance(value, bool):
-        fail("%(what)s 必须是数字。", what=what)
+        fail("%(what)s 必须是数字。", what=label_of(what))
     try:
         result = float(value)
     except (TypeError, ValueError):
-        fail("%(what)s 必须是数字。", what=what)
+        fail("%(what)s 必须是数字。", what=label_of(what))
     if not math.isfinite(result):
-        fail("%(what)s 必须是有限的数字。", what=what)
+        fail("%(what)s 必须是有限的数字。", what=label_of(what))
     return result
 
 
@@ -38,7 +46,7 @@ def fraction_of(value, what: str) -> float:
     """A Moodle fraction: -1..1 (negative marks a wrong answer that costs)."""
     result = number(value, what)
     if not -1.0 <= result <= 1.0:
-        fail("%(what)s 的得分比例必须在 -1 到 1 之间。", what=what)
+        fail("%(what)s 的得分比例必须在 -1 到 1 之间。", what=label_of(what))
     return result
 
 
@@ -51,12 +59,12 @@ def text_of(value, what: str, *, required: bool = True, limit: int = 20000) -> s
     if value is None:
         value = ""
     if not isinstance(value, str):
-        fail("%(what)s 必须是文本。", what=what)
+        fail("%(what)s 必须是文本。", what=label_of(what))
     value = value.strip()
     if required and not value:
-        fail("%(what)s 不能为空。", what=what)
+        fail("%(what)s 不能为空。", what=label_of(what))
     if len(value) > limit:
-        fail("%(what)s 过长（上限 %(n)s 字）。", what=what, n=limit)
+        fail("%(what)s 过长（上限 %(n)s 字）。", what=label_of(what), n=limit)
     return value
 
 
@@ -140,8 +148,8 @@ def validate_options(raw, *, minimum: int = 2) -> list[dict]:
         seen.add(key)
         options.append({
             "key": key,
-            "text": text_of(item.get("text"), gettext_safe("选项 %(key)s", key=key)),
-            "fraction": fraction_of(item.get("fraction", 0), gettext_safe("选项 %(key)s", key=key)),
+            "text": text_of(item.get("text"), _l("选项 %(key)s", key=key)),
+            "fraction": fraction_of(item.get("fraction", 0), _l("选项 %(key)s", key=key)),
             "feedback": text_of(item.get("feedback"), "feedback", required=False),
         })
     return options

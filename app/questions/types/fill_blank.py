@@ -68,8 +68,8 @@ class FillBlank(QuestionType):
                 if not isinstance(answer, dict):
                     fail("第 %(n)s 空的参考答案格式错误。", n=number)
                 items.append({
-                    "text": text_of(answer.get("text"), gettext_safe("第 %(n)s 空的参考答案", n=number), limit=1000),
-                    "fraction": fraction_of(answer.get("fraction", 1.0), gettext_safe("第 %(n)s 空", n=number)),
+                    "text": text_of(answer.get("text"), _l("第 %(n)s 空的参考答案", n=number), limit=1000),
+                    "fraction": fraction_of(answer.get("fraction", 1.0), _l("第 %(n)s 空", n=number)),
                     "feedback": text_of(answer.get("feedback"), "feedback", required=False),
                 })
             if not any(a["fraction"] >= 1.0 for a in items):

@@ -31,9 +31,9 @@ class Matching(QuestionType):
         for index, pair in enumerate(pairs, start=1):
             if not isinstance(pair, dict):
                 fail("匹配题的配对格式错误。")
-            clean.append({"prompt": text_of(pair.get("prompt"), gettext_safe("第 %(n)s 对的题目", n=index)),
-                          "answer": text_of(pair.get("answer"), gettext_safe("第 %(n)s 对的答案", n=index), limit=1000)})
-        distractors = [text_of(d, gettext_safe("干扰项"), limit=1000) for d in data.get("distractors") or []]
+            clean.append({"prompt": text_of(pair.get("prompt"), _l("第 %(n)s 对的题目", n=index)),
+                          "answer": text_of(pair.get("answer"), _l("第 %(n)s 对的答案", n=index), limit=1000)})
+        distractors = [text_of(d, "distractor", limit=1000) for d in data.get("distractors") or []]
         result = {"pairs": clean, "distractors": distractors, "shuffle": bool(data.get("shuffle", True))}
         if len(choices(result)) > len(OPTION_KEYS):
             fail("匹配题的答案最多 %(n)s 个。", n=len(OPTION_KEYS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, gettext_safe, nfkc,
+from app.questions.types.base import (QuestionType, clamp_fraction, label_of, fail, fraction_of, gettext_safe, nfkc,
                                       number, text_of)
 
 
@@ -40,11 +40,11 @@ class Numerical(QuestionType):
         for index, answer in enumerate(answers, start=1):
             if not isinstance(answer, dict):
                 fail("数值题的参考答案格式错误。")
-            what = gettext_safe("参考答案 %(n)s", n=index)
+            what = _l("参考答案 %(n)s", n=index)
             if "min" in answer and "max" in answer:
                 low, high = number(answer["min"], what), number(answer["max"], what)
                 if low > high:
-                    fail("%(what)s 的范围下限大于上限。", what=what)
+                    fail("%(what)s 的范围下限大于上限。", what=label_of(what))
                 value, tolerance = (low + high) / 2, (high - low) / 2
             else:
                 value = number(answer.get("value"), what)
