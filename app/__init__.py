@@ -20,6 +20,7 @@ DOMAINS = [
     "standards",
     "media",
     "workbooks",
+    "questions",
     "certification",
     "dashboard",
 ]
