@@ -14,6 +14,7 @@ DOMAINS = [
     "auth",
     "orgs",
     "catalog",
+    "questions",
     "certification",
     "dashboard",
 ]
