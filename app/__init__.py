@@ -15,6 +15,7 @@ DOMAINS = [
     "orgs",
     "catalog",
     "questions",
+    "exams",
     "certification",
     "dashboard",
 ]
