@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from app.core import clock
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -283,6 +284,7 @@ def exams_for_student(user_id: int) -> list[tuple[Exam, list[Attempt]]]:
     if exams:
         for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user_id,
                                                                 Attempt.exam_id.in_(list(attempts)))
+                                          .options(lazyload(Attempt.user), lazyload(Attempt.exam))
                                           .order_by(Attempt.number)):
             attempts[attempt.exam_id].append(attempt)
     return [(e, attempts[e.id]) for e in exams]
@@ -631,10 +633,13 @@ def item_view(item: AttemptItem, aspects: set[str]) -> dict:
     return view
 
 
-def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: bool = True) -> dict:
-    """The attempt as its student may see it now (the API's body for start, GET and submit)."""
+def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: bool = True,
+                 everything: bool = False) -> dict:
+    """The attempt as its student may see it now (the API's body for start, GET and submit).
+
+    ``everything`` shows all aspects (for the exam's teachers)."""
     now = now or clock.now()
-    aspects = review.visible_aspects(attempt, attempt.exam, now)
+    aspects = set(review.ASPECTS) if everything else review.visible_aspects(attempt, attempt.exam, now)
     if attempt.state == S.in_progress.value:
         aspects |= {"responses"}  # the student always sees what they are answering
     items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
@@ -652,6 +657,7 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: 
         "max_score": attempt.max_score,
         "items": [item_view(i, aspects) for i in items],
     }
+    body["pending_items"] = sum(1 for i in items if i.needs_manual)
     if "points" in aspects and attempt.state == S.graded.value:
         body["score"] = attempt.score
         body["passed"] = attempt.passed
