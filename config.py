@@ -27,7 +27,7 @@ class Config:
     #: Largest request body accepted anywhere (uploads have their own per-kind limits below this).
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     #: Largest user-import file.
-    IMPORT_MAX_BYTES = 8 * 1024 * 1024
+    IMPORT_MAX_BYTES = 16 * 1024 * 1024
     #: Imported accounts' activation codes expire after this.
     ACTIVATION_CODE_TTL = timedelta(days=14)
 

@@ -56,11 +56,19 @@ def register(app: Flask) -> None:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
+        g.bearer_request = True
         user = services.authenticate_token(header[7:].strip())
         if user is None:
             return render_error(401, str(_l("访问令牌无效或已撤销。")))
         _best_effort(db.session.commit)  # last_used_at
         g.auth_via_token = True
+        g.csrf_valid = True  # Flask-WTF forms skip their own CSRF check: a bearer token cannot be forged cross-site
         g._login_user = user  # Flask-Login's per-request user: the token wins over any cookie
-        session.modified = False
         return None
+
+    @app.after_request
+    def _no_cookie_for_token_requests(response):
+        # A token caller has no browser session; rendering a page must not create one.
+        if g.get("bearer_request"):
+            session.modified = False
+        return response

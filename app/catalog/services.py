@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.catalog.models import IndustryField, Profession, TrainingLevel
-from app.errors import NotFound
+from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 
 
@@ -53,3 +53,31 @@ def professions_by_field() -> list[tuple[IndustryField | None, int]]:
     rows = db.session.execute(select(Profession.field_id, func.count()).group_by(Profession.field_id)).all()
     counts = dict(rows)
     return [(f, counts.get(f.id, 0)) for f in fields()]
+
+
+def save_profession(profession: Profession | None, *, key: str, name: str, code: str | None, field_id: int | None,
+                    level_ids: list[int], is_integrated: bool, integrated_since=None, description: str = "") -> Profession:
+    """Create (profession=None) or update a profession. ``code`` stays empty unless the official one is known."""
+    from app.orgs.services import KEY_RE
+
+    key = (key or "").strip().lower()
+    if not KEY_RE.match(key):
+        raise ValidationError(_("代码只能包含小写字母、数字和连字符，长度 2–64。"))
+    other = db.session.scalar(select(Profession).where(Profession.key == key))
+    if other is not None and other is not profession:
+        raise Conflict(_("代码 %(key)s 已被使用。", key=key))
+    if not (name or "").strip():
+        raise ValidationError(_("专业名称不能为空。"))
+    if profession is None:
+        profession = Profession(key=key)
+        db.session.add(profession)
+    profession.key = key
+    profession.name = name.strip()
+    profession.code = (code or "").strip() or None
+    profession.field_id = field_id or None
+    profession.levels = [lv for lv in training_levels() if lv.id in set(level_ids or [])]
+    profession.is_integrated = bool(is_integrated)
+    profession.integrated_since = integrated_since if is_integrated else None
+    profession.description = (description or "").strip()
+    db.session.flush()
+    return profession

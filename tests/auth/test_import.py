@@ -1,0 +1,155 @@
+"""Bulk import: all rows or none, with row-level errors; re-import changes nothing."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+from sqlalchemy import func, select
+
+from app.auth import imports
+from app.auth.models import ActivationCode, User
+from app.errors import ValidationError
+from app.extensions import db
+from tests import factories
+
+HEADER = "用户名,姓名,角色,学校代码,邮箱\n"
+
+
+def _count_users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def _xlsx(rows) -> bytes:
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_csv_import_creates_users_with_activation_codes_and_reimport_changes_nothing():
+    school = factories.school(key="imp-school")
+    data = (HEADER + "stu001,学生一,学生,imp-school,\nstu002,学生二,学生,imp-school,a@b.cn\n"
+            "tea001,老师一,教师,imp-school,\n").encode("utf-8")
+    report = imports.import_users(None, "users.csv", data)
+    assert report.ok and report.created == 3 and len(report.codes) == 3
+    assert {c[0] for c in report.codes} == {"stu001", "stu002", "tea001"}
+    assert db.session.scalar(select(func.count()).select_from(ActivationCode)) >= 3
+    user = db.session.scalar(select(User).where(User.username == "tea001"))
+    assert user.school_id == school.id and user.role_names == {"teacher"} and user.password_hash is None
+    before = _count_users()
+    again = imports.import_users(None, "users.csv", data)
+    assert again.ok and again.created == 0 and again.unchanged == 3
+    assert _count_users() == before
+
+
+def test_gbk_csv_from_excel_is_read():
+    factories.school(key="gbk-school")
+    data = (HEADER + "gbk01,张三,学生,gbk-school,\n").encode("gbk")
+    report = imports.import_users(None, "users.csv", data)
+    assert report.ok and report.created == 1 and report.encoding == "gb18030"
+    assert db.session.scalar(select(User.full_name).where(User.username == "gbk01")) == "张三"
+
+
+def test_every_bad_row_is_reported_and_nothing_is_written():
+    factories.school(key="bad-school")
+    factories.user("teacher", username="taken")
+    before = _count_users()
+    data = (HEADER + "ok01,好,学生,bad-school,\n"
+            "dup,甲,学生,bad-school,\n"
+            "dup,乙,学生,bad-school,\n"
+            "x1,丙,校长,bad-school,\n"
+            "x2,丁,学生,no-such-school,\n"
+            "x3,戊,学生,bad-school,not-an-email\n"
+            "taken,己,学生,bad-school,\n").encode("utf-8")
+    report = imports.import_users(None, "users.csv", data)
+    assert not report.ok
+    by_row = {e.row: e.message for e in report.errors}
+    assert "重复" in by_row[4] and "第 3 行" in by_row[4]
+    assert "未知角色" in by_row[5]
+    assert "未知学校" in by_row[6]
+    assert "邮箱格式不正确" in by_row[7]
+    assert "已被其他账号使用" in by_row[8]
+    assert 2 not in by_row
+    assert _count_users() == before
+
+
+def test_xlsx_import_with_empty_rows_and_chinese_headers():
+    factories.school(key="xl-school")
+    rows = [["用户名", "姓名", "角色", "学校代码"], ["xl01", "甲", "学生", "xl-school"]]
+    rows += [[None, None, None, None]] * 50 + [["xl02", "乙", "教师,学生", "xl-school"]]
+    report = imports.import_users(None, "users.xlsx", _xlsx(rows))
+    assert report.ok and report.created == 2
+    assert db.session.scalar(select(User).where(User.username == "xl02")).role_names == {"teacher", "student"}
+
+
+def test_unreadable_files_get_a_clear_message():
+    cases = {
+        b"": "文件是空的",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100: "旧版 Excel",
+        bytes(range(256)) * 40000: "无法识别",
+        "username,full_name\nbob,Bob\n".encode(): "缺少必需的列",
+        "用户名,角色\n".encode(): "没有数据行",
+    }
+    for data, expected in cases.items():
+        try:
+            imports.import_users(None, "f.csv", data)
+        except ValidationError as exc:
+            assert expected in exc.message, (expected, exc.message)
+        else:
+            raise AssertionError(f"accepted: {data[:20]!r}")
+
+
+def test_zip_bomb_is_refused_before_it_is_opened():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * (150 * 1024 * 1024))
+    try:
+        imports.import_users(None, "bomb.xlsx", out.getvalue())
+    except ValidationError as exc:
+        assert "压缩" in exc.message or "过大" in exc.message
+    else:
+        raise AssertionError("zip bomb accepted")
+
+
+def test_school_admin_imports_only_into_their_school(client, login_as):
+    admin = login_as("school_admin")
+    other = factories.school(key="other-school")
+    db.session.commit()
+    data = (HEADER + f"mine01,本校,学生,,\nthem01,外校,学生,{other.key},\nboss,管理员,平台管理员,,\n").encode()
+    response = client.form("/users/import", {"file": (io.BytesIO(data), "u.csv")}, token_from="/users/import",
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "只能导入本校用户" in page and "您不能分配角色" in page
+    assert db.session.scalar(select(User).where(User.username == "mine01")) is None
+    ok = client.form("/users/import", {"file": (io.BytesIO((HEADER + "mine01,本校,学生,,\n").encode()), "u.csv")},
+                     token_from="/users/import", content_type="multipart/form-data")
+    assert ok.status_code == 200
+    assert db.session.scalar(select(User).where(User.username == "mine01")).school_id == admin.school_id
+    import re
+
+    link = re.search(r'href="(/users/import/\d+/codes\.xlsx)"', ok.get_data(as_text=True)).group(1)
+    sheet = client.get(link)
+    assert sheet.status_code == 200 and "filename*=UTF-8''" in sheet.headers["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(sheet.data))
+    values = [row for row in workbook.active.iter_rows(values_only=True)]
+    assert values[1][0] == "mine01" and len(values[1][3]) == 23
+
+
+def test_cli_import_writes_the_codes_sheet(runner, tmp_path):
+    factories.school(key="cli-school")
+    db.session.commit()
+    path = tmp_path / "users.csv"
+    path.write_text(HEADER + "cli01,甲,学生,cli-school,\n", encoding="utf-8")
+    result = runner.invoke(args=["users", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 created" in result.output
+    assert (tmp_path / "users-activation-codes.xlsx").exists()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "cli02,乙,学生,nowhere,\n", encoding="utf-8")
+    result = runner.invoke(args=["users", "import", str(bad)])
+    assert result.exit_code != 0 and "row 2" in result.output

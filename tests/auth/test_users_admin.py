@@ -1,0 +1,123 @@
+"""User administration: who may manage whom, and what the pages show."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth.models import User, UserSession
+from app.extensions import db
+from tests import factories
+
+
+def test_school_admin_sees_only_their_school(client, login_as):
+    admin = login_as("school_admin")
+    mine = factories.user("student", school_=admin.school, full_name="本校学生")
+    factories.user("student", full_name="外校学生")
+    db.session.commit()
+    page = client.get("/users").get_data(as_text=True)
+    assert "本校学生" in page and "外校学生" not in page
+    assert mine.username in page
+
+
+def test_school_admin_opening_another_schools_user_by_url_gets_403(client, login_as):
+    login_as("school_admin")
+    other = factories.user("student")
+    db.session.commit()
+    assert client.get(f"/users/{other.id}/edit").status_code == 403
+    response = client.form(f"/users/{other.id}/active", token_from="/users")
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(User, other.id).is_active
+
+
+def test_platform_admin_creates_a_user_who_activates_with_the_code(app, client, login_as):
+    login_as("platform_admin")
+    school = factories.school()
+    db.session.commit()
+    response = client.form("/users/new", {"username": "newteacher", "full_name": "新老师", "roles": ["teacher"],
+                                          "school_id": school.id, "enterprise_id": 0}, token_from="/users/new")
+    assert response.status_code == 302
+    flashed = client.get("/users").get_data(as_text=True)
+    code = flashed.split("激活码：")[1].split("（")[0].strip()
+    newcomer = app.test_client()
+    activated = newcomer.form("/activate", {"username": "newteacher", "code": code.lower(),
+                                            "password": "my-own-password", "confirm": "my-own-password"})
+    assert activated.status_code == 302
+    assert newcomer.get("/home").status_code == 200
+    # The code is single-use.
+    again = app.test_client().form("/activate", {"username": "newteacher", "code": code,
+                                                 "password": "another-password", "confirm": "another-password"})
+    assert "激活码无效" in again.get_data(as_text=True)
+
+
+def test_school_admin_cannot_grant_platform_admin(client, login_as):
+    admin = login_as("school_admin")
+    response = client.form("/users/new", {"username": "sneaky", "roles": ["platform_admin"],
+                                          "school_id": admin.school_id, "enterprise_id": 0},
+                           token_from="/users/new")
+    # platform_admin is not even a choice for a school admin: the form refuses it.
+    assert response.status_code == 200
+    assert db.session.scalar(select(User).where(User.username == "sneaky")) is None
+
+
+def test_role_change_ends_the_users_sessions(app, client, login_as):
+    login_as("platform_admin")
+    target_client = app.test_client()
+    target = login_as("teacher", client_=target_client)
+    assert target_client.get("/home").status_code == 200
+    response = client.form(f"/users/{target.id}/edit", {
+        "username": target.username, "full_name": "x", "roles": ["teacher", "reviewer"],
+        "school_id": target.school_id, "enterprise_id": 0, "version": 1}, token_from=f"/users/{target.id}/edit")
+    assert response.status_code == 302
+    assert target_client.get("/home").status_code == 302
+    assert db.session.scalar(select(UserSession).where(UserSession.user_id == target.id)) is None
+
+
+def test_second_editor_gets_a_conflict_not_a_silent_overwrite(client, login_as):
+    login_as("platform_admin")
+    target = factories.user("teacher")
+    db.session.commit()
+    form = {"username": target.username, "full_name": "第一次", "roles": ["teacher"],
+            "school_id": target.school_id, "enterprise_id": 0, "version": 1}
+    assert client.form(f"/users/{target.id}/edit", form, token_from="/users").status_code == 302
+    form["full_name"] = "第二次"
+    stale = client.form(f"/users/{target.id}/edit", form, token_from="/users")
+    assert stale.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(User, target.id).full_name == "第一次"
+
+
+def test_user_list_uses_the_same_number_of_statements_for_10_or_300_users(client, login_as, count_queries):
+    login_as("platform_admin")
+    school = factories.school()
+    for _ in range(10):
+        factories.user("student", school_=school)
+    db.session.commit()
+    with count_queries() as small:
+        assert client.get("/users?page=1").status_code == 200
+    for _ in range(290):
+        factories.user("teacher", school_=school)
+    db.session.commit()
+    with count_queries() as big:
+        assert client.get("/users?page=2").status_code == 200
+    assert big.count == small.count
+    assert small.count <= 6, small.statements
+
+
+def test_api_token_authenticates_and_can_be_revoked(client, login_as, runner, app):
+    user = login_as("teacher")
+    result = runner.invoke(args=["users", "token", user.username])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    api = app.test_client()
+    assert api.get("/home", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert api.get("/home", headers={"Authorization": "Bearer gx_wrong"}).status_code == 401
+    # A token-authenticated request needs no CSRF token and sets no session cookie.
+    response = api.post("/account/tokens", data={"name": "via-api"}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert api.get_cookie("gx_session") is None
+    from app.auth.models import ApiToken
+
+    first = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    revoke = runner.invoke(args=["users", "revoke-token", user.username, str(first.id)])
+    assert revoke.exit_code == 0, revoke.output
+    assert api.get("/home", headers={"Authorization": f"Bearer {token}"}).status_code == 401

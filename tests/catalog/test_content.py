@@ -1,0 +1,70 @@
+"""content/: loaded once, idempotent, validated with file and line."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.catalog.models import IndustryField, Profession
+from app.certification.models import Phase, Target
+from app.core.content import ContentError, default_content_root, load_content
+from app.extensions import db
+
+
+def test_shipped_content_is_loaded_with_targets_and_phases(app):
+    assert db.session.scalar(select(func.count()).select_from(IndustryField)) == 13
+    targets = {t.metric: t.value for t in db.session.scalars(select(Target))}
+    assert targets == {"integrated_professions": 100, "schools": 1000, "certified_teachers": 10000}
+    phases = [(p.number, p.teacher_trainings) for p in db.session.scalars(select(Phase).order_by(Phase.number))]
+    assert phases == [(1, 1500), (2, 3500), (3, 5000)]
+    cooking = db.session.scalar(select(Profession).where(Profession.name == "烹饪（中式烹调）"))
+    assert cooking.code is None and cooking.field.name == "新餐饮"
+    assert [lv.key for lv in cooking.levels] == ["intermediate", "advanced", "preparatory_technician"]
+
+
+def test_loading_twice_changes_nothing(app):
+    counts = load_content(default_content_root())
+    assert set(counts.values()) == {0}
+
+
+def test_errors_name_file_and_line_and_write_nothing(app, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("industry_fields:\n  - {key: brand-new, name: 新领域}\nprofessions:\n"
+                   "  - {key: p1, name: 专业一, field: brand-new}\n"
+                   "  - {key: p2, name: 专业二, field: no-such-field}\n", encoding="utf-8")
+    try:
+        load_content(str(bad))
+    except ContentError as exc:
+        assert exc.path.endswith("bad.yaml") and exc.line == 5
+        assert "no-such-field" in exc.message
+    else:
+        raise AssertionError("bad content accepted")
+    db.session.rollback()
+    assert db.session.scalar(select(IndustryField).where(IndustryField.key == "brand-new")) is None
+
+
+def test_cli_reports_errors_with_file_and_line(runner, tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("schools:\n  - {key: s1, name: 学校, kind: university, province: 广东省}\n", encoding="utf-8")
+    result = runner.invoke(args=["content", "load", str(bad)])
+    assert result.exit_code != 0
+    assert "broken.yaml:2" in result.output and "university" in result.output
+    malformed = tmp_path / "malformed.yaml"
+    malformed.write_text("schools:\n  - {key: s1, name: [unclosed\n", encoding="utf-8")
+    result = runner.invoke(args=["content", "load", str(malformed)])
+    assert result.exit_code != 0 and "malformed.yaml" in result.output
+
+
+def test_platform_admin_adds_the_official_code_to_a_profession(client, login_as):
+    login_as("platform_admin")
+    profession = db.session.scalar(select(Profession).where(Profession.key == "auto-repair"))
+    levels = [lv.id for lv in profession.levels]
+    response = client.form(f"/professions/{profession.id}/edit", {
+        "key": "auto-repair", "name": "汽车维修", "code": "0401-4", "field_id": profession.field_id,
+        "levels": levels, "is_integrated": "y", "integrated_since": "2022-09-01"}, token_from="/professions")
+    assert response.status_code == 302
+    page = client.get(f"/professions/{profession.id}").get_data(as_text=True)
+    assert "0401-4" in page and "2022年9月1日" in page
+
+
+def test_teacher_cannot_edit_professions(client, login_as):
+    login_as("teacher")
+    assert client.get("/professions/new").status_code == 403
