@@ -143,7 +143,33 @@ class QuestionVersion(db.Model):
     explanation: Mapped[str] = mapped_column(Text, default="")
     #: General feedback (Moodle's), sanitised HTML shown whatever the response.
     general_feedback: Mapped[str] = mapped_column(Text, default="")
+    #: sha1 of the canonical content (type, texts, data, points, difficulty, tags, category): a re-import
+    #: compares it to tell "unchanged" from "changed, append a version" without loading the content.
+    content_hash: Mapped[str] = mapped_column(String(40), default="")
     #: Why this version was made (edit note, "imported from file.gift").
     change_note: Mapped[str] = mapped_column(String(255), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuestionFile(db.Model):
+    """A picture or sound used in question text (imported ``@@PLUGINFILE@@`` files, uploads in the editor).
+
+    Stored under a generated key; served by ``questions.file`` to users who may see the bank. One row per
+    content per bank, so re-importing the same file stores nothing new.
+    """
+
+    __tablename__ = "question_file"
+    __table_args__ = (UniqueConstraint("bank_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_bank.id", ondelete="CASCADE"), index=True)
+    #: Generated storage key (``app.core.storage``), never derived from the uploaded name.
+    storage_key: Mapped[str] = mapped_column(String(255))
+    #: The name the file had in the source (kept for display and downloads).
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    #: Sniffed from the content (image/png, image/jpeg, image/gif, image/webp, audio/mpeg ...).
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -108,3 +108,20 @@ def test_authoring_errors_are_clear():
         get_type("single_choice").validate_data({"options": [{"text": "a"}, {"text": "b"}]})
     with pytest.raises(ValidationError):
         get_type("nope")
+
+
+@pytest.mark.parametrize("type_name,data,responses", [
+    ("single_choice", {"options": [{"text": "a", "fraction": 1}, {"text": "b", "fraction": 0.5}, {"text": "c"}]},
+     ["A", "B", "C", None, "Z"]),
+    ("true_false", {"answer": True}, [True, False, None]),
+    ("multiple_choice", {"options": [{"text": "a", "fraction": 0.5}, {"text": "b", "fraction": 0.5}, {"text": "c"}]},
+     [["A", "B"], ["A"], [], ["A", "B", "C"]]),
+    ("fill_blank", {"blanks": [{"answers": ["x"]}]}, [["x"], ["y"], []]),
+])
+def test_precompiled_grader_equals_grade(type_name, data, responses):
+    t = TYPES[type_name]
+    data = t.validate_data(data)
+    for scoring in (None, "proportional", "fractions"):
+        g = t.grader(data, 3.0, scoring=scoring)
+        for response in responses:
+            assert g(response) == t.grade(data, response, 3.0, scoring=scoring)

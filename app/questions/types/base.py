@@ -98,6 +98,23 @@ class QuestionType:
         """The right answer as shown in a review."""
         raise NotImplementedError
 
+    def grader(self, data: dict, points: float, *, scoring: str | None = None):
+        """A function ``response -> (score, fraction)`` equal to :meth:`grade` for this data and points.
+
+        Grading many attempts of one question version (submit storms, regrading) should build it once per
+        version and call it per response: types whose key fits a lookup table precompute one.
+        """
+        grade = self.grade
+        return lambda response: grade(data, response, points, scoring=scoring)
+
+    def from_interchange(self, question: dict) -> dict:
+        """Authoring data from an interchange question (the import/export JSON shape: answers, pairs)."""
+        return {}
+
+    def to_interchange(self, data: dict) -> dict:
+        """``{"answers": [...], "pairs": [...], ...extras}`` for exports; the inverse of from_interchange."""
+        return {"answers": [], "pairs": []}
+
     def blank_response(self):
         """The response of a student who answered nothing."""
         return None

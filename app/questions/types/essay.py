@@ -34,6 +34,13 @@ class Essay(QuestionType):
                 "grader_info": text_of(data.get("grader_info"), "grader_info", required=False),
                 "response_template": text_of(data.get("response_template"), "template", required=False)}
 
+    def from_interchange(self, question: dict) -> dict:
+        return {key: question[key] for key in ("response_format", "attachments", "require_attachment",
+                                                "grader_info", "response_template") if question.get(key) is not None}
+
+    def to_interchange(self, data: dict) -> dict:
+        return {"answers": [], "pairs": [], **data}
+
     def public_view(self, version) -> dict:
         view = super().public_view(version)
         data = version.data

@@ -78,6 +78,29 @@ class FillBlank(QuestionType):
         return {"blanks": clean, "case_sensitive": bool(data.get("case_sensitive", False)),
                 "normalize_width": bool(data.get("normalize_width", True)), "whitespace": whitespace}
 
+    def from_interchange(self, question: dict) -> dict:
+        blanks: dict[int, list] = {}
+        for answer in question.get("answers") or []:
+            blanks.setdefault(int(answer.get("blank") or 1), []).append(
+                {"text": answer.get("text"), "fraction": answer.get("fraction", 1.0),
+                 "feedback": answer.get("feedback") or ""})
+        data = {"blanks": [{"answers": blanks[n]} for n in sorted(blanks)]}
+        for key in ("case_sensitive", "normalize_width", "whitespace"):
+            if question.get(key) is not None:
+                data[key] = question[key]
+        return data
+
+    def to_interchange(self, data: dict) -> dict:
+        answers = []
+        for number, blank in enumerate(data["blanks"], start=1):
+            for a in blank["answers"]:
+                item = {"text": a["text"], "fraction": a["fraction"], "feedback": a["feedback"], "tolerance": None}
+                if len(data["blanks"]) > 1:
+                    item["blank"] = number
+                answers.append(item)
+        return {"answers": answers, "pairs": [], "case_sensitive": data["case_sensitive"],
+                "normalize_width": data["normalize_width"], "whitespace": data["whitespace"]}
+
     def public_view(self, version) -> dict:
         view = super().public_view(version)
         view["blanks"] = len(version.data["blanks"])

@@ -39,6 +39,24 @@ class Matching(QuestionType):
             fail("匹配题的答案最多 %(n)s 个。", n=len(OPTION_KEYS))
         return result
 
+    def from_interchange(self, question: dict) -> dict:
+        pairs, distractors = [], []
+        for pair in question.get("pairs") or []:
+            prompt, answer = (pair.get("prompt") or "").strip(), (pair.get("answer") or "").strip()
+            if prompt:
+                pairs.append({"prompt": prompt, "answer": answer})
+            elif answer:
+                # Moodle's way of writing a distractor: a pair without a prompt.
+                distractors.append(answer)
+        data = {"pairs": pairs, "distractors": distractors}
+        if question.get("shuffle") is not None:
+            data["shuffle"] = bool(question["shuffle"])
+        return data
+
+    def to_interchange(self, data: dict) -> dict:
+        return {"answers": [], "pairs": [dict(p) for p in data["pairs"]]
+                + [{"prompt": "", "answer": d} for d in data.get("distractors", [])]}
+
     def public_view(self, version) -> dict:
         view = super().public_view(version)
         view["prompts"] = [{"key": str(i), "text": p["prompt"]} for i, p in enumerate(version.data["pairs"], start=1)]

@@ -33,6 +33,20 @@ class MultipleChoice(QuestionType):
             fail("未知的多选题计分方式：%(mode)s", mode=scoring)
         return {"options": options, "scoring": scoring, "shuffle": bool(data.get("shuffle", True))}
 
+    def from_interchange(self, question: dict) -> dict:
+        data = {"options": [{"text": a.get("text"), "fraction": a.get("fraction", 0),
+                             "feedback": a.get("feedback") or ""} for a in question.get("answers") or []]}
+        if question.get("shuffle") is not None:
+            data["shuffle"] = bool(question["shuffle"])
+        if question.get("scoring"):
+            data["scoring"] = question["scoring"]
+        return data
+
+    def to_interchange(self, data: dict) -> dict:
+        return {"answers": [{"text": o["text"], "fraction": o["fraction"], "feedback": o["feedback"],
+                             "tolerance": None} for o in data["options"]],
+                "pairs": [], "shuffle": data.get("shuffle", True), "scoring": data["scoring"]}
+
     def public_view(self, version) -> dict:
         view = super().public_view(version)
         view["options"] = public_options(version.data["options"])
@@ -73,6 +87,14 @@ class MultipleChoice(QuestionType):
     def feedback(self, data: dict, response) -> str:
         chosen = set(response or ())
         return " ".join(o["feedback"] for o in data["options"] if o["key"] in chosen and o["feedback"])
+
+    def grader(self, data, points, *, scoring=None):
+        if (scoring or data.get("scoring", "all_or_nothing")) != "all_or_nothing":
+            return super().grader(data, points, scoring=scoring)
+        right = sorted(o["key"] for o in data["options"] if o["fraction"] > 0)
+        full, zero = (points, 1.0), (0.0, 0.0)
+        # validate_response returns the keys sorted and unique, so a list comparison is exact.
+        return lambda response: full if response == right else zero
 
     def correct_answer_view(self, data: dict) -> dict:
         right = [o for o in data["options"] if o["fraction"] > 0]

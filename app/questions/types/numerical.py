@@ -23,6 +23,10 @@ def parse_number(value) -> float:
     return result
 
 
+def _format(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 @register
 class Numerical(QuestionType):
     name = "numerical"
@@ -51,6 +55,15 @@ class Numerical(QuestionType):
         if not any(a["fraction"] >= 1.0 for a in clean):
             fail("数值题必须有一个完全正确的参考答案。")
         return {"answers": clean}
+
+    def from_interchange(self, question: dict) -> dict:
+        return {"answers": [{"value": a.get("text"), "tolerance": a.get("tolerance") or 0,
+                             "fraction": a.get("fraction", 1.0), "feedback": a.get("feedback") or ""}
+                            for a in question.get("answers") or []]}
+
+    def to_interchange(self, data: dict) -> dict:
+        return {"answers": [{"text": _format(a["value"]), "fraction": a["fraction"], "feedback": a["feedback"],
+                             "tolerance": a["tolerance"]} for a in data["answers"]], "pairs": []}
 
     def validate_response(self, data: dict, response):
         if response is None or response == "":

@@ -18,6 +18,18 @@ class SingleChoice(QuestionType):
             fail("单选题必须有一个完全正确的选项。")
         return {"options": options, "shuffle": bool((data or {}).get("shuffle", True))}
 
+    def from_interchange(self, question: dict) -> dict:
+        data = {"options": [{"text": a.get("text"), "fraction": a.get("fraction", 0),
+                             "feedback": a.get("feedback") or ""} for a in question.get("answers") or []]}
+        if question.get("shuffle") is not None:
+            data["shuffle"] = bool(question["shuffle"])
+        return data
+
+    def to_interchange(self, data: dict) -> dict:
+        return {"answers": [{"text": o["text"], "fraction": o["fraction"], "feedback": o["feedback"],
+                             "tolerance": None} for o in data["options"]],
+                "pairs": [], "shuffle": data.get("shuffle", True)}
+
     def public_view(self, version) -> dict:
         view = super().public_view(version)
         view["options"] = public_options(version.data["options"])
@@ -42,6 +54,15 @@ class SingleChoice(QuestionType):
 
     def feedback(self, data: dict, response) -> str:
         return next((o["feedback"] for o in data["options"] if o["key"] == response), "")
+
+    def grader(self, data, points, *, scoring=None):
+        table = {}
+        for option in data["options"]:
+            fraction = clamp_fraction(option["fraction"])
+            table[option["key"]] = (points * fraction if fraction else 0.0, fraction)
+        zero = (0.0, 0.0)
+        get = table.get
+        return lambda response: get(response, zero)
 
     def correct_answer_view(self, data: dict) -> dict:
         best = max(data["options"], key=lambda o: o["fraction"])

@@ -25,6 +25,27 @@ class TrueFalse(QuestionType):
                 "feedback_true": text_of(data.get("feedback_true"), "feedback", required=False),
                 "feedback_false": text_of(data.get("feedback_false"), "feedback", required=False)}
 
+    def from_interchange(self, question: dict) -> dict:
+        data = {"answer": None, "feedback_true": "", "feedback_false": ""}
+        for answer in question.get("answers") or []:
+            word = str(answer.get("text") or "").strip().lower()
+            says_true = word in _TRUE
+            if not says_true and word not in _FALSE:
+                fail("判断题的答案只能是“对/错”（或 True/False）。")
+            data["feedback_true" if says_true else "feedback_false"] = answer.get("feedback") or ""
+            if (answer.get("fraction") or 0) > 0:
+                data["answer"] = says_true
+        if data["answer"] is None:
+            fail("判断题必须给出正确答案（对或错）。")
+        return data
+
+    def to_interchange(self, data: dict) -> dict:
+        return {"answers": [
+            {"text": "True", "fraction": 1.0 if data["answer"] else 0.0, "feedback": data["feedback_true"],
+             "tolerance": None},
+            {"text": "False", "fraction": 0.0 if data["answer"] else 1.0, "feedback": data["feedback_false"],
+             "tolerance": None}], "pairs": []}
+
     def public_view(self, version) -> dict:
         view = super().public_view(version)
         view["options"] = [{"key": "true", "text": gettext_safe("对")}, {"key": "false", "text": gettext_safe("错")}]
@@ -53,6 +74,12 @@ class TrueFalse(QuestionType):
         if response is None:
             return ""
         return data["feedback_true"] if response else data["feedback_false"]
+
+    def grader(self, data, points, *, scoring=None):
+        table = {data["answer"]: (points, 1.0)}
+        zero = (0.0, 0.0)
+        get = table.get
+        return lambda response: get(response, zero) if response is not None else zero
 
     def correct_answer_view(self, data: dict) -> dict:
         return {"answer": data["answer"], "key": "true" if data["answer"] else "false",
