@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from app.core import clock
 from app.exams import services
-from app.extensions import db
-from app.questions import types as qtypes
+from app.questions import services as questions
 from app.questions.models import Question, QuestionBank, QuestionVersion
 
 _seq = itertools.count(1)
@@ -31,42 +30,25 @@ RIGHT = {"single_choice": "A", "multiple_choice": ["A", "B"], "true_false": True
 
 def bank(key: str | None = None) -> QuestionBank:
     n = next(_seq)
-    record = QuestionBank(key=key or f"bank-{n}", name=f"测试题库{n}")
-    db.session.add(record)
-    db.session.flush()
-    return record
+    return questions.create_bank(key=key or f"bank-{n}", name=f"测试题库{n}")
 
 
 def question(bank_: QuestionBank, qtype: str = "single_choice", *, data=None, difficulty: int = 3,
-             points: float = 1.0, text: str | None = None, knowledge_point_id=None) -> Question:
-    """A question with one version (validated by its type)."""
+             points: float = 1.0, text: str | None = None, knowledge_point=None) -> Question:
+    """A question with one version, through the questions domain's services."""
     n = next(_seq)
-    kind = qtypes.get_type(qtype)
-    clean = kind.validate_data(data if data is not None else SAMPLE_DATA[qtype])
-    q = Question(bank_id=bank_.id, identity=f"t:{n}", type=qtype, difficulty=difficulty, points=points,
-                 name=f"题{n}", knowledge_point_id=knowledge_point_id)
-    db.session.add(q)
-    db.session.flush()
-    version = QuestionVersion(question_id=q.id, number=1, type=qtype, text=text or f"<p>第{n}题</p>", data=clean,
-                              points=points, difficulty=difficulty, explanation="<p>解析</p>")
-    db.session.add(version)
-    db.session.flush()
-    q.current_version_id = version.id
-    db.session.flush()
-    return q
+    fields = questions.prepare_fields(qtype, text=text or f"<p>第{n}题：选择正确的工具</p>",
+                                      data=data if data is not None else SAMPLE_DATA[qtype], name=f"题{n}",
+                                      points=points, difficulty=difficulty, explanation="<p>解析</p>")
+    return questions.create_question(bank_, fields, knowledge_point=knowledge_point)
 
 
 def new_version(q: Question, data: dict) -> QuestionVersion:
-    """Correct a question: append a version and make it current."""
-    current = db.session.get(QuestionVersion, q.current_version_id)
-    version = QuestionVersion(question_id=q.id, number=current.number + 1, type=current.type, text=current.text,
-                              data=qtypes.get_type(current.type).validate_data(data), points=current.points,
-                              difficulty=current.difficulty)
-    db.session.add(version)
-    db.session.flush()
-    q.current_version_id = version.id
-    db.session.flush()
-    return version
+    """Correct a question: append a version (it becomes current)."""
+    current = q.current_version
+    fields = questions.prepare_fields(current.type, text=current.text, data=data, name=current.name,
+                                      points=current.points, difficulty=current.difficulty)
+    return questions.edit_question(q, fields, change_note="answer key corrected")
 
 
 def fixed_exam(questions, *, students=(), points: float = 2.0, creator=None, **fields):
