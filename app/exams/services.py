@@ -533,11 +533,26 @@ def _scoring(exam: Exam) -> str | None:
 def grade_items(entries, scoring: str | None = None) -> list[tuple[float | None, float | None]]:
     """Grade ``[(qtype, data, response, points)]`` through the type registry; no database.
 
-    This is the grading service's inner loop (measured by bench/grading.py).
+    Each type compiles a grader once per question data (``QuestionType.grader``: lookup tables for choice
+    questions), then every response costs one call. Graders are cached by the identity of the data dict (one
+    per loaded question version) and checked against the points. Measured by bench/grading.py.
     """
     types = qtypes.TYPES
-    return [types[qtype].grade(data, response, points, scoring=scoring)
-            for qtype, data, response, points in entries]
+    graders: dict = {}
+    get = graders.get
+    out = []
+    append = out.append
+    for qtype, data, response, points in entries:
+        cached = get(id(data))
+        if cached is None or cached[0] != points:
+            cached = graders[id(data)] = (points, types[qtype].grader(data, points, scoring=scoring))
+        append(cached[1](response))
+    return out
+
+
+def grade_responses(qtype: str, data: dict, points: float, responses, scoring: str | None = None) -> list:
+    """Grade many responses to ONE question version (regrading, item columns): one compiled grader, mapped."""
+    return list(map(qtypes.TYPES[qtype].grader(data, points, scoring=scoring), responses))
 
 
 def _normalised(qtype, data, response):
@@ -553,18 +568,17 @@ def grade_attempt(attempt: Attempt, *, now: datetime | None = None) -> None:
     now = now or clock.now()
     items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
                                     .order_by(AttemptItem.slot)))
-    scoring = _scoring(attempt.exam)
+    auto = []
     for item in items:
         kind = qtypes.TYPES[item.qtype]
-        data = item.version.data
         if not kind.has_points:
             item.score, item.fraction, item.needs_manual = 0.0, 0.0, False
-            continue
-        if not kind.is_auto_graded:
+        elif not kind.is_auto_graded:
             item.needs_manual = True
-            continue
-        score, fraction = kind.grade(data, _normalised(item.qtype, data, item.response), item.points,
-                                     scoring=scoring)
+        else:
+            auto.append(item)
+    entries = [(i.qtype, i.version.data, _normalised(i.qtype, i.version.data, i.response), i.points) for i in auto]
+    for item, (score, fraction) in zip(auto, grade_items(entries, _scoring(attempt.exam))):
         _set_grade(item, score, fraction, None, "auto", item.question_version_id, None, now)
     _total(attempt, items, now)
 
@@ -741,12 +755,14 @@ def regrade_question(exam: Exam, question: Question, *, actor) -> int:
         select(AttemptItem, Attempt).join(Attempt, Attempt.id == AttemptItem.attempt_id)
         .where(Attempt.exam_id == exam.id, AttemptItem.question_id == question.id,
                Attempt.state.in_([S.graded.value, S.needs_grading.value]))))
-    changed, touched = 0, {}
+    changed, touched, graders = 0, {}, {}
     for item, attempt in rows:
         if item.qtype != version.type:
             continue  # a type change is a different question; regrading would misread the stored response
-        score, fraction = kind.grade(version.data, _normalised(item.qtype, version.data, item.response),
-                                     item.points, scoring=scoring)
+        grader = graders.get(item.points)
+        if grader is None:
+            grader = graders[item.points] = kind.grader(version.data, item.points, scoring=scoring)
+        score, fraction = grader(_normalised(item.qtype, version.data, item.response))
         if item.score is not None and abs(score - item.score) < 1e-9 and item.graded_version_id == version.id:
             continue
         if item.score is None or abs(score - item.score) >= 1e-9:
