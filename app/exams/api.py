@@ -34,10 +34,23 @@ def _json_body() -> dict:
 @api.post("/exams/<int:exam_id>/attempts")
 @login_required
 def start_attempt(exam_id: int):
-    """Start the student's attempt, or resume the open one."""
-    begin_write()
+    """Start the student's attempt, or resume the open one.
+
+    Resuming only reads. Starting plans the draw with reads, then takes the write lock just to insert it.
+    """
+    user = current_user._get_current_object()
     exam = services.get_exam(exam_id)
-    attempt, created = services.start_attempt(exam, current_user._get_current_object())
+    current = services.open_attempt(exam.id, user.id)
+    if current is not None and services.is_overdue(current):
+        begin_write()
+        services.close_attempt(current.id, closed_by="timeout")
+        db.session.commit()
+        current = None
+    if current is not None:
+        return jsonify(services.attempt_view(current)), 200
+    plan = services.plan_attempt(exam, user)
+    begin_write()
+    attempt, created = services.create_attempt(exam, user, plan)
     db.session.commit()
     return jsonify(services.attempt_view(attempt)), 201 if created else 200
 
@@ -64,15 +77,17 @@ def save_item(attempt_id: int, slot: int):
     body = _json_body()
     if "response" not in body or "seq" not in body:
         raise ValidationError(_("请求体需要 response 和 seq 两个字段。"))
-    begin_write()
     target = services.load_save_target(attempt_id, slot, user_id)
     try:
         response = services.check_save(target, body["response"], body["seq"])
     except Conflict as exc:
         if exc.details and exc.details.get("state") == "overdue":
+            begin_write()
             services.close_attempt(attempt_id, closed_by="timeout")
             db.session.commit()
         raise
+    # The write lock is taken for the guarded UPDATE only; it re-checks seq, state and deadline itself.
+    begin_write()
     saved_at = services.store_response(target, response, body["seq"])
     db.session.commit()
     return jsonify({"slot": slot, "seq": body["seq"], "saved_at": services._iso(saved_at),

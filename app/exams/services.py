@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -328,7 +328,8 @@ def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
 
     An open attempt past its deadline is closed first (with its saved answers) and never reopened. A new attempt
     needs access, an open window and an attempt left; its questions are drawn from a fresh random seed that is
-    recorded on the attempt.
+    recorded on the attempt. (The API view runs the same two phases with the write lock taken only for
+    :func:`create_attempt`.)
     """
     now = clock.now()
     current = open_attempt(exam.id, user.id)
@@ -337,6 +338,22 @@ def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
         current = None
     if current is not None:
         return current, False
+    return create_attempt(exam, user, plan_attempt(exam, user, now), now)
+
+
+@dataclass
+class AttemptPlan:
+    """Everything a new attempt needs, prepared by reads only (so the write transaction stays short)."""
+
+    seed: int
+    deadline: datetime | None
+    items: list[dict]
+    max_score: float
+
+
+def plan_attempt(exam: Exam, user, now: datetime | None = None) -> AttemptPlan:
+    """Check access, window and attempts left, then draw and shuffle the paper for a fresh seed (reads only)."""
+    now = now or clock.now()
     grant = grant_of(exam.id, user.id)
     if grant is None:
         raise PermissionDenied(_("您没有参加这场考试的权限。"))
@@ -345,13 +362,30 @@ def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
         raise Conflict(_("考试尚未开始。"))
     if window == "closed":
         raise Conflict(_("考试已结束，不能再开始作答。"))
-    used = db.session.scalar(select(func.count()).select_from(Attempt)
-                             .where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)) or 0
+    if _attempts_used(exam.id, user.id) >= exam.max_attempts:
+        raise Conflict(_("您的作答次数已用完。"))
+    seed = secrets.randbits(62)
+    items, max_score = _plan_items(exam, seed)
+    return AttemptPlan(seed=seed, deadline=_deadline(exam, now, grant.extra_minutes), items=items,
+                       max_score=max_score)
+
+
+def _attempts_used(exam_id: int, user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Attempt)
+                             .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id)) or 0
+
+
+def create_attempt(exam: Exam, user, plan: AttemptPlan, now: datetime | None = None) -> tuple[Attempt, bool]:
+    """Write a planned attempt: re-checks (inside the write transaction) that no other request started one."""
+    now = now or clock.now()
+    current = open_attempt(exam.id, user.id)
+    if current is not None:
+        return current, False
+    used = _attempts_used(exam.id, user.id)
     if used >= exam.max_attempts:
         raise Conflict(_("您的作答次数已用完。"))
-    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=secrets.randbits(62),
-                      started_at=now, state=S.in_progress.value)
-    attempt.deadline = _deadline(exam, now, grant.extra_minutes)
+    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=plan.seed, started_at=now,
+                      state=S.in_progress.value, deadline=plan.deadline, max_score=plan.max_score)
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -362,22 +396,23 @@ def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
         if current is None:
             raise Conflict(_("答卷正在创建，请稍后重试。")) from None
         return current, False
-    _build_items(attempt, exam)
+    db.session.execute(insert(AttemptItem), [dict(row, attempt_id=attempt.id, seq=0) for row in plan.items])
     _record(attempt, None, S.in_progress.value, "start", user.id, now)
     db.session.flush()
+    db.session.expire(attempt, ["items"])
     return attempt, True
 
 
-def _build_items(attempt: Attempt, exam: Exam) -> None:
-    drawn = draw_questions(exam.paper, attempt.seed)
-    rng = random.Random(attempt.seed ^ 0x5EED)
+def _plan_items(exam: Exam, seed: int) -> tuple[list[dict], float]:
+    drawn = draw_questions(exam.paper, seed)
+    rng = random.Random(seed ^ 0x5EED)
     if exam.shuffle_questions:
         rng.shuffle(drawn)
     ids = [qid for qid, _p in drawn]
     versions = {v.question_id: v for v in db.session.scalars(
         select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
         .where(Question.id.in_(ids)))}
-    max_score = 0.0
+    rows, max_score = [], 0.0
     for slot, (qid, points) in enumerate(drawn, start=1):
         version = versions[qid]
         qtype = qtypes.TYPES[version.type]
@@ -388,9 +423,9 @@ def _build_items(attempt: Attempt, exam: Exam) -> None:
         if exam.shuffle_options and len(options) > 1 and version.data.get("shuffle", True):
             order = [o["key"] for o in options]
             rng.shuffle(order)
-        db.session.add(AttemptItem(attempt=attempt, slot=slot, question_version_id=version.id, question_id=qid,
-                                   qtype=version.type, points=points, option_order=order, seq=0))
-    attempt.max_score = max_score
+        rows.append({"slot": slot, "question_version_id": version.id, "question_id": qid, "qtype": version.type,
+                     "points": points, "option_order": order})
+    return rows, max_score
 
 
 def _record(attempt: Attempt, from_state, to_state: str, reason: str, actor_id, now=None) -> None:
