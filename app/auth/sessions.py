@@ -60,7 +60,8 @@ def register(app: Flask) -> None:
         user = services.authenticate_token(header[7:].strip())
         if user is None:
             return render_error(401, str(_l("访问令牌无效或已撤销。")))
-        _best_effort(db.session.commit)  # last_used_at
+        if db.session.dirty:  # last_used_at (committing otherwise would only expire the user we just loaded)
+            _best_effort(db.session.commit)
         g.auth_via_token = True
         g.csrf_valid = True  # Flask-WTF forms skip their own CSRF check: a bearer token cannot be forged cross-site
         g._login_user = user  # Flask-Login's per-request user: the token wins over any cookie
