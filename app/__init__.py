@@ -21,6 +21,7 @@ DOMAINS = [
     "media",
     "workbooks",
     "questions",
+    "exams",
     "certification",
     "dashboard",
 ]
