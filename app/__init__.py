@@ -14,6 +14,8 @@ DOMAINS = [
     "auth",
     "orgs",
     "catalog",
+    "courses",
+    "grading",
     "certification",
     "dashboard",
 ]
