@@ -319,12 +319,19 @@ def cohort_members(cohort: Cohort) -> list[User]:
 
 
 def cohorts_of_school(school_id: int | None):
-    """A select over cohorts (of one school, or all for platform admins), with member counts."""
-    members = select(func.count(CohortMember.id)).where(CohortMember.cohort_id == Cohort.id).scalar_subquery()
-    stmt = select(Cohort, members.label("members")).order_by(Cohort.entry_year.desc(), Cohort.name)
+    """A select over cohorts (of one school, or all for platform admins), newest entry year first."""
+    stmt = select(Cohort).order_by(Cohort.entry_year.desc(), Cohort.name)
     if school_id is not None:
         stmt = stmt.where(Cohort.school_id == school_id)
     return stmt
+
+
+def member_counts(cohort_ids: Sequence[int]) -> dict[int, int]:
+    """{cohort_id: number of students} in one query."""
+    if not cohort_ids:
+        return {}
+    return dict(db.session.execute(select(CohortMember.cohort_id, func.count(CohortMember.id)).where(
+        CohortMember.cohort_id.in_(list(cohort_ids))).group_by(CohortMember.cohort_id)).tuples())
 
 
 def courses_of_cohort(cohort: Cohort) -> list[Course]:
