@@ -330,8 +330,9 @@ def member_counts(cohort_ids: Sequence[int]) -> dict[int, int]:
     """{cohort_id: number of students} in one query."""
     if not cohort_ids:
         return {}
-    return dict(db.session.execute(select(CohortMember.cohort_id, func.count(CohortMember.id)).where(
-        CohortMember.cohort_id.in_(list(cohort_ids))).group_by(CohortMember.cohort_id)).tuples())
+    rows = db.session.execute(select(CohortMember.cohort_id, func.count(CohortMember.id)).where(
+        CohortMember.cohort_id.in_(list(cohort_ids))).group_by(CohortMember.cohort_id))
+    return {cohort_id: count for cohort_id, count in rows}
 
 
 def courses_of_cohort(cohort: Cohort) -> list[Course]:
