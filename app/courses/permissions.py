@@ -6,6 +6,7 @@ school; a mentor sees only the learners assigned to them (MentorAssignment).
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.auth.models import Role
 from app.courses.models import Enrollment, EnrollmentRole, EnrollmentStatus, MentorAssignment
@@ -30,7 +31,8 @@ def enrollment_of(user, course) -> Enrollment | None:
         return None
     cache = user.__dict__.setdefault("_gx_enrollments", {})
     if course.id not in cache:
-        cache[course.id] = db.session.scalar(select(Enrollment).where(
+        cache[course.id] = db.session.scalar(select(Enrollment).options(
+            lazyload(Enrollment.course), lazyload(Enrollment.user)).where(
             Enrollment.course_id == course.id, Enrollment.user_id == user.id,
             Enrollment.status == EnrollmentStatus.active.value))
     return cache[course.id]

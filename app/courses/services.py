@@ -6,8 +6,10 @@ from collections.abc import Iterable, Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import defaultload, lazyload
 
 from app.auth.models import Role, User
+from app.catalog.models import Profession
 from app.core import clock
 from app.core.tabular import missing_columns, pick, read_table
 from app import DOMAINS
@@ -33,7 +35,9 @@ ROLE_ALIASES = {"learner": "learner", "学员": "learner", "学生": "learner", 
 # --- courses -------------------------------------------------------------------------------------------
 
 def get_course(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
+    # The profession's levels are not needed on course pages: load them only if something asks.
+    course = db.session.scalar(select(Course).where(Course.id == course_id).options(
+        defaultload(Course.profession).lazyload(Profession.levels)))
     if course is None:
         raise NotFound(_("课程不存在。"))
     return course
@@ -253,8 +257,8 @@ def participants(course: Course, *, include_unenrolled: bool = True) -> list[Enr
 
 
 def learners(course: Course) -> list[User]:
-    """Active learners of the course, by username (one query)."""
-    return list(db.session.scalars(select(User).join(Enrollment, Enrollment.user_id == User.id).where(
+    """Active learners of the course, by username (one query; roles are loaded only if asked for)."""
+    return list(db.session.scalars(select(User).options(lazyload(User.roles)).join(Enrollment, Enrollment.user_id == User.id).where(
         Enrollment.course_id == course.id, Enrollment.role == LEARNER, Enrollment.status == ACTIVE).order_by(
         User.username)))
 

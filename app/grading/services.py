@@ -402,9 +402,10 @@ def eligibility(cohort: Cohort) -> EligibilityReport:
     students = courses.cohort_members(cohort)
     passed = set()
     if required and students:
-        passed = set(db.session.execute(select(FinalGrade.user_id, FinalGrade.course_id).where(
+        rows = db.session.execute(select(FinalGrade.user_id, FinalGrade.course_id).where(
             FinalGrade.course_id.in_([c.id for c in required]), FinalGrade.user_id.in_([s.id for s in students]),
-            FinalGrade.status == FinalStatus.passed.value)).tuples())
+            FinalGrade.status == FinalStatus.passed.value))
+        passed = {(user_id, course_id) for user_id, course_id in rows}
     rows = []
     for student in students:
         missing = [c.title for c in required if (student.id, c.id) not in passed]

@@ -24,7 +24,8 @@ class MarkedKind(ActivityKind):
         act_ids = [a.id for a in activities]
         done = set()
         if ids and act_ids:
-            done = set(db.session.execute(select(ActivityCompletion.activity_id, ActivityCompletion.user_id).where(
-                ActivityCompletion.activity_id.in_(act_ids), ActivityCompletion.user_id.in_(ids))).tuples())
+            rows = db.session.execute(select(ActivityCompletion.activity_id, ActivityCompletion.user_id).where(
+                ActivityCompletion.activity_id.in_(act_ids), ActivityCompletion.user_id.in_(ids)))
+            done = {(activity_id, user_id) for activity_id, user_id in rows}
         complete = Completion(State.complete, self.done_text(), 100)
         return {aid: {uid: complete if (aid, uid) in done else NOT_STARTED for uid in ids} for aid in act_ids}
