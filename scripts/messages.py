@@ -63,6 +63,51 @@ def extract() -> None:
         os.remove(pot)
 
 
+def reuse_translations() -> int:
+    """Fill an empty msgstr with the translation the same msgid has in another catalogue.
+
+    Flask-Babel merges catalogues and the last one wins, so one msgid must read the same everywhere; this
+    also spares translating 保存 or 取消 once per domain.
+    """
+    from babel.messages.pofile import read_po, write_po
+
+    paths = glob.glob(os.path.join(APP, "**", "LC_MESSAGES", "messages.po"), recursive=True)
+    known: dict[tuple[str, str], str] = {}
+    catalogs = {}
+    for path in paths:
+        lang = path.split(os.sep)[-3]
+        with open(path, "rb") as fh:
+            catalogs[path] = catalog = read_po(fh)
+        for message in catalog:
+            if message.id and isinstance(message.string, str) and message.string and not message.fuzzy:
+                known.setdefault((lang, message.id), message.string)
+    filled = 0
+    for path, catalog in catalogs.items():
+        lang = path.split(os.sep)[-3]
+        changed = False
+        for message in catalog:
+            if message.id and not message.string and (lang, message.id) in known:
+                message.string = known[(lang, message.id)]
+                changed = True
+                filled += 1
+        if changed:
+            with open(path, "wb") as fh:
+                write_po(fh, catalog, omit_header=False, width=120)
+    return filled
+
+
+def untranslated() -> list[str]:
+    from babel.messages.pofile import read_po
+
+    out = []
+    for path in sorted(glob.glob(os.path.join(APP, "**", "LC_MESSAGES", "messages.po"), recursive=True)):
+        with open(path, "rb") as fh:
+            for message in read_po(fh):
+                if message.id and not message.string:
+                    out.append(f"{os.path.relpath(path, ROOT)}: {message.id}")
+    return out
+
+
 def compile_all() -> None:
     for folder, _sources in catalogues():
         if glob.glob(os.path.join(folder, "*", "LC_MESSAGES", "messages.po")):
@@ -70,4 +115,10 @@ def compile_all() -> None:
 
 
 if __name__ == "__main__":
-    compile_all() if "--compile" in sys.argv else extract()
+    if "--compile" in sys.argv:
+        compile_all()
+    else:
+        extract()
+        print(f"reused {reuse_translations()} translations from other catalogues")
+        todo = untranslated()
+        print("\n".join(todo) if todo else "every string has a translation")
