@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One child in the tree: an item or a category."""
 
@@ -50,41 +50,68 @@ class FinalResult:
     tree: Node
 
 
+@dataclass(frozen=True)
+class _ItemSpec:
+    id: int
+    name: str
+    weight: float
+    max_points: float
+    min_score: float | None
+
+
+@dataclass(frozen=True)
+class _CatSpec:
+    id: int
+    name: str
+    weight: float
+    drop_lowest: int
+
+
 class Plan:
-    """The course's structure, prepared once and evaluated for many learners."""
+    """The course's structure, prepared once (plain tuples, translated texts) and evaluated for many learners:
+    evaluating 1,000 learners touches no ORM attribute and looks up no translation per learner."""
 
     def __init__(self, categories, items):
-        self.categories = {c.id: c for c in categories}
+        cat_ids = {c.id for c in categories}
         visible = [i for i in items if not i.hidden]
-        self.items_by_parent: dict[int | None, list] = {}
+        self.items_by_parent: dict[int | None, list[_ItemSpec]] = {}
         for item in sorted(visible, key=lambda i: (i.position, i.id)):
-            parent = item.category_id if item.category_id in self.categories else None
-            self.items_by_parent.setdefault(parent, []).append(item)
-        self.cats_by_parent: dict[int | None, list] = {}
+            parent = item.category_id if item.category_id in cat_ids else None
+            self.items_by_parent.setdefault(parent, []).append(
+                _ItemSpec(item.id, item.name, float(item.weight), float(item.max_points),
+                          None if item.min_score is None else float(item.min_score)))
+        self.cats_by_parent: dict[int | None, list[_CatSpec]] = {}
         for cat in sorted(categories, key=lambda c: (c.position, c.id)):
-            parent = cat.parent_id if cat.parent_id in self.categories else None
-            self.cats_by_parent.setdefault(parent, []).append(cat)
-        self.minimum_items = [i for i in visible if i.min_score is not None]
+            parent = cat.parent_id if cat.parent_id in cat_ids else None
+            self.cats_by_parent.setdefault(parent, []).append(
+                _CatSpec(cat.id, cat.name, float(cat.weight), int(cat.drop_lowest or 0)))
+        self.minimum_items = [spec for specs in self.items_by_parent.values() for spec in specs
+                              if spec.min_score is not None]
+        # Translated once; formatted per learner with plain %.
+        self.text_total = _("总评")
+        self.text_minimum = _("“%(item)s”得分 %(points)s，低于该项最低要求 %(min)s。")
+        self.text_pending = _("还有成绩项未评分，当前总评为暂计结果。")
+        self.text_below = _("总评 %(value)s，低于及格线 %(mark)s。")
 
     def evaluate(self, points_by_item: dict[int, float | None], pass_mark: float) -> FinalResult:
-        root = Node("category", 0, _("总评"), 1.0)
-        self._fill(root, None, points_by_item, set())
+        root = Node("category", 0, self.text_total, 1.0)
+        self._fill(root, None, points_by_item, frozenset())
         reasons, failed = [], False
-        for item in self.minimum_items:
-            points = points_by_item.get(item.id)
-            if points is not None and points < item.min_score:
+        for spec in self.minimum_items:
+            points = points_by_item.get(spec.id)
+            if points is not None and points < spec.min_score:
                 failed = True
-                reasons.append(_("“%(item)s”得分 %(points)s，低于该项最低要求 %(min)s。", item=item.name,
-                                 points=_fmt(points), min=_fmt(item.min_score)))
+                reasons.append(self.text_minimum % {"item": spec.name, "points": _fmt(points),
+                                                    "min": _fmt(spec.min_score)})
         value = None if root.percent is None else round(root.percent, 2)
         if failed:
             status = "failed"
         elif root.pending or value is None:
             status = "pending"
-            reasons.append(_("还有成绩项未评分，当前总评为暂计结果。"))
+            reasons.append(self.text_pending)
         elif value < pass_mark:
             status = "failed"
-            reasons.append(_("总评 %(value)s，低于及格线 %(mark)s。", value=_fmt(value), mark=_fmt(pass_mark)))
+            reasons.append(self.text_below % {"value": _fmt(value), "mark": _fmt(pass_mark)})
         else:
             status = "passed"
         return FinalResult(value, status, reasons, root)
@@ -93,15 +120,16 @@ class Plan:
         if cat_id in seen:  # defensive: the service refuses cycles, a corrupt row must not loop forever
             return
         seen = seen | {cat_id}
-        for item in self.items_by_parent.get(cat_id, ()):
-            points = points_by_item.get(item.id)
-            percent = None if points is None or not item.max_points else points * 100.0 / item.max_points
-            node.children.append(Node("item", item.id, item.name, item.weight, percent, points, item.max_points,
-                                      item.min_score, pending=points is None))
-        for cat in self.cats_by_parent.get(cat_id, ()):
-            child = Node("category", cat.id, cat.name, cat.weight, drop_lowest=cat.drop_lowest or 0)
-            self._fill(child, cat.id, points_by_item, seen)
-            node.children.append(child)
+        children = node.children
+        for spec in self.items_by_parent.get(cat_id, ()):
+            points = points_by_item.get(spec.id)
+            percent = None if points is None or not spec.max_points else points * 100.0 / spec.max_points
+            children.append(Node("item", spec.id, spec.name, spec.weight, percent, points, spec.max_points,
+                                 spec.min_score, pending=points is None))
+        for spec in self.cats_by_parent.get(cat_id, ()):
+            child = Node("category", spec.id, spec.name, spec.weight, drop_lowest=spec.drop_lowest)
+            self._fill(child, spec.id, points_by_item, seen)
+            children.append(child)
         _aggregate(node)
 
 
