@@ -150,11 +150,11 @@ def grade_cell(course_id: int, item_id: int, user_id: int):
         _apply_edit(course, item, student.id, mode=form.mode.data, value=(form.value.data or "").strip(),
                     reason=form.reason.data or "", version=form.version.data)
         db.session.commit()
-        flash(_("%(name)s 的“%(item)s”成绩已保存。", name=student.display_name, item=item.name), "success")
-        if request.headers.get("HX-Request"):
+        if request.headers.get("HX-Request"):  # the swapped-in cell (bold) is the confirmation
             grade = services.get_grade(item, student.id)
             return render_template("grading/_cell.html", course=course, item=item, student=student, grade=grade,
                                    saved=True)
+        flash(_("%(name)s 的“%(item)s”成绩已保存。", name=student.display_name, item=item.name), "success")
         return redirect(url_for("grading.gradebook", course_id=course.id))
     grade = services.get_grade(item, student.id)
     if request.args.get("view"):

@@ -8,7 +8,7 @@
     var message = "";
     try { message = JSON.parse(xhr.responseText).error.message; } catch (e) {
       var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
-      var p = doc.querySelector("main p");
+      var p = doc.querySelector("main .lead") || doc.querySelector("main h1");
       message = p ? p.textContent : xhr.statusText;
     }
     var box = target.querySelector("[data-cell-error]") || target;
