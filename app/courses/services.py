@@ -102,6 +102,19 @@ def courses_of_user(user: User) -> list[tuple[Course, Enrollment]]:
     return [(c, e) for c, e in rows]
 
 
+def progress_of_user(user: User, course_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+    """{course_id: (done, total, percent)} of one learner over several courses: one query for the activities,
+    then one batch per activity kind — not per course."""
+    if not course_ids:
+        return {}
+    acts = list(db.session.scalars(select(Activity).where(Activity.course_id.in_(list(course_ids)))))
+    matrix = completion_matrix(acts, [user.id])
+    by_course: dict[int, list[Activity]] = {cid: [] for cid in course_ids}
+    for activity in acts:
+        by_course[activity.course_id].append(activity)
+    return {cid: progress_summary(course_acts, matrix, user.id) for cid, course_acts in by_course.items()}
+
+
 def courses_of_school(school_id: int):
     """A select over the courses of a school (paginate it)."""
     return select(Course).where(Course.school_id == school_id).order_by(Course.id.desc())

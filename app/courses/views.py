@@ -51,7 +51,8 @@ def index():
         managed = paginate(services.all_courses())
     elif current_user.has_role("school_admin") and current_user.school_id:
         managed = paginate(services.courses_of_school(current_user.school_id))
-    return render_template("courses/index.html", mine=mine, managed=managed,
+    progress = services.progress_of_user(current_user, [c.id for c, e in mine if e.role == "learner"])
+    return render_template("courses/index.html", mine=mine, managed=managed, progress=progress,
                            can_create=permissions.can_create_course(current_user))
 
 

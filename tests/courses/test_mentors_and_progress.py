@@ -155,3 +155,28 @@ def test_progress_table_statements_do_not_grow_with_students(app, count_queries)
     large = _progress_statements(app.test_client(), count_queries, 60)
     assert small == large
     assert large <= 10
+
+
+def test_my_courses_shows_progress_per_course_with_constant_statements(app, count_queries):
+    from tests.conftest import PASSWORD
+
+    def statements(n_courses: int) -> tuple[int, str]:
+        teacher = factories.user("teacher")
+        student = factories.user("student", school_=teacher.school)
+        for n in range(n_courses):
+            course, _ = builders.course(teacher, title=f"课程{n}")
+            services.enrol_user(course, student)
+            first = services.add_activity(course, kind="page", title="读", body="x")
+            services.add_activity(course, kind="manual", title="做", body="x")
+            services.set_marks(first, [student.id], done=True, by=student)
+        db.session.commit()
+        client = app.test_client()
+        client.form("/login", {"username": student.username, "password": PASSWORD})
+        client.get("/courses")
+        with count_queries() as q:
+            page = client.get("/courses").get_data(as_text=True)
+        return q.count, page
+
+    small, page = statements(2)
+    large, _page = statements(8)
+    assert "1 / 2（50%）" in page and small == large
