@@ -277,8 +277,8 @@ def test_bulk_upload_reports_each_file(client, login_as, profession):
     rows = rows[1:]  # the header row
     assert len(rows) == 5
     assert "已保存为草稿" in rows[0] and "已保存为草稿" in rows[1] and "已保存为草稿" in rows[3]
-    assert "未通过" in rows[2] and "virus.mp4" in rows[2]
-    assert "未通过" in rows[4] and "已有相同的文件" in rows[4], "the same file is kept once per profession"
+    assert "未接收" in rows[2] and "virus.mp4" in rows[2]
+    assert "未接收" in rows[4] and "已有相同的文件" in rows[4], "the same file is kept once per profession"
     assert db.session.scalar(select(func.count()).select_from(MediaFile)) == before + 3
     drafts = db.session.scalars(select(Document).where(Document.profession_id == profession.id)).all()
     assert {d.review_state for d in drafts} == {"draft"}
