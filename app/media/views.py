@@ -10,17 +10,19 @@ from sqlalchemy import select
 from app.auth.services import require
 from app.catalog import services as catalog
 from app.catalog.models import Profession
-from app.core import fileserve, uploads
+from app.core import uploads
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
 from app.errors import DomainError, ValidationError
 from app.extensions import db
-from app.media import forms, permissions, services
+from app.media import forms, permissions, services, streaming
 from app.media.models import Video
 from app.review.labels import STATE_LABELS
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 uploads.install(bp)
+# Published files are answered in front of Flask (app/media/streaming.py); the file views below serve the rest.
+bp.record_once(lambda state: streaming.install(state.app))
 
 #: Files one bulk upload may carry, and their total size.
 BULK_MAX_FILES = 50
@@ -228,25 +230,17 @@ def _deliverable(kind: str, resource_id: int):
 
 @bp.route("/videos/<int:video_id>/file")
 def video_file(video_id: int):
-    facts = _deliverable("video", video_id)
-    return fileserve.send_stored(facts.storage_key, mimetype=facts.mime, etag=facts.sha256[:32],
-                                 public=facts.review_state == "approved")
+    return streaming.serve(_deliverable("video", video_id), "video", "file")
 
 
 @bp.route("/videos/<int:video_id>/poster.jpg")
 def video_poster(video_id: int):
-    facts = _deliverable("video", video_id)
-    if not facts.preview_key:
-        abort(404)
-    return fileserve.send_stored(facts.preview_key, mimetype="image/jpeg", public=facts.review_state == "approved")
+    return streaming.serve(_deliverable("video", video_id), "video", "poster") or abort(404)
 
 
 @bp.route("/documents/<int:document_id>/file")
 def document_file(document_id: int):
-    facts = _deliverable("document", document_id)
-    return fileserve.send_stored(facts.storage_key, mimetype=facts.mime, etag=facts.sha256[:32],
-                                 filename=facts.original_name, attachment=True,
-                                 public=facts.review_state == "approved")
+    return streaming.serve(_deliverable("document", document_id), "document", "file")
 
 
 NAVIGATION.append(("media.index", _l("教学资源"), None))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -111,7 +113,7 @@ def test_unapproved_video_is_hidden_from_learners_and_the_public(app, client, lo
         assert author.get(url).status_code == 200, url
 
 
-def test_approved_video_is_visible_and_streams(app, client, login_as, make_resource):
+def test_approved_video_is_visible_and_streams(app, client, login_as, make_resource, fast_path):
     video = make_resource(factories.user("teacher"), approved=True, title="发动机拆装")
     login_as("student")
     page = client.get(f"/media/videos/{video.id}").get_data(as_text=True)
@@ -121,11 +123,20 @@ def test_approved_video_is_visible_and_streams(app, client, login_as, make_resou
     response = app.test_client().get(f"/media/videos/{video.id}/file")
     assert response.status_code == 200 and response.mimetype == "video/mp4"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert response.headers["Accept-Ranges"] == "bytes"
 
 
-def test_range_requests_seek_anywhere(app, make_resource):
+@pytest.fixture(params=[True, False], ids=["fast-path", "views"])
+def fast_path(request, app):
+    """Published files are served by the WSGI fast path (app/media/streaming.py) or, with it off, the views."""
+    app.config["MEDIA_FAST_PATH"] = request.param
+    yield request.param
+    app.config.pop("MEDIA_FAST_PATH")
+
+
+def test_range_requests_seek_anywhere(app, make_resource, fast_path):
     video = make_resource(factories.user("teacher"), approved=True, data=samples.video(seconds=3), name="v.mp4")
     client = app.test_client()
     whole = client.get(f"/media/videos/{video.id}/file").data
@@ -151,7 +162,7 @@ def test_range_requests_seek_anywhere(app, make_resource):
     assert head.status_code == 206 and head.headers["Content-Length"] == "100" and head.data == b""
 
 
-def test_x_accel_redirect_hands_the_file_to_nginx(app, make_resource):
+def test_x_accel_redirect_hands_the_file_to_nginx(app, make_resource, fast_path):
     video = make_resource(factories.user("teacher"), approved=True)
     app.config["MEDIA_X_ACCEL_PREFIX"] = "/_protected/"
     try:
@@ -164,7 +175,7 @@ def test_x_accel_redirect_hands_the_file_to_nginx(app, make_resource):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_documents_download_with_their_chinese_name(app, client, login_as, make_resource):
+def test_documents_download_with_their_chinese_name(app, client, login_as, make_resource, fast_path):
     document = make_resource(factories.user("teacher"), kind="document", approved=True)
     login_as("student")
     page = client.get(f"/media/documents/{document.id}").get_data(as_text=True)
