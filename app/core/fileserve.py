@@ -67,9 +67,11 @@ def _common_headers(response: Response, *, filename: str | None, attachment: boo
 
 
 def send_stored(key: str, *, mimetype: str, etag: str | None = None, filename: str | None = None,
-                attachment: bool = False, public: bool = False, max_age: int = 300) -> Response:
+                attachment: bool = False, public: bool = False, max_age: int = 300, req=None) -> Response:
     """The response for stored file ``key``: X-Accel-Redirect, a Range-aware local file, or a redirect to a
-    presigned URL, by configuration and storage backend. ``public`` allows shared caches (published files)."""
+    presigned URL, by configuration and storage backend. ``public`` allows shared caches (published files).
+    ``req`` is the request (default: Flask's; a bare ``werkzeug.Request`` works, for WSGI middleware)."""
+    req = req if req is not None else request
     store = storage.get_storage()
     path = store.path(key)
     if path is None:
@@ -86,11 +88,11 @@ def send_stored(key: str, *, mimetype: str, etag: str | None = None, filename: s
         response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(key)
         _common_headers(response, filename=filename, attachment=attachment, public=public, max_age=max_age)
         return response
-    return _send_local(path, mimetype=mimetype, etag=etag, filename=filename, attachment=attachment,
+    return _send_local(req, path, mimetype=mimetype, etag=etag, filename=filename, attachment=attachment,
                        public=public, max_age=max_age)
 
 
-def _send_local(path: str, *, mimetype: str, etag: str | None, filename: str | None, attachment: bool,
+def _send_local(request, path: str, *, mimetype: str, etag: str | None, filename: str | None, attachment: bool,
                 public: bool, max_age: int) -> Response:
     try:
         stat = os.stat(path)

@@ -20,9 +20,20 @@ def _summary(resource) -> Markup:
     return Markup(" · ").join(parts)
 
 
+def _forget(kind: str):
+    """Unpublishing drops the streaming fast path's short memory of the file (in this process)."""
+    def hook(resource) -> None:
+        from app.media import streaming
+
+        streaming.forget(kind, resource.id)
+    return hook
+
+
 register_kind("video", model=Video, label=_l("教学视频"), title=lambda v: v.title,
               url=lambda v: url_for("media.video", video_id=v.id), diff=_summary,
-              owner_id=lambda v: v.created_by_id, can_submit=permissions.can_edit_media)
+              owner_id=lambda v: v.created_by_id, can_submit=permissions.can_edit_media,
+              on_withdraw=_forget("video"))
 register_kind("document", model=Document, label=_l("课件/案例"), title=lambda d: d.title,
               url=lambda d: url_for("media.document", document_id=d.id), diff=_summary,
-              owner_id=lambda d: d.created_by_id, can_submit=permissions.can_edit_media)
+              owner_id=lambda d: d.created_by_id, can_submit=permissions.can_edit_media,
+              on_withdraw=_forget("document"))

@@ -355,3 +355,19 @@ def test_author_deletes_a_draft_with_its_files(app, client, login_as, make_resou
     assert storage.get_storage().exists(published.file.storage_key)
     other = make_resource(factories.user("teacher"))
     assert client.form(f"/media/video/{other.id}/delete", {}, token_from="/media").status_code == 403
+
+
+def test_withdrawn_video_stops_streaming_even_with_the_fast_path_memory(app, make_resource):
+    from app.review import services as review
+
+    app.config["MEDIA_FACTS_TTL"] = 60
+    try:
+        video = make_resource(factories.user("teacher"), approved=True)
+        client = app.test_client()
+        assert client.get(f"/media/videos/{video.id}/file").status_code == 200
+        assert client.get(f"/media/videos/{video.id}/file").status_code == 200  # remembered
+        review.withdraw(video, factories.user("reviewer"), "内容有误")
+        db.session.commit()
+        assert client.get(f"/media/videos/{video.id}/file").status_code == 404
+    finally:
+        app.config.pop("MEDIA_FACTS_TTL")
