@@ -15,6 +15,7 @@ from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
 from app.errors import NotFound, ValidationError
 from app.extensions import db
+from app.review import permissions as review_permissions
 from app.review import services as review
 from app.standards import browse, forms, permissions, resources, services
 from app.standards.sections import DEFAULT_STAGES, SECTIONS
@@ -114,6 +115,7 @@ def version(version_id: int):
                            warnings=services.hours_warnings(version), total=services.total_hours(version),
                            can_edit=permissions.can_edit_version(current_user, version),
                            can_submit=permissions.can_submit_version(current_user, version),
+                           can_unpublish=review_permissions.can_review(current_user),
                            confirm=ConfirmForm(), sections=SECTIONS)
 
 
