@@ -1,7 +1,7 @@
 """questions banks knowledge points versioned questions
 
 Revision ID: e06cce125824
-Revises: 7c0e51544a05
+Revises: 3ad6a94c3fe9
 Create Date: 2026-11-22 23:41:36.912838
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e06cce125824'
-down_revision = '7c0e51544a05'
+down_revision = '3ad6a94c3fe9'
 branch_labels = None
 depends_on = None
 
