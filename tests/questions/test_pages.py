@@ -224,3 +224,23 @@ def test_export_download_and_question_files(client, login_as, runner, tmp_path):
 def test_questions_nav_entry_for_teachers(client, login_as):
     login_as("teacher")
     assert 'href="/questions/"' in client.get("/questions/").get_data(as_text=True)
+
+
+def test_knowledge_points_link_to_learning_tasks(client, login_as):
+    from app.catalog.models import Profession, TrainingLevel
+    from app.standards import services as standards
+
+    teacher = login_as("teacher")
+    bank = make_bank(teacher)
+    version = standards.create_standard(db.session.scalars(select(Profession)).first(),
+                                        db.session.scalars(select(TrainingLevel)).first(), teacher)
+    course = standards.save_course(version, None, code="C1", name="汽车底盘维修", hours=40)
+    task = standards.save_task(course, None, code="C1-T1", name="更换轮胎", hours=8)
+    db.session.commit()
+    url = f"/questions/banks/{bank.id}/points"
+    response = client.form(url, {"name": "轮胎拆装", "parent_id": "0", "learning_task_id": str(task.id)},
+                           token_from=url)
+    assert response.status_code == 302
+    assert f"学习任务 {task.id}" in client.get(url).get_data(as_text=True)
+    refused = client.form(url, {"name": "不存在的任务", "parent_id": "0", "learning_task_id": "999999"}, token_from=url)
+    assert refused.status_code == 400 and "学习任务不存在" in refused.get_data(as_text=True)
