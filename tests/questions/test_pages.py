@@ -244,3 +244,20 @@ def test_knowledge_points_link_to_learning_tasks(client, login_as):
     assert f"学习任务 {task.id}" in client.get(url).get_data(as_text=True)
     refused = client.form(url, {"name": "不存在的任务", "parent_id": "0", "learning_task_id": "999999"}, token_from=url)
     assert refused.status_code == 400 and "学习任务不存在" in refused.get_data(as_text=True)
+
+
+def test_question_page_statement_count_is_constant_as_versions_grow(client, login_as, count_queries):
+    teacher = login_as("teacher")
+    bank = make_bank(teacher)
+    question = add_question(bank, 1)
+    db.session.commit()
+    with count_queries() as few:
+        assert client.get(f"/questions/{question.id}").status_code == 200
+    for n in range(2, 8):
+        fields = services.prepare_fields("single_choice", text=f"第 1 题 修订 {n}",
+                                         data={"options": [{"text": "甲", "fraction": 1}, {"text": "乙"}]})
+        services.edit_question(question, fields)
+    db.session.commit()
+    with count_queries() as many:
+        page = client.get(f"/questions/{question.id}").get_data(as_text=True)
+    assert page.count('data-testid="version-row"') == 7 and many.count == few.count
