@@ -261,3 +261,22 @@ def test_question_page_statement_count_is_constant_as_versions_grow(client, logi
     with count_queries() as many:
         page = client.get(f"/questions/{question.id}").get_data(as_text=True)
     assert page.count('data-testid="version-row"') == 7 and many.count == few.count
+
+
+def test_question_files_follow_registered_viewer_rules(client, login_as):
+    from app.questions import media, permissions
+
+    owner = factories.user("teacher")
+    bank = make_bank(owner)
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+           b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+    record = media.store_question_file(bank, "a.png", png)
+    db.session.commit()
+    student = login_as("student")
+    assert client.get(f"/questions/files/{record.id}").status_code == 403
+    rule = lambda user, file: user.id == student.id and file.id == record.id  # noqa: E731
+    permissions.FILE_VIEWERS.append(rule)
+    try:
+        assert client.get(f"/questions/files/{record.id}").status_code == 200
+    finally:
+        permissions.FILE_VIEWERS.remove(rule)
