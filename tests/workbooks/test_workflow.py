@@ -111,3 +111,23 @@ def test_author_cannot_approve_own_page(client, login_as):
     assert client.form(f"/review/page_version/{v1.id}/submit", {}, token_from=f"/workbook-pages/{v1.page_id}").status_code == 302
     response = client.form(f"/review/page_version/{v1.id}/approve", {}, token_from=f"/workbook-pages/{v1.page_id}")
     assert response.status_code == 403
+
+
+def test_review_queue_shows_the_escaped_change_since_the_published_version(client, login_as, count_queries, people):
+    author, reviewer = people
+    v1 = helpers.publish(helpers.page(helpers.workbook(author), author, source="第一步：拆卸车轮"), author, reviewer)
+    from app.review import services as review
+
+    pages = []
+    for n in range(3):
+        v = services.save_version(v1.page, author=author, title="更换制动片", source=f"第一步：拆卸车轮\n<b>新增{n}</b>",
+                                  change_note="补充步骤") if n == 0 else helpers.page(v1.page.workbook, author)
+        review.submit(v, author)
+        pages.append(v)
+    db.session.commit()
+    login_as(user=factories.user("reviewer"))
+    with count_queries() as q:
+        body = client.get("/review").get_data(as_text=True)
+    assert "汽车制动系统检修工作页 · 第 1 页“更换制动片” 第 2 版" in body and "补充步骤" in body
+    assert '<span class="diff-add">+ &lt;b&gt;新增0&lt;/b&gt;</span>' in body
+    assert q.count <= 10, "\n".join(s[:120] for s in q.statements)
