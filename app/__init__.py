@@ -14,11 +14,16 @@ DOMAINS = [
     "auth",
     "orgs",
     "catalog",
-    # Review sits right after the resource domains' base (catalog) so that standards, workbooks and media can
-    # use its Reviewable mixin and registry; the lead orders DOMAINS at merge.
+    # The review workflow (凡编必审) is a kernel the resource domains build on: they use its Reviewable mixin
+    # and register their kinds in its registry, so review never imports them (docs/architecture.md).
     "review",
     "standards",
+    "media",
     "workbooks",
+    "questions",
+    "exams",
+    "courses",
+    "grading",
     "certification",
     "dashboard",
 ]

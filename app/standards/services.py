@@ -255,24 +255,35 @@ def delete_course(course: IntegratedCourse) -> None:
     db.session.flush()
 
 
-def parse_stages(text: str) -> list[tuple[str, str]]:
-    """Stages from a textarea, one per line: a default stage keeps its key (inform ...), others get stage-N."""
+def parse_stages(text: str, existing: list[TaskStage] | None = None) -> list[tuple[str, str]]:
+    """Stages from a textarea, one per line. A default stage name keeps its key (inform ...), a name the task
+    already had keeps that stage's key (links to it survive reordering), a new name gets an unused stage-N."""
     by_name = {name: key for key, name in DEFAULT_STAGES.items()}
-    out, seen = [], set()
-    for n, line in enumerate((text or "").splitlines(), start=1):
+    by_name.update({s.name: s.key for s in existing or []})
+    names = []
+    for line in (text or "").splitlines():
         name = line.strip()
         if not name:
             continue
         if len(name) > 100:
             raise ValidationError(_("环节名称不能超过 100 个字符。"))
-        key = by_name.get(name) or (name if name in DEFAULT_STAGES else f"stage-{n}")
-        if key in DEFAULT_STAGES and name == key:
-            name = DEFAULT_STAGES[key]
-        if key in seen:
+        if name in names:
             raise ValidationError(_("环节“%(name)s”重复。", name=name))
-        seen.add(key)
+        names.append(name)
+    if not names:
+        return list(DEFAULT_STAGES.items())
+    used = {by_name[n] for n in names if n in by_name}
+    out, counter = [], 0
+    for name in names:
+        key = by_name.get(name)
+        if key is None:
+            counter += 1
+            while f"stage-{counter}" in used:
+                counter += 1
+            key = f"stage-{counter}"
+            used.add(key)
         out.append((key, name))
-    return out or list(DEFAULT_STAGES.items())
+    return out
 
 
 def save_task(course: IntegratedCourse, task: LearningTask | None, *, code: str, name: str, hours: int,

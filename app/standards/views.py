@@ -13,13 +13,29 @@ from app.catalog import services as catalog
 from app.catalog.views import PROFESSION_PANELS
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
-from app.errors import NotFound
+from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.review import services as review
 from app.standards import browse, forms, permissions, resources, services
 from app.standards.sections import DEFAULT_STAGES, SECTIONS
 
 bp = Blueprint("standards", __name__)
+
+
+def _service_ok(form, call) -> bool:
+    """Run a service for a submitted form; its ValidationError is shown with the form (status 400) instead of
+    an error page, so the user keeps what they typed."""
+    try:
+        call()
+    except ValidationError as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return False
+    return True
+
+
+def _form_page(template: str, form, **context):
+    return render_template(template, form=form, **context), 400 if form.form_errors else 200
 
 
 def _visible_version(version):
@@ -53,11 +69,13 @@ def new():
     if form.validate_on_submit():
         profession = catalog.get_profession(form.profession_id.data)
         level = next(lv for lv in catalog.training_levels() if lv.id == form.level_id.data)
-        version = services.create_standard(profession, level, current_user, title=form.title.data or "")
-        db.session.commit()
-        flash(_("课程标准已创建，请编写第 1 版草稿。"), "success")
-        return redirect(url_for("standards.version", version_id=version.id))
-    return render_template("standards/new.html", form=form)
+        created = []
+        if _service_ok(form, lambda: created.append(
+                services.create_standard(profession, level, current_user, title=form.title.data or ""))):
+            db.session.commit()
+            flash(_("课程标准已创建，请编写第 1 版草稿。"), "success")
+            return redirect(url_for("standards.version", version_id=created[0].id))
+    return _form_page("standards/new.html", form)
 
 
 @bp.route("/standards/<int:standard_id>")
@@ -137,13 +155,13 @@ def new_course(version_id: int):
     require(permissions.can_edit_standards(current_user))
     review.require_editable(version)
     form = forms.CourseForm()
-    if form.validate_on_submit():
-        services.save_course(version, None, code=form.code.data, name=form.name.data, hours=form.hours.data,
-                             task_description=form.task_description.data)
+    if form.validate_on_submit() and _service_ok(form, lambda: services.save_course(
+            version, None, code=form.code.data, name=form.name.data, hours=form.hours.data,
+            task_description=form.task_description.data)):
         db.session.commit()
         flash(_("一体化课程已添加。"), "success")
         return redirect(url_for("standards.version", version_id=version.id))
-    return render_template("standards/course_form.html", form=form, version=version, course=None)
+    return _form_page("standards/course_form.html", form, version=version, course=None)
 
 
 @bp.route("/standards/courses/<int:course_id>/edit", methods=["GET", "POST"])
@@ -153,14 +171,14 @@ def edit_course(course_id: int):
     require(permissions.can_edit_standards(current_user))
     review.require_editable(course.version)
     form = forms.CourseForm(obj=course)
-    if form.validate_on_submit():
-        services.save_course(course.version, course, code=form.code.data, name=form.name.data,
-                             hours=form.hours.data, task_description=form.task_description.data)
+    if form.validate_on_submit() and _service_ok(form, lambda: services.save_course(
+            course.version, course, code=form.code.data, name=form.name.data, hours=form.hours.data,
+            task_description=form.task_description.data)):
         db.session.commit()
         flash(_("一体化课程已保存。"), "success")
         return redirect(url_for("standards.version", version_id=course.version_id))
-    return render_template("standards/course_form.html", form=form, version=course.version, course=course,
-                           confirm=ConfirmForm())
+    return _form_page("standards/course_form.html", form, version=course.version, course=course,
+                      confirm=ConfirmForm())
 
 
 @bp.route("/standards/courses/<int:course_id>/delete", methods=["POST"])
@@ -195,14 +213,14 @@ def new_task(course_id: int):
     require(permissions.can_edit_standards(current_user))
     review.require_editable(course.version)
     form = _task_form(course.version)
-    if form.validate_on_submit():
-        services.save_task(course, None, code=form.code.data, name=form.name.data, hours=form.hours.data,
-                           objectives=form.objectives.data, stages=services.parse_stages(form.stage_lines.data),
-                           prerequisite_codes=form.prerequisite_codes.data)
+    if form.validate_on_submit() and _service_ok(form, lambda: services.save_task(
+            course, None, code=form.code.data, name=form.name.data, hours=form.hours.data,
+            objectives=form.objectives.data, stages=services.parse_stages(form.stage_lines.data),
+            prerequisite_codes=form.prerequisite_codes.data)):
         db.session.commit()
         flash(_("学习任务已添加。"), "success")
         return redirect(url_for("standards.version", version_id=course.version_id))
-    return render_template("standards/task_form.html", form=form, course=course, task=None)
+    return _form_page("standards/task_form.html", form, course=course, task=None)
 
 
 @bp.route("/standards/tasks/<int:task_id>/edit", methods=["GET", "POST"])
@@ -212,15 +230,14 @@ def edit_task(task_id: int):
     require(permissions.can_edit_standards(current_user))
     review.require_editable(task.course.version)
     form = _task_form(task.course.version, task)
-    if form.validate_on_submit():
-        services.save_task(task.course, task, code=form.code.data, name=form.name.data, hours=form.hours.data,
-                           objectives=form.objectives.data, stages=services.parse_stages(form.stage_lines.data),
-                           prerequisite_codes=form.prerequisite_codes.data)
+    if form.validate_on_submit() and _service_ok(form, lambda: services.save_task(
+            task.course, task, code=form.code.data, name=form.name.data, hours=form.hours.data,
+            objectives=form.objectives.data, stages=services.parse_stages(form.stage_lines.data, task.stages),
+            prerequisite_codes=form.prerequisite_codes.data)):
         db.session.commit()
         flash(_("学习任务已保存。"), "success")
         return redirect(url_for("standards.version", version_id=task.course.version_id))
-    return render_template("standards/task_form.html", form=form, course=task.course, task=task,
-                           confirm=ConfirmForm())
+    return _form_page("standards/task_form.html", form, course=task.course, task=task, confirm=ConfirmForm())
 
 
 @bp.route("/standards/tasks/<int:task_id>/delete", methods=["POST"])

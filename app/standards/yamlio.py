@@ -327,8 +327,7 @@ def import_standard(data: dict, actor=None) -> tuple[StandardVersion, bool]:
     base = services.load_tree(standard.current_version) if standard.current_version_id else None
     if latest is not None and review.is_editable(latest):
         version = latest
-        for course in list(version.courses):
-            db.session.delete(course)
+        version.courses.clear()  # delete-orphan: the old tree goes, the version row and its history stay
         db.session.flush()
     else:
         version = StandardVersion(standard=standard, number=services._next_number(standard),

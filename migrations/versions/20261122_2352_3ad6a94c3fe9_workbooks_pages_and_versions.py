@@ -1,7 +1,7 @@
 """workbooks pages and versions
 
 Revision ID: 3ad6a94c3fe9
-Revises: 1cc762c2f00c
+Revises: 8c8d491cdfa2
 Create Date: 2026-11-22 23:52:38.334080
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3ad6a94c3fe9'
-down_revision = '1cc762c2f00c'
+down_revision = '8c8d491cdfa2'
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, configure_mappers, mapped_column
 
+import app.auth.models  # noqa: F401  (mapped before configure_mappers() below)
+import app.orgs.models  # noqa: F401
 from app.extensions import db
 from app.review.models import Reviewable
 from app.review.registry import KINDS, register_kind
@@ -21,6 +23,8 @@ class Note(Reviewable, db.Model):
 
 
 # Not part of the application's schema: keep it out of the metadata that migrations are compared against.
+# Mappers are configured first, while its foreign keys can still be resolved through the metadata.
+configure_mappers()
 db.metadata.remove(Note.__table__)
 
 

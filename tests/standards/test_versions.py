@@ -102,7 +102,7 @@ def test_editor_builds_a_standard_with_forms(client, login_as):
     assert "比课程学时 60 少 40 学时" in page  # the hours check warns by how much
     db.session.expire_all()
     task = services.load_tree(version).courses[0].tasks[0]
-    assert [s.key for s in task.stages] == ["inform", "plan", "stage-3", "evaluate"]
+    assert [s.key for s in task.stages] == ["inform", "plan", "stage-1", "evaluate"]
     # A second task that requires the first, then a loop attempt is refused.
     r = client.form(f"/standards/courses/{course.id}/tasks/new",
                     {"code": "W1-T2", "name": "平焊", "hours": 40, "prerequisite_codes": ["W1-T1"]}, token_from=vurl)
@@ -111,6 +111,16 @@ def test_editor_builds_a_standard_with_forms(client, login_as):
                     {"code": "W1-T1", "name": "焊接安全防护", "hours": 20, "prerequisite_codes": ["W1-T2"]},
                     token_from=vurl)
     assert r.status_code == 400 and "循环" in r.get_data(as_text=True)
+    assert 'name="code"' in r.get_data(as_text=True)  # the form comes back with the error, input kept
+    # Reordering and renaming stages keeps the keys of stages the task already had.
+    r = client.form(f"/standards/tasks/{task.id}/edit",
+                    {"code": "W1-T1", "name": "焊接安全防护", "hours": 20,
+                     "stage_lines": "现场演练\n获取信息（资讯）\n安全复盘"}, token_from=vurl)
+    assert r.status_code == 302
+    db.session.expire_all()
+    task = services.get_task(task.id)
+    assert [(s.key, s.name) for s in task.stages] == [("stage-1", "现场演练"), ("inform", "获取信息（资讯）"),
+                                                       ("stage-2", "安全复盘")]
 
 
 def test_print_view_has_every_course_and_print_css(client, login_as, make_standard):

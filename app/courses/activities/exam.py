@@ -1,0 +1,58 @@
+"""``exam``: completion = the learner submitted the exam, or passed it (``rule.require``: submitted | passed).
+
+Imported only when the exams domain is installed (see ADAPTERS). One query for all learners.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.courses.activities import NOT_STARTED, ActivityKind, Completion, State, register
+from app.errors import ValidationError
+from app.extensions import db
+
+REQUIREMENTS = ("submitted", "passed")
+
+
+@register
+class ExamKind(ActivityKind):
+    name = "exam"
+    label = _l("考试")
+    needs_target = True
+
+    def targets(self, course):
+        from app.exams.models import Exam
+
+        stmt = select(Exam.id, Exam.title).order_by(Exam.id.desc())
+        if course.school_id is not None:
+            stmt = stmt.where((Exam.school_id == course.school_id) | Exam.school_id.is_(None))
+        return [(row.id, row.title) for row in db.session.execute(stmt)]
+
+    def validate(self, *, target_id, rule, body, url):
+        require = (rule or {}).get("require", "submitted")
+        if require not in REQUIREMENTS:
+            raise ValidationError(_("考试的完成条件只能是“已提交”或“已通过”。"))
+        if not target_id:
+            raise ValidationError(_("请选择考试。"))
+        return {"require": require}
+
+    def completion_for(self, activity, user_ids):
+        from app.exams.models import Attempt
+
+        ids = list(user_ids)
+        rows = db.session.execute(select(Attempt.user_id, Attempt.state, Attempt.passed).where(
+            Attempt.exam_id == activity.target_id, Attempt.user_id.in_(ids))).all() if ids else []
+        best: dict[int, Completion] = {}
+        want_pass = (activity.rule or {}).get("require") == "passed"
+        for user_id, state, passed in rows:
+            if state == "in_progress":
+                candidate = Completion(State.in_progress, _("作答中"), 50)
+            elif want_pass and not passed:
+                candidate = Completion(State.in_progress, _("未通过"), 50)
+            else:
+                candidate = Completion(State.complete, _("已通过") if passed else _("已提交"), 100)
+            current = best.get(user_id)
+            if current is None or candidate.percent > current.percent:
+                best[user_id] = candidate
+        return {uid: best.get(uid, NOT_STARTED) for uid in ids}

@@ -1,0 +1,182 @@
+"""Courses, enrollment (single, cohort, upload, self), unenrolment, and the CLI."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from app.courses import services
+from app.courses.models import Course, CourseCohort, Enrollment
+from app.errors import ValidationError
+from app.extensions import db
+from tests import factories
+from tests.courses import builders
+
+
+def test_teacher_creates_a_class_course_and_is_its_instructor(client, login_as):
+    teacher = login_as("teacher")
+    response = client.form("/courses/new", {"title": "电气控制线路安装", "kind": "class_course", "term": "2026-2027-1",
+                                            "profession_id": builders.profession("electrical-automation").id,
+                                            "training_level_id": builders.level().id, "pass_mark": "60"},
+                           token_from="/courses/new")
+    assert response.status_code == 302
+    course = db.session.scalar(select(Course).where(Course.title == "电气控制线路安装"))
+    assert course.school_id == teacher.school_id
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.course_id == course.id))
+    assert (enrollment.user_id, enrollment.role) == (teacher.id, "instructor")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "电气控制线路安装" in page and "已创建" in page
+    assert "我的课程" in client.get("/courses").get_data(as_text=True)
+
+
+def test_enrol_by_username_and_refuse_another_schools_student_unless_shared(client, login_as):
+    teacher = login_as("teacher")
+    course, _ = builders.course(teacher)
+    own = factories.user("student", school_=teacher.school)
+    stranger = factories.user("student")
+    db.session.commit()
+    url = f"/courses/{course.id}/participants/add"
+    token = f"/courses/{course.id}/participants"
+    assert client.form(url, {"usernames": own.username, "role": "learner"}, token_from=token).status_code == 302
+    response = client.form(url, {"usernames": f"{own.username}\n{stranger.username}", "role": "learner"},
+                           token_from=token)
+    assert response.status_code == 400
+    assert "不是本校人员" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Enrollment).where(Enrollment.user_id == stranger.id)) is None
+    services.update_course(db.session.get(Course, course.id), is_shared=True)
+    db.session.commit()
+    assert client.form(url, {"usernames": stranger.username, "role": "learner"}, token_from=token).status_code == 302
+    assert db.session.scalar(select(Enrollment).where(Enrollment.user_id == stranger.id)).status == "active"
+
+
+def test_unenrol_keeps_the_record_and_re_enrol_reactivates_it(client, login_as):
+    teacher = login_as("teacher")
+    course, (student,) = builders.course(teacher, students=1)
+    db.session.commit()
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == student.id))
+    response = client.form(f"/courses/{course.id}/participants/{enrollment.id}/unenrol", {},
+                           token_from=f"/courses/{course.id}/participants")
+    assert response.status_code == 302
+    db.session.expire_all()
+    row = db.session.get(Enrollment, enrollment.id)
+    assert row.status == "unenrolled" and row.unenrolled_at is not None
+    assert "已退课" in client.get(f"/courses/{course.id}/participants").get_data(as_text=True)
+    client.form(f"/courses/{course.id}/participants/add", {"usernames": student.username, "role": "learner"},
+                token_from=f"/courses/{course.id}/participants")
+    db.session.expire_all()
+    rows = db.session.scalars(select(Enrollment).where(Enrollment.user_id == student.id)).all()
+    assert [(r.id, r.status, r.unenrolled_at) for r in rows] == [(enrollment.id, "active", None)]
+
+
+def test_enrol_a_whole_cohort(client, login_as):
+    teacher = login_as("teacher")
+    course, _ = builders.course(teacher)
+    cohort = services.create_cohort(school=teacher.school, name="2025级汽修1班", entry_year=2025,
+                                    profession=builders.profession(), training_level=builders.level())
+    students = [factories.user("student", school_=teacher.school) for _ in range(3)]
+    services.add_cohort_members(cohort, students)
+    db.session.commit()
+    response = client.form(f"/courses/{course.id}/participants/cohort", {"cohort_id": cohort.id},
+                           token_from=f"/courses/{course.id}/participants")
+    assert response.status_code == 302
+    assert len(services.learners(db.session.get(Course, course.id))) == 3
+    assert db.session.scalar(select(CourseCohort).where(CourseCohort.cohort_id == cohort.id)) is not None
+
+
+def test_cohort_refuses_a_student_of_another_school(client, login_as):
+    teacher = login_as("teacher")
+    cohort = services.create_cohort(school=teacher.school, name="2024级电气1班", entry_year=2024)
+    stranger = factories.user("student")
+    db.session.commit()
+    response = client.form(f"/cohorts/{cohort.id}/members", {"usernames": stranger.username},
+                           token_from=f"/cohorts/{cohort.id}")
+    assert response.status_code == 400 and "不是本校学生" in response.get_data(as_text=True)
+
+
+def _xlsx(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_upload_is_all_or_nothing_with_row_errors(client, login_as):
+    teacher = login_as("teacher")
+    course, _ = builders.course(teacher)
+    good = [factories.user("student", school_=teacher.school) for _ in range(2)]
+    stranger = factories.user("student")
+    db.session.commit()
+    url, token = f"/courses/{course.id}/participants/upload", f"/courses/{course.id}/participants"
+    data = _xlsx([["用户名", "角色"], [good[0].username, "学员"], ["nobody-here", ""], [stranger.username, "学员"],
+                  [good[1].username, "学员"]])
+    response = client.form(url, {"file": (io.BytesIO(data), "名单.xlsx")}, token_from=token,
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "第 3 行" in page and "nobody-here" in page and "第 4 行" in page
+    assert services.learners(db.session.get(Course, course.id)) == []
+    csv = f"username,role\n{good[0].username},learner\n{good[1].username},\n".encode()
+    response = client.form(url, {"file": (io.BytesIO(csv), "list.csv")}, token_from=token,
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert {u.id for u in services.learners(db.session.get(Course, course.id))} == {u.id for u in good}
+
+
+def test_self_enrol_with_the_key(client, login_as):
+    teacher = factories.user("teacher")
+    course, _ = builders.course(teacher, enrol_key="qiche2026")
+    student = login_as("student", school_=teacher.school)
+    db.session.commit()
+    assert client.get(f"/courses/{course.id}").status_code == 302  # not enrolled: sent to the join page
+    url = f"/courses/{course.id}/join"
+    response = client.form(url, {"key": "wrong"}, token_from=url)
+    assert response.status_code == 400 and "选课密码不正确" in response.get_data(as_text=True)
+    assert client.form(url, {"key": "qiche2026"}, token_from=url).status_code == 302
+    assert course.id in [c.id for c, _e in services.courses_of_user(student)]
+    assert "课程进度" in client.get(f"/courses/{course.id}").get_data(as_text=True)
+
+
+def test_self_enrol_is_closed_without_a_key(client, login_as):
+    course, _ = builders.course(factories.user("teacher"))
+    login_as("student")
+    db.session.commit()
+    assert client.get(f"/courses/{course.id}/join").status_code == 403
+
+
+def test_a_student_cannot_manage_a_course(client, login_as):
+    teacher = factories.user("teacher")
+    course, _ = builders.course(teacher)
+    student = login_as("student", school_=teacher.school)
+    services.enrol_user(course, student)
+    db.session.commit()
+    for path in ("participants", "progress", "gradebook", "mentors", "edit"):
+        assert client.get(f"/courses/{course.id}/{path}").status_code == 403
+
+
+def test_cli_creates_a_course_and_enrols(runner):
+    school = factories.school()
+    teacher = factories.user("teacher", school_=school)
+    student = factories.user("student", school_=school)
+    db.session.commit()
+    result = runner.invoke(args=["courses", "create", "--title", "钳工实训", "--kind", "class_course", "--school",
+                                 school.key, "--profession", "auto-repair", "--teacher", teacher.username])
+    assert result.exit_code == 0, result.output
+    course_id = int(result.output.strip())
+    result = runner.invoke(args=["courses", "enroll", str(course_id), student.username])
+    assert result.exit_code == 0 and "1 enrolled" in result.output
+    result = runner.invoke(args=["courses", "enroll", str(course_id), "ghost-user"])
+    assert result.exit_code != 0 and "ghost-user" in result.output
+    course = db.session.get(Course, course_id)
+    assert [u.id for u in services.learners(course)] == [student.id]
+
+
+def test_class_course_needs_a_school():
+    try:
+        services.create_course(title="无校课程", kind="class_course")
+    except ValidationError as exc:
+        assert "学校" in exc.message
+    else:
+        raise AssertionError("a class course without a school was accepted")
