@@ -173,3 +173,18 @@ def test_pdf_copes_with_markup_fpdf_cannot_nest(client, login_as):
     text = _pdf_text(response.data)
     assert "卡钳不得悬挂在软管上，注意" in text and "内层加粗" in text and "引用里的列表" in text
     assert "[图：示意图]" in text
+
+
+def test_editor_says_so_while_a_version_waits_for_review(client, login_as):
+    author = login_as("teacher")
+    version = helpers.page(helpers.workbook(author), author)
+    from app.review import services as review
+
+    review.submit(version, author)
+    db.session.commit()
+    body = client.get(f"/workbook-pages/{version.page_id}/edit").get_data(as_text=True)
+    assert "第 1 版正在审核中" in body and "保存草稿" not in body
+    response = client.form(f"/workbook-pages/{version.page_id}/edit",
+                           {"title": "x", "source": "y", "effective_date": "2026-09-01"},
+                           token_from=f"/workbook-pages/{version.page_id}")
+    assert response.status_code == 409
