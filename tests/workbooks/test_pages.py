@@ -188,3 +188,19 @@ def test_editor_says_so_while_a_version_waits_for_review(client, login_as):
                            {"title": "x", "source": "y", "effective_date": "2026-09-01"},
                            token_from=f"/workbook-pages/{version.page_id}")
     assert response.status_code == 409
+
+
+def test_cli_prints_a_workbook_to_pdf_and_lists_workbooks(runner, tmp_path):
+    author = factories.user("teacher")
+    wb = helpers.workbook(author)
+    helpers.page(wb, author, title="校样页")
+    db.session.commit()
+    out = tmp_path / "wb.pdf"
+    result = runner.invoke(args=["workbooks", "pdf", str(wb.id), "-o", str(out), "--drafts"])
+    assert result.exit_code == 0, result.output
+    assert "校样页" in _pdf_text(out.read_bytes())
+    result = runner.invoke(args=["workbooks", "pdf", str(wb.id), "-o", str(out)])
+    assert "校样页" not in _pdf_text(out.read_bytes())
+    assert "no workbook" in runner.invoke(args=["workbooks", "pdf", "nope", "-o", str(out)]).output
+    listing = runner.invoke(args=["workbooks", "list"]).output
+    assert f"{wb.id}\t-\t" in listing and "0/1\t汽车制动系统检修工作页" in listing
