@@ -204,3 +204,16 @@ def test_cli_prints_a_workbook_to_pdf_and_lists_workbooks(runner, tmp_path):
     assert "no workbook" in runner.invoke(args=["workbooks", "pdf", "nope", "-o", str(out)]).output
     listing = runner.invoke(args=["workbooks", "list"]).output
     assert f"{wb.id}\t-\t" in listing and "0/1\t汽车制动系统检修工作页" in listing
+
+
+def test_a_page_inserted_before_page_two_pushes_the_others_down(client, login_as):
+    author = login_as("teacher")
+    wb = helpers.workbook(author)
+    first, second = helpers.page(wb, author, title="第一页"), helpers.page(wb, author, title="原第二页")
+    db.session.commit()
+    url = f"/workbooks/{wb.id}/pages/new"
+    response = client.form(url, {"title": "插入页", "source": "x", "effective_date": "2026-09-01", "position": "2"},
+                           token_from=url)
+    assert response.status_code == 302
+    rows = services.pages_of_workbook(wb, include_unpublished=True)
+    assert [(r.page.position, r.shown.title) for r in rows] == [(1, "第一页"), (2, "插入页"), (3, "原第二页")]
