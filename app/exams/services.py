@@ -419,7 +419,7 @@ def _plan_items(exam: Exam, seed: int) -> tuple[list[dict], float]:
         points = points if qtype.has_points else 0.0
         max_score += points
         order = None
-        options = qtype.public_view(version).get("options") or []
+        options = public_view(version).get("options") or []
         if exam.shuffle_options and len(options) > 1 and version.data.get("shuffle", True):
             order = [o["key"] for o in options]
             rng.shuffle(order)
@@ -730,12 +730,31 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+#: Public views of question versions by (version id, locale). Versions never change, so the views are computed
+#: once per process instead of on every start and page load of hundreds of students.
+_PUBLIC_VIEWS: dict[tuple[int, str], dict] = {}
+_PUBLIC_VIEWS_MAX = 20_000
+
+
+def public_view(version) -> dict:
+    """The type's public view of ``version`` (a fresh shallow copy the caller may extend)."""
+    from flask_babel import get_locale
+
+    key = (version.id, str(get_locale()))
+    view = _PUBLIC_VIEWS.get(key)
+    if view is None:
+        if len(_PUBLIC_VIEWS) >= _PUBLIC_VIEWS_MAX:
+            _PUBLIC_VIEWS.clear()
+        view = _PUBLIC_VIEWS[key] = qtypes.TYPES[version.type].public_view(version)
+    return dict(view)
+
+
 def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None) -> dict:
     """One slot as a student may see it: the public view, options in the attempt's order, and what the policy
     allows of response, correctness, points, feedback and right answer."""
     kind = qtypes.TYPES[item.qtype]
     version = item.version
-    view = kind.public_view(version)
+    view = public_view(version)
     view["slot"] = item.slot
     view["points"] = item.points
     if item.option_order and view.get("options"):
