@@ -732,7 +732,7 @@ def _iso(value: datetime | None) -> str | None:
 
 #: Public views of question versions by (version id, locale). Versions never change, so the views are computed
 #: once per process instead of on every start and page load of hundreds of students.
-_PUBLIC_VIEWS: dict[tuple[int, str], dict] = {}
+_PUBLIC_VIEWS: dict[tuple, dict] = {}
 _PUBLIC_VIEWS_MAX = 20_000
 
 
@@ -740,7 +740,8 @@ def public_view(version) -> dict:
     """The type's public view of ``version`` (a fresh shallow copy the caller may extend)."""
     from flask_babel import get_locale
 
-    key = (version.id, str(get_locale()))
+    # created_at guards against an id reused after a rolled-back insert (SQLite reuses the highest rowid).
+    key = (version.id, version.created_at, str(get_locale()))
     view = _PUBLIC_VIEWS.get(key)
     if view is None:
         if len(_PUBLIC_VIEWS) >= _PUBLIC_VIEWS_MAX:
