@@ -81,6 +81,7 @@ def add_resource(actor, stored: uploads.StoredUpload, *, profession_id: int, tit
     """Save a stored upload as a draft Video or Document of a profession. On failure the stored files are
     deleted again, so nothing is half-kept."""
     try:
+        _check_profession(profession_id)
         _check_task(learning_task_id, profession_id)
         _refuse_duplicate(stored, profession_id)
         kind = RESOURCE_KINDS.get(stored.kind)
@@ -99,6 +100,12 @@ def add_resource(actor, stored: uploads.StoredUpload, *, profession_id: int, tit
     except BaseException:
         stored.discard()
         raise
+
+
+def store_file(file_storage) -> uploads.StoredUpload:
+    """Check and store one uploaded file as a video or document, without any database work — so a view can
+    do the slow part (copying, probing) before it takes the database's write lock."""
+    return uploads.store_upload(file_storage, RESOURCE_KINDS, prefix=PREFIX)
 
 
 def upload_resource(actor, file_storage, *, profession_id: int, title: str | None = None, description: str = "",
@@ -133,20 +140,40 @@ class BulkResult:
         return self.resource is not None
 
 
-def bulk_upload(actor, files, *, profession_id: int) -> list[BulkResult]:
-    """Each file becomes a draft of the profession, independently: a refused file is reported and the others
-    are kept (each in its own savepoint, with its stored files removed on failure)."""
+def store_files(files) -> list[BulkResult | uploads.StoredUpload]:
+    """Step 1 of a bulk upload (no database work): each file checked and stored on its own; a refused file
+    becomes a BulkResult with the reason."""
+    out = []
+    for file_storage in files:
+        try:
+            out.append(store_file(file_storage))
+        except DomainError as exc:
+            out.append(BulkResult(uploads.display_name(file_storage.filename), error=exc.message))
+    return out
+
+
+def save_bulk(actor, stored_files, *, profession_id: int) -> list[BulkResult]:
+    """Step 2 of a bulk upload: each stored file becomes a draft of the profession, independently (its own
+    savepoint; a refused one has its stored files removed and is reported)."""
     _check_profession(profession_id)
     results = []
-    for file_storage in files:
-        name = uploads.display_name(file_storage.filename)
+    for stored in stored_files:
+        if isinstance(stored, BulkResult):
+            results.append(stored)
+            continue
         try:
             with db.session.begin_nested():
-                resource = upload_resource(actor, file_storage, profession_id=profession_id)
-            results.append(BulkResult(name, resource=resource))
+                resource = add_resource(actor, stored, profession_id=profession_id)
+            results.append(BulkResult(stored.original_name, resource=resource))
         except DomainError as exc:
-            results.append(BulkResult(name, error=exc.message))
+            results.append(BulkResult(stored.original_name, error=exc.message))
     return results
+
+
+def bulk_upload(actor, files, *, profession_id: int) -> list[BulkResult]:
+    """Both steps of a bulk upload at once (for callers that hold no write lock, e.g. the CLI)."""
+    _check_profession(profession_id)
+    return save_bulk(actor, store_files(files), profession_id=profession_id)
 
 
 def _check_profession(profession_id: int | None) -> None:

@@ -11,6 +11,7 @@ from app.auth.services import require
 from app.catalog import services as catalog
 from app.catalog.models import Profession
 from app.core import uploads
+from app.core.database import begin_write
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
 from app.errors import DomainError, ValidationError
@@ -93,9 +94,11 @@ def upload():
     status = 200
     if form.validate_on_submit():
         try:
-            resource = services.upload_resource(current_user, form.file.data, profession_id=form.profession_id.data,
-                                                title=form.title.data, description=form.description.data,
-                                                learning_task_id=form.learning_task_id.data or None)
+            stored = services.store_file(form.file.data)  # the slow part, before the write lock
+            _begin_write_or_discard([stored])
+            resource = services.add_resource(current_user, stored, profession_id=form.profession_id.data,
+                                             title=form.title.data, description=form.description.data,
+                                             learning_task_id=form.learning_task_id.data or None)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -108,6 +111,17 @@ def upload():
         status = 400
     return render_template("media/upload.html", form=form, accept=",".join(services.accepted_extensions()),
                            limits=_limits_mb()), status
+
+
+def _begin_write_or_discard(stored) -> None:
+    """Take the database write slot (SQLite: BEGIN IMMEDIATE) for the read-then-write that follows; if that
+    fails, the files already stored must not stay behind."""
+    try:
+        begin_write()
+    except BaseException:
+        for item in stored:
+            item.discard()
+        raise
 
 
 def _limits_mb() -> dict[str, int]:
@@ -133,7 +147,9 @@ def bulk():
             status = 400
         else:
             try:
-                results = services.bulk_upload(current_user, files, profession_id=form.profession_id.data)
+                stored = services.store_files(files)  # the slow part, before the write lock
+                _begin_write_or_discard([f for f in stored if not isinstance(f, services.BulkResult)])
+                results = services.save_bulk(current_user, stored, profession_id=form.profession_id.data)
             except DomainError as exc:
                 db.session.rollback()
                 flash(exc.message, "danger")
@@ -186,6 +202,7 @@ def edit(kind: str, resource_id: int):
     status = 200
     if form.validate_on_submit():
         try:
+            begin_write()
             services.update_resource(resource, title=form.title.data, description=form.description.data,
                                      learning_task_id=form.learning_task_id.data or None)
         except DomainError as exc:
@@ -209,6 +226,7 @@ def delete(kind: str, resource_id: int):
     if not forms.DeleteForm().validate_on_submit():
         raise ValidationError(_("表单无效，请刷新后重试。"))
     profession_id, title = resource.profession_id, resource.title
+    begin_write()
     keys = services.delete_resource(resource)
     db.session.commit()
     services.remove_stored(keys)
