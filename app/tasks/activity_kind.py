@@ -52,10 +52,10 @@ class WorkTaskKind(ActivityKind):
             return {a.id: {uid: NOT_STARTED for uid in ids} for a in acts}
         assignments = list(db.session.scalars(select(TaskAssignment).where(TaskAssignment.id.in_(targets))))
         scores = scoring.breakdowns(assignments, ids)
-        started = set(db.session.execute(
+        started = {tuple(r) for r in db.session.execute(
             select(TaskSubmission.assignment_id, TaskSubmission.student_id).join(
                 StageEntry, StageEntry.submission_id == TaskSubmission.id)
-            .where(TaskSubmission.assignment_id.in_(targets), TaskSubmission.student_id.in_(ids)).distinct()).tuples())
+            .where(TaskSubmission.assignment_id.in_(targets), TaskSubmission.student_id.in_(ids)).distinct())}
         out = {}
         for act in acts:
             mark = float((act.rule or {}).get("min_score", 60))

@@ -230,8 +230,8 @@ def _add_missing_stage_rows(assignment: TaskAssignment) -> None:
     subs = list(db.session.scalars(select(TaskSubmission.id).where(TaskSubmission.assignment_id == assignment.id)))
     if not subs:
         return
-    have = set(db.session.execute(select(SubmissionStage.submission_id, SubmissionStage.stage_id)
-                                  .where(SubmissionStage.submission_id.in_(subs))).tuples())
+    have = {tuple(r) for r in db.session.execute(select(SubmissionStage.submission_id, SubmissionStage.stage_id)
+                                                 .where(SubmissionStage.submission_id.in_(subs)))}
     states = _states_by_submission(subs)
     for sub_id in subs:
         for stage in assignment.stages:
@@ -309,8 +309,8 @@ def assign_peers(assignment: TaskAssignment) -> int:
     count = min(assignment.peer_count, n - 1)
     if count <= 0:
         return 0
-    have = set(db.session.execute(select(PeerReview.submission_id, PeerReview.reviewer_id)
-                                  .where(PeerReview.assignment_id == assignment.id)).tuples())
+    have = {tuple(r) for r in db.session.execute(select(PeerReview.submission_id, PeerReview.reviewer_id)
+                                                 .where(PeerReview.assignment_id == assignment.id))}
     added = 0
     for i, (_sub_id, reviewer_id) in enumerate(subs):
         for step in range(1, count + 1):
