@@ -132,8 +132,9 @@ def assignment(assignment_id: int):
         if submission is None:  # joined the course after the task was set: starting it is a POST
             return render_template("tasks/start.html", assignment=assignment, confirm=ConfirmForm())
         return redirect(url_for("tasks.submission", submission_id=submission.id))
-    rows = [r for r in services.board(assignment)
-            if course_permissions.can_view_student(current_user, assignment.course, r.submission.student_id)]
+    # Mentors (and anyone else who may view the course) see only the students assigned to them.
+    visible = {u.id for u in courses.mentees(assignment.course, current_user)}
+    rows = [r for r in services.board(assignment) if r.submission.student_id in visible]
     return render_template("tasks/board.html", assignment=assignment, rows=rows, scores={}, confirm=ConfirmForm(),
                            now=clock.now(), readonly=True)
 

@@ -142,3 +142,15 @@ def test_activity_completion_is_batched(app, count_queries):
         return q.count
 
     assert measure(3) == measure(12)
+
+
+def test_mentor_board_lists_only_assigned_students(client, login_as):
+    a, course, teacher, (mine, other) = builders.assignment(students=2, peer_count=0)
+    mentor = factories.user("mentor")
+    courses.enrol_user(course, mentor, role="mentor")
+    courses.assign_mentor(course, mine, mentor)
+    db.session.commit()
+    login_as(user=mentor)
+    page = client.get(f"/tasks/{a.id}").get_data(as_text=True)
+    assert mine.full_name in page and other.full_name not in page
+    assert "补建作业与互评分配" not in page
