@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.models import User
 from app.core import clock, uploads
@@ -422,8 +422,9 @@ def latest_answers(submission: TaskSubmission, stage: AssignmentStage) -> dict:
 
 
 def history(submission: TaskSubmission, stage: AssignmentStage) -> list[StageEntry]:
-    return list(db.session.scalars(select(StageEntry).where(
-        StageEntry.submission_id == submission.id, StageEntry.stage_id == stage.id).order_by(StageEntry.id.desc())))
+    return list(db.session.scalars(select(StageEntry).options(joinedload(StageEntry.author).lazyload(User.roles))
+                                   .where(StageEntry.submission_id == submission.id, StageEntry.stage_id == stage.id)
+                                   .order_by(StageEntry.id.desc())))
 
 
 def files_of(submission: TaskSubmission, stage: AssignmentStage | None = None) -> list[TaskFile]:
@@ -597,8 +598,9 @@ def is_assigned_mentor(submission: TaskSubmission, user: User) -> bool:
 
 
 def evaluations_of(submission: TaskSubmission) -> list[Evaluation]:
-    return list(db.session.scalars(select(Evaluation).where(Evaluation.submission_id == submission.id)
-                                   .order_by(Evaluation.id)))
+    # Evaluators are shown by name only: their roles need not be loaded.
+    return list(db.session.scalars(select(Evaluation).options(joinedload(Evaluation.evaluator).lazyload(User.roles))
+                                   .where(Evaluation.submission_id == submission.id).order_by(Evaluation.id)))
 
 
 def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: dict, comment: str = "") -> Evaluation:

@@ -48,9 +48,10 @@ def _submission(submission_id: int):
 @login_required
 def mine():
     """The work tasks of every course the user takes part in."""
-    course_ids = [c.id for c, _e in courses.courses_of_user(current_user)]
-    assignments = services.assignments_of_courses(course_ids)
-    return render_template("tasks/mine.html", assignments=assignments)
+    mine_ = courses.courses_of_user(current_user)
+    assignments = services.assignments_of_courses([c.id for c, _e in mine_])
+    teaching = [c for c, e in mine_ if e.role == "instructor"]
+    return render_template("tasks/mine.html", assignments=assignments, teaching=teaching)
 
 
 @bp.route("/courses/<int:course_id>/tasks")

@@ -194,3 +194,42 @@ def test_board_sql_statements_are_constant(client, login_as, count_queries, app)
     small = _board_queries(client, login_as, count_queries, 5)
     large = _board_queries(app.test_client(), login_as, count_queries, 40)
     assert small == large
+
+
+def test_stage_and_submission_pages_keep_their_sql_count_as_history_grows(client, login_as, count_queries):
+    a, course, teacher, (student, peer) = builders.assignment(students=2, peer_count=1)
+    sub = _mine(a, student)
+    inform = builders.stage(a, "inform")
+    field = next(f for f in services.stage_fields(a, inform) if f.type == "long_text")
+    services.save_stage(sub, inform, {field.answer_key: "v0"}, by=student)
+    services.evaluate(sub, "self", student, {str(c.id): c.max_points for c in a.rubric.criteria})
+    db.session.commit()
+    login_as(user=student)
+    urls = [_stage_url(sub, inform), f"/tasks/submissions/{sub.id}", "/tasks"]
+
+    def measure():
+        counts = []
+        for url in urls:
+            client.get(url)
+            with count_queries() as q:
+                assert client.get(url).status_code == 200
+            counts.append(q.count)
+        return counts
+
+    before = measure()
+    for i in range(1, 8):
+        services.save_stage(sub, inform, {field.answer_key: f"v{i}"}, by=student)
+    services.evaluate(sub, "peer", peer, {str(c.id): 0 for c in a.rubric.criteria})
+    db.session.commit()
+    assert measure() == before
+
+
+def test_teacher_task_list_links_to_setting_a_task(client, login_as):
+    teacher = login_as("teacher")
+    from tests.courses import builders as course_builders
+
+    course, _ = course_builders.course(teacher, students=1)
+    db.session.commit()
+    page = client.get("/tasks").get_data(as_text=True)
+    assert f"/courses/{course.id}/tasks" in page
+    assert client.get(f"/courses/{course.id}/tasks/new").status_code == 200
