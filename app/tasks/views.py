@@ -14,7 +14,7 @@ from app.auth.services import require
 from app.core import clock, fileserve, uploads
 from app.courses import permissions as course_permissions
 from app.courses import services as courses
-from app.errors import ValidationError
+from app.errors import ValidationError, wants_json
 from app.extensions import db
 from app.tasks import forms, permissions, services
 from app.tasks.models import TaskAssignment
@@ -23,10 +23,6 @@ bp = Blueprint("tasks", __name__)
 uploads.install(bp)
 
 PARTY_LABELS = {"self": _l("自评"), "peer": _l("互评"), "teacher": _l("师评"), "mentor": _l("企业评价")}
-
-
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/")
 
 
 def _assignment(assignment_id: int, *, manage: bool = False) -> TaskAssignment:
@@ -183,7 +179,7 @@ def stage(submission_id: int, stage_id: int):
         entry = services.save_stage(submission, stage, services.parse_form(fields_, request.form), by=current_user,
                                     submit=submit)
         db.session.commit()
-        if _wants_json():
+        if wants_json():
             return jsonify({"saved": entry is not None, "entry": entry.id if entry else None,
                             "state": services.stage_row(submission, stage).state})
         flash(_("“%(stage)s”已提交。", stage=stage.name) if submit else _("已保存草稿。"), "success")
@@ -213,7 +209,7 @@ def upload(submission_id: int, stage_id: int):
     task_file = services.upload_to_stage(submission, stage, request.files.get("file"),
                                          field=request.form.get("field", ""), by=current_user)
     db.session.commit()
-    if _wants_json():
+    if wants_json():
         return jsonify({"file": task_file.id, "width": task_file.media_file.width,
                         "height": task_file.media_file.height}), 201
     flash(_("已上传“%(name)s”。", name=task_file.media_file.original_name), "success")

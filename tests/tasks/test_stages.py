@@ -233,3 +233,11 @@ def test_teacher_task_list_links_to_setting_a_task(client, login_as):
     page = client.get("/tasks").get_data(as_text=True)
     assert f"/courses/{course.id}/tasks" in page
     assert client.get(f"/courses/{course.id}/tasks/new").status_code == 200
+
+
+def test_board_statement_count_is_small(client, login_as, count_queries, capsys):
+    """Reported in the note: the board's statements for a class of 40."""
+    count = _board_queries(client, login_as, count_queries, 40)
+    assert count <= 16, count
+    with capsys.disabled():
+        print(f"\n[board statements for 40 students: {count}]")
