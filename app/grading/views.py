@@ -31,7 +31,12 @@ def gradebook(course_id: int):
     course = _managed_course(course_id)
     book = services.gradebook(course)
     return render_template("grading/gradebook.html", course=course, book=book, sources=SOURCES,
-                           labels=services.status_labels(), confirm=ConfirmForm())
+                           labels=services.status_labels(), confirm=ConfirmForm(), cell_texts=cell_texts)
+
+
+def cell_texts() -> dict[str, str]:
+    """Texts of a gradebook cell, translated once per page rather than once per cell."""
+    return {"edit": _("编辑成绩"), "overridden": _("已覆盖，原始成绩"), "ovr": _("覆"), "below": _("未达最低要求")}
 
 
 def _setup_forms(course, cats):
@@ -153,12 +158,13 @@ def grade_cell(course_id: int, item_id: int, user_id: int):
         if request.headers.get("HX-Request"):  # the swapped-in cell (bold) is the confirmation
             grade = services.get_grade(item, student.id)
             return render_template("grading/_cell.html", course=course, item=item, student=student, grade=grade,
-                                   saved=True)
+                                   saved=True, standalone=True, cell_texts=cell_texts)
         flash(_("%(name)s 的“%(item)s”成绩已保存。", name=student.display_name, item=item.name), "success")
         return redirect(url_for("grading.gradebook", course_id=course.id))
     grade = services.get_grade(item, student.id)
     if request.args.get("view"):
-        return render_template("grading/_cell.html", course=course, item=item, student=student, grade=grade)
+        return render_template("grading/_cell.html", course=course, item=item, student=student, grade=grade,
+                               standalone=True, cell_texts=cell_texts, saved=False)
     history = services.override_history(grade) if grade else []
     template = "grading/_cell_form.html" if request.headers.get("HX-Request") else "grading/cell.html"
     return render_template(template, course=course, item=item, student=student, grade=grade, form=form,

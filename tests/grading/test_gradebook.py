@@ -281,3 +281,21 @@ def test_eligibility_needs_an_integrated_profession(login_as):
                                    training_level=builders.level())
     report = services.eligibility(cohort)
     assert "不是工学一体化专业" in report.blocker
+
+
+def test_inline_edit_with_htmx_swaps_the_cell(client, login_as):
+    teacher = login_as("teacher")
+    course, (student,), practical, _theory = _book(teacher)
+    db.session.commit()
+    url = _cell(course, practical, student)
+    form = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'name="version" value="0"' in form and "<html" not in form
+    response = client.form(url, {"mode": "value", "value": "64.5", "version": "0"},
+                           token_from=f"/courses/{course.id}/gradebook", headers={"HX-Request": "true"})
+    cell = response.get_data(as_text=True)
+    assert response.status_code == 200 and "64.5" in cell and "fw-bold" in cell and "<html" not in cell
+    assert f'hx-get="{url}"' in cell
+    page = client.get(f"/courses/{course.id}/gradebook").get_data(as_text=True)
+    assert f'hx-get="{url}"' in page  # the concatenated cell URLs are the route's URLs
+    cancel = client.get(url + "?view=1", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "64.5" in cancel and "fw-bold" not in cancel
