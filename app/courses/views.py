@@ -453,7 +453,8 @@ def cohort(cohort_id: int):
     require(permissions.can_view_cohort(current_user, cohort))
     return render_template("courses/cohort.html", cohort=cohort, members=services.cohort_members(cohort),
                            courses=services.courses_of_cohort(cohort), form=forms.UsernamesForm(),
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), can_transcripts=permissions.is_platform_admin(current_user)
+                           or permissions.is_school_admin_of(current_user, cohort.school_id))
 
 
 @bp.route("/cohorts/<int:cohort_id>/members", methods=["POST"])
