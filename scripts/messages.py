@@ -56,8 +56,7 @@ def extract() -> None:
         for lang in LANGUAGES:
             po = os.path.join(folder, lang, "LC_MESSAGES", "messages.po")
             if os.path.exists(po):
-                pybabel("update", "-i", pot, "-d", folder, "-l", lang, "--no-fuzzy-matching", "--ignore-obsolete",
-                        "--omit-header")
+                pybabel("update", "-i", pot, "-d", folder, "-l", lang, "--no-fuzzy-matching", "--ignore-obsolete")
             else:
                 pybabel("init", "-i", pot, "-d", folder, "-l", lang)
         os.remove(pot)

@@ -222,6 +222,6 @@ def activation_sheet(codes, expires) -> bytes:
 
 def template_sheet() -> bytes:
     headers = ["用户名", "姓名", "角色", "学校代码", "企业代码", "邮箱", "手机号"]
-    rows = [("zhangsan2026", "张三", "学生", "demo-tech-college", "", "", ""),
-            ("lisi", "李四", "教师", "demo-tech-college", "", "lisi@example.com", "")]
+    rows = [("zhangsan2026", "张三", "学生", "demo-technician-college", "", "", ""),
+            ("lisi", "李四", "教师", "demo-technician-college", "", "lisi@example.com", "")]
     return exports.to_xlsx(headers, rows, title="users")

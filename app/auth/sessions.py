@@ -22,9 +22,20 @@ def _load_user(token: str):
     if record is None:
         return None
     g.user_session = record
-    if services.touch_session(record):
-        db.session.commit()
+    _best_effort(lambda: services.touch_session(record) and db.session.commit())
     return record.user
+
+
+def _best_effort(write) -> None:
+    """Run a bookkeeping write (last_seen_at / last_used_at). Under write contention SQLite refuses to turn this
+    request's read transaction into a write one ("database is locked"); the timestamp is a hint, so skip it
+    rather than fail the request."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        write()
+    except OperationalError:
+        db.session.rollback()
 
 
 @login_manager.unauthorized_handler
@@ -49,7 +60,8 @@ def register(app: Flask) -> None:
         user = services.authenticate_token(header[7:].strip())
         if user is None:
             return render_error(401, str(_l("访问令牌无效或已撤销。")))
-        db.session.commit()  # last_used_at
+        if db.session.dirty:  # last_used_at (committing otherwise would only expire the user we just loaded)
+            _best_effort(db.session.commit)
         g.auth_via_token = True
         g.csrf_valid = True  # Flask-WTF forms skip their own CSRF check: a bearer token cannot be forged cross-site
         g._login_user = user  # Flask-Login's per-request user: the token wins over any cookie

@@ -35,6 +35,15 @@ def _per_ip():
     return current_app.config["LOGIN_FAILURES_PER_IP"]
 
 
+def _restart_session() -> None:
+    """Drop everything the old session held (no fixation, no leftovers) except the chosen language: a person
+    who switched to English on the login page must not be put back into Chinese by logging in or out."""
+    locale = session.get(LOCALE_SESSION_KEY)
+    session.clear()
+    if locale:
+        session[LOCALE_SESSION_KEY] = locale
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_per_ip, methods=["POST"], deduct_when=_login_failed, scope="login-ip")
 @limiter.limit(_per_account, methods=["POST"], key_func=_account_key, deduct_when=_login_failed,
@@ -52,7 +61,7 @@ def login():
             db.session.commit()  # a rehash or nothing; never leave a transaction open
             flash(exc.message, "danger")
             return render_template("auth/login.html", form=form), 200
-        session.clear()
+        _restart_session()
         services.start_session(user)
         login_user(user)
         db.session.commit()
@@ -68,7 +77,7 @@ def logout():
         services.end_session(token)
         db.session.commit()
     logout_user()
-    session.clear()
+    _restart_session()
     flash(_("您已安全退出。"), "info")
     return redirect(url_for("auth.login"))
 
@@ -86,7 +95,7 @@ def activate():
             db.session.rollback()
             flash(exc.message, "danger")
             return render_template("auth/activate.html", form=form), 200
-        session.clear()
+        _restart_session()
         services.start_session(user)
         login_user(user)
         db.session.commit()

@@ -10,6 +10,10 @@ from app.extensions import db
 
 bp = Blueprint("catalog", __name__)
 
+#: Later domains add sections to the profession page (it is the profession's resource package) without catalog
+#: importing them: ``fn(profession) -> (template name, context dict)`` or None.
+PROFESSION_PANELS: list = []
+
 
 @bp.route("/professions")
 @login_required
@@ -23,7 +27,9 @@ def professions():
 @bp.route("/professions/<int:profession_id>")
 @login_required
 def profession(profession_id: int):
-    return render_template("catalog/profession.html", profession=services.get_profession(profession_id),
+    profession = services.get_profession(profession_id)
+    panels = [panel for panel in (fn(profession) for fn in PROFESSION_PANELS) if panel]
+    return render_template("catalog/profession.html", profession=profession, panels=panels,
                            can_edit=permissions.can_edit_catalog(current_user))
 
 

@@ -49,7 +49,22 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY (snapshot) when
+        # another writer committed in between; write paths ask for BEGIN IMMEDIATE (see begin_write).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN")
+
+
+def begin_write() -> None:
+    """End the request's read transaction and start one that will write.
+
+    On SQLite the new transaction takes the write lock up front (waiting up to the busy timeout), so a
+    read-then-write request under concurrency never fails with "database is locked"; on other databases it only
+    ends the read snapshot. Call it in a view before a service that reads and then writes.
+    """
+    from app.extensions import db
+
+    db.session.commit()
+    db.session.connection(execution_options={"sqlite_immediate": True})
 
 
 def utcnow():

@@ -28,6 +28,7 @@ NAVIGATION: list[tuple[str, object, set[str] | None]] = [
     ("orgs.schools", _l("学校"), None),
     ("orgs.enterprises", _l("企业"), None),
     ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}),
+    ("questions.banks", _l("题库"), {"platform_admin", "school_admin", "teacher", "reviewer"}),
     ("courses.index", _l("我的课程"), {"student", "teacher", "mentor", "school_admin", "platform_admin"}),
     ("courses.cohorts", _l("班级"), {"school_admin", "teacher", "platform_admin"}),
 ]

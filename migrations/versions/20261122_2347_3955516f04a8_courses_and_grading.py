@@ -1,7 +1,7 @@
 """courses and grading
 
 Revision ID: 3955516f04a8
-Revises: 7c0e51544a05
+Revises: 091d1124c5f7
 Create Date: 2026-11-22 23:47:50.306824
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3955516f04a8'
-down_revision = '7c0e51544a05'
+down_revision = '091d1124c5f7'
 branch_labels = None
 depends_on = None
 

@@ -145,3 +145,12 @@ def test_english_switch(client):
     client.post("/locale/en", data={"csrf_token": token, "next": "/login"})
     page = client.get("/login").get_data(as_text=True)
     assert "Log in" in page and 'lang="en"' in page
+
+
+def test_the_language_chosen_before_logging_in_survives_login_and_logout(client, login_as):
+    client.form("/locale/en", {"next": "/login"})
+    assert "Log in" in client.get("/login").get_data(as_text=True)
+    login_as("teacher")
+    assert "Teacher workspace" in client.get("/home").get_data(as_text=True)
+    client.form("/logout", token_from="/home")
+    assert "Log in" in client.get("/login").get_data(as_text=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import importlib
+import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -101,5 +102,6 @@ def load_kinds(domains: Iterable[str]) -> None:
     for module in BUILTIN:
         importlib.import_module(f"{__name__}.{module}")
     for module, domain in ADAPTERS.items():
-        if domain in installed:
+        # An adapter ships when its domain's integration is written; until then the kind is simply absent.
+        if domain in installed and importlib.util.find_spec(f"{__name__}.{module}") is not None:
             importlib.import_module(f"{__name__}.{module}")

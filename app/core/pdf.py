@@ -1,0 +1,102 @@
+"""PDF documents with Chinese text (fpdf2 and a vendored CJK font).
+
+The font is a subset of Noto Sans CJK SC kept in ``app/core/fonts`` (see ``scripts/subset_cjk_font.py`` and
+``OFL.txt``), so PDFs render Chinese on a machine without network or system CJK fonts. Characters outside the
+subset (rare hanzi beyond GB 2312) fall back to the PDF viewer's missing glyph; they are not dropped from the
+text layer.
+"""
+from __future__ import annotations
+
+import os
+
+import re
+
+from fpdf import FPDF, FontFace, TextStyle
+
+FONT_DIR = os.path.join(os.path.dirname(__file__), "fonts")
+FONT_FILE = os.path.join(FONT_DIR, "NotoSansSC-GB2312.otf")
+#: The family name documents use with ``pdf.set_font(CJK_FAMILY, size=...)``.
+CJK_FAMILY = "NotoSansSC"
+
+
+def cjk_pdf(*, orientation: str = "portrait", unit: str = "mm", format: str = "A4", title: str = "",
+            author: str = "") -> FPDF:
+    """A new FPDF document with the CJK font registered (regular; bold falls back to the same face) and set."""
+    pdf = FPDF(orientation=orientation, unit=unit, format=format)
+    # One face only keeps the repository small; bold and italic map to it (fpdf2 refuses unregistered styles,
+    # and write_html asks for them for <b>, <em> ...).
+    for style in ("", "B", "I", "BI"):
+        pdf.add_font(CJK_FAMILY, style, FONT_FILE)
+    pdf.set_font(CJK_FAMILY, size=11)
+    pdf.set_auto_page_break(auto=True, margin=15)
+    if title:
+        pdf.set_title(title)
+    if author:
+        pdf.set_author(author)
+    pdf.set_creator("Gongxue")
+    return pdf
+
+
+def to_bytes(pdf: FPDF) -> bytes:
+    """The finished document as bytes (fpdf2 returns a bytearray)."""
+    return bytes(pdf.output())
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ALT = re.compile(r'\balt="([^"]*)"', re.IGNORECASE)
+
+
+def _image_placeholder(match: re.Match) -> str:
+    from flask_babel import gettext as _
+
+    alt = _ALT.search(match.group(0))
+    return _("[图：%(alt)s]", alt=alt.group(1)) if alt and alt.group(1) else _("[图]")
+
+
+_CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _flatten_cell(match: re.Match) -> str:
+    # fpdf2 renders table cells as plain text and refuses nested tags (<strong>, <a>, <code>) inside them.
+    text = _TAG.sub("", re.sub(r"<br\s*/?>", " ", match.group(3), flags=re.IGNORECASE))
+    return f"<{match.group(1)}{match.group(2)}>{text}</{match.group(1)}>"
+
+
+def write_html(pdf: FPDF, html: str) -> None:
+    """Render sanitised HTML (``app.core.sanitize`` output) in the CJK font.
+
+    Images are replaced by their alt text: fpdf2 would open ``src`` as a local path or URL, and a PDF builder
+    must never read files or the network on behalf of page content. Markup fpdf2 cannot lay out (nested tags in
+    table cells are flattened first) falls back to the plain text, so one odd construct never loses the document.
+    """
+    html = _CELL.sub(_flatten_cell, _IMG.sub(_image_placeholder, html))
+    styles = _tag_styles()
+    try:
+        with pdf.offset_rendering() as probe:
+            probe.write_html(html, font_family=CJK_FAMILY, warn_on_tags_not_matching=False, tag_styles=styles)
+    except Exception:  # fpdf2 raises NotImplementedError/FPDFException for markup it cannot lay out
+        pdf.multi_cell(0, 6, html_to_text(html))
+        pdf.ln(2)
+        return
+    pdf.write_html(html, font_family=CJK_FAMILY, warn_on_tags_not_matching=False, tag_styles=styles)
+
+
+def _tag_styles() -> dict:
+    """Black headings a little larger than the text (fpdf2's defaults are dark red and huge), code in the CJK
+    face (the built-in Courier has no Chinese glyphs)."""
+    def heading(size: float) -> TextStyle:
+        return TextStyle(font_family=CJK_FAMILY, font_size_pt=size, color=(0, 0, 0), t_margin=3, b_margin=1)
+
+    code = FontFace(family=CJK_FAMILY, size_pt=9)
+    return {"h1": heading(15), "h2": heading(13), "h3": heading(12), "h4": heading(11), "h5": heading(11),
+            "h6": heading(11), "code": code, "pre": code}
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of sanitised HTML, one block per line (the fallback when markup cannot be laid out)."""
+    from html import unescape
+
+    text = re.sub(r"</(p|div|li|tr|h[1-6]|pre|blockquote|table)>|<br\s*/?>", "\n", html, flags=re.IGNORECASE)
+    text = re.sub(r"</t[dh]>", "  ", text, flags=re.IGNORECASE)
+    return re.sub(r"\n{3,}", "\n\n", unescape(_TAG.sub("", text))).strip()

@@ -1,0 +1,1 @@
+"""Papers, exams, the attempt engine (autosave, submit exactly once, deadlines) and grading."""

@@ -1,0 +1,839 @@
+"""Exams: papers and their rules, exams and access, the attempt engine, grading and reports.
+
+Services flush, never commit. The attempt engine is written for many concurrent students: the autosave path is
+one read (item + attempt owner/state/deadline) and one conditional UPDATE guarded by ``seq``, state and
+deadline; closing an attempt is a conditional UPDATE ``... WHERE state = 'in_progress'`` so that exactly one
+caller (student, deadline sweeper or lazy close) grades it.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
+
+from app.core import clock
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from app.exams import review
+from app.exams.models import (Attempt, AttemptEvent, AttemptItem, AttemptState, Exam, ExamGrant, ItemGrade,
+                              MultiScoring, Paper, PaperQuestion, PaperRule)
+from app.extensions import db
+from app.questions import types as qtypes
+from app.questions.models import KnowledgePoint, Question, QuestionBank, QuestionVersion
+
+#: Seconds after the deadline during which an autosave sent just before it is still accepted.
+DEFAULT_SAVE_GRACE_SECONDS = 30
+
+S = AttemptState
+
+
+def save_grace() -> timedelta:
+    return timedelta(seconds=current_app.config.get("EXAM_SAVE_GRACE_SECONDS", DEFAULT_SAVE_GRACE_SECONDS))
+
+
+# -- papers -----------------------------------------------------------------------------------------------------
+
+def create_paper(*, title: str, school_id: int | None = None, creator=None) -> Paper:
+    """An empty paper; add fixed questions with add_paper_question and draw rules with add_paper_rule."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError(_("请填写试卷名称。"))
+    paper = Paper(title=title[:200], school_id=school_id, created_by_id=getattr(creator, "id", None))
+    db.session.add(paper)
+    db.session.flush()
+    return paper
+
+
+def add_paper_question(paper: Paper, question: Question, points: float | None = None) -> PaperQuestion:
+    """Put a fixed question on the paper (its current version is shown when an attempt starts)."""
+    if question.current_version_id is None or not question.is_active:
+        raise ValidationError(_("试题 %(id)s 不可用。", id=question.id))
+    if any(pq.question_id == question.id for pq in paper.questions):
+        raise Conflict(_("试题 %(id)s 已在试卷中。", id=question.id))
+    entry = PaperQuestion(question_id=question.id, position=len(paper.questions) + 1,
+                          points=question.points if points is None else _points(points))
+    paper.questions.append(entry)
+    db.session.flush()
+    return entry
+
+
+def _points(value) -> float:
+    try:
+        points = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("分值必须是数字。")) from None
+    if not 0 <= points <= 1000:
+        raise ValidationError(_("分值必须在 0 到 1000 之间。"))
+    return points
+
+
+def _rule_candidates(rule: PaperRule):
+    """SELECT of the ids of questions a rule may draw, in a stable order (so a seed reproduces a draw)."""
+    stmt = select(Question.id).where(Question.bank_id == rule.bank_id, Question.is_active.is_(True),
+                                     Question.current_version_id.is_not(None))
+    if rule.qtype:
+        stmt = stmt.where(Question.type == rule.qtype)
+    else:
+        stmt = stmt.where(Question.type.in_([k for k, t in qtypes.TYPES.items() if t.has_points]))
+    if rule.difficulty:
+        stmt = stmt.where(Question.difficulty == rule.difficulty)
+    if rule.knowledge_point_id:
+        stmt = stmt.where(Question.knowledge_point_id == rule.knowledge_point_id)
+    return stmt.order_by(Question.id)
+
+
+def describe_rule(rule: PaperRule) -> str:
+    """The rule in words: 从题库 X 抽取 10 道单选题（难度 3，知识点 Y），每题 2 分."""
+    bank = db.session.get(QuestionBank, rule.bank_id)
+    parts = []
+    if rule.difficulty:
+        parts.append(_("难度 %(d)s", d=rule.difficulty))
+    if rule.knowledge_point_id:
+        point = db.session.get(KnowledgePoint, rule.knowledge_point_id)
+        parts.append(_("知识点“%(k)s”", k=point.path if point else rule.knowledge_point_id))
+    kind = str(qtypes.TYPES[rule.qtype].label) if rule.qtype in qtypes.TYPES else _("题目")
+    filters = "（" + "，".join(parts) + "）" if parts else ""
+    return _("从题库“%(bank)s”抽取 %(n)s 道%(kind)s%(filters)s，每题 %(p)s 分", bank=bank.name if bank else "?",
+             n=rule.count, kind=kind, filters=filters, p=_fmt(rule.points))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def rule_shortfall(rule: PaperRule) -> str | None:
+    """None when enough questions exist for the rule, else exactly what is missing."""
+    available = db.session.scalar(select(func.count()).select_from(_rule_candidates(rule).subquery()))
+    if available >= rule.count:
+        return None
+    return _("%(rule)s：需要 %(n)s 道，题库中只有 %(have)s 道符合条件，还缺 %(missing)s 道。",
+             rule=describe_rule(rule), n=rule.count, have=available, missing=rule.count - available)
+
+
+def add_paper_rule(paper: Paper, *, bank: QuestionBank, count: int, points: float, qtype: str | None = None,
+                   difficulty: int | None = None, knowledge_point: KnowledgePoint | None = None) -> PaperRule:
+    """Add a draw rule; refused (with what is missing) when the bank cannot fill it."""
+    if qtype:
+        qtypes.get_type(qtype)
+        if not qtypes.TYPES[qtype].has_points:
+            raise ValidationError(_("该题型没有分值，不能按规则抽取。"))
+    if difficulty is not None and not 1 <= int(difficulty) <= 5:
+        raise ValidationError(_("难度必须在 1 到 5 之间。"))
+    if not isinstance(count, int) or count < 1 or count > 500:
+        raise ValidationError(_("抽题数量必须在 1 到 500 之间。"))
+    if knowledge_point is not None and knowledge_point.bank_id != bank.id:
+        raise ValidationError(_("知识点不属于该题库。"))
+    rule = PaperRule(bank_id=bank.id, qtype=qtype or None, difficulty=difficulty or None,
+                     knowledge_point_id=getattr(knowledge_point, "id", None), count=count, points=_points(points),
+                     position=len(paper.rules) + 1)
+    missing = rule_shortfall(rule)
+    if missing:
+        raise ValidationError(missing)
+    paper.rules.append(rule)
+    db.session.flush()
+    return rule
+
+
+def paper_problems(paper: Paper) -> list[str]:
+    """What stops the paper from producing an attempt (empty list when it is ready)."""
+    problems = [m for m in (rule_shortfall(r) for r in paper.rules) if m]
+    if not paper.rules and not paper.questions:
+        problems.append(_("试卷中还没有题目或抽题规则。"))
+    return problems
+
+
+def paper_max_score(paper: Paper) -> float:
+    return sum(pq.points for pq in paper.questions) + sum(r.points * r.count for r in paper.rules)
+
+
+def draw_questions(paper: Paper, seed: int) -> list[tuple[int, float]]:
+    """``[(question_id, points)]`` of a paper for ``seed``: fixed questions first, then each rule's draw.
+
+    The same seed and the same bank give the same draw, so an attempt's paper can be rebuilt and audited.
+    A question drawn by an earlier rule is not drawn again.
+    """
+    rng = random.Random(seed)
+    chosen: list[tuple[int, float]] = [(pq.question_id, pq.points) for pq in paper.questions]
+    taken = {qid for qid, _p in chosen}
+    for rule in paper.rules:
+        candidates = [qid for qid in db.session.scalars(_rule_candidates(rule)) if qid not in taken]
+        if len(candidates) < rule.count:
+            raise Conflict(rule_shortfall(rule) or _("题库中的题目不足，无法组卷。"))
+        picked = rng.sample(candidates, rule.count)
+        taken.update(picked)
+        chosen.extend((qid, rule.points) for qid in picked)
+    return chosen
+
+
+def parse_draw(spec: str) -> list[tuple[str, int]]:
+    """``single_choice:10,true_false:5`` -> ``[("single_choice", 10), ("true_false", 5)]``."""
+    out = []
+    for part in (spec or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, count = part.partition(":")
+        if not sep or not count.strip().isdigit() or int(count) < 1:
+            raise ValidationError(_("抽题规则“%(part)s”格式应为 题型:数量。", part=part))
+        qtypes.get_type(name.strip())
+        out.append((name.strip(), int(count)))
+    if not out:
+        raise ValidationError(_("至少需要一条抽题规则。"))
+    return out
+
+
+# -- exams ------------------------------------------------------------------------------------------------------
+
+EXAM_FIELDS = {"title", "description", "opens_at", "closes_at", "time_limit_minutes", "max_attempts",
+               "shuffle_questions", "shuffle_options", "pass_percent", "multi_scoring", "review_policy"}
+
+
+def _check_exam(exam: Exam) -> None:
+    if not (exam.title or "").strip():
+        raise ValidationError(_("请填写考试名称。"))
+    if exam.opens_at and exam.closes_at and clock.as_utc(exam.closes_at) <= clock.as_utc(exam.opens_at):
+        raise ValidationError(_("结束时间必须晚于开始时间。"))
+    if exam.time_limit_minutes is not None and not 1 <= exam.time_limit_minutes <= 24 * 60:
+        raise ValidationError(_("限时必须在 1 到 1440 分钟之间。"))
+    if not 1 <= (exam.max_attempts or 0) <= 100:
+        raise ValidationError(_("允许作答次数必须在 1 到 100 之间。"))
+    if not 0 <= (exam.pass_percent or 0) <= 100:
+        raise ValidationError(_("及格线必须在 0 到 100 之间。"))
+    if exam.multi_scoring not in {m.value for m in MultiScoring}:
+        raise ValidationError(_("未知的多选题计分方式。"))
+
+
+def create_exam(*, paper: Paper, title: str, creator=None, school_id: int | None = None, **fields) -> Exam:
+    """Create an exam on a paper; refused when the paper cannot produce an attempt."""
+    problems = paper_problems(paper)
+    if problems:
+        raise ValidationError(" ".join(problems))
+    unknown = set(fields) - EXAM_FIELDS
+    if unknown:
+        raise TypeError(f"unknown exam fields: {sorted(unknown)}")
+    fields.setdefault("multi_scoring", MultiScoring.all_or_nothing.value)
+    fields["review_policy"] = review.normalize(fields.get("review_policy"))
+    exam = Exam(paper=paper, title=(title or "").strip()[:200], created_by_id=getattr(creator, "id", None),
+                school_id=school_id, max_attempts=fields.pop("max_attempts", 1) or 1, **fields)
+    _check_exam(exam)
+    db.session.add(exam)
+    db.session.flush()
+    return exam
+
+
+def update_exam(exam: Exam, **fields) -> Exam:
+    """Change settings. The window and limits apply to attempts started afterwards (deadlines are stored)."""
+    unknown = set(fields) - EXAM_FIELDS
+    if unknown:
+        raise TypeError(f"unknown exam fields: {sorted(unknown)}")
+    if "review_policy" in fields:
+        fields["review_policy"] = review.normalize(fields["review_policy"])
+    for name, value in fields.items():
+        setattr(exam, name, value)
+    _check_exam(exam)
+    db.session.flush()
+    return exam
+
+
+def get_exam(exam_id: int) -> Exam:
+    exam = db.session.get(Exam, exam_id)
+    if exam is None:
+        raise NotFound(_("考试不存在。"))
+    return exam
+
+
+def grant_access(exam: Exam, user, *, extra_minutes: int = 0) -> ExamGrant:
+    """Let ``user`` take ``exam`` (idempotent; updates the extra time)."""
+    if not 0 <= int(extra_minutes) <= 24 * 60:
+        raise ValidationError(_("延长时间必须在 0 到 1440 分钟之间。"))
+    grant = db.session.scalar(select(ExamGrant).where(ExamGrant.exam_id == exam.id, ExamGrant.user_id == user.id))
+    if grant is None:
+        grant = ExamGrant(exam_id=exam.id, user_id=user.id)
+        db.session.add(grant)
+    grant.extra_minutes = int(extra_minutes)
+    db.session.flush()
+    return grant
+
+
+def revoke_access(exam: Exam, user_id: int) -> None:
+    grant = db.session.scalar(select(ExamGrant).where(ExamGrant.exam_id == exam.id, ExamGrant.user_id == user_id))
+    if grant is not None:
+        db.session.delete(grant)
+        db.session.flush()
+
+
+def grant_of(exam_id: int, user_id: int) -> ExamGrant | None:
+    return db.session.scalar(select(ExamGrant).where(ExamGrant.exam_id == exam_id, ExamGrant.user_id == user_id))
+
+
+def list_grants(exam: Exam) -> list[ExamGrant]:
+    return list(db.session.scalars(select(ExamGrant).where(ExamGrant.exam_id == exam.id).order_by(ExamGrant.id)))
+
+
+def exams_for_student(user_id: int) -> list[tuple[Exam, list[Attempt]]]:
+    """Exams granted to a student with their attempts, in two statements."""
+    exams = list(db.session.scalars(select(Exam).join(ExamGrant, ExamGrant.exam_id == Exam.id)
+                                    .where(ExamGrant.user_id == user_id).order_by(Exam.id.desc())))
+    attempts: dict[int, list[Attempt]] = {e.id: [] for e in exams}
+    if exams:
+        for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user_id,
+                                                                Attempt.exam_id.in_(list(attempts)))
+                                          .options(lazyload(Attempt.user), lazyload(Attempt.exam))
+                                          .order_by(Attempt.number)):
+            attempts[attempt.exam_id].append(attempt)
+    return [(e, attempts[e.id]) for e in exams]
+
+
+def exam_window_state(exam: Exam, now: datetime | None = None) -> str:
+    """``not_open``, ``open`` or ``closed``."""
+    now = now or clock.now()
+    if exam.opens_at and now < clock.as_utc(exam.opens_at):
+        return "not_open"
+    if exam.closes_at and now >= clock.as_utc(exam.closes_at):
+        return "closed"
+    return "open"
+
+
+# -- attempts: start and resume ---------------------------------------------------------------------------------
+
+def _deadline(exam: Exam, started: datetime, extra_minutes: int) -> datetime | None:
+    candidates = []
+    if exam.time_limit_minutes:
+        candidates.append(started + timedelta(minutes=exam.time_limit_minutes + (extra_minutes or 0)))
+    if exam.closes_at:
+        candidates.append(clock.as_utc(exam.closes_at))
+    return min(candidates) if candidates else None
+
+
+def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
+    """In progress but past its deadline and the save grace: it must be closed with its saved answers."""
+    if attempt.state != S.in_progress.value or attempt.deadline is None:
+        return False
+    return (now or clock.now()) > clock.as_utc(attempt.deadline) + save_grace()
+
+
+def open_attempt(exam_id: int, user_id: int) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(Attempt.exam_id == exam_id, Attempt.user_id == user_id,
+                                                   Attempt.state == S.in_progress.value))
+
+
+def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
+    """Resume the student's open attempt or start a new one; returns ``(attempt, created)``.
+
+    An open attempt past its deadline is closed first (with its saved answers) and never reopened. A new attempt
+    needs access, an open window and an attempt left; its questions are drawn from a fresh random seed that is
+    recorded on the attempt. (The API view runs the same two phases with the write lock taken only for
+    :func:`create_attempt`.)
+    """
+    now = clock.now()
+    current = open_attempt(exam.id, user.id)
+    if current is not None and is_overdue(current, now):
+        close_attempt(current.id, closed_by="timeout", now=now)
+        current = None
+    if current is not None:
+        return current, False
+    return create_attempt(exam, user, plan_attempt(exam, user, now), now)
+
+
+@dataclass
+class AttemptPlan:
+    """Everything a new attempt needs, prepared by reads only (so the write transaction stays short)."""
+
+    seed: int
+    deadline: datetime | None
+    items: list[dict]
+    max_score: float
+
+
+def plan_attempt(exam: Exam, user, now: datetime | None = None) -> AttemptPlan:
+    """Check access, window and attempts left, then draw and shuffle the paper for a fresh seed (reads only)."""
+    now = now or clock.now()
+    grant = grant_of(exam.id, user.id)
+    if grant is None:
+        raise PermissionDenied(_("您没有参加这场考试的权限。"))
+    window = exam_window_state(exam, now)
+    if window == "not_open":
+        raise Conflict(_("考试尚未开始。"))
+    if window == "closed":
+        raise Conflict(_("考试已结束，不能再开始作答。"))
+    if _attempts_used(exam.id, user.id) >= exam.max_attempts:
+        raise Conflict(_("您的作答次数已用完。"))
+    seed = secrets.randbits(62)
+    items, max_score = _plan_items(exam, seed)
+    return AttemptPlan(seed=seed, deadline=_deadline(exam, now, grant.extra_minutes), items=items,
+                       max_score=max_score)
+
+
+def _attempts_used(exam_id: int, user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Attempt)
+                             .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id)) or 0
+
+
+def create_attempt(exam: Exam, user, plan: AttemptPlan, now: datetime | None = None) -> tuple[Attempt, bool]:
+    """Write a planned attempt: re-checks (inside the write transaction) that no other request started one."""
+    now = now or clock.now()
+    current = open_attempt(exam.id, user.id)
+    if current is not None:
+        return current, False
+    used = _attempts_used(exam.id, user.id)
+    if used >= exam.max_attempts:
+        raise Conflict(_("您的作答次数已用完。"))
+    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=plan.seed, started_at=now,
+                      state=S.in_progress.value, deadline=plan.deadline, max_score=plan.max_score)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        # A second tab started the same attempt number at the same moment: resume that one.
+        current = open_attempt(exam.id, user.id)
+        if current is None:
+            raise Conflict(_("答卷正在创建，请稍后重试。")) from None
+        return current, False
+    db.session.execute(insert(AttemptItem), [dict(row, attempt_id=attempt.id, seq=0) for row in plan.items])
+    _record(attempt, None, S.in_progress.value, "start", user.id, now)
+    db.session.flush()
+    db.session.expire(attempt, ["items"])
+    return attempt, True
+
+
+def _plan_items(exam: Exam, seed: int) -> tuple[list[dict], float]:
+    drawn = draw_questions(exam.paper, seed)
+    rng = random.Random(seed ^ 0x5EED)
+    if exam.shuffle_questions:
+        rng.shuffle(drawn)
+    ids = [qid for qid, _p in drawn]
+    versions = {v.question_id: v for v in db.session.scalars(
+        select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(Question.id.in_(ids)))}
+    rows, max_score = [], 0.0
+    for slot, (qid, points) in enumerate(drawn, start=1):
+        version = versions[qid]
+        qtype = qtypes.TYPES[version.type]
+        points = points if qtype.has_points else 0.0
+        max_score += points
+        order = None
+        options = qtype.public_view(version).get("options") or []
+        if exam.shuffle_options and len(options) > 1 and version.data.get("shuffle", True):
+            order = [o["key"] for o in options]
+            rng.shuffle(order)
+        rows.append({"slot": slot, "question_version_id": version.id, "question_id": qid, "qtype": version.type,
+                     "points": points, "option_order": order})
+    return rows, max_score
+
+
+def _record(attempt: Attempt, from_state, to_state: str, reason: str, actor_id, now=None) -> None:
+    db.session.add(AttemptEvent(attempt_id=attempt.id, from_state=from_state, to_state=to_state, reason=reason,
+                                actor_id=actor_id, at=now or clock.now()))
+
+
+def get_attempt(attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound(_("答卷不存在。"))
+    return attempt
+
+
+def attempt_history(attempt: Attempt) -> list[AttemptEvent]:
+    return list(db.session.scalars(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
+                                   .order_by(AttemptEvent.id)))
+
+
+# -- attempts: autosave -------------------------------------------------------------------------------------------
+
+@dataclass
+class SaveTarget:
+    """What the autosave path reads in its one query."""
+
+    item_id: int
+    attempt_id: int
+    slot: int
+    qtype: str
+    data: dict
+    seq: int
+    user_id: int
+    state: str
+    deadline: datetime | None
+
+
+def load_save_target(attempt_id: int, slot: int, user_id: int) -> SaveTarget:
+    """The item at ``slot`` with its attempt's owner, state and deadline, in one statement.
+
+    Someone else's attempt is reported exactly like a missing one (404), so ids cannot be probed.
+    """
+    row = db.session.execute(
+        select(AttemptItem.id, AttemptItem.qtype, AttemptItem.seq, QuestionVersion.data, Attempt.user_id,
+               Attempt.state, Attempt.deadline)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+        .where(AttemptItem.attempt_id == attempt_id, AttemptItem.slot == slot)).first()
+    if row is None:
+        owner = db.session.scalar(select(Attempt.user_id).where(Attempt.id == attempt_id))
+        if owner != user_id:
+            raise NotFound(_("答卷不存在。"))
+        raise NotFound(_("第 %(slot)s 题不存在。", slot=slot))
+    if row.user_id != user_id:
+        raise NotFound(_("答卷不存在。"))
+    return SaveTarget(item_id=row.id, attempt_id=attempt_id, slot=slot, qtype=row.qtype, data=row.data,
+                      seq=row.seq, user_id=row.user_id, state=row.state, deadline=clock.as_utc(row.deadline))
+
+
+def check_save(target: SaveTarget, response, seq, now: datetime | None = None):
+    """Validate a save before writing: state, deadline, seq and the response's shape (type registry).
+
+    Returns the normalised response. Raises Conflict (closed, past deadline, stale seq) or ValidationError.
+    """
+    now = now or clock.now()
+    if target.state != S.in_progress.value:
+        raise Conflict(_("答卷已提交，不能再修改答案。"), details={"state": target.state})
+    if target.deadline is not None and now > target.deadline + save_grace():
+        raise Conflict(_("作答时间已到，答案未保存。"), details={"state": "overdue"})
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise ValidationError(_("seq 必须是正整数。"))
+    if seq <= target.seq:
+        raise Conflict(_("该答案已被更新的保存覆盖。"), details={"seq": target.seq})
+    return qtypes.TYPES[target.qtype].validate_response(target.data, response)
+
+
+def store_response(target: SaveTarget, response, seq: int, now: datetime | None = None) -> datetime:
+    """Write the response with one conditional UPDATE; returns ``saved_at``.
+
+    The WHERE clause repeats every check (seq, state, deadline) so that a racing submit, deadline or newer save
+    wins; on PostgreSQL the attempt row is share-locked so a concurrent close waits for this save (and then
+    grades it) or this save sees the closed state. Raises Conflict when the guard refused the write.
+    """
+    now = now or clock.now()
+    cutoff = now - save_grace()
+    still_open = (select(Attempt.id)
+                  .where(Attempt.id == target.attempt_id, Attempt.state == S.in_progress.value,
+                         or_(Attempt.deadline.is_(None), Attempt.deadline >= cutoff))
+                  .with_for_update(read=True))
+    result = db.session.execute(
+        update(AttemptItem)
+        .where(AttemptItem.id == target.item_id, AttemptItem.seq < seq, AttemptItem.attempt_id.in_(still_open))
+        .values(response=response, seq=seq, saved_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount == 1:
+        return now
+    fresh = load_save_target(target.attempt_id, target.slot, target.user_id)
+    check_save(fresh, response, seq, now)  # raises the precise Conflict
+    raise Conflict(_("答案未保存，请重试。"))
+
+
+# -- attempts: closing and grading ------------------------------------------------------------------------------
+
+def close_attempt(attempt_id: int, *, closed_by: str, actor_id: int | None = None, user_id: int | None = None,
+                  now: datetime | None = None) -> bool:
+    """Close an in-progress attempt exactly once and grade it; returns whether this call closed it.
+
+    A conditional UPDATE (``WHERE state = 'in_progress'``) decides the single winner among concurrent callers;
+    the others get False and read the winner's result after it commits (PostgreSQL makes them wait on the row
+    lock; SQLite serialises writers). ``user_id`` restricts the update to the owner's attempt.
+    """
+    now = now or clock.now()
+    stmt = (update(Attempt).where(Attempt.id == attempt_id, Attempt.state == S.in_progress.value)
+            .values(state=S.submitted.value, submitted_at=now, closed_by=closed_by)
+            .execution_options(synchronize_session=False))
+    if user_id is not None:
+        stmt = stmt.where(Attempt.user_id == user_id)
+    if db.session.execute(stmt).rowcount != 1:
+        return False
+    attempt = db.session.get(Attempt, attempt_id, populate_existing=True)
+    _record(attempt, S.in_progress.value, S.submitted.value, "submit" if closed_by == "student" else closed_by,
+            actor_id if actor_id is not None else user_id, now)
+    grade_attempt(attempt, now=now)
+    return True
+
+
+def close_overdue(now: datetime | None = None, *, limit: int = 500) -> int:
+    """Close (and grade) every in-progress attempt past its deadline plus grace; returns how many."""
+    now = now or clock.now()
+    cutoff = now - save_grace()
+    ids = list(db.session.scalars(select(Attempt.id).where(Attempt.state == S.in_progress.value,
+                                                           Attempt.deadline.is_not(None),
+                                                           Attempt.deadline < cutoff).limit(limit)))
+    return sum(1 for attempt_id in ids if close_attempt(attempt_id, closed_by="timeout", now=now))
+
+
+def _scoring(exam: Exam) -> str | None:
+    return exam.multi_scoring or None
+
+
+def grade_items(entries, scoring: str | None = None) -> list[tuple[float | None, float | None]]:
+    """Grade ``[(qtype, data, response, points)]`` through the type registry; no database.
+
+    Each type compiles a grader once per question data (``QuestionType.grader``: lookup tables for choice
+    questions), then every response costs one call. Graders are cached by the identity of the data dict (one
+    per loaded question version) and checked against the points. Measured by bench/grading.py.
+    """
+    types = qtypes.TYPES
+    graders: dict = {}
+    get = graders.get
+    out = []
+    append = out.append
+    for qtype, data, response, points in entries:
+        cached = get(id(data))
+        if cached is None or cached[0] != points:
+            cached = graders[id(data)] = (points, types[qtype].grader(data, points, scoring=scoring))
+        append(cached[1](response))
+    return out
+
+
+def grade_responses(qtype: str, data: dict, points: float, responses, scoring: str | None = None) -> list:
+    """Grade many responses to ONE question version (regrading, item columns): one compiled grader, mapped."""
+    return list(map(qtypes.TYPES[qtype].grader(data, points, scoring=scoring), responses))
+
+
+def _normalised(qtype, data, response):
+    """The stored response as its type's grader expects it (a never-saved item gets the blank response)."""
+    kind = qtypes.TYPES[qtype]
+    if response is None:
+        return kind.blank_response()
+    return kind.validate_response(data, response)
+
+
+def grade_attempt(attempt: Attempt, *, now: datetime | None = None) -> None:
+    """Grade a submitted attempt's objective items, queue the rest for a teacher, and total the score."""
+    now = now or clock.now()
+    items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
+                                    .order_by(AttemptItem.slot)))
+    auto = []
+    for item in items:
+        kind = qtypes.TYPES[item.qtype]
+        if not kind.has_points:
+            item.score, item.fraction, item.needs_manual = 0.0, 0.0, False
+        elif not kind.is_auto_graded:
+            item.needs_manual = True
+        else:
+            auto.append(item)
+    entries = [(i.qtype, i.version.data, _normalised(i.qtype, i.version.data, i.response), i.points) for i in auto]
+    for item, (score, fraction) in zip(auto, grade_items(entries, _scoring(attempt.exam))):
+        _set_grade(item, score, fraction, None, "auto", item.question_version_id, None, now)
+    _total(attempt, items, now)
+
+
+def _set_grade(item: AttemptItem, score, fraction, feedback, reason, version_id, grader_id, now,
+               attachments=None) -> None:
+    item.score, item.fraction, item.needs_manual = score, fraction, False
+    if feedback is not None:
+        item.feedback = feedback
+    item.graded_version_id, item.graded_at, item.graded_by_id = version_id, now, grader_id
+    db.session.add(ItemGrade(attempt_item_id=item.id, score=score, fraction=fraction, feedback=feedback,
+                             reason=reason, question_version_id=version_id, graded_by_id=grader_id, at=now,
+                             attachments=attachments))
+
+
+def _total(attempt: Attempt, items, now, *, actor_id=None, reason="autograde") -> None:
+    """Recompute score, state and pass flag from the items; record the state change."""
+    pending = any(i.needs_manual for i in items)
+    attempt.score = sum(i.score or 0.0 for i in items)
+    new_state = S.needs_grading.value if pending else S.graded.value
+    if pending:
+        attempt.passed = None
+    else:
+        attempt.passed = attempt.score >= attempt.max_score * attempt.exam.pass_percent / 100.0 - 1e-9
+        attempt.graded_at = now
+    if new_state != attempt.state:
+        _record(attempt, attempt.state, new_state, reason, actor_id, now)
+        attempt.state = new_state
+    db.session.flush()
+
+
+# -- attempt views (what the API and the pages show) --------------------------------------------------------------
+
+def _iso(value: datetime | None) -> str | None:
+    value = clock.as_utc(value)
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def item_view(item: AttemptItem, aspects: set[str]) -> dict:
+    """One slot as a student may see it: the public view, options in the attempt's order, and what the policy
+    allows of response, correctness, points, feedback and right answer."""
+    kind = qtypes.TYPES[item.qtype]
+    version = item.version
+    view = kind.public_view(version)
+    view["slot"] = item.slot
+    view["points"] = item.points
+    if item.option_order and view.get("options"):
+        by_key = {o["key"]: o for o in view["options"]}
+        view["options"] = [by_key[k] for k in item.option_order if k in by_key]
+    if "responses" in aspects:
+        view["response"] = item.response
+        view["seq"] = item.seq
+        view["saved_at"] = _iso(item.saved_at)
+    graded = item.score is not None and not item.needs_manual
+    if "correctness" in aspects and graded and kind.has_points:
+        view["correct"] = "right" if item.fraction >= 0.999 else "partial" if item.fraction > 0 else "wrong"
+    if "points" in aspects and graded:
+        view["score"] = item.score
+    if "feedback" in aspects:
+        data = item.version.data
+        parts = [p for p in (kind.feedback(data, item.response) if item.response is not None else "",
+                             version.general_feedback, version.explanation) if p]
+        view["feedback"] = {"teacher": item.feedback or "", "question": parts}
+    if "answers" in aspects and kind.has_points:
+        view["right_answer"] = kind.correct_answer_view(item.version.data)
+    return view
+
+
+def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: bool = True,
+                 everything: bool = False) -> dict:
+    """The attempt as its student may see it now (the API's body for start, GET and submit).
+
+    ``everything`` shows all aspects (for the exam's teachers)."""
+    now = now or clock.now()
+    aspects = set(review.ASPECTS) if everything else review.visible_aspects(attempt, attempt.exam, now)
+    if attempt.state == S.in_progress.value:
+        aspects |= {"responses"}  # the student always sees what they are answering
+    items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
+                                    .order_by(AttemptItem.slot)))
+    body = {
+        "attempt_id": attempt.id,
+        "exam_id": attempt.exam_id,
+        "exam_title": attempt.exam.title,
+        "number": attempt.number,
+        "state": attempt.state,
+        "started_at": _iso(attempt.started_at),
+        "deadline": _iso(attempt.deadline),
+        "submitted_at": _iso(attempt.submitted_at),
+        "closed_by": attempt.closed_by,
+        "max_score": attempt.max_score,
+        "items": [item_view(i, aspects) for i in items],
+    }
+    body["pending_items"] = sum(1 for i in items if i.needs_manual)
+    if "points" in aspects and attempt.state == S.graded.value:
+        body["score"] = attempt.score
+        body["passed"] = attempt.passed
+    if include_now:
+        body["now"] = _iso(now)
+    return body
+
+
+# -- manual grading and regrading --------------------------------------------------------------------------------
+
+def grading_queue(exam: Exam, *, question_id: int | None = None, user_id: int | None = None):
+    """Items waiting for a teacher, by question across students or by student; oldest submissions first."""
+    stmt = (select(AttemptItem).join(Attempt, Attempt.id == AttemptItem.attempt_id)
+            .where(Attempt.exam_id == exam.id, AttemptItem.needs_manual.is_(True),
+                   Attempt.state == S.needs_grading.value)
+            .order_by(AttemptItem.question_id, Attempt.submitted_at, AttemptItem.slot))
+    if question_id is not None:
+        stmt = stmt.where(AttemptItem.question_id == question_id)
+    if user_id is not None:
+        stmt = stmt.where(Attempt.user_id == user_id)
+    return stmt
+
+
+def queue_summary(exam: Exam) -> list[dict]:
+    """Per question: how many items wait for grading (one statement)."""
+    rows = db.session.execute(
+        select(AttemptItem.question_id, func.count(), func.min(QuestionVersion.text))
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+        .where(Attempt.exam_id == exam.id, AttemptItem.needs_manual.is_(True))
+        .group_by(AttemptItem.question_id).order_by(AttemptItem.question_id))
+    return [{"question_id": qid, "waiting": n, "text": text} for qid, n, text in rows]
+
+
+def get_item(item_id: int) -> AttemptItem:
+    item = db.session.get(AttemptItem, item_id)
+    if item is None:
+        raise NotFound(_("题目不存在。"))
+    return item
+
+
+def grade_manually(item: AttemptItem, *, score: float, comment: str = "", grader, attachments=None) -> AttemptItem:
+    """Give a hand-graded item its points and comment (history kept); totals the attempt when nothing is left."""
+    attempt = item.attempt
+    if attempt.state in (S.in_progress.value, S.submitted.value):
+        raise Conflict(_("答卷尚未提交，不能评分。"))
+    try:
+        score = float(score)
+    except (TypeError, ValueError):
+        raise ValidationError(_("分数必须是数字。")) from None
+    if not 0 <= score <= item.points:
+        raise ValidationError(_("分数必须在 0 到 %(max)s 之间。", max=_fmt(item.points)))
+    now = clock.now()
+    fraction = score / item.points if item.points else 0.0
+    _set_grade(item, score, fraction, (comment or "").strip(), "manual", item.question_version_id, grader.id, now,
+               attachments)
+    items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)))
+    _total(attempt, items, now, actor_id=grader.id, reason="manual")
+    return item
+
+
+def item_grades(item: AttemptItem) -> list[ItemGrade]:
+    return list(db.session.scalars(select(ItemGrade).where(ItemGrade.attempt_item_id == item.id)
+                                   .order_by(ItemGrade.id)))
+
+
+def regrade_question(exam: Exam, question: Question, *, actor) -> int:
+    """Regrade every finished attempt item of ``question`` in ``exam`` with the question's CURRENT version's key.
+
+    Use after correcting a question (a new QuestionVersion). Students keep the version they saw; only the key
+    changes. Each changed score is recorded in the item's grade history and the attempt's total is recomputed.
+    Returns how many items changed score.
+    """
+    version = question.current_version
+    kind = qtypes.TYPES[version.type]
+    if not kind.is_auto_graded:
+        raise ValidationError(_("该题需要人工评分，不能自动重新评分。"))
+    now = clock.now()
+    scoring = _scoring(exam)
+    rows = list(db.session.execute(
+        select(AttemptItem, Attempt).join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(Attempt.exam_id == exam.id, AttemptItem.question_id == question.id,
+               Attempt.state.in_([S.graded.value, S.needs_grading.value]))))
+    changed, touched, graders = 0, {}, {}
+    for item, attempt in rows:
+        if item.qtype != version.type:
+            continue  # a type change is a different question; regrading would misread the stored response
+        grader = graders.get(item.points)
+        if grader is None:
+            grader = graders[item.points] = kind.grader(version.data, item.points, scoring=scoring)
+        score, fraction = grader(_normalised(item.qtype, version.data, item.response))
+        if item.score is not None and abs(score - item.score) < 1e-9 and item.graded_version_id == version.id:
+            continue
+        if item.score is None or abs(score - item.score) >= 1e-9:
+            changed += 1
+        _set_grade(item, score, fraction, None, "regrade", version.id, actor.id, now)
+        touched[attempt.id] = attempt
+    for attempt in touched.values():
+        items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)))
+        before = attempt.score
+        _total(attempt, items, now, actor_id=actor.id, reason="regrade")
+        if before != attempt.score:
+            _record(attempt, attempt.state, attempt.state, "regrade", actor.id, now)
+    db.session.flush()
+    return changed
+
+
+def exam_questions(exam: Exam) -> list[dict]:
+    """Questions that appeared in the exam's attempts, with their current and shown versions (one statement)."""
+    rows = db.session.execute(
+        select(AttemptItem.question_id, func.count(func.distinct(AttemptItem.question_version_id)),
+               func.count(), Question.current_version_id, Question.name, Question.type)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id).join(Question, Question.id == AttemptItem.question_id)
+        .where(Attempt.exam_id == exam.id)
+        .group_by(AttemptItem.question_id, Question.current_version_id, Question.name, Question.type)
+        .order_by(AttemptItem.question_id))
+    return [{"question_id": r[0], "versions": r[1], "items": r[2], "current_version_id": r[3], "name": r[4],
+             "type": r[5]} for r in rows]
+
+
+def attempts_of_exam(exam: Exam):
+    return select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.id)
+
+
+def exams_managed_by(user):
+    """Exams a teacher or admin manages, newest first (a SELECT for paginate)."""
+    from app.exams import permissions
+
+    stmt = select(Exam).order_by(Exam.id.desc())
+    return permissions.scope_exams(user, stmt)

@@ -1,0 +1,65 @@
+"""Approved videos and documents linked to learning tasks appear on the profession page (the resource package):
+providers for :mod:`app.standards.resources`."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.media.models import Document, Video
+from app.standards.resources import ResourceLink, register_resource_provider
+
+
+def _duration(seconds: float) -> str:
+    total = int(round(seconds or 0))
+    return f"{total // 60}:{total % 60:02d}"
+
+
+def _video_links(rows) -> dict[int, list[ResourceLink]]:
+    out: dict[int, list[ResourceLink]] = {}
+    for video_id, title, task_id, duration in rows:
+        out.setdefault(task_id, []).append(ResourceLink("video", title, url_for("media.video", video_id=video_id),
+                                                        detail=_duration(duration)))
+    return out
+
+
+def _document_links(rows) -> dict[int, list[ResourceLink]]:
+    out: dict[int, list[ResourceLink]] = {}
+    for document_id, title, task_id, fmt in rows:
+        out.setdefault(task_id, []).append(ResourceLink("document", title,
+                                                        url_for("media.document", document_id=document_id),
+                                                        detail=fmt.upper()))
+    return out
+
+
+def _query(model, extra, task_ids, q: str | None = None):
+    stmt = (select(model.id, model.title, model.learning_task_id, extra)
+            .where(model.learning_task_id.in_(list(task_ids)), model.review_state == "approved")
+            .order_by(model.title, model.id))
+    if q:
+        pattern = f"%{q.strip()}%"
+        stmt = stmt.where(or_(model.title.ilike(pattern), model.description.ilike(pattern)))
+    return db.session.execute(stmt)
+
+
+def videos_for_tasks(task_ids):
+    """Approved videos per learning task id (one statement)."""
+    return _video_links(_query(Video, Video.duration, task_ids))
+
+
+def search_videos(q, task_ids):
+    return _video_links(_query(Video, Video.duration, task_ids, q))
+
+
+def documents_for_tasks(task_ids):
+    """Approved documents per learning task id (one statement)."""
+    return _document_links(_query(Document, Document.format, task_ids))
+
+
+def search_documents(q, task_ids):
+    return _document_links(_query(Document, Document.format, task_ids, q))
+
+
+register_resource_provider("video", videos_for_tasks, label=_l("教学视频"), search=search_videos)
+register_resource_provider("document", documents_for_tasks, label=_l("课件/案例"), search=search_documents)

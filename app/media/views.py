@@ -1,0 +1,254 @@
+"""Media pages: library per profession, upload (single and bulk), video and document pages, file delivery."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.auth.services import require
+from app.catalog import services as catalog
+from app.catalog.models import Profession
+from app.core import fileserve, uploads
+from app.core.pagination import paginate
+from app.core.templating import NAVIGATION
+from app.errors import DomainError
+from app.extensions import db
+from app.media import forms, permissions, services
+from app.media.models import Video
+from app.review.labels import STATE_LABELS
+
+bp = Blueprint("media", __name__, url_prefix="/media")
+uploads.install(bp)
+
+#: Files one bulk upload may carry, and their total size.
+BULK_MAX_FILES = 50
+
+
+def _bulk_total() -> int:
+    return int(current_app.config.get("MEDIA_BULK_MAX_BYTES") or 4 * 1024 * 1024 * 1024)
+
+
+def _profession_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(select(Profession.id, Profession.name).order_by(Profession.name))
+    return [(0, _("请选择专业"))] + [(pid, name) for pid, name in rows]
+
+
+def _task_choices(profession_id: int | None = None) -> list[tuple[int, str]]:
+    from app.standards.browse import task_options
+
+    return [(0, _("（不关联）"))] + task_options(profession_id)
+
+
+def _visible(kind: str, resource_id: int):
+    """Load (404) and authorise: an unpublished resource is 404 for anyone who may not see it."""
+    resource = services.get_resource(kind, resource_id)
+    if not permissions.can_view_media(current_user, resource):
+        abort(404)
+    return resource
+
+
+@bp.route("")
+@login_required
+def index():
+    counts = services.published_counts()
+    professions = list(db.session.execute(select(Profession.id, Profession.name)
+                                          .where(Profession.id.in_(counts)).order_by(Profession.name))) if counts else []
+    return render_template("media/index.html", professions=professions, counts=counts,
+                           can_upload=permissions.can_upload_media(current_user),
+                           can_bulk=permissions.can_bulk_upload_media(current_user))
+
+
+@bp.route("/professions/<int:profession_id>")
+@login_required
+def library(profession_id: int):
+    profession = catalog.get_profession(profession_id)
+    kind = request.args.get("kind", "video")
+    if kind not in services.RESOURCE_KINDS:
+        kind = "video"
+    state = request.args.get("state", "")
+    if state not in STATE_LABELS:
+        state = ""
+    stmt = services.library(kind, profession_id=profession.id, q=request.args.get("q", "")[:100], state=state,
+                            viewer=current_user, include_drafts=permissions.can_see_drafts(current_user))
+    return render_template("media/library.html", profession=profession, kind=kind, state=state,
+                           page=paginate(stmt), states=STATE_LABELS,
+                           can_upload=permissions.can_upload_media(current_user))
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@uploads.upload_endpoint(services.RESOURCE_KINDS)
+@login_required
+def upload():
+    require(permissions.can_upload_media(current_user))
+    form = forms.UploadForm()
+    form.profession_id.choices = _profession_choices()
+    form.file.render_kw = {"accept": ",".join(services.accepted_extensions())}
+    form.learning_task_id.choices = _task_choices()
+    if request.method == "GET" and request.args.get("profession", type=int):
+        form.profession_id.data = request.args.get("profession", type=int)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            resource = services.upload_resource(current_user, form.file.data, profession_id=form.profession_id.data,
+                                                title=form.title.data, description=form.description.data,
+                                                learning_task_id=form.learning_task_id.data or None)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            status = exc.status
+        else:
+            db.session.commit()
+            flash(_("“%(title)s”已上传为草稿。确认无误后请提交审核。", title=resource.title), "success")
+            return redirect(_resource_url(resource))
+    elif request.method == "POST":
+        status = 400
+    return render_template("media/upload.html", form=form, accept=",".join(services.accepted_extensions()),
+                           limits=_limits_mb()), status
+
+
+def _limits_mb() -> dict[str, int]:
+    return {kind: uploads.limit_for(kind) // uploads.MiB for kind in services.RESOURCE_KINDS}
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@uploads.upload_endpoint(services.RESOURCE_KINDS, total=_bulk_total)
+@login_required
+def bulk():
+    require(permissions.can_bulk_upload_media(current_user))
+    form = forms.BulkUploadForm()
+    form.profession_id.choices = _profession_choices()
+    form.files.render_kw = {"accept": ",".join(services.accepted_extensions())}
+    results, status = None, 200
+    if form.validate_on_submit():
+        files = [f for f in form.files.data if f and f.filename]
+        if not files:
+            flash(_("请选择要上传的文件。"), "danger")
+            status = 400
+        elif len(files) > BULK_MAX_FILES:
+            flash(_("一次最多上传 %(n)s 个文件。", n=BULK_MAX_FILES), "danger")
+            status = 400
+        else:
+            try:
+                results = services.bulk_upload(current_user, files, profession_id=form.profession_id.data)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+                status = exc.status
+            else:
+                db.session.commit()
+                ok = sum(1 for r in results if r.ok)
+                flash(_("已上传 %(ok)s 个文件为草稿，%(bad)s 个未通过检查。", ok=ok, bad=len(results) - ok),
+                      "success" if ok == len(results) else "warning")
+    elif request.method == "POST":
+        status = 400
+    return render_template("media/bulk.html", form=form, results=results,
+                           accept=",".join(services.accepted_extensions()), max_files=BULK_MAX_FILES,
+                           resource_url=_resource_url), status
+
+
+def _resource_url(resource) -> str:
+    if isinstance(resource, Video):
+        return url_for("media.video", video_id=resource.id)
+    return url_for("media.document", document_id=resource.id)
+
+
+@bp.route("/videos/<int:video_id>")
+@login_required
+def video(video_id: int):
+    resource = _visible("video", video_id)
+    return render_template("media/video.html", video=resource, task=services.linked_task(resource),
+                           can_edit=permissions.can_edit_media(current_user, resource))
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def document(document_id: int):
+    resource = _visible("document", document_id)
+    return render_template("media/document.html", document=resource, task=services.linked_task(resource),
+                           can_edit=permissions.can_edit_media(current_user, resource))
+
+
+@bp.route("/<any(video, document):kind>/<int:resource_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(kind: str, resource_id: int):
+    resource = services.get_resource(kind, resource_id)
+    require(permissions.can_edit_media(current_user, resource))
+    form = forms.EditForm(obj=resource)
+    form.learning_task_id.choices = _task_choices(resource.profession_id)
+    if request.method == "GET":
+        form.learning_task_id.data = resource.learning_task_id or 0
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_resource(resource, title=form.title.data, description=form.description.data,
+                                     learning_task_id=form.learning_task_id.data or None)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            status = exc.status
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(_resource_url(resource))
+    elif request.method == "POST":
+        status = 400
+    return render_template("media/edit.html", form=form, resource=resource, kind=kind), status
+
+
+# File delivery. No login required for published files (a published resource package is public, and players,
+# download managers and nginx sub-requests carry no session); unpublished files are 404 unless the session's
+# user may see them. Checking the state first keeps the published path to one SQL statement.
+
+def _deliverable(kind: str, resource_id: int):
+    """Load (404) and authorise (404 too: an unpublished file's existence is not revealed) a file to serve."""
+    facts = services.delivery(kind, resource_id)
+    if not permissions.can_view_media(current_user, facts):
+        abort(404)
+    return facts
+
+
+@bp.route("/videos/<int:video_id>/file")
+def video_file(video_id: int):
+    facts = _deliverable("video", video_id)
+    return fileserve.send_stored(facts.storage_key, mimetype=facts.mime, etag=facts.sha256[:32],
+                                 public=facts.review_state == "approved")
+
+
+@bp.route("/videos/<int:video_id>/poster.jpg")
+def video_poster(video_id: int):
+    facts = _deliverable("video", video_id)
+    if not facts.preview_key:
+        abort(404)
+    return fileserve.send_stored(facts.preview_key, mimetype="image/jpeg", public=facts.review_state == "approved")
+
+
+@bp.route("/documents/<int:document_id>/file")
+def document_file(document_id: int):
+    facts = _deliverable("document", document_id)
+    return fileserve.send_stored(facts.storage_key, mimetype=facts.mime, etag=facts.sha256[:32],
+                                 filename=facts.original_name, attachment=True,
+                                 public=facts.review_state == "approved")
+
+
+NAVIGATION.append(("media.index", _l("教学资源"), None))
+
+
+@bp.app_template_filter("duration")
+def duration_filter(seconds) -> str:
+    """12:05 or 1:02:03."""
+    total = int(round(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@bp.app_template_filter("filesize")
+def filesize_filter(size) -> str:
+    size = float(size or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"

@@ -1,0 +1,1 @@
+"""Question banks, knowledge points, versioned questions, the question-type registry and import/export."""

@@ -1,0 +1,141 @@
+"""``flask questions ...``: import and export question banks (thin wrappers over app.questions.importing).
+
+    flask questions import FILE --bank KEY [--profession KEY] [--format auto|xlsx|gift|aiken|moodlexml|json]
+                                [--dry-run] [--json]
+    flask questions export --bank KEY --format xlsx|gift|moodlexml|json -o FILE
+    flask questions template -o FILE
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.errors import DomainError
+from app.extensions import db
+from app.questions import importing, services
+
+questions = AppGroup("questions", help="Import and export question banks.")
+
+IMPORT_FORMATS = ("auto", "xlsx", "gift", "aiken", "moodlexml", "json")
+EXPORT_FORMATS = ("xlsx", "gift", "moodlexml", "json")
+
+
+class _Progress:
+    """A click progress bar over the write stage (only when a person is watching, never with --json)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or stage != "write" or total <= 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="writing questions", file=click.get_text_stream("stderr"))
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@questions.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--bank", "bank_key", required=True, help="Key of the bank; created when it does not exist.")
+@click.option("--profession", "profession_key", default=None, help="Profession of a bank created by this import.")
+@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Read and check everything, write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: format, imported, questions, errors.")
+def import_command(file, bank_key, profession_key, fmt, dry_run, as_json):
+    """Import questions from FILE into a bank: all or nothing; exit code 1 when there is any error."""
+    with open(file, "rb") as fh:
+        data = fh.read()
+    progress = _Progress(not as_json)
+    try:
+        profession = None
+        if profession_key:
+            from app.catalog.services import profession_by_key
+
+            profession = profession_by_key(profession_key)
+        report = importing.import_file(os.path.basename(file), data, bank_key=bank_key, fmt=fmt,
+                                       profession=profession, dry_run=dry_run, progress=progress)
+    except DomainError as exc:
+        db.session.rollback()
+        progress.close()
+        location = {"row": 1} if fmt == "xlsx" or file.lower().endswith((".xlsx", ".csv")) else {"line": 1}
+        if as_json:
+            click.echo(json.dumps({"format": fmt, "imported": 0, "questions": [],
+                                   "errors": [{**location, "message": exc.message}]}, ensure_ascii=False))
+        else:
+            click.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(1)
+    progress.close()
+    if report.ok and not dry_run:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        _print_report(report)
+    raise SystemExit(0 if report.ok else 1)
+
+
+def _print_report(report: importing.ImportReport) -> None:
+    counts = ", ".join(f"{name} {n}" for name, n in sorted(report.counts_by_type().items())) or "none"
+    click.echo(f"format: {report.format}" + (f" (read as {report.encoding})" if report.encoding else ""))
+    click.echo(f"questions read: {len(report.questions)} ({counts})")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    for error in report.errors:
+        where = f"row {error['row']}" if "row" in error else f"line {error['line']}"
+        click.echo(f"{where}: {error['message']}", err=True)
+    if report.errors:
+        click.echo(f"{len(report.errors)} error(s): nothing was imported.", err=True)
+    elif report.dry_run:
+        click.echo(f"dry run: would create {report.created}, update {report.updated}, "
+                   f"leave {report.unchanged} unchanged in bank {report.bank_key}")
+    else:
+        click.echo(f"imported {report.imported} into bank {report.bank_key}"
+                   f"{' (new bank)' if report.bank_created else ''}: created {report.created}, "
+                   f"updated {report.updated}, unchanged {report.unchanged}")
+
+
+@questions.command("export")
+@click.option("--bank", "bank_key", required=True)
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def export_command(bank_key, fmt, output):
+    """Export a bank's active questions to a file."""
+    bank = services.bank_by_key(bank_key)
+    if bank is None:
+        raise click.ClickException(f"no such bank: {bank_key}")
+    try:
+        data, _mimetype, _ext = importing.export_bank(bank, fmt)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    with open(output, "wb") as fh:
+        fh.write(data)
+    click.echo(f"wrote {output} ({len(data)} bytes)")
+
+
+@questions.command("template")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def template_command(output):
+    """Write the Excel question template (with examples and drop-downs)."""
+    from app.questions.formats.xlsx import template
+
+    with open(output, "wb") as fh:
+        fh.write(template())
+    click.echo(f"wrote {output}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(questions)

@@ -1,0 +1,166 @@
+"""The base class of question types and small helpers they share."""
+from __future__ import annotations
+
+import math
+import unicodedata
+
+from flask_babel import gettext, lazy_gettext as _l
+
+from app.errors import ValidationError
+
+#: Option keys, as printed on paper.
+OPTION_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def label_of(what) -> str:
+    """A field label given as text or as a lazy string (translated only when an error is reported)."""
+    try:
+        return str(what)
+    except Exception:  # a lazy string outside an application context
+        return what._args[0] % what._kwargs if getattr(what, "_kwargs", None) else str(what._args[0])
+
+
+def fail(message: str, **params):
+    """Raise a ValidationError with a translated message (works outside a request too)."""
+    try:
+        text = gettext(message, **params)
+    except Exception:  # no app/request context (pure use in scripts and benches)
+        text = message % params if params else message
+    raise ValidationError(text)
+
+
+def number(value, what: str) -> float:
+    """A finite float from authoring data; ValidationError naming ``what`` otherwise."""
+    if isinstance(value, bool):
+        fail("%(what)s 必须是数字。", what=label_of(what))
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        fail("%(what)s 必须是数字。", what=label_of(what))
+    if not math.isfinite(result):
+        fail("%(what)s 必须是有限的数字。", what=label_of(what))
+    return result
+
+
+def fraction_of(value, what: str) -> float:
+    """A Moodle fraction: -1..1 (negative marks a wrong answer that costs)."""
+    result = number(value, what)
+    if not -1.0 <= result <= 1.0:
+        fail("%(what)s 的得分比例必须在 -1 到 1 之间。", what=label_of(what))
+    return result
+
+
+def clamp_fraction(value: float) -> float:
+    """A question's total fraction is kept within 0..1 (negative marks never make a question negative)."""
+    return 0.0 if value < 0 else 1.0 if value > 1 else value
+
+
+def text_of(value, what: str, *, required: bool = True, limit: int = 20000) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        fail("%(what)s 必须是文本。", what=label_of(what))
+    value = value.strip()
+    if required and not value:
+        fail("%(what)s 不能为空。", what=label_of(what))
+    if len(value) > limit:
+        fail("%(what)s 过长（上限 %(n)s 字）。", what=label_of(what), n=limit)
+    return value
+
+
+def nfkc(value: str) -> str:
+    """Full-width letters, digits and punctuation to half-width (Ａ１，→ A1,), as typed on Chinese IMEs."""
+    return unicodedata.normalize("NFKC", value)
+
+
+class QuestionType:
+    """A question type. Subclasses set ``name`` and ``label`` and override the operations."""
+
+    #: Registry key and the value of ``QuestionVersion.type``.
+    name: str = ""
+    #: Chinese label (lazy) shown in forms and lists.
+    label = _l("题目")
+    #: Whether :meth:`grade` scores it (False: a teacher grades it by hand).
+    is_auto_graded: bool = True
+    #: Whether it carries points at all (description does not).
+    has_points: bool = True
+
+    def validate_data(self, data: dict) -> dict:
+        """Check authoring data; return the normalised dict to store. ValidationError otherwise."""
+        raise NotImplementedError
+
+    def public_view(self, version) -> dict:
+        """What a student sees before answering: ``{"type", "text", "points", "options": [{key, text}] ...}``."""
+        return {"type": self.name, "text": version.text, "points": version.points if self.has_points else 0,
+                "options": []}
+
+    def validate_response(self, data: dict, response):
+        """Return the response normalised; ValidationError when its shape is wrong for this question."""
+        raise NotImplementedError
+
+    def grade(self, data: dict, response, points: float, *, scoring: str | None = None):
+        """``(score, fraction)`` of a validated response; ``(None, None)`` when graded by hand."""
+        raise NotImplementedError
+
+    def correct_answer_view(self, data: dict) -> dict:
+        """The right answer as shown in a review."""
+        raise NotImplementedError
+
+    def grader(self, data: dict, points: float, *, scoring: str | None = None):
+        """A function ``response -> (score, fraction)`` equal to :meth:`grade` for this data and points.
+
+        Grading many attempts of one question version (submit storms, regrading) should build it once per
+        version and call it per response: types whose key fits a lookup table precompute one.
+        """
+        grade = self.grade
+        return lambda response: grade(data, response, points, scoring=scoring)
+
+    def from_interchange(self, question: dict) -> dict:
+        """Authoring data from an interchange question (the import/export JSON shape: answers, pairs)."""
+        return {}
+
+    def to_interchange(self, data: dict) -> dict:
+        """``{"answers": [...], "pairs": [...], ...extras}`` for exports; the inverse of from_interchange."""
+        return {"answers": [], "pairs": []}
+
+    def blank_response(self):
+        """The response of a student who answered nothing."""
+        return None
+
+    def feedback(self, data: dict, response) -> str:
+        """Feedback attached to the chosen answer(s) (HTML), for reviews that show feedback."""
+        return ""
+
+
+def validate_options(raw, *, minimum: int = 2) -> list[dict]:
+    """Options of a choice question: ``[{"key", "text", "fraction", "feedback"}]``; keys default to A, B, C ..."""
+    if not isinstance(raw, list) or len(raw) < minimum:
+        fail("至少需要 %(n)s 个选项。", n=minimum)
+    if len(raw) > len(OPTION_KEYS):
+        fail("选项最多 %(n)s 个。", n=len(OPTION_KEYS))
+    options, seen = [], set()
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            fail("选项格式错误。")
+        key = str(item.get("key") or OPTION_KEYS[index]).strip().upper()
+        if key in seen:
+            fail("选项标识 %(key)s 重复。", key=key)
+        seen.add(key)
+        options.append({
+            "key": key,
+            "text": text_of(item.get("text"), _l("选项 %(key)s", key=key)),
+            "fraction": fraction_of(item.get("fraction", 0), _l("选项 %(key)s", key=key)),
+            "feedback": text_of(item.get("feedback"), "feedback", required=False),
+        })
+    return options
+
+
+def public_options(options: list[dict]) -> list[dict]:
+    return [{"key": o["key"], "text": o["text"]} for o in options]
+
+
+def gettext_safe(message: str, **params) -> str:
+    try:
+        return gettext(message, **params)
+    except Exception:
+        return message % params if params else message

@@ -1,0 +1,95 @@
+"""匹配 matching: each prompt is matched with one answer; distractors are extra answers that match nothing.
+
+Students see the prompts keyed ``1, 2, 3 ...`` (in authoring order) and the answers keyed ``A, B, C ...`` in
+alphabetical order of their text — an order that says nothing about which prompt they belong to. The
+response maps prompt keys to answer keys; each right pair earns an equal share.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.questions.types import register
+from app.questions.types.base import OPTION_KEYS, QuestionType, clamp_fraction, fail, gettext_safe, text_of
+
+
+def choices(data: dict) -> list[str]:
+    """The distinct answer texts (right answers and distractors) in the order students see them."""
+    return sorted({p["answer"] for p in data["pairs"]} | set(data.get("distractors", [])))
+
+
+@register
+class Matching(QuestionType):
+    name = "matching"
+    label = _l("匹配题")
+
+    def validate_data(self, data: dict) -> dict:
+        data = data or {}
+        pairs = data.get("pairs")
+        if not isinstance(pairs, list) or len(pairs) < 2:
+            fail("匹配题至少需要两对。")
+        clean = []
+        for index, pair in enumerate(pairs, start=1):
+            if not isinstance(pair, dict):
+                fail("匹配题的配对格式错误。")
+            clean.append({"prompt": text_of(pair.get("prompt"), _l("第 %(n)s 对的题目", n=index)),
+                          "answer": text_of(pair.get("answer"), _l("第 %(n)s 对的答案", n=index), limit=1000)})
+        distractors = [text_of(d, "distractor", limit=1000) for d in data.get("distractors") or []]
+        result = {"pairs": clean, "distractors": distractors, "shuffle": bool(data.get("shuffle", True))}
+        if len(choices(result)) > len(OPTION_KEYS):
+            fail("匹配题的答案最多 %(n)s 个。", n=len(OPTION_KEYS))
+        return result
+
+    def from_interchange(self, question: dict) -> dict:
+        pairs, distractors = [], []
+        for pair in question.get("pairs") or []:
+            prompt, answer = (pair.get("prompt") or "").strip(), (pair.get("answer") or "").strip()
+            if prompt:
+                pairs.append({"prompt": prompt, "answer": answer})
+            elif answer:
+                # Moodle's way of writing a distractor: a pair without a prompt.
+                distractors.append(answer)
+        data = {"pairs": pairs, "distractors": distractors}
+        if question.get("shuffle") is not None:
+            data["shuffle"] = bool(question["shuffle"])
+        return data
+
+    def to_interchange(self, data: dict) -> dict:
+        return {"answers": [], "pairs": [dict(p) for p in data["pairs"]]
+                + [{"prompt": "", "answer": d} for d in data.get("distractors", [])]}
+
+    def public_view(self, version) -> dict:
+        view = super().public_view(version)
+        view["prompts"] = [{"key": str(i), "text": p["prompt"]} for i, p in enumerate(version.data["pairs"], start=1)]
+        view["options"] = [{"key": OPTION_KEYS[i], "text": t} for i, t in enumerate(choices(version.data))]
+        return view
+
+    def validate_response(self, data: dict, response):
+        if response is None or response == "":
+            return {}
+        count, keys = len(data["pairs"]), OPTION_KEYS[:len(choices(data))]
+        if not isinstance(response, dict) or not all(
+                isinstance(k, str) and k.isdigit() and 1 <= int(k) <= count and (v is None or v in keys)
+                for k, v in response.items()):
+            fail("匹配题的答案应为 {\"题目序号\": \"答案标识\"} 的对象。")
+        return {k: v for k, v in response.items() if v}
+
+    def grade(self, data, response, points, *, scoring=None):
+        if not response:
+            return 0.0, 0.0
+        texts = choices(data)
+        pairs = data["pairs"]
+        right = 0
+        for index, pair in enumerate(pairs, start=1):
+            key = response.get(str(index))
+            if key is not None and texts[OPTION_KEYS.index(key)] == pair["answer"]:
+                right += 1
+        fraction = clamp_fraction(right / len(pairs))
+        return points * fraction, fraction
+
+    def correct_answer_view(self, data: dict) -> dict:
+        texts = choices(data)
+        return {"pairs": {str(i): OPTION_KEYS[texts.index(p["answer"])] for i, p in enumerate(data["pairs"], start=1)},
+                "text": "; ".join(f"{p['prompt']} → {p['answer']}" for p in data["pairs"])}
+
+    def blank_response(self):
+        return {}

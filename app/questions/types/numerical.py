@@ -1,0 +1,98 @@
+"""数值 numerical: a number within ``value ± tolerance`` of an accepted answer (ranges are stored as their
+midpoint with half their width as tolerance). The best matching answer's fraction counts."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.questions.types import register
+from app.questions.types.base import (QuestionType, clamp_fraction, label_of, fail, fraction_of, gettext_safe, nfkc,
+                                      number, text_of)
+
+
+def parse_number(value) -> float:
+    """A student's number: full-width digits, ``，`` as thousands separator and spaces are accepted."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, (int, float)):
+        result = float(value)
+    else:
+        text = nfkc(str(value)).replace(",", "").replace(" ", "").strip()
+        result = float(text)
+    if result != result or result in (float("inf"), float("-inf")):
+        raise ValueError
+    return result
+
+
+def _format(value: float) -> str:
+    return f"{float(value):.15g}"
+
+
+@register
+class Numerical(QuestionType):
+    name = "numerical"
+    label = _l("数值题")
+
+    def validate_data(self, data: dict) -> dict:
+        answers = (data or {}).get("answers")
+        if not isinstance(answers, list) or not answers:
+            fail("数值题至少需要一个参考答案。")
+        clean = []
+        for index, answer in enumerate(answers, start=1):
+            if not isinstance(answer, dict):
+                fail("数值题的参考答案格式错误。")
+            what = _l("参考答案 %(n)s", n=index)
+            if "min" in answer and "max" in answer:
+                low, high = number(answer["min"], what), number(answer["max"], what)
+                if low > high:
+                    fail("%(what)s 的范围下限大于上限。", what=label_of(what))
+                value, tolerance = (low + high) / 2, (high - low) / 2
+            else:
+                value = number(answer.get("value"), what)
+                tolerance = abs(number(answer.get("tolerance") or 0, what))
+            clean.append({"value": value, "tolerance": tolerance,
+                          "fraction": fraction_of(answer.get("fraction", 1.0), what),
+                          "feedback": text_of(answer.get("feedback"), "feedback", required=False)})
+        if not any(a["fraction"] >= 1.0 for a in clean):
+            fail("数值题必须有一个完全正确的参考答案。")
+        return {"answers": clean}
+
+    def from_interchange(self, question: dict) -> dict:
+        return {"answers": [{"value": a.get("text"), "tolerance": a.get("tolerance") or 0,
+                             "fraction": a.get("fraction", 1.0), "feedback": a.get("feedback") or ""}
+                            for a in question.get("answers") or []]}
+
+    def to_interchange(self, data: dict) -> dict:
+        return {"answers": [{"text": _format(a["value"]), "fraction": a["fraction"], "feedback": a["feedback"],
+                             "tolerance": a["tolerance"]} for a in data["answers"]], "pairs": []}
+
+    def validate_response(self, data: dict, response):
+        if response is None or response == "":
+            return None
+        try:
+            return parse_number(response)
+        except (TypeError, ValueError):
+            fail("请输入一个数字。")
+
+    def grade(self, data, response, points, *, scoring=None):
+        if response is None:
+            return 0.0, 0.0
+        best = 0.0
+        for answer in data["answers"]:
+            # A tiny relative slack so that 0.1 + 0.2 style float noise never costs a student points.
+            if abs(response - answer["value"]) <= answer["tolerance"] + 1e-9 * max(1.0, abs(answer["value"])) \
+                    and answer["fraction"] > best:
+                best = answer["fraction"]
+        fraction = clamp_fraction(best)
+        return points * fraction, fraction
+
+    def feedback(self, data: dict, response) -> str:
+        if response is None:
+            return ""
+        for answer in sorted(data["answers"], key=lambda a: -a["fraction"]):
+            if abs(response - answer["value"]) <= answer["tolerance"] + 1e-9 * max(1.0, abs(answer["value"])):
+                return answer["feedback"]
+        return ""
+
+    def correct_answer_view(self, data: dict) -> dict:
+        best = max(data["answers"], key=lambda a: a["fraction"])
+        return {"value": best["value"], "tolerance": best["tolerance"]}

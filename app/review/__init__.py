@@ -1,0 +1,1 @@
+"""Review (凡编必审): every reviewable resource goes draft -> submitted -> approved / changes_requested; withdrawn."""

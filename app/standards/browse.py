@@ -1,0 +1,128 @@
+"""Reading the published resource package of a profession: standard tree, resources, coverage, search.
+Every function here uses a fixed number of SQL statements whatever the size of the tree."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.catalog.models import Profession, TrainingLevel
+from app.extensions import db
+from app.standards import resources, services
+from app.standards.models import CourseStandard, IntegratedCourse, LearningTask, StandardVersion
+
+
+@dataclass
+class Package:
+    """What the profession page shows."""
+
+    profession: Profession
+    standards: list[CourseStandard]
+    standard: CourseStandard | None = None
+    version: StandardVersion | None = None
+    resources: dict[int, list] = field(default_factory=dict)
+    kind: str = ""
+
+    @property
+    def tasks(self) -> list[LearningTask]:
+        return [t for c in self.version.courses for t in c.tasks] if self.version else []
+
+    @property
+    def total_hours(self) -> int:
+        return services.total_hours(self.version) if self.version else 0
+
+
+def published_standards(profession: Profession) -> list[CourseStandard]:
+    """The profession's standards that have an approved current version, by training level."""
+    return list(db.session.scalars(
+        select(CourseStandard).join(CourseStandard.training_level)
+        .where(CourseStandard.profession_id == profession.id, CourseStandard.current_version_id.is_not(None))
+        .order_by(TrainingLevel.position)))
+
+
+def package(profession: Profession, *, level_id: int | None = None, kind: str = "") -> Package:
+    """The approved standard of ``profession`` at ``level_id`` (default: the lowest level that has one), its tree,
+    and the approved resources of each learning task (only ``kind`` when given)."""
+    standards = published_standards(profession)
+    pkg = Package(profession=profession, standards=standards, kind=kind)
+    if not standards:
+        return pkg
+    pkg.standard = next((s for s in standards if s.training_level_id == level_id), standards[0])
+    pkg.version = services.load_trees([pkg.standard.current_version_id], sections=False)[0]
+    pkg.resources = resources.resources_for_tasks(pkg.tasks, [kind] if kind else None)
+    return pkg
+
+
+def coverage_rows(pkg: Package) -> list[tuple[IntegratedCourse, LearningTask, dict[str, int]]]:
+    cover = resources.coverage(pkg.tasks, pkg.resources)
+    return [(c, t, cover[t.id]) for c in pkg.version.courses for t in c.tasks] if pkg.version else []
+
+
+@dataclass
+class Hit:
+    task: LearningTask
+    matched_task: bool
+    links: list
+
+
+def search(q: str, *, profession_id: int | None = None, field_id: int | None = None, level_id: int | None = None,
+           kind: str = "", limit: int = 200) -> list[Hit]:
+    """Learning tasks of current approved standards whose name, objectives or course match ``q``, plus tasks
+    with approved resources whose title or text matches (from the providers), filtered by profession, industry
+    field, training level and resource kind."""
+    q = (q or "").strip()
+    stmt = (select(LearningTask).join(LearningTask.course).join(IntegratedCourse.version)
+            .join(CourseStandard, CourseStandard.current_version_id == StandardVersion.id)
+            .join(Profession, Profession.id == CourseStandard.profession_id)
+            .order_by(Profession.name, CourseStandard.training_level_id, IntegratedCourse.position,
+                      LearningTask.position).limit(2000))
+    if profession_id:
+        stmt = stmt.where(CourseStandard.profession_id == profession_id)
+    if field_id:
+        stmt = stmt.where(Profession.field_id == field_id)
+    if level_id:
+        stmt = stmt.where(CourseStandard.training_level_id == level_id)
+    tasks = list(db.session.scalars(stmt))
+    if not q:
+        return []
+    _load_context(tasks)
+    needle = q.lower()
+    matched = {t.id for t in tasks if needle in t.name.lower() or needle in t.objectives.lower()
+               or needle in t.course.name.lower() or needle in t.code.lower()}
+    if kind:
+        matched = set()  # a kind filter asks for resources of that kind, not for tasks
+    found = resources.search_resources(q, tasks, [kind] if kind else None)
+    hits = [Hit(t, t.id in matched, found.get(t.id, [])) for t in tasks if t.id in matched or found.get(t.id)]
+    return hits[:limit]
+
+
+def _load_context(tasks: list[LearningTask]) -> None:
+    """Load the courses, versions and standards the results show (three statements)."""
+    course_ids = {t.course_id for t in tasks}
+    if not course_ids:
+        return
+    courses = {c.id: c for c in db.session.scalars(select(IntegratedCourse)
+                                                    .where(IntegratedCourse.id.in_(course_ids)))}
+    version_ids = {c.version_id for c in courses.values()}
+    versions = {v.id: v for v in db.session.scalars(select(StandardVersion).where(StandardVersion.id.in_(version_ids)))}
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    for c in courses.values():
+        set_committed_value(c, "version", versions[c.version_id])
+    for t in tasks:
+        set_committed_value(t, "course", courses[t.course_id])
+
+
+def task_options(profession_id: int | None = None) -> list[tuple[int, str]]:
+    """(learning task id, label) of current approved standards, for other domains' link forms."""
+    stmt = (select(LearningTask.id, LearningTask.code, LearningTask.name, Profession.name, TrainingLevel.name)
+            .join(LearningTask.course).join(IntegratedCourse.version)
+            .join(CourseStandard, CourseStandard.current_version_id == StandardVersion.id)
+            .join(Profession, Profession.id == CourseStandard.profession_id)
+            .join(TrainingLevel, TrainingLevel.id == CourseStandard.training_level_id)
+            .order_by(Profession.name, TrainingLevel.position, IntegratedCourse.position, LearningTask.position))
+    if profession_id:
+        stmt = stmt.where(CourseStandard.profession_id == profession_id)
+    return [(tid, f"{pname}·{lname} {code} {name}") for tid, code, name, pname, lname in db.session.execute(stmt)]
+
+

@@ -1,0 +1,60 @@
+"""``flask standards import FILE`` and ``flask standards export --profession KEY --level KEY -o FILE``."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.core.content import ContentError, parse_file
+from app.errors import DomainError
+from app.extensions import db
+
+standards_cli = AppGroup("standards", help="Course standards (课程标准): YAML import and export.")
+
+
+@standards_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lenient-hours", is_flag=True, help="Import even when tasks' hours do not add up to the course's.")
+def import_command(path, lenient_hours):
+    """Import the course standards of a YAML file (all or nothing)."""
+    from app.standards.yamlio import StandardImportError, import_items
+
+    try:
+        sections = parse_file(path)
+        if "course_standards" not in sections:
+            raise click.ClickException(f"{path}: no 'course_standards:' list found")
+        results = import_items(sections["course_standards"], lenient_hours=lenient_hours)
+    except (ContentError, StandardImportError, DomainError) as exc:
+        db.session.rollback()
+        message = str(exc) if not isinstance(exc, DomainError) else exc.message
+        raise click.ClickException(f"nothing imported:\n{message}")
+    db.session.commit()
+    for version, changed in results:
+        state = "imported as" if changed else "unchanged,"
+        click.echo(f"{version.standard.profession.key}/{version.standard.training_level.key}: {state} "
+                   f"version {version.number} ({version.review_state})")
+
+
+@standards_cli.command("export")
+@click.option("--profession", "profession_key", required=True, help="Profession key, e.g. auto-repair.")
+@click.option("--level", "level_key", required=True, help="Training level key, e.g. intermediate.")
+@click.option("--version", "number", type=int, help="Version number (default: the latest).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout).")
+def export_command(profession_key, level_key, number, output):
+    """Export a course standard as YAML (re-importable with `flask standards import`)."""
+    from app.standards.yamlio import export_standard
+
+    try:
+        text = export_standard(profession_key, level_key, number=number)
+    except DomainError as exc:
+        raise click.ClickException(exc.message)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"written to {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(standards_cli)

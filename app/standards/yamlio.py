@@ -1,0 +1,420 @@
+"""YAML import and export of course standards (``flask standards import/export`` and the content section
+``course_standards``). One format for both::
+
+    course_standards:
+      - profession: auto-repair          # profession key
+        level: intermediate              # training level key
+        title: 汽车维修专业（中级技能）工学一体化课程标准
+        change_note: 首次发布            # optional
+        hours: 360                       # optional: the courses' hours must add up to it
+        sections: {objectives: "Markdown", arrangement: ..., norms: ..., suggestions: ..., assessment: ...}
+        courses:
+          - code: C1
+            name: 汽车日常维护
+            hours: 120
+            task_description: 典型工作任务描述（纯文本）
+            tasks:
+              - code: C1-T1
+                name: 车辆首次保养
+                hours: 40
+                objectives: "一行一个学习目标"
+                requires: [C1-T0]        # optional prerequisites (codes within the standard)
+                stages: [inform, plan, {key: practice, name: 现场实训}]   # optional; default 六步法
+
+Everything is validated before anything is written; errors name the path in the file (``courses[2].tasks[0].hours``)
+and, where known, the line. Importing content identical to the latest version changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import yaml
+from sqlalchemy import select
+
+from app.catalog.models import Profession, TrainingLevel
+from app.core.sanitize import render_markdown
+from app.extensions import db
+from app.review import services as review
+from app.review.models import ReviewState
+from app.standards import services
+from app.standards.models import (CourseStandard, IntegratedCourse, LearningTask, StandardSection,
+                                  StandardVersion, TaskStage)
+from app.standards.sections import DEFAULT_STAGES, SECTIONS
+
+MAX_ERRORS = 50
+
+
+class StandardImportError(Exception):
+    """All problems found in a standard file, each ``path (line N): message``."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+class _Checker:
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix
+        self.errors: list[str] = []
+
+    def add(self, path: str, message: str, node=None) -> None:
+        line = getattr(node, "line", None)
+        where = f"{self.prefix}{path}" + (f" (line {line})" if line else "")
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(f"{where}: {message}")
+
+    def text(self, node, name: str, path: str, *, required: bool = True, max_len: int | None = None) -> str:
+        value = node.get(name) if isinstance(node, dict) else None
+        if value is None or value == "":
+            if required:
+                self.add(f"{path}.{name}" if path else name, "is required", node)
+            return ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.add(f"{path}.{name}" if path else name, "must be text", node)
+            return ""
+        value = value.strip()
+        if max_len and len(value) > max_len:
+            self.add(f"{path}.{name}" if path else name, f"is longer than {max_len} characters", node)
+        return value
+
+    def hours(self, node, path: str) -> int:
+        value = node.get("hours")
+        if value is None:
+            self.add(f"{path}.hours" if path else "hours", "is required", node)
+            return 0
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= services.MAX_HOURS:
+            self.add(f"{path}.hours" if path else "hours",
+                     f"must be a whole number of hours from 1 to {services.MAX_HOURS}, got {value!r}", node)
+            return 0
+        return value
+
+
+def validate(data, *, prefix: str = "", lenient_hours: bool = False) -> dict:
+    """Check one standard mapping; return it normalised (the canonical form) or raise StandardImportError."""
+    chk = _Checker(prefix)
+    if not isinstance(data, dict):
+        raise StandardImportError([f"{prefix.rstrip('.') or 'standard'}: must be a mapping"])
+    out = {"profession": chk.text(data, "profession", ""), "level": chk.text(data, "level", ""),
+           "title": chk.text(data, "title", "", max_len=200)}
+    profession = db.session.scalar(select(Profession).where(Profession.key == out["profession"])) \
+        if out["profession"] else None
+    level = db.session.scalar(select(TrainingLevel).where(TrainingLevel.key == out["level"])) if out["level"] else None
+    if out["profession"] and profession is None:
+        chk.add("profession", f"unknown profession '{out['profession']}'", data)
+    if out["level"] and level is None:
+        chk.add("level", f"unknown training level '{out['level']}'", data)
+    if profession is not None and level is not None and level not in profession.levels:
+        chk.add("level", f"profession '{profession.key}' is not taught at level '{level.key}'", data)
+    out["change_note"] = chk.text(data, "change_note", "", required=False)
+    out["sections"] = _sections(chk, data.get("sections"))
+    courses = data.get("courses")
+    if not isinstance(courses, list) or not courses:
+        chk.add("courses", "a standard needs at least one integrated course (a list)", data)
+        courses = []
+    out["courses"] = []
+    course_codes: set[str] = set()
+    task_paths: dict[str, str] = {}
+    for i, course in enumerate(courses):
+        out["courses"].append(_course(chk, course, f"courses[{i}]", course_codes, task_paths, lenient_hours))
+    _prerequisites(chk, out["courses"], task_paths)
+    if data.get("hours") is not None:
+        total = chk.hours(data, "")
+        actual = sum(c["hours"] for c in out["courses"])
+        if total and actual != total:
+            chk.add("hours", f"the courses add up to {actual} hours, {_by(actual - total)} the stated {total}", data)
+    if chk.errors:
+        raise StandardImportError(chk.errors)
+    out["_profession"], out["_level"] = profession, level
+    return out
+
+
+def _by(diff: int) -> str:
+    return f"{diff} more than" if diff > 0 else f"{-diff} fewer than"
+
+
+def _sections(chk: _Checker, node) -> dict[str, str]:
+    if node is None:
+        return {key: "" for key in SECTIONS}
+    if not isinstance(node, dict):
+        chk.add("sections", "must be a mapping of section keys to Markdown text", node)
+        return {}
+    for key in node:
+        if key not in SECTIONS:
+            chk.add(f"sections.{key}", f"unknown section (known: {', '.join(SECTIONS)})", node)
+    return {key: chk.text(node, key, "sections", required=False) for key in SECTIONS}
+
+
+def _course(chk, node, path, codes, task_paths, lenient_hours) -> dict:
+    if not isinstance(node, dict):
+        chk.add(path, "must be a mapping")
+        return {"code": "", "name": "", "hours": 0, "task_description": "", "tasks": []}
+    course = {"code": chk.text(node, "code", path, max_len=32), "name": chk.text(node, "name", path, max_len=200),
+              "hours": chk.hours(node, path),
+              "task_description": chk.text(node, "task_description", path, required=False)}
+    if course["code"] in codes:
+        chk.add(f"{path}.code", f"duplicate course code '{course['code']}'", node)
+    codes.add(course["code"])
+    tasks = node.get("tasks")
+    if not isinstance(tasks, list) or not tasks:
+        chk.add(f"{path}.tasks", "missing learning tasks: a course needs at least one (a list)", node)
+        tasks = []
+    course["tasks"] = [_task(chk, t, f"{path}.tasks[{j}]", task_paths) for j, t in enumerate(tasks)]
+    if course["hours"] and all(t["hours"] for t in course["tasks"]) and course["tasks"]:
+        total = sum(t["hours"] for t in course["tasks"])
+        if total != course["hours"] and not lenient_hours:
+            chk.add(f"{path}.hours", f"the learning tasks add up to {total} hours, {_by(total - course['hours'])} "
+                                     f"the course's {course['hours']}", node)
+    return course
+
+
+def _task(chk, node, path, task_paths) -> dict:
+    if not isinstance(node, dict):
+        chk.add(path, "must be a mapping")
+        return {"code": "", "name": "", "hours": 0, "objectives": "", "requires": [], "stages": []}
+    task = {"code": chk.text(node, "code", path, max_len=32), "name": chk.text(node, "name", path, max_len=200),
+            "hours": chk.hours(node, path), "objectives": chk.text(node, "objectives", path, required=False)}
+    if task["code"] in task_paths:
+        chk.add(f"{path}.code", f"duplicate learning task code '{task['code']}' (also at {task_paths[task['code']]})",
+                node)
+    elif task["code"]:
+        task_paths[task["code"]] = path
+    requires = node.get("requires") or []
+    if isinstance(requires, str):
+        requires = [requires]
+    if not isinstance(requires, list):
+        chk.add(f"{path}.requires", "must be a list of learning task codes", node)
+        requires = []
+    task["requires"] = [str(r).strip() for r in requires]
+    task["_path"], task["_node"] = path, node
+    task["stages"] = _stages(chk, node.get("stages"), f"{path}.stages", node)
+    return task
+
+
+def _stages(chk, node, path, parent) -> list[dict]:
+    if node is None:
+        return [{"key": k, "name": n} for k, n in DEFAULT_STAGES.items()]
+    if not isinstance(node, list) or not node:
+        chk.add(path, "must be a non-empty list of stage keys or {key, name} mappings", parent)
+        return []
+    out, seen = [], set()
+    for i, item in enumerate(node):
+        if isinstance(item, str) and item in DEFAULT_STAGES:
+            stage = {"key": item, "name": DEFAULT_STAGES[item]}
+        elif isinstance(item, dict):
+            stage = {"key": chk.text(item, "key", f"{path}[{i}]", max_len=32),
+                     "name": chk.text(item, "name", f"{path}[{i}]", max_len=100)}
+        else:
+            chk.add(f"{path}[{i}]", f"unknown stage {item!r} (use one of {', '.join(DEFAULT_STAGES)} "
+                                    "or a {key, name} mapping)", parent)
+            continue
+        if stage["key"] in seen:
+            chk.add(f"{path}[{i}]", f"duplicate stage '{stage['key']}'", parent)
+        seen.add(stage["key"])
+        out.append(stage)
+    return out
+
+
+def _prerequisites(chk, courses, task_paths) -> None:
+    graph = {}
+    for course in courses:
+        for task in course["tasks"]:
+            for j, code in enumerate(task["requires"]):
+                if code not in task_paths:
+                    chk.add(f"{task['_path']}.requires[{j}]", f"missing learning task '{code}'", task["_node"])
+                elif code == task["code"]:
+                    chk.add(f"{task['_path']}.requires[{j}]", "a learning task cannot require itself", task["_node"])
+            if task["code"]:
+                graph[task["code"]] = [c for c in task["requires"] if c in task_paths and c != task["code"]]
+    loop = services.find_loop(graph)
+    if loop:
+        first = loop[0]
+        chk.add(f"{task_paths[first]}.requires", "prerequisites form a loop: " + " -> ".join(loop))
+
+
+# --- canonical form, fingerprint, export ---------------------------------------------------------------------
+
+def canonical(data: dict) -> dict:
+    """The content of a validated standard without bookkeeping (used for fingerprints and export)."""
+    def task(t):
+        out = {"code": t["code"], "name": t["name"], "hours": t["hours"]}
+        if t["objectives"]:
+            out["objectives"] = t["objectives"]
+        if t["requires"]:
+            out["requires"] = list(t["requires"])
+        default = [{"key": k, "name": n} for k, n in DEFAULT_STAGES.items()]
+        if t["stages"] != default:
+            out["stages"] = [s["key"] if DEFAULT_STAGES.get(s["key"]) == s["name"] else dict(s) for s in t["stages"]]
+        return out
+
+    def course(c):
+        out = {"code": c["code"], "name": c["name"], "hours": c["hours"]}
+        if c["task_description"]:
+            out["task_description"] = c["task_description"]
+        out["tasks"] = [task(t) for t in c["tasks"]]
+        return out
+
+    return {"profession": data["profession"], "level": data["level"], "title": data["title"],
+            "sections": {k: v for k, v in data["sections"].items() if v},
+            "courses": [course(c) for c in data["courses"]]}
+
+
+def fingerprint(data: dict) -> str:
+    blob = json.dumps(canonical(data), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def version_data(version: StandardVersion) -> dict:
+    """A loaded version in the validated-data shape."""
+    standard = version.standard
+    return {
+        "profession": standard.profession.key, "level": standard.training_level.key, "title": version.title,
+        "change_note": version.change_note,
+        "sections": {key: (version.section(key).source if version.section(key) else "") for key in SECTIONS},
+        "courses": [{"code": c.code, "name": c.name, "hours": c.hours, "task_description": c.task_description,
+                     "tasks": [{"code": t.code, "name": t.name, "hours": t.hours, "objectives": t.objectives,
+                                "requires": [p.code for p in t.prerequisites],
+                                "stages": [{"key": s.key, "name": s.name} for s in t.stages]}
+                               for t in c.tasks]} for c in version.courses],
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper, value):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump_version(version: StandardVersion) -> str:
+    """The version as a YAML ``course_standards`` document (loaded tree expected)."""
+    data = canonical(version_data(version))
+    if version.change_note:
+        data = {**data, "change_note": version.change_note}
+    return yaml.dump({"course_standards": [data]}, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     width=110)
+
+
+# --- import --------------------------------------------------------------------------------------------------
+
+def import_standard(data: dict, actor=None) -> tuple[StandardVersion, bool]:
+    """Write one validated standard (see :func:`validate`). Returns (version, changed).
+
+    Identical to the latest version: nothing changes. Latest version still editable: it is rewritten in place.
+    Latest version submitted: Conflict. Otherwise (approved or none): a new draft version is created whose
+    courses and tasks keep the lineage of same-coded ones in the current version."""
+    from app.errors import Conflict
+
+    profession, level = data["_profession"], data["_level"]
+    fp = fingerprint(data)
+    standard = services.find_standard(profession.id, level.id)
+    latest = services.latest_version(standard) if standard else None
+    if latest is not None and latest.fingerprint == fp:
+        return latest, False
+    if standard is None:
+        standard = CourseStandard(profession=profession, training_level=level)
+        db.session.add(standard)
+        db.session.flush()
+    if latest is not None and latest.review_state == ReviewState.submitted.value:
+        raise Conflict(f"version {latest.number} of this standard is waiting for review; withdraw it first")
+    base = services.load_tree(standard.current_version) if standard.current_version_id else None
+    if latest is not None and review.is_editable(latest):
+        version = latest
+        version.courses.clear()  # delete-orphan: the old tree goes, the version row and its history stay
+        db.session.flush()
+    else:
+        version = StandardVersion(standard=standard, number=services._next_number(standard),
+                                  based_on_id=base.id if base else None, title=data["title"])
+        db.session.add(version)
+    version.title = data["title"]
+    version.change_note = data.get("change_note") or ""
+    version.created_by_id = version.created_by_id or (actor.id if actor else None)
+    _write_sections(version, data["sections"])
+    _write_tree(version, data["courses"], base)
+    version.fingerprint = fp
+    db.session.flush()
+    return version, True
+
+
+def _write_sections(version: StandardVersion, sections: dict[str, str]) -> None:
+    existing = {s.key: s for s in version.sections}
+    for position, key in enumerate(SECTIONS):
+        source = sections.get(key, "")
+        section = existing.get(key) or StandardSection(key=key, position=position)
+        if section.id is None:
+            version.sections.append(section)
+        if section.source != source or (source and not section.html):
+            section.source, section.html = source, render_markdown(source)
+
+
+def _write_tree(version: StandardVersion, courses: list[dict], base: StandardVersion | None) -> None:
+    old_courses = {c.code: c for c in base.courses} if base else {}
+    old_tasks = {t.code: t for c in (base.courses if base else []) for t in c.tasks}
+    tasks: dict[str, LearningTask] = {}
+    for position, c in enumerate(courses):
+        course = IntegratedCourse(version=version, code=c["code"], name=c["name"], hours=c["hours"],
+                                  task_description=c["task_description"], position=position)
+        if c["code"] in old_courses:
+            course.lineage_id = old_courses[c["code"]].lineage_id
+        for tpos, t in enumerate(c["tasks"]):
+            task = LearningTask(code=t["code"], name=t["name"], hours=t["hours"], objectives=t["objectives"],
+                                position=tpos)
+            if t["code"] in old_tasks:
+                task.lineage_id = old_tasks[t["code"]].lineage_id
+            task.stages = [TaskStage(key=s["key"], name=s["name"], position=i) for i, s in enumerate(t["stages"])]
+            course.tasks.append(task)
+            tasks[t["code"]] = task
+        db.session.add(course)
+    db.session.flush()
+    for c in courses:
+        for t in c["tasks"]:
+            tasks[t["code"]].prerequisites = [tasks[code] for code in t["requires"]]
+            if tasks[t["code"]].lineage_id is None:
+                tasks[t["code"]].lineage_id = tasks[t["code"]].id
+    for course in version.courses:
+        if course.lineage_id is None:
+            course.lineage_id = course.id
+
+
+def import_items(items: list, *, actor=None, lenient_hours: bool = False, prefix: str = "course_standards"):
+    """Validate every standard of a ``course_standards`` list, then write them all. Returns [(version, changed)]."""
+    errors, validated = [], []
+    for i, item in enumerate(items):
+        try:
+            validated.append(validate(item, prefix=f"{prefix}[{i}].", lenient_hours=lenient_hours))
+        except StandardImportError as exc:
+            errors.extend(exc.errors)
+    seen = {}
+    for i, data in enumerate(validated):
+        key = (data["profession"], data["level"])
+        if key in seen:
+            errors.append(f"{prefix}[{i}]: a second standard for {key[0]} at {key[1]} (first at index {seen[key]})")
+        seen[key] = i
+    if errors:
+        raise StandardImportError(errors[:MAX_ERRORS])
+    return [import_standard(data, actor) for data in validated]
+
+
+def export_standard(profession_key: str, level_key: str, *, number: int | None = None) -> str:
+    """YAML of a standard's version ``number`` (default: the latest)."""
+    from app.errors import NotFound
+
+    standard = db.session.scalar(select(CourseStandard).join(CourseStandard.profession)
+                                 .join(CourseStandard.training_level)
+                                 .where(Profession.key == profession_key, TrainingLevel.key == level_key))
+    if standard is None:
+        raise NotFound(f"no course standard for profession '{profession_key}' at level '{level_key}'")
+    stmt = select(StandardVersion).where(StandardVersion.standard_id == standard.id)
+    stmt = stmt.where(StandardVersion.number == number) if number else stmt.order_by(
+        StandardVersion.number.desc()).limit(1)
+    version = db.session.scalar(stmt)
+    if version is None:
+        raise NotFound(f"no version {number} of that standard")
+    return dump_version(services.load_tree(version))

@@ -1,0 +1,58 @@
+"""Readable diffs between two page versions (difflib), rendered to escaped HTML."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+
+@dataclass
+class DiffLine:
+    #: ``same``, ``add``, ``del`` or ``gap`` (skipped unchanged lines).
+    kind: str
+    old_no: int | None
+    new_no: int | None
+    text: str
+
+
+def unified(old: str, new: str, context: int = 3) -> list[DiffLine]:
+    """Changed lines with ``context`` unchanged lines around them, numbered on both sides."""
+    a, b = old.splitlines(), new.splitlines()
+    out: list[DiffLine] = []
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        if out:
+            out.append(DiffLine("gap", None, None, ""))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out.extend(DiffLine("same", i + 1, j + 1, a[i]) for i, j in zip(range(i1, i2), range(j1, j2)))
+                continue
+            out.extend(DiffLine("del", i + 1, None, a[i]) for i in range(i1, i2))
+            out.extend(DiffLine("add", None, j + 1, b[j]) for j in range(j1, j2))
+    return out
+
+
+def side_by_side(old: str, new: str, old_label: str, new_label: str) -> Markup:
+    """difflib's two-column table (it escapes the text itself); only changed regions with context."""
+    table = difflib.HtmlDiff(wrapcolumn=60).make_table(old.splitlines(), new.splitlines(),
+                                                         str(escape(old_label)), str(escape(new_label)),
+                                                         context=True, numlines=3)
+    # difflib adds presentational attributes the page's CSS replaces (the CSP forbids inline styles anyway).
+    return Markup(table.replace(' nowrap="nowrap"', "").replace('cellspacing="0" cellpadding="0" rules="groups" ',
+                                                                ""))
+
+
+def unified_html(old: str, new: str) -> Markup:
+    """The unified diff as an escaped HTML table (used in the review queue and on narrow screens)."""
+    rows = []
+    for line in unified(old, new):
+        if line.kind == "gap":
+            rows.append('<tr class="diff-gap"><td colspan="3">…</td></tr>')
+            continue
+        sign = {"same": " ", "add": "+", "del": "-"}[line.kind]
+        rows.append(f'<tr class="diff-{line.kind}"><td class="diff-no">{line.old_no or ""}</td>'
+                    f'<td class="diff-no">{line.new_no or ""}</td>'
+                    f'<td class="diff-text"><span aria-hidden="true">{sign}</span> {escape(line.text)}</td></tr>')
+    if not rows:
+        return Markup("")
+    return Markup('<table class="diff-unified">' + "".join(rows) + "</table>")

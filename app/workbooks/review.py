@@ -1,0 +1,53 @@
+"""Page versions go through review (凡编必审): registered here as the reviewable kind ``page_version``."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+
+from app.review.registry import register_kind
+from app.workbooks import diffing, permissions, services
+from app.workbooks.models import PageVersion, Workbook, WorkbookPage
+
+
+def _prefetch(versions: list[PageVersion]) -> None:
+    """The queue shows each version's workbook and page number: load all their pages (with workbooks) in one
+    statement; ``version.page`` then comes from the identity map."""
+    from app.catalog.models import Profession
+
+    ids = {v.page_id for v in versions}
+    if ids:
+        db.session.scalars(select(WorkbookPage).where(WorkbookPage.id.in_(ids)).options(
+            joinedload(WorkbookPage.workbook).joinedload(Workbook.profession).lazyload(Profession.levels))).all()
+
+KIND = "page_version"
+
+
+def _title(version: PageVersion) -> str:
+    page = version.page
+    return _("%(workbook)s · 第 %(page)s 页“%(title)s” 第 %(n)s 版", workbook=page.workbook.title,
+             page=page.position, title=version.title, n=version.number)
+
+
+def _url(version: PageVersion) -> str:
+    return url_for("workbooks.version", page_id=version.page_id, number=version.number)
+
+
+def _diff(version: PageVersion) -> Markup:
+    """What changed since the newest approved version (the whole page for a first version)."""
+    return diffing.unified_html(services.as_text(services.previous_published(version)), services.as_text(version))
+
+
+register_kind(
+    KIND, model=PageVersion, label=_l("活页"), title=_title, url=_url, diff=_diff,
+    owner_id=lambda version: version.author_id, prefetch=_prefetch,
+    # Looked up at call time: this module is imported while app.workbooks.services may still be loading.
+    on_approve=lambda version: services.publish_version(version),
+    on_withdraw=lambda version: services.unpublish_version(version),
+    can_submit=lambda user, version: permissions.can_edit_workbook(user, version.page.workbook),
+)

@@ -1,0 +1,102 @@
+"""Generate 10,000 questions as GIFT and as XLSX, then time ``flask questions import`` on each.
+
+    cd <repo> && /work/main/.venv/bin/python bench/questions_import.py [--count 10000] [--keep DIR]
+
+Each import runs in a fresh process against a fresh SQLite database in a temporary folder (DATABASE_URL
+can point at PostgreSQL instead), the way an admin would run it; the figures are wall-clock times of the
+whole command (start-up, parsing, validation, bulk writes, commit).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KINDS = ("single", "multiple", "tf", "fill", "numerical", "essay")
+
+
+def gift(count: int) -> str:
+    blocks = []
+    for i in range(count):
+        kind = KINDS[i % len(KINDS)]
+        if i % 500 == 0:
+            blocks.append(f"$CATEGORY: $course$/top/汽车维修/模块{i // 500}")
+        head = f"// [id:B{i}] [tag:bench]\n::题{i}::"
+        if kind == "single":
+            blocks.append(f"{head}第 {i} 题：拧紧螺栓应使用？{{=扭力扳手 ~活动扳手#不行 ~锤子 ~管钳}}")
+        elif kind == "multiple":
+            blocks.append(f"{head}第 {i} 题：防护用品有{{~%50%安全帽 ~%50%防护眼镜 ~%-100%扳手 ~%-100%锤子}}")
+        elif kind == "tf":
+            blocks.append(f"{head}第 {i} 题：砂轮机可以不戴防护眼镜。{{FALSE#必须戴#正确}}")
+        elif kind == "fill":
+            blocks.append(f"{head}第 {i} 题：测电压时万用表与电路 {{=并联 =%50%并}} 。")
+        elif kind == "numerical":
+            blocks.append(f"{head}第 {i} 题：重力加速度？{{#9.8:0.05}}")
+        else:
+            blocks.append(f"{head}第 {i} 题：简述更换机油的步骤。{{}}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def xlsx(count: int, path: str) -> None:
+    from openpyxl import Workbook
+
+    # A normal workbook (not write-only): it records the sheet's <dimension>, as Excel always does; without it
+    # openpyxl's read-only reader would parse the sheet twice.
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "题目"
+    sheet.append(["题型", "题干", "选项A", "选项B", "选项C", "选项D", "正确答案", "答案解析", "难易度", "知识点", "分值",
+                  "题号"])
+    rows = {
+        "single": ("单选", "拧紧螺栓应使用？", "扭力扳手", "活动扳手", "锤子", "管钳", "A"),
+        "multiple": ("多选", "防护用品有", "安全帽", "防护眼镜", "扳手", "锤子", "AB"),
+        "tf": ("判断", "砂轮机可以不戴防护眼镜。", "", "", "", "", "错"),
+        "fill": ("填空", "测电压时万用表与电路（ ）联。", "", "", "", "", "并|并联"),
+        "numerical": ("数值", "重力加速度？", "", "", "", "", "9.8±0.05"),
+        "essay": ("简答", "简述更换机油的步骤。", "", "", "", "", "放油、换滤芯、加油"),
+    }
+    for i in range(count):
+        kind, text, a, b, c, d, answer = rows[KINDS[i % len(KINDS)]]
+        sheet.append([kind, f"第 {i} 题：{text}", a, b, c, d, answer, "解析", 1 + i % 5, f"汽车维修/模块{i // 500}",
+                      2, f"X{i}"])
+    workbook.save(path)
+
+
+def run(path: str, bank: str, folder: str) -> float:
+    env = dict(os.environ, FLASK_APP="wsgi.py", GX_INSTANCE_PATH=folder)
+    env.setdefault("DATABASE_URL", "sqlite:///" + os.path.join(folder, "bench.db"))
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "flask", "questions", "import", path, "--bank", bank],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(result.stdout + result.stderr)
+    print(result.stdout.strip().splitlines()[-1])
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--keep", default=None, help="folder to keep the generated files in")
+    args = parser.parse_args()
+    folder = args.keep or tempfile.mkdtemp(prefix="gx-bench-q-")
+    os.makedirs(folder, exist_ok=True)
+    gift_path, xlsx_path = os.path.join(folder, "bench.gift"), os.path.join(folder, "bench.xlsx")
+    with open(gift_path, "w", encoding="utf-8") as fh:
+        fh.write(gift(args.count))
+    xlsx(args.count, xlsx_path)
+    for label, path in (("GIFT", gift_path), ("XLSX", xlsx_path)):
+        sub = tempfile.mkdtemp(prefix=f"gx-{label.lower()}-", dir=folder)
+        seconds = run(path, f"bench-{label.lower()}", sub)
+        print(f"{label}: {args.count} questions imported in {seconds:.2f} s (whole CLI command)")
+
+
+if __name__ == "__main__":
+    main()

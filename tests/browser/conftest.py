@@ -1,0 +1,150 @@
+"""Browser journeys: a real server on 127.0.0.1 with its own fresh database, driven by Debian's Chromium.
+
+The server is the application as ``make run`` builds it (Alembic migrations, ``flask content load``,
+``flask demo seed``, run through the CLI) in a temporary folder with SQLite, served by werkzeug in a background
+thread; only the testing configuration's cheap password hashing differs from production. These journeys do not
+use the per-test rollback of tests/conftest.py: the browser talks to the server over HTTP, so each journey
+works on the shared demo database and creates only what it needs, with names of its own (``bx-...``), and
+never changes the demo accounts. A server error (500) or any other failed load shows up as a console error.
+
+One browser for the session and a new context (cookies, storage) per journey keeps the suite fast.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+
+import pytest
+
+from tests.conftest import require_or_skip
+
+CHROMIUM = os.environ.get("GX_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DEMO_PASSWORD = "gongxue-demo-2026"
+
+
+@pytest.fixture(autouse=True)
+def _transaction():
+    """Replace the per-test rollback of tests/conftest.py: it would build the unit-test database for nothing,
+    and the server thread must see what the journeys commit."""
+    yield None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _prepare_database(app) -> None:
+    """Exactly what ``make run`` does before serving: ``flask db upgrade``, ``flask content load``,
+    ``flask demo seed``, through the same CLI commands."""
+    runner = app.test_cli_runner()
+    for command in (["db", "upgrade"], ["content", "load"], ["demo", "seed"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0, f"flask {' '.join(command)} failed:\n{result.output}\n{result.exception!r}"
+
+
+@pytest.fixture(scope="session")
+def server():
+    """Base URL of a live server on a free port of 127.0.0.1, with the demo accounts."""
+    from werkzeug.serving import make_server
+
+    from app import create_app
+
+    tmp = tempfile.mkdtemp(prefix="gx-browser-")
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(tmp, "gongxue.db"),
+        "INSTANCE_PATH": tmp,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "STORAGE_URL": "file://" + os.path.join(tmp, "storage"),
+        # Errors must reach the browser as the styled 500 page, as in production, not as a traceback.
+        "PROPAGATE_EXCEPTIONS": False,
+    })
+    _prepare_database(app)
+    port = _free_port()
+    httpd = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, name="gx-browser-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            from app.extensions import db
+
+            db.engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_or_skip(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the dev requirements install it
+        require_or_skip(False, "playwright is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class ConsoleWatch:
+    """Collects console errors and uncaught page errors; a CSP violation is reported as a console error."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+
+    def attach(self, page) -> None:
+        page.on("console", lambda msg: self.errors.append(f"{page.url}: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: uncaught {exc}"))
+
+
+@pytest.fixture
+def new_context(browser, server):
+    """``new_context(**options)`` opens a fresh browser context (own cookies) whose pages are watched for
+    console errors; at the end of the test every watched page must have logged none."""
+    contexts = []
+    watch = ConsoleWatch()
+
+    def _open(**options):
+        options.setdefault("base_url", server)
+        options.setdefault("locale", "zh-CN")
+        context = browser.new_context(**options)
+        context.set_default_timeout(30_000)  # the CI machine may be busy
+        context.on("page", watch.attach)
+        contexts.append(context)
+        return context
+
+    yield _open
+    for context in contexts:
+        context.close()
+    assert not watch.errors, "console errors:\n" + "\n".join(watch.errors)
+
+
+def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill in the login form as a person would and wait for the home page."""
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/home")
+
+
+def log_out(page) -> None:
+    """Log out through the user menu (opening the collapsed navbar first on a narrow screen)."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.get_by_test_id("user-menu").click()
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url("**/login")

@@ -1,0 +1,112 @@
+"""Papers by rules, reproducible draws, shuffling, scoring modes and the CLI."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.errors import ValidationError
+from app.exams import services
+from app.exams.models import Attempt, Exam
+from app.extensions import db
+from app.questions import services as questions
+from tests import factories
+from tests.exams import builders
+
+
+def test_rule_says_exactly_what_is_missing():
+    bank = builders.bank()
+    for _ in range(3):
+        builders.question(bank, "single_choice", difficulty=2)
+    builders.question(bank, "single_choice", difficulty=4)
+    paper = services.create_paper(title="卷")
+    with pytest.raises(ValidationError) as err:
+        services.add_paper_rule(paper, bank=bank, qtype="single_choice", difficulty=2, count=5, points=1)
+    assert "需要 5 道" in err.value.message and "只有 3 道" in err.value.message and "还缺 2 道" in err.value.message
+    assert "难度 2" in err.value.message
+    rule = services.add_paper_rule(paper, bank=bank, qtype="single_choice", difficulty=2, count=3, points=1)
+    assert rule.id and services.paper_problems(paper) == []
+
+
+def test_knowledge_point_filter():
+    bank = builders.bank()
+    point = questions.create_knowledge_point(bank, name="拧紧")
+    builders.question(bank, knowledge_point=point)
+    builders.question(bank)
+    paper = services.create_paper(title="卷")
+    with pytest.raises(ValidationError):
+        services.add_paper_rule(paper, bank=bank, qtype="single_choice", knowledge_point=point, count=2, points=1)
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", knowledge_point=point, count=1, points=1)
+
+
+def test_draw_is_random_per_attempt_and_reproducible_from_the_seed():
+    bank = builders.bank()
+    qs = [builders.question(bank) for _ in range(12)]
+    paper = services.create_paper(title="卷")
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", count=4, points=1)
+    draws = {tuple(q for q, _p in services.draw_questions(paper, seed)) for seed in range(20)}
+    assert len(draws) > 5
+    assert services.draw_questions(paper, 1234) == services.draw_questions(paper, 1234)
+    assert all(len(set(d)) == 4 and set(d) <= {q.id for q in qs} for d in draws)
+    exam = services.create_exam(paper=paper, title="考", shuffle_options=True, time_limit_minutes=10)
+    student = factories.user("student")
+    services.grant_access(exam, student)
+    attempt, _ = services.start_attempt(exam, student)
+    assert [i.question_id for i in attempt.items] == [q for q, _p in services.draw_questions(paper, attempt.seed)]
+    orders = {tuple(i.option_order) for i in attempt.items}
+    assert all(sorted(o) == ["A", "B", "C", "D"] for o in orders)
+
+
+@pytest.mark.parametrize("mode,response,expected", [
+    ("all_or_nothing", ["A"], 0.0), ("all_or_nothing", ["A", "B"], 2.0),
+    ("proportional", ["A"], 1.0), ("proportional", ["A", "C"], 0.0),
+    ("fractions", ["A"], 1.0), ("fractions", ["A", "B"], 2.0),
+])
+def test_multiple_choice_scoring_is_set_on_the_exam(mode, response, expected):
+    bank = builders.bank()
+    q = builders.question(bank, "multiple_choice")
+    student = factories.user("student")
+    exam = builders.fixed_exam([q], students=[student], multi_scoring=mode)
+    attempt, _ = services.start_attempt(exam, student)
+    services.store_response(services.load_save_target(attempt.id, 1, student.id), response, 1)
+    services.close_attempt(attempt.id, closed_by="student", user_id=student.id)
+    db.session.expire_all()
+    assert attempt.score == expected
+
+
+def test_cli_creates_an_exam_with_draw_rules_and_grants(runner):
+    bank = builders.bank("cli-bank")
+    for _ in range(3):
+        builders.question(bank, "single_choice")
+    builders.question(bank, "true_false")
+    student = factories.user("student")
+    db.session.commit()
+    result = runner.invoke(args=["exams", "create", "--title", "安全考试", "--bank", "cli-bank", "--draw",
+                                 "single_choice:2,true_false:1", "--points", "5", "--time-limit", "45",
+                                 "--attempts", "2", "--close", "2030-01-01T09:00+08:00", "--user", student.username])
+    assert result.exit_code == 0, result.output
+    exam = db.session.get(Exam, int(result.output.strip()))
+    assert exam.time_limit_minutes == 45 and exam.max_attempts == 2
+    assert services.paper_max_score(exam.paper) == 15
+    assert services.grant_of(exam.id, student.id) is not None
+    short = runner.invoke(args=["exams", "create", "--title", "x", "--bank", "cli-bank", "--draw", "true_false:3",
+                                "--time-limit", "10"])
+    assert short.exit_code != 0 and "还缺 2 道" in short.output
+    unknown = runner.invoke(args=["exams", "create", "--title", "x", "--bank", "cli-bank", "--draw", "bogus:1",
+                                  "--time-limit", "10"])
+    assert unknown.exit_code != 0
+
+
+def test_attempts_allowed_and_new_attempt_after_submit():
+    bank = builders.bank()
+    q = builders.question(bank)
+    student = factories.user("student")
+    exam = builders.fixed_exam([q], students=[student], max_attempts=2)
+    first, created = services.start_attempt(exam, student)
+    assert created
+    services.close_attempt(first.id, closed_by="student", user_id=student.id)
+    second, created = services.start_attempt(exam, student)
+    assert created and second.number == 2
+    services.close_attempt(second.id, closed_by="student", user_id=student.id)
+    with pytest.raises(services.Conflict):
+        services.start_attempt(exam, student)
+    assert db.session.scalar(select(db.func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id)) == 2

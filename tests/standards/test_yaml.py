@@ -1,0 +1,128 @@
+"""YAML import/export: round trip, idempotence, and refusals that name the path in the file."""
+from __future__ import annotations
+
+import os
+
+import yaml
+from sqlalchemy import func, select
+
+from app.core.content import default_content_root, load_content
+from app.extensions import db
+from app.standards.models import CourseStandard, LearningTask, StandardVersion
+from tests.standards.conftest import standard_data
+
+
+def _write(tmp_path, data, name="std.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump({"course_standards": [data]}, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def _versions() -> int:
+    return db.session.scalar(select(func.count()).select_from(StandardVersion))
+
+
+def test_import_then_export_round_trips(runner, tmp_path):
+    data = standard_data(3, 2)
+    data["courses"][1]["tasks"][1]["requires"] = ["C0-T0"]
+    data["courses"][2]["tasks"][0]["stages"] = ["inform", "plan", {"key": "trial-cut", "name": "试切"}, "evaluate"]
+    result = runner.invoke(args=["standards", "import", _write(tmp_path, data)])
+    assert result.exit_code == 0, result.output
+    assert "imported as version 1 (draft)" in result.output
+    out = tmp_path / "out.yaml"
+    result = runner.invoke(args=["standards", "export", "--profession", "cnc-machining", "--level", "advanced",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    exported = yaml.safe_load(out.read_text(encoding="utf-8"))["course_standards"][0]
+    assert exported["courses"][1]["tasks"][1]["requires"] == ["C0-T0"]
+    assert exported["courses"][2]["tasks"][0]["stages"] == ["inform", "plan", {"key": "trial-cut", "name": "试切"},
+                                                             "evaluate"]
+    assert exported["sections"]["objectives"] == "培养**数控车工**。"
+    before = _versions()
+    result = runner.invoke(args=["standards", "import", str(out)])
+    assert result.exit_code == 0 and "unchanged" in result.output
+    assert _versions() == before
+
+
+def test_reimport_of_changed_draft_rewrites_it_in_place(runner, tmp_path):
+    runner.invoke(args=["standards", "import", _write(tmp_path, standard_data(1, 2))])
+    result = runner.invoke(args=["standards", "import", _write(tmp_path, standard_data(1, 3), "v2.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "imported as version 1 (draft)" in result.output
+    standard = db.session.scalar(select(CourseStandard).where(
+        CourseStandard.profession.has(key="cnc-machining"), CourseStandard.training_level.has(key="advanced")))
+    assert [v.number for v in standard.versions] == [1]
+    assert [t.code for t in standard.versions[0].courses[0].tasks] == ["C0-T0", "C0-T1", "C0-T2"]
+
+
+def _errors(runner, tmp_path, data) -> str:
+    before = _versions()
+    result = runner.invoke(args=["standards", "import", _write(tmp_path, data)])
+    assert result.exit_code != 0
+    assert "nothing imported" in result.output
+    assert _versions() == before
+    return result.output
+
+
+def test_missing_task_is_refused_with_its_path(runner, tmp_path):
+    data = standard_data(2, 2)
+    data["courses"][1]["tasks"][0]["requires"] = ["C9-T9"]
+    out = _errors(runner, tmp_path, data)
+    assert "course_standards[0].courses[1].tasks[0].requires[0]" in out and "missing learning task 'C9-T9'" in out
+
+
+def test_course_without_tasks_is_refused(runner, tmp_path):
+    data = standard_data(3, 1)
+    data["courses"][2]["tasks"] = []
+    out = _errors(runner, tmp_path, data)
+    assert "course_standards[0].courses[2].tasks" in out and "missing learning tasks" in out
+
+
+def test_loop_is_refused(runner, tmp_path):
+    data = standard_data(2, 2)
+    data["courses"][0]["tasks"][0]["requires"] = ["C1-T1"]
+    data["courses"][1]["tasks"][1]["requires"] = ["C0-T1"]
+    data["courses"][0]["tasks"][1]["requires"] = ["C0-T0"]
+    out = _errors(runner, tmp_path, data)
+    assert "prerequisites form a loop" in out
+    assert "C0-T0 -> C1-T1 -> C0-T1 -> C0-T0" in out
+
+
+def test_wrong_hours_are_refused_with_the_difference(runner, tmp_path):
+    data = standard_data(3, 2)
+    data["courses"][2]["tasks"][0]["hours"] = "十"
+    data["courses"][1]["hours"] = 25
+    out = _errors(runner, tmp_path, data)
+    assert "courses[2].tasks[0].hours" in out and "whole number of hours" in out
+    assert "courses[1].hours" in out and "add up to 20 hours, 5 fewer than the course's 25" in out
+
+
+def test_lenient_hours_imports_and_the_page_warns(runner, tmp_path, client, login_as):
+    data = standard_data(1, 2)
+    data["courses"][0]["hours"] = 25
+    result = runner.invoke(args=["standards", "import", "--lenient-hours", _write(tmp_path, data)])
+    assert result.exit_code == 0, result.output
+    version = db.session.scalar(select(StandardVersion).order_by(StandardVersion.id.desc()))
+    login_as("reviewer")
+    page = client.get(f"/standards/versions/{version.id}").get_data(as_text=True)
+    assert "学习任务合计 20 学时，比课程学时 25 少 5 学时" in page
+
+
+def test_unknown_profession_and_section_named(runner, tmp_path):
+    data = standard_data(1, 1, profession="no-such-profession")
+    data["sections"]["bogus"] = "x"
+    out = _errors(runner, tmp_path, data)
+    assert "course_standards[0].profession" in out and "unknown profession 'no-such-profession'" in out
+    assert "course_standards[0].sections.bogus" in out
+
+
+def test_demo_standard_is_shipped_and_content_load_is_idempotent():
+    standard = db.session.scalar(select(CourseStandard).join(CourseStandard.profession)
+                                 .where(CourseStandard.profession.has(key="auto-repair")))
+    assert standard is not None
+    latest = standard.versions[-1]
+    assert len(latest.courses) == 3 and sum(c.hours for c in latest.courses) == 420
+    before = _versions()
+    counts = load_content(default_content_root())
+    assert counts["course_standards"] == 0 and _versions() == before
+    assert os.path.exists(os.path.join(default_content_root(), "standards", "auto-repair-intermediate.yaml"))
