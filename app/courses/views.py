@@ -27,6 +27,8 @@ def _catalog_choices(form) -> None:
     form.profession_id.choices = [(0, _("（不指定）"))] + [(p.id, p.name) for p in db.session.scalars(
         catalog.search_professions())]
     form.training_level_id.choices = [(0, _("（不指定）"))] + [(lv.id, lv.name) for lv in catalog.training_levels()]
+    if hasattr(form, "integrated_course_id"):
+        form.integrated_course_id.choices = [(0, _("（不指定）"))] + services.integrated_course_choices()
 
 
 def _or_none(value):
@@ -71,7 +73,7 @@ def new_course():
         teachers = [current_user] if current_user.has_role("teacher") else []
         course = services.create_course(
             title=form.title.data, kind=form.kind.data, school=school, profession=profession, training_level=level,
-            term=form.term.data or "", teachers=teachers, integrated_course_id=form.integrated_course_id.data,
+            term=form.term.data or "", teachers=teachers, integrated_course_id=_or_none(form.integrated_course_id.data),
             is_shared=form.is_shared.data, enrol_key=form.enrol_key.data, pass_mark=form.pass_mark.data,
             description=form.description.data or "")
         db.session.commit()
@@ -91,12 +93,13 @@ def edit_course(course_id: int):
         form.version.data = course.version
         form.profession_id.data = course.profession_id or 0
         form.training_level_id.data = course.training_level_id or 0
+        form.integrated_course_id.data = course.integrated_course_id or 0
     if form.validate_on_submit():
         services.update_course(
             course, expected_version=int(form.version.data) if form.version.data else None, title=form.title.data,
             term=form.term.data or "", profession_id=_or_none(form.profession_id.data),
             training_level_id=_or_none(form.training_level_id.data),
-            integrated_course_id=form.integrated_course_id.data, pass_mark=form.pass_mark.data,
+            integrated_course_id=_or_none(form.integrated_course_id.data), pass_mark=form.pass_mark.data,
             enrol_key=form.enrol_key.data, is_shared=form.is_shared.data, description=form.description.data or "")
         db.session.commit()
         flash(_("课程设置已保存。"), "success")

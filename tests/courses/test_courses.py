@@ -209,3 +209,24 @@ def test_school_admin_opens_a_students_transcript_from_the_cohort(client, login_
     page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
     assert f"/transcript/{student.id}" in page
     assert client.get(f"/transcript/{student.id}").status_code == 200
+
+
+def test_class_course_taught_from_an_integrated_course_of_the_standard(client, login_as):
+    teacher = login_as("teacher")
+    choices = services.integrated_course_choices()
+    assert choices, "the demo standard in content/ has integrated courses"
+    integrated_id, label = choices[0]
+    data = {"title": "汽车日常维护（2026秋）", "kind": "class_course", "profession_id": "0", "training_level_id": "0",
+            "integrated_course_id": str(integrated_id), "pass_mark": "60"}
+    response = client.form("/courses/new", data, token_from="/courses/new")
+    assert response.status_code == 302
+    course = db.session.scalar(select(Course).where(Course.title == "汽车日常维护（2026秋）"))
+    assert course.integrated_course_id == integrated_id
+    assert label.split("｜")[1].split(" ", 1)[1].replace("（草稿）", "") in client.get(f"/courses/{course.id}").get_data(as_text=True)
+    try:
+        services.update_course(course, integrated_course_id=999999)
+    except ValidationError as exc:
+        assert "一体化课程不存在" in exc.message
+    else:
+        raise AssertionError("an unknown integrated course was accepted")
+    assert teacher.id
