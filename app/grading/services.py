@@ -343,7 +343,7 @@ def export_rows(book: Gradebook) -> tuple[list[str], list[list]]:
 
 
 def status_labels() -> dict[str, str]:
-    return {FinalStatus.passed.value: _("通过"), FinalStatus.failed.value: _("未通过"),
+    return {FinalStatus.passed.value: _("通过"), FinalStatus.failed.value: _("不及格"),
             FinalStatus.pending.value: _("待定")}
 
 

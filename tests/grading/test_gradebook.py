@@ -197,7 +197,7 @@ def test_student_sees_own_grades_and_how_the_final_is_computed(client, login_as)
     db.session.commit()
     page = client.get(f"/courses/{course.id}/grades").get_data(as_text=True)
     assert "最低分，已去掉" in page and "过程性评价" in page and "权重 40" in page
-    assert "低于该项最低要求 60" in page and "未通过" in page
+    assert "低于该项最低要求 60" in page and "不及格" in page
     assert "尚未公布的测验" not in page and "待评" in page  # 理论考试 not graded yet
     assert client.get(f"/courses/{course.id}/grades/{classmate.id}").status_code == 403
     assert client.get(f"/courses/{course.id}/gradebook").status_code == 403
