@@ -44,10 +44,10 @@ test: venv-dev translations
 	$(MAKE) --no-print-directory test-browser
 
 test-sqlite: venv-dev translations
-	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --ignore=tests/browser $(PYTEST_ARGS)
 
 test-postgres: venv-dev translations
-	$(BIN)/python scripts/with_postgres.py $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python scripts/with_postgres.py $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --ignore=tests/browser $(PYTEST_ARGS)
 
 test-browser: venv-dev translations
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser $(PYTEST_ARGS)

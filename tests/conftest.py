@@ -50,6 +50,9 @@ class Client(FlaskClient):
 def app():
     tmp = tempfile.mkdtemp(prefix="gx-test-")
     url = os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + os.path.join(tmp, "test.db")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url.startswith("postgresql") and worker:
+        url = _worker_database(url, worker)
     application = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
@@ -73,6 +76,21 @@ def app():
         db.session.commit()
         db.session.remove()
     yield application
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Each xdist worker gets its own PostgreSQL database (they would otherwise drop each other's schema)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(autouse=True)

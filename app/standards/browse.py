@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.catalog.models import Profession, TrainingLevel
 from app.extensions import db
@@ -65,35 +65,48 @@ class Hit:
     links: list
 
 
-def search(q: str, *, profession_id: int | None = None, field_id: int | None = None, level_id: int | None = None,
-           kind: str = "", limit: int = 200) -> list[Hit]:
-    """Learning tasks of current approved standards whose name, objectives or course match ``q``, plus tasks
-    with approved resources whose title or text matches (from the providers), filtered by profession, industry
-    field, training level and resource kind."""
-    q = (q or "").strip()
+def _current_tasks(*, profession_id=None, field_id=None, level_id=None):
+    """Statement over learning tasks of current approved standards, with the browse filters applied."""
     stmt = (select(LearningTask).join(LearningTask.course).join(IntegratedCourse.version)
             .join(CourseStandard, CourseStandard.current_version_id == StandardVersion.id)
-            .join(Profession, Profession.id == CourseStandard.profession_id)
-            .order_by(Profession.name, CourseStandard.training_level_id, IntegratedCourse.position,
-                      LearningTask.position).limit(2000))
+            .join(Profession, Profession.id == CourseStandard.profession_id))
     if profession_id:
         stmt = stmt.where(CourseStandard.profession_id == profession_id)
     if field_id:
         stmt = stmt.where(Profession.field_id == field_id)
     if level_id:
         stmt = stmt.where(CourseStandard.training_level_id == level_id)
-    tasks = list(db.session.scalars(stmt))
+    return stmt
+
+
+def search(q: str, *, profession_id: int | None = None, field_id: int | None = None, level_id: int | None = None,
+           kind: str = "", limit: int = 200) -> list[Hit]:
+    """Learning tasks of current approved standards whose code, name, objectives or course name contain ``q``,
+    and tasks with approved resources whose title or text matches (asked of the providers), filtered by
+    profession, industry field, training level and resource kind. A fixed number of statements."""
+    q = (q or "").strip()
     if not q:
         return []
+    filters = dict(profession_id=profession_id, field_id=field_id, level_id=level_id)
+    matched: list[LearningTask] = []
+    if not kind:  # a kind filter asks for resources of that kind, not for tasks
+        matched = list(db.session.scalars(
+            _current_tasks(**filters).where(or_(
+                LearningTask.name.icontains(q, autoescape=True), LearningTask.objectives.icontains(q, autoescape=True),
+                LearningTask.code.icontains(q, autoescape=True), IntegratedCourse.name.icontains(q, autoescape=True)))
+            .order_by(Profession.name, CourseStandard.training_level_id, IntegratedCourse.position,
+                      LearningTask.position).limit(limit)))
+    # Providers search among every current task in scope; only ids travel, not task rows.
+    scope = db.session.execute(_current_tasks(**filters).with_only_columns(LearningTask.id, LearningTask.lineage_id)
+                               ).all()
+    found = resources.search_resources(q, scope, [kind] if kind else None)
+    found = {tid: links for tid, links in found.items() if links}
+    extra_ids = [tid for tid in found if tid not in {t.id for t in matched}][:limit]
+    extra = list(db.session.scalars(select(LearningTask).where(LearningTask.id.in_(extra_ids)))) if extra_ids else []
+    tasks = matched + extra
     _load_context(tasks)
-    needle = q.lower()
-    matched = {t.id for t in tasks if needle in t.name.lower() or needle in t.objectives.lower()
-               or needle in t.course.name.lower() or needle in t.code.lower()}
-    if kind:
-        matched = set()  # a kind filter asks for resources of that kind, not for tasks
-    found = resources.search_resources(q, tasks, [kind] if kind else None)
-    hits = [Hit(t, t.id in matched, found.get(t.id, [])) for t in tasks if t.id in matched or found.get(t.id)]
-    return hits[:limit]
+    matched_ids = {t.id for t in matched}
+    return [Hit(t, t.id in matched_ids, found.get(t.id, [])) for t in tasks][:limit]
 
 
 def _load_context(tasks: list[LearningTask]) -> None:

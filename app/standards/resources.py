@@ -71,8 +71,9 @@ def providers(kinds: list[str] | None = None) -> list[ResourceProvider]:
     return [p for k, p in PROVIDERS.items() if not kinds or k in kinds]
 
 
-def lineage_map(tasks: list[LearningTask]) -> dict[int, int]:
-    """{any task row id in the tasks' lineages: the id of the given (current) task}. One statement."""
+def lineage_map(tasks) -> dict[int, int]:
+    """{any task row id in the tasks' lineages: the id of the given (current) task}. One statement.
+    ``tasks`` are LearningTask objects or rows with ``id`` and ``lineage_id``."""
     by_lineage = {t.lineage_id or t.id: t.id for t in tasks}
     if not by_lineage:
         return {}
@@ -85,6 +86,7 @@ def lineage_map(tasks: list[LearningTask]) -> dict[int, int]:
 
 
 def _gather(tasks, call) -> dict[int, list[ResourceLink]]:
+    """Call each provider once with every id of the tasks' lineages; key the answers by the given tasks."""
     mapping = lineage_map(tasks)
     out: dict[int, list[ResourceLink]] = {t.id: [] for t in tasks}
     if not mapping:

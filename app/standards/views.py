@@ -2,7 +2,7 @@
 profession (panel on the profession page, coverage, search)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -11,13 +11,16 @@ from app.auth.forms import ConfirmForm
 from app.auth.services import require
 from app.catalog import services as catalog
 from app.catalog.views import PROFESSION_PANELS
+from app.core.exports import download_name
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
 from app.errors import NotFound, ValidationError
 from app.extensions import db
+from app.review import permissions as review_permissions
 from app.review import services as review
 from app.standards import browse, forms, permissions, resources, services
 from app.standards.sections import DEFAULT_STAGES, SECTIONS
+from app.standards.yamlio import dump_version
 
 bp = Blueprint("standards", __name__)
 
@@ -114,6 +117,7 @@ def version(version_id: int):
                            warnings=services.hours_warnings(version), total=services.total_hours(version),
                            can_edit=permissions.can_edit_version(current_user, version),
                            can_submit=permissions.can_submit_version(current_user, version),
+                           can_unpublish=review_permissions.can_review(current_user),
                            confirm=ConfirmForm(), sections=SECTIONS)
 
 
@@ -124,6 +128,15 @@ def print_version(version_id: int):
     return render_template("standards/print.html", version=version, standard=version.standard,
                            total=services.total_hours(version), warnings=services.hours_warnings(version),
                            sections=SECTIONS)
+
+
+@bp.route("/standards/versions/<int:version_id>/export.yaml")
+@login_required
+def export_version(version_id: int):
+    """The version as YAML, importable with ``flask standards import`` (same format as content/)."""
+    version = services.load_tree(_visible_version(services.get_version(version_id)))
+    name = f"{version.standard.profession.key}-{version.standard.training_level.key}-v{version.number}.yaml"
+    return Response(dump_version(version), mimetype="application/x-yaml", headers=download_name(name))
 
 
 @bp.route("/standards/versions/<int:version_id>/edit", methods=["GET", "POST"])

@@ -118,3 +118,20 @@ def test_profession_page_sql_is_constant_as_the_tree_grows(client, login_as, mak
     assert many.count == few.count, "\n".join(many.statements)
     print(f"profession page statements: {many.count}")
     assert small.id != big.id
+
+
+def test_search_sql_is_constant(client, login_as, make_standard, fake_provider, count_queries):
+    store, _calls = fake_provider
+    login_as("student")
+    small = make_standard(1, 2)
+    store[small.courses[0].tasks[0].id] = [resources.ResourceLink("video", "零件测量视频", "/v/1")]
+    client.get("/resources/search?q=零件")
+    with count_queries() as few:
+        client.get("/resources/search?q=零件")
+    big = make_standard(10, 10, profession="welding", level="intermediate", title="焊接")
+    for course in big.courses:
+        store[course.tasks[0].id] = [resources.ResourceLink("video", "零件焊接视频", f"/v/{course.id}")]
+    with count_queries() as many:
+        page = client.get("/resources/search?q=零件").get_data(as_text=True)
+    assert page.count('data-testid="search-hit"') == 102
+    assert many.count == few.count, "\n".join(many.statements)

@@ -131,3 +131,18 @@ def test_print_view_has_every_course_and_print_css(client, login_as, make_standa
     assert "css/standards.css" in page
     css = client.get("/static/css/standards.css").get_data(as_text=True)
     assert "@media print" in css and "page-break-before: always" in css
+
+
+def test_reviewer_unpublishes_from_the_version_page(client, login_as, make_standard):
+    v1 = make_standard(1, 1)
+    login_as("reviewer")
+    page = client.get(f"/standards/versions/{v1.id}").get_data(as_text=True)
+    assert f"/review/standard_version/{v1.id}/withdraw" in page and "撤销发布" in page
+    r = client.form(f"/review/standard_version/{v1.id}/withdraw", {"comment": "需更新"},
+                    token_from=f"/standards/versions/{v1.id}")
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert v1.standard.current_version_id is None
+    student = client.application.test_client()
+    login_as("student", client_=student)
+    assert student.get(f"/standards/versions/{v1.id}").status_code == 404

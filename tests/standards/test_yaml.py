@@ -126,3 +126,15 @@ def test_demo_standard_is_shipped_and_content_load_is_idempotent():
     counts = load_content(default_content_root())
     assert counts["course_standards"] == 0 and _versions() == before
     assert os.path.exists(os.path.join(default_content_root(), "standards", "auto-repair-intermediate.yaml"))
+
+
+def test_version_downloads_as_importable_yaml(client, login_as, make_standard, tmp_path, runner):
+    version = make_standard(2, 2)
+    login_as("teacher")
+    r = client.get(f"/standards/versions/{version.id}/export.yaml")
+    assert r.status_code == 200
+    assert "filename*=UTF-8''cnc-machining-advanced-v1.yaml" in r.headers["Content-Disposition"]
+    path = tmp_path / "dl.yaml"
+    path.write_bytes(r.data)
+    result = runner.invoke(args=["standards", "import", str(path)])
+    assert result.exit_code == 0 and "unchanged" in result.output
