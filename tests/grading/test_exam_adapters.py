@@ -62,3 +62,24 @@ def test_exam_grade_item_is_computed_from_the_best_graded_attempt(app):
     finals = {f.user_id: f.status for f in db.session.scalars(select(FinalGrade).where(
         FinalGrade.course_id == course.id))}
     assert finals == {right.id: "passed", wrong.id: "failed", absent.id: "pending"}
+
+
+def test_a_results_changed_signal_updates_the_gradebook(app):
+    """Producers (exams, tasks) send core.signals.results_changed; grading recomputes the affected courses."""
+    from app.core.signals import results_changed
+
+    teacher = factories.user("teacher")
+    exam, (student,) = _exam_with_attempts(teacher, ["absent"])
+    course, _ = builders.course(teacher)
+    courses.enrol_users(course, [student])
+    item = services.save_item(course, None, name="理论考试", kind="exam", target_id=exam.id, max_points=50)
+    with app.test_request_context():
+        services.recompute_finals(course)
+        assert db.session.scalar(select(Grade).where(Grade.item_id == item.id)) is None
+        attempt, _ = exams.start_attempt(exam, student)
+        exams.store_response(exams.load_save_target(attempt.id, 1, student.id), "A", 1)
+        exams.close_attempt(attempt.id, closed_by="student", user_id=student.id)
+        results_changed.send("exam", target_id=exam.id, user_ids=[student.id])
+    assert db.session.scalar(select(Grade.value).where(Grade.item_id == item.id)) == 50.0
+    final = db.session.scalar(select(FinalGrade).where(FinalGrade.user_id == student.id))
+    assert (final.value, final.status) == (100.0, "passed")
