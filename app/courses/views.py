@@ -15,7 +15,7 @@ from app.courses import forms, permissions, services
 from app.courses.activities import KINDS, get_kind
 from app.courses.models import CourseKind
 from app.errors import ValidationError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.orgs import services as orgs
 
 bp = Blueprint("courses", __name__)
@@ -125,8 +125,19 @@ def course(course_id: int):
                            learner_count=services.count_learners(course), confirm=ConfirmForm())
 
 
+def _key_guess_failed(response) -> bool:
+    """Only wrong keys count toward the limit."""
+    return response.status_code != 302
+
+
+def _user_key() -> str:
+    return f"enrol-key:{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
 @bp.route("/courses/<int:course_id>/join", methods=["GET", "POST"])
 @login_required
+# Enrol keys are short and typed by hand: limit wrong guesses per account (whatever the course).
+@limiter.limit("10 per 10 minutes", methods=["POST"], key_func=_user_key, deduct_when=_key_guess_failed)
 def join(course_id: int):
     course = services.get_course(course_id)
     require(permissions.can_self_enrol(current_user, course))

@@ -230,3 +230,14 @@ def test_class_course_taught_from_an_integrated_course_of_the_standard(client, l
     else:
         raise AssertionError("an unknown integrated course was accepted")
     assert teacher.id
+
+
+def test_wrong_enrol_keys_are_rate_limited(client, login_as):
+    teacher = factories.user("teacher")
+    course, _ = builders.course(teacher, enrol_key="qiche2026")
+    login_as("student", school_=teacher.school)
+    db.session.commit()
+    url = f"/courses/{course.id}/join"
+    token = client.csrf_token(url)
+    codes = [client.post(url, data={"key": f"guess{n}", "csrf_token": token}).status_code for n in range(11)]
+    assert codes[:10] == [400] * 10 and codes[10] == 429
