@@ -299,3 +299,19 @@ def test_inline_edit_with_htmx_swaps_the_cell(client, login_as):
     assert f'hx-get="{url}"' in page  # the concatenated cell URLs are the route's URLs
     cancel = client.get(url + "?view=1", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "64.5" in cancel and "fw-bold" not in cancel
+
+
+def test_teacher_edits_an_item_and_the_finals_follow(client, login_as):
+    teacher = login_as("teacher")
+    course, (student,), practical, theory = _book(teacher)
+    services.set_manual_grade(course, practical, student.id, 50, by=teacher, expected_version=0)
+    services.set_manual_grade(course, theory, student.id, 90, by=teacher, expected_version=0)
+    db.session.commit()
+    assert db.session.scalar(select(FinalGrade.status).where(FinalGrade.user_id == student.id)) == "failed"
+    url = f"/courses/{course.id}/gradebook/items/{practical.id}/edit"
+    assert "实操考核" in client.get(url).get_data(as_text=True)
+    response = client.form(url, {"item-name": "实操考核", "item-kind": "manual", "item-category_id": "0",
+                                 "item-max_points": "100", "item-weight": "1", "item-min_score": "45"}, token_from=url)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(FinalGrade.status).where(FinalGrade.user_id == student.id)) == "passed"
