@@ -345,9 +345,15 @@ def activity(course_id: int, activity_id: int):
     act = services.get_activity(course, activity_id)
     learner = permissions.is_learner(current_user, course)
     completion = services.completion_matrix([act], [current_user.id])[act.id].get(current_user.id) if learner else None
-    return render_template("courses/activity.html", course=course, activity=act, kind=get_kind(act.kind),
-                           learner=learner, completion=completion, confirm=ConfirmForm(),
-                           can_manage=permissions.can_manage_course(current_user, course))
+    can_manage = permissions.can_manage_course(current_user, course)
+    kind = get_kind(act.kind)
+    students, marks = [], {}
+    if can_manage and kind is not None and kind.manual_marking:  # the tick list of an offline activity
+        students = services.learners(course)
+        marks = services.completion_matrix([act], [s.id for s in students])[act.id]
+    return render_template("courses/activity.html", course=course, activity=act, kind=kind, learner=learner,
+                           completion=completion, confirm=ConfirmForm(), can_manage=can_manage, students=students,
+                           marks=marks)
 
 
 @bp.route("/courses/<int:course_id>/activities/<int:activity_id>/done", methods=["POST"])
@@ -388,7 +394,7 @@ def set_marks(course_id: int, activity_id: int):
     count = services.set_marks(act, chosen, done=done, by=current_user)
     db.session.commit()
     flash(_("已更新 %(n)s 名学员的完成情况。", n=count), "success")
-    return redirect(url_for("courses.progress", course_id=course.id))
+    return redirect(url_for("courses.activity", course_id=course.id, activity_id=act.id))
 
 
 @bp.route("/courses/<int:course_id>/activities/<int:activity_id>/move", methods=["POST"])
