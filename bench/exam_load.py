@@ -133,6 +133,9 @@ def make_response(item: dict, rng: random.Random):
 class Stats:
     def __init__(self):
         self.latency = {"start": [], "save": [], "submit": []}
+        #: (moment sent, seconds) of every autosave, and when the last start finished: the steady state after it.
+        self.saves_at: list[tuple[float, float]] = []
+        self.last_start = 0.0
         self.errors: list[str] = []
 
 
@@ -141,6 +144,7 @@ async def student(http: Http, exam_id: int, token: str, args, stats: Stats, acke
     await asyncio.sleep(rng.uniform(0, args.interval))
     status, body, took = await http.request("POST", f"/api/v1/exams/{exam_id}/attempts", token)
     stats.latency["start"].append(took)
+    stats.last_start = max(stats.last_start, time.perf_counter())
     if status not in (200, 201):
         stats.errors.append(f"start {status} {body}")
         return
@@ -150,6 +154,7 @@ async def student(http: Http, exam_id: int, token: str, args, stats: Stats, acke
         item = rng.choice(items)
         response = make_response(item, rng)
         seq += 1
+        sent = time.perf_counter()
         try:
             status, body, took = await http.request("PUT", f"/api/v1/attempts/{attempt_id}/items/{item['slot']}",
                                                     token, {"response": response, "seq": seq})
@@ -157,6 +162,7 @@ async def student(http: Http, exam_id: int, token: str, args, stats: Stats, acke
             stats.errors.append(f"save {type(exc).__name__}: {exc}")
         else:
             stats.latency["save"].append(took)
+            stats.saves_at.append((sent, took))
             if status == 200:
                 mine[item["slot"]] = (seq, response)
             else:
@@ -304,6 +310,9 @@ def main(argv=None) -> int:
         print(f"  {name:<7} n={len(values):>6}  p50 {pct(values, 50):7.1f} ms  p90 {pct(values, 90):7.1f} ms  "
               f"p99 {pct(values, 99):7.1f} ms  max {pct(values, 100):7.1f} ms"
               + (f"  mean {statistics.mean(values) * 1000:.1f} ms" if values else ""))
+    steady = [took for sent, took in stats.saves_at if sent > stats.last_start]
+    print(f"  autosaves after the last start finished (steady state): n={len(steady)}  p50 {pct(steady, 50):.1f} ms"
+          f"  p99 {pct(steady, 99):.1f} ms")
     print(f"errors: {len(stats.errors)}" + (f" (first: {stats.errors[:3]})" if stats.errors else ""))
     print(f"attempts: {checked}, still open: {still_open}; lost answers: {lost} "
           f"(of {sum(len(v) for v in acked.values())} last-acknowledged answers)")

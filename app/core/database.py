@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from app.core import clock
 
@@ -46,12 +48,46 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+#: Writers of one process queue here (a fair, instant hand-over) instead of in SQLite's busy handler, which polls
+#: with sleeps of up to 100 ms and turns a burst of writers into seconds of latency.
+_SQLITE_WRITE_LOCK = threading.Lock()
+_LOCK_KEY = "gx_sqlite_write_lock"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY (snapshot) when
-        # another writer committed in between; write paths ask for BEGIN IMMEDIATE (see begin_write).
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN")
+    if conn.dialect.name != "sqlite":
+        return
+    # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY (snapshot) when
+    # another writer committed in between; write paths ask for BEGIN IMMEDIATE (see begin_write).
+    if not conn.get_execution_options().get("sqlite_immediate"):
+        conn.exec_driver_sql("BEGIN")
+        return
+    if not _SQLITE_WRITE_LOCK.acquire(timeout=60):
+        raise TimeoutError("no SQLite write slot within 60 s")
+    conn.info[_LOCK_KEY] = True
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release_write_lock(conn.info)
+        raise
+
+
+def _release_write_lock(info) -> None:
+    if info.pop(_LOCK_KEY, False):
+        _SQLITE_WRITE_LOCK.release()
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(conn):
+    _release_write_lock(conn.info)
+
+
+@event.listens_for(Pool, "checkin")
+def _sqlite_checkin(dbapi_connection, connection_record):
+    # Safety net: a connection returned to the pool never keeps the write slot.
+    _release_write_lock(connection_record.info)
 
 
 def begin_write() -> None:

@@ -9,12 +9,14 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.core import uploads
 from app.core.database import begin_write
 from app.errors import Conflict, NotFound, ValidationError
 from app.exams import permissions, services
 from app.extensions import db
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+uploads.install(api)
 
 
 def _own_attempt(attempt_id: int):
@@ -92,6 +94,22 @@ def save_item(attempt_id: int, slot: int):
     db.session.commit()
     return jsonify({"slot": slot, "seq": body["seq"], "saved_at": services._iso(saved_at),
                     "now": services._iso(saved_at), "deadline": services._iso(target.deadline)})
+
+
+@api.post("/attempts/<int:attempt_id>/items/<int:slot>/files")
+@uploads.upload_endpoint(services.ATTACHMENT_KINDS)
+@login_required
+def upload_file(attempt_id: int, slot: int):
+    """Attach a photo or document to an essay answer (multipart field ``file``); list its id in the answer."""
+    user_id = current_user.id
+    target = services.load_save_target(attempt_id, slot, user_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationError(_("请选择要上传的文件。"))
+    begin_write()
+    record = services.attach_file(target, upload)
+    db.session.commit()
+    return jsonify(services.file_view(record)), 201
 
 
 @api.post("/attempts/<int:attempt_id>/submit")

@@ -78,7 +78,7 @@ class ExamSettingsForm(FlaskForm):
 class NewExamForm(ExamSettingsForm):
     """A new exam whose paper draws questions from one bank by type (组卷规则)."""
 
-    bank_id = SelectField(_l("题库"), coerce=int, validate_choice=True)
+    bank_id = SelectField(_l("抽题题库"), coerce=int, validate_choice=True)
     difficulty = SelectField(_l("难度"), coerce=int, default=0,
                              choices=[(0, _l("不限"))] + [(d, str(d)) for d in range(1, 6)])
     points = FloatField(_l("每题分值"), default=2, validators=[NumberRange(0, 1000)])

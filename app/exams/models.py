@@ -250,3 +250,23 @@ class ItemGrade(db.Model):
     attachments: Mapped[list | None] = mapped_column(JSON)
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AttemptFile(db.Model):
+    """A file or photo a student attached to an essay answer (stored through app/core/uploads.py).
+
+    The essay response lists the ids of its files; a file belongs to exactly one attempt item.
+    """
+
+    __tablename__ = "attempt_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_item.id", ondelete="CASCADE"), index=True)
+    #: Storage key of the (sniffed, for images re-encoded) file under a generated name.
+    storage_key: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: The uploader's file name, for display and downloads only.
+    original_name: Mapped[str] = mapped_column(String(255))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,8 +21,8 @@ from sqlalchemy.orm import lazyload
 from app.core import clock
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.exams import review
-from app.exams.models import (Attempt, AttemptEvent, AttemptItem, AttemptState, Exam, ExamGrant, ItemGrade,
-                              MultiScoring, Paper, PaperQuestion, PaperRule)
+from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
+                              ItemGrade, MultiScoring, Paper, PaperQuestion, PaperRule)
 from app.extensions import db
 from app.questions import types as qtypes
 from app.questions.models import KnowledgePoint, Question, QuestionBank, QuestionVersion
@@ -419,7 +419,7 @@ def _plan_items(exam: Exam, seed: int) -> tuple[list[dict], float]:
         points = points if qtype.has_points else 0.0
         max_score += points
         order = None
-        options = qtype.public_view(version).get("options") or []
+        options = public_view(version).get("options") or []
         if exam.shuffle_options and len(options) > 1 and version.data.get("shuffle", True):
             order = [o["key"] for o in options]
             rng.shuffle(order)
@@ -498,7 +498,85 @@ def check_save(target: SaveTarget, response, seq, now: datetime | None = None):
         raise ValidationError(_("seq 必须是正整数。"))
     if seq <= target.seq:
         raise Conflict(_("该答案已被更新的保存覆盖。"), details={"seq": target.seq})
-    return qtypes.TYPES[target.qtype].validate_response(target.data, response)
+    response = qtypes.TYPES[target.qtype].validate_response(target.data, response)
+    _check_files(target.item_id, response)
+    return response
+
+
+def _check_files(item_id: int, response) -> None:
+    """A response may reference uploaded files by id (essays: ``{"files": [...]}``); they must be this item's."""
+    files = response.get("files") if isinstance(response, dict) else None
+    if not files:
+        return
+    try:
+        wanted = {int(f) for f in files}
+    except (TypeError, ValueError):
+        raise ValidationError(_("附件编号无效。")) from None
+    owned = set(db.session.scalars(select(AttemptFile.id).where(AttemptFile.attempt_item_id == item_id,
+                                                                  AttemptFile.id.in_(wanted))))
+    if owned != wanted:
+        raise ValidationError(_("附件不属于这道题。"))
+    response["files"] = sorted(wanted)
+
+
+#: Kinds of upload an essay answer may carry (photos of practical work, PDFs and Office documents).
+ATTACHMENT_KINDS = ("image", "document")
+
+
+def attach_file(target: SaveTarget, file_storage, now: datetime | None = None) -> AttemptFile:
+    """Store a file for an essay answer (sniffed, re-encoded when an image, generated name) and record it.
+
+    The student then lists its id in the answer's ``files`` with an autosave. Refused after the deadline, for
+    a closed attempt, or when the question takes no attachments.
+    """
+    from app.core import uploads
+
+    now = now or clock.now()
+    if target.state != S.in_progress.value:
+        raise Conflict(_("答卷已提交，不能再修改答案。"), details={"state": target.state})
+    if target.deadline is not None and now > target.deadline + save_grace():
+        raise Conflict(_("作答时间已到，答案未保存。"), details={"state": "overdue"})
+    allowed = int(target.data.get("attachments") or 0) if isinstance(target.data, dict) else 0
+    if allowed <= 0:
+        raise ValidationError(_("这道题不需要上传附件。"))
+    stored_count = db.session.scalar(select(func.count()).select_from(AttemptFile)
+                                     .where(AttemptFile.attempt_item_id == target.item_id)) or 0
+    if stored_count >= allowed * 3:  # replacing a photo a few times is fine; an endless stream is not
+        raise Conflict(_("这道题上传的附件过多。"))
+    stored = uploads.store_upload(file_storage, ATTACHMENT_KINDS, prefix="attempts")
+    try:
+        record = AttemptFile(attempt_item_id=target.item_id, storage_key=stored.key, mime=stored.mime,
+                             size=stored.size, sha256=stored.sha256, original_name=stored.original_name[:255],
+                             uploaded_at=now)
+        db.session.add(record)
+        db.session.flush()
+    except Exception:
+        stored.discard()
+        raise
+    return record
+
+
+def get_file(file_id: int) -> AttemptFile:
+    record = db.session.get(AttemptFile, file_id)
+    if record is None:
+        raise NotFound(_("文件不存在。"))
+    return record
+
+
+def files_by_item(item_ids) -> dict[int, dict[int, AttemptFile]]:
+    """``{item_id: {file_id: AttemptFile}}`` in one statement."""
+    out: dict[int, dict[int, AttemptFile]] = {}
+    if item_ids:
+        for record in db.session.scalars(select(AttemptFile).where(AttemptFile.attempt_item_id.in_(list(item_ids)))):
+            out.setdefault(record.attempt_item_id, {})[record.id] = record
+    return out
+
+
+def file_view(record: AttemptFile) -> dict:
+    from flask import url_for
+
+    return {"id": record.id, "name": record.original_name, "size": record.size, "mime": record.mime,
+            "url": url_for("exams.attempt_file", file_id=record.id)}
 
 
 def store_response(target: SaveTarget, response, seq: int, now: datetime | None = None) -> datetime:
@@ -652,12 +730,32 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def item_view(item: AttemptItem, aspects: set[str]) -> dict:
+#: Public views of question versions by (version id, locale). Versions never change, so the views are computed
+#: once per process instead of on every start and page load of hundreds of students.
+_PUBLIC_VIEWS: dict[tuple, dict] = {}
+_PUBLIC_VIEWS_MAX = 20_000
+
+
+def public_view(version) -> dict:
+    """The type's public view of ``version`` (a fresh shallow copy the caller may extend)."""
+    from flask_babel import get_locale
+
+    # created_at guards against an id reused after a rolled-back insert (SQLite reuses the highest rowid).
+    key = (version.id, version.created_at, str(get_locale()))
+    view = _PUBLIC_VIEWS.get(key)
+    if view is None:
+        if len(_PUBLIC_VIEWS) >= _PUBLIC_VIEWS_MAX:
+            _PUBLIC_VIEWS.clear()
+        view = _PUBLIC_VIEWS[key] = qtypes.TYPES[version.type].public_view(version)
+    return dict(view)
+
+
+def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None) -> dict:
     """One slot as a student may see it: the public view, options in the attempt's order, and what the policy
     allows of response, correctness, points, feedback and right answer."""
     kind = qtypes.TYPES[item.qtype]
     version = item.version
-    view = kind.public_view(version)
+    view = public_view(version)
     view["slot"] = item.slot
     view["points"] = item.points
     if item.option_order and view.get("options"):
@@ -667,6 +765,8 @@ def item_view(item: AttemptItem, aspects: set[str]) -> dict:
         view["response"] = item.response
         view["seq"] = item.seq
         view["saved_at"] = _iso(item.saved_at)
+        if files:
+            view["files"] = [file_view(f) for f in files.values()]
     graded = item.score is not None and not item.needs_manual
     if "correctness" in aspects and graded and kind.has_points:
         view["correct"] = "right" if item.fraction >= 0.999 else "partial" if item.fraction > 0 else "wrong"
@@ -704,8 +804,10 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: 
         "submitted_at": _iso(attempt.submitted_at),
         "closed_by": attempt.closed_by,
         "max_score": attempt.max_score,
-        "items": [item_view(i, aspects) for i in items],
+        "items": [],
     }
+    files = files_by_item([i.id for i in items if i.qtype == "essay"]) if "responses" in aspects else {}
+    body["items"] = [item_view(i, aspects, files.get(i.id)) for i in items]
     body["pending_items"] = sum(1 for i in items if i.needs_manual)
     if "points" in aspects and attempt.state == S.graded.value:
         body["score"] = attempt.score

@@ -219,6 +219,20 @@ def submit(attempt_id: int):
     return redirect(url_for("exams.attempt", attempt_id=attempt_id))
 
 
+@bp.route("/exams/files/<int:file_id>")
+@login_required
+def attempt_file(file_id: int):
+    """A file attached to an essay answer: for its student and the exam's teachers only."""
+    from app.core.fileserve import send_stored
+
+    record = services.get_file(file_id)
+    item = services.get_item(record.attempt_item_id)
+    if not permissions.can_view_attempt(current_user, item.attempt):
+        raise NotFound(_("文件不存在。"))
+    return send_stored(record.storage_key, mimetype=record.mime, etag=record.sha256, filename=record.original_name,
+                       attachment=not record.mime.startswith("image/"))
+
+
 # -- grading --------------------------------------------------------------------------------------------------------
 
 @bp.route("/exams/<int:exam_id>/grading")
@@ -230,7 +244,12 @@ def grading(exam_id: int):
     page = paginate(services.grading_queue(exam, question_id=question_id, user_id=user_id), per_page=10)
     return render_template("exams/grading.html", exam=exam, summary=services.queue_summary(exam), page=page,
                            question_id=question_id, user_id=user_id, form=forms.GradeForm(),
-                           views={i.id: services.item_view(i, set(review.ASPECTS)) for i in page.items})
+                           views=_grading_views(page.items))
+
+
+def _grading_views(items) -> dict:
+    files = services.files_by_item([i.id for i in items])
+    return {i.id: services.item_view(i, set(review.ASPECTS), files.get(i.id)) for i in items}
 
 
 @bp.route("/exams/items/<int:item_id>/grade", methods=["POST"])

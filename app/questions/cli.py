@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import click
 from flask import Flask
@@ -36,7 +37,7 @@ class _Progress:
         if not self.enabled or stage != "write" or total <= 0:
             return
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="writing questions", file=click.get_text_stream("stderr"))
+            self.bar = click.progressbar(length=total, label="writing questions", file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(done - self.done)
         self.done = done

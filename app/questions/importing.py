@@ -9,7 +9,6 @@ version. Importing the same file twice therefore creates nothing the second time
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,12 +18,11 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
 from app.core import clock
-from app.core.storage import get_storage, new_key
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.questions import sanitize, services
 from app.questions.formats import FORMATS, ParseResult, detect, get_format  # noqa: F401  (FORMATS used by views)
-from app.questions.models import Question, QuestionBank, QuestionFile, QuestionTag, QuestionVersion
+from app.questions.models import Question, QuestionBank, QuestionTag, QuestionVersion
 from app.questions.types import TYPES
 
 #: Largest file accepted (Moodle XML with pictures can be big); ``QUESTION_IMPORT_MAX_BYTES`` overrides.
@@ -365,7 +363,3 @@ def export_bank(bank: QuestionBank, fmt: str) -> tuple[bytes, str, str]:
                               .execution_options(populate_existing=False)).all()
     questions = [interchange(q, v, paths.get(q.knowledge_point_id, ""), tags.get(q.id, [])) for q, v in rows]
     return writer.export(questions, bank_name=bank.name), writer.mimetype, writer.extensions[0]
-
-
-def file_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -1,9 +1,8 @@
-"""Pictures and sounds inside questions, stored through app.core.storage under generated keys.
+"""Pictures and sounds inside questions, stored under generated keys.
 
-The shared upload service (app/core/uploads.py) is being written on another branch; until it is merged this
-module sniffs the few formats question text may embed by their magic bytes (never by name), re-encodes
-pictures with Pillow under a pixel limit (dropping metadata and anything hidden after the image), and stores
-the result under a generated key.
+Pictures go through the platform's upload service (``app.core.uploads``: content sniffing, extension check,
+Pillow re-encoding under a pixel limit, no SVG). Sounds (``.mp3``/``.ogg`` that Moodle questions embed) are
+not an upload kind there, so this module sniffs their magic bytes itself and stores them unchanged.
 """
 from __future__ import annotations
 
@@ -12,27 +11,21 @@ import io
 
 from sqlalchemy import select
 
+from app.core import uploads
 from app.core.storage import get_storage, new_key
 from app.extensions import db
 from app.questions.models import QuestionFile
 
-MAX_PIXELS = 40_000_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
-#: (magic prefix, offset) -> (content type, extension). Sounds are stored as they are.
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png", "png"),
-    (b"\xff\xd8\xff", 0, "image/jpeg", "jpg"),
-    (b"GIF87a", 0, "image/gif", "gif"),
-    (b"GIF89a", 0, "image/gif", "gif"),
-    (b"WEBP", 8, "image/webp", "webp"),
-    (b"ID3", 0, "audio/mpeg", "mp3"),
-    (b"\xff\xfb", 0, "audio/mpeg", "mp3"),
-    (b"\xff\xf3", 0, "audio/mpeg", "mp3"),
-    (b"\xff\xf2", 0, "audio/mpeg", "mp3"),
-    (b"OggS", 0, "audio/ogg", "ogg"),
+#: Sound formats by magic bytes: (prefix, content type, extension).
+_SOUNDS = (
+    (b"ID3", "audio/mpeg", "mp3"),
+    (b"\xff\xfb", "audio/mpeg", "mp3"),
+    (b"\xff\xf3", "audio/mpeg", "mp3"),
+    (b"\xff\xf2", "audio/mpeg", "mp3"),
+    (b"OggS", "audio/ogg", "ogg"),
 )
-_PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
 
 
 def file_url(record: QuestionFile) -> str:
@@ -40,57 +33,38 @@ def file_url(record: QuestionFile) -> str:
     return f"/questions/files/{record.id}"
 
 
-def sniff(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the content, or None for anything not allowed (SVG included)."""
-    for magic, offset, content_type, ext in _SIGNATURES:
-        if data[offset:offset + len(magic)] == magic:
-            if content_type == "image/webp" and data[:4] != b"RIFF":
-                continue
+def sniff_sound(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of an mp3/ogg sound, or None."""
+    for magic, content_type, ext in _SOUNDS:
+        if data.startswith(magic):
             return content_type, ext
     return None
 
 
-def reencode(data: bytes, content_type: str) -> bytes | None:
-    """Decode and re-encode an image under the pixel limit; None when it does not decode."""
-    from PIL import Image
-
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_PIXELS:
-                return None
-            image.load()
-            out = io.BytesIO()
-            fmt = _PIL_FORMATS[content_type]
-            if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            image.save(out, format=fmt)
-            return out.getvalue()
-    except Exception:  # Pillow raises many kinds for broken or hostile images
-        return None
-
-
 def store_question_file(bank, original_name: str, data: bytes) -> QuestionFile | None:
-    """Store one file for a bank (deduplicated by content); None when the content is not allowed."""
+    """Store one picture or sound for a bank (deduplicated by content); None when it is not allowed."""
     if not data or len(data) > MAX_FILE_BYTES:
         return None
-    kind = sniff(data)
-    if kind is None:
-        return None
-    content_type, ext = kind
     digest = hashlib.sha256(data).hexdigest()
     existing = db.session.scalar(select(QuestionFile).where(QuestionFile.bank_id == bank.id,
                                                             QuestionFile.sha256 == digest))
     if existing is not None:
         return existing
-    if content_type.startswith("image/"):
-        data = reencode(data, content_type)
-        if data is None:
+    sound = sniff_sound(data)
+    if sound is not None:
+        content_type, ext = sound
+        key = new_key("questions/sound", ext)
+        get_storage().put(key, data)
+        size = len(data)
+    else:
+        try:
+            stored = uploads.store_stream(io.BytesIO(data), original_name or "picture", {"image"}, prefix="questions")
+        except (uploads.UploadRefused, uploads.UploadTooLarge):
             return None
-    key = new_key("questions", ext)
-    get_storage().put(key, data)
+        key, content_type, size = stored.key, stored.mime, stored.size
+    # sha256 of the bytes as they came, so that the same source file is recognised on the next import.
     record = QuestionFile(bank_id=bank.id, storage_key=key, original_name=(original_name or "")[:255],
-                          content_type=content_type, size=len(data), sha256=digest)
+                          content_type=content_type, size=size, sha256=digest)
     db.session.add(record)
     db.session.flush()
     return record

@@ -51,9 +51,9 @@ class KnowledgePoint(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     #: Full path of names from the root, joined with ``/`` (a ``/`` inside a name is written ``//``).
     path: Mapped[str] = mapped_column(String(1000))
-    #: 学习任务 this point belongs to. A plain integer until the standards domain (LearningTask) is merged;
-    #: it then becomes a foreign key to ``learning_task.id``.
-    learning_task_id: Mapped[int | None] = mapped_column(index=True)
+    #: 学习任务 this point belongs to (any version of it: standards keep a lineage across versions).
+    learning_task_id: Mapped[int | None] = mapped_column(ForeignKey("learning_task.id", ondelete="SET NULL"),
+                                                         index=True)
     position: Mapped[int] = mapped_column(default=0)
 
     parent = relationship("KnowledgePoint", remote_side=[id], lazy="raise")

@@ -49,3 +49,15 @@ def can_view_question(user, question) -> bool:
 
 def can_edit_question(user, question) -> bool:
     return can_edit_bank(user, question.bank)
+
+
+#: Extra rules for who may see a question's pictures, registered by domains above this one (exams lets a
+#: student see the pictures of questions in their own attempts): callables ``(user, question_file) -> bool``.
+FILE_VIEWERS: list = []
+
+
+def can_view_file(user, record, bank) -> bool:
+    """Staff who may see the bank, or anyone a registered rule lets through."""
+    if can_view_bank(user, bank):
+        return True
+    return _signed_in(user) and any(rule(user, record) for rule in FILE_VIEWERS)

@@ -1,36 +1,16 @@
 """Rich text of questions: every piece of HTML that reaches the database passes :func:`clean_html`.
 
-The shared ``app/core/sanitize.py`` is being written on another branch; until it lands this small bleach
-policy serves the questions domain (same intent: a fixed allow-list, no scripts, no inline styles because the
-CSP forbids them, links and images only over http(s) or relative URLs — never ``data:`` or ``javascript:``).
+The allow-list itself is the platform's (``app.core.sanitize``); this module adds a fast path for the plain
+text that imports are mostly made of, and the conversions of Moodle's text formats (html, markdown, plain,
+moodle auto-format) to sanitised HTML.
 """
 from __future__ import annotations
 
 import html
 import re
 
-import bleach
-from markdown_it import MarkdownIt
+from app.core import sanitize as core_sanitize
 
-TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "i", "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tr", "u", "ul", "audio", "source", "figure", "figcaption", "caption",
-})
-ATTRIBUTES = {
-    "a": ["href", "title"],
-    "img": ["src", "alt", "title", "width", "height"],
-    "audio": ["src", "controls"],
-    "source": ["src", "type"],
-    "td": ["colspan", "rowspan"],
-    "th": ["colspan", "rowspan", "scope"],
-    "abbr": ["title"],
-}
-PROTOCOLS = frozenset({"http", "https", "mailto"})
-
-_cleaner = bleach.Cleaner(tags=TAGS, attributes=ATTRIBUTES, protocols=PROTOCOLS, strip=True,
-                          strip_comments=True)
-_markdown = MarkdownIt("commonmark", {"html": False})
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
 #: Tags without attributes that need no parsing to be safe (what plain text and simple markup turn into).
 _SIMPLE_TAG = re.compile(r"</?(?:p|br|b|strong|i|em|u|s|sub|sup|ul|ol|li|code|pre|blockquote|hr)\s*/?>")
@@ -47,7 +27,7 @@ def clean_html(value: str) -> str:
     stripped = _SIMPLE_TAG.sub("", value)
     if "<" not in stripped and (("&" not in stripped) or "&" not in _ENTITY.sub("", stripped)):
         return value.strip()
-    return _cleaner.clean(value).strip()
+    return core_sanitize.clean_html(value).strip()
 
 
 def plain_to_html(value: str) -> str:
@@ -56,7 +36,7 @@ def plain_to_html(value: str) -> str:
 
 
 def markdown_to_html(value: str) -> str:
-    return clean_html(_markdown.render(value))
+    return core_sanitize.render_markdown(value)
 
 
 def auto_to_html(value: str) -> str:

@@ -135,6 +135,11 @@ def create_knowledge_point(bank: QuestionBank, *, name: str, parent: KnowledgePo
         raise ValidationError(_("请填写知识点名称（不能包含“/”）。"))
     if parent is not None and parent.bank_id != bank.id:
         raise ValidationError(_("上级知识点不属于这个题库。"))
+    if learning_task_id is not None:
+        from app.standards.models import LearningTask
+
+        if db.session.get(LearningTask, learning_task_id) is None:
+            raise ValidationError(_("学习任务不存在。"))
     path = f"{parent.path}/{name}" if parent else name
     if db.session.scalar(select(KnowledgePoint.id).where(KnowledgePoint.bank_id == bank.id,
                                                          KnowledgePoint.path == path)):

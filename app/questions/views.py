@@ -297,12 +297,12 @@ def template():
 @bp.route("/files/<int:file_id>")
 @login_required
 def file(file_id: int):
-    """A picture or sound of question text, for users who may see its bank (students see questions only in
-    exams; the exams domain serves their copies)."""
+    """A picture or sound of question text, for users who may see its bank, or whom a rule registered in
+    ``permissions.FILE_VIEWERS`` lets see it (students taking an exam)."""
     record = db.session.get(QuestionFile, file_id)
     if record is None:
         raise NotFound(_("文件不存在。"))
-    require(permissions.can_view_bank(current_user, services.get_bank(record.bank_id)))
+    require(permissions.can_view_file(current_user, record, services.get_bank(record.bank_id)))
     with get_storage().open(record.storage_key) as fh:
         data = fh.read()
     response = Response(data, mimetype=record.content_type)

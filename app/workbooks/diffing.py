@@ -42,17 +42,14 @@ def side_by_side(old: str, new: str, old_label: str, new_label: str) -> Markup:
                                                                 ""))
 
 
-def unified_html(old: str, new: str) -> Markup:
-    """The unified diff as an escaped HTML table (used in the review queue and on narrow screens)."""
-    rows = []
-    for line in unified(old, new):
-        if line.kind == "gap":
-            rows.append('<tr class="diff-gap"><td colspan="3">…</td></tr>')
-            continue
-        sign = {"same": " ", "add": "+", "del": "-"}[line.kind]
-        rows.append(f'<tr class="diff-{line.kind}"><td class="diff-no">{line.old_no or ""}</td>'
-                    f'<td class="diff-no">{line.new_no or ""}</td>'
-                    f'<td class="diff-text"><span aria-hidden="true">{sign}</span> {escape(line.text)}</td></tr>')
-    if not rows:
-        return Markup("")
-    return Markup('<table class="diff-unified">' + "".join(rows) + "</table>")
+def review_html(old: str, new: str, note: str = "", max_lines: int = 400) -> Markup:
+    """The diff in the review queue's convention (``<pre class="review-pre">`` with ``diff-add``/``diff-del``/
+    ``diff-hunk`` spans); the +/- prefix carries the meaning, colour only helps. Everything is escaped."""
+    spans = []
+    for line in unified(old, new)[:max_lines]:
+        css, sign = {"same": ("", " "), "add": ("diff-add", "+"), "del": ("diff-del", "-"),
+                     "gap": ("diff-hunk", "@")}[line.kind]
+        spans.append(Markup('<span class="{}">{} {}</span>').format(css, sign, line.text if line.kind != "gap"
+                                                                     else "…"))
+    body = Markup("\n").join(spans)
+    return Markup("<p>{}</p><pre class='review-pre small'>{}</pre>").format(note, body)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.workbooks.fields import FIELD_TYPES  # noqa: F401  (keeps the registry loaded for the editor help)
 
@@ -44,6 +44,9 @@ class PageForm(FlaskForm):
                            description=_l("支持 Markdown、表格和图片；填写项写在 ```worksheet 代码块中，格式见说明。"))
     change_note = StringField(_l("修订说明"), validators=[Optional(), Length(max=500)])
     effective_date = DateField(_l("生效日期"), validators=[DataRequired()])
+    #: Only on new pages: insert before this page number (empty: append).
+    position = IntegerField(_l("插入为第几页"), validators=[Optional(), NumberRange(min=1, max=999)],
+                            description=_l("留空则添加到最后；填写页码则插入该页之前，后面的页码顺延。"))
 
 
 class DiffForm(FlaskForm):

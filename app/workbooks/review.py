@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 
@@ -28,10 +27,21 @@ def _prefetch(versions: list[PageVersion]) -> None:
 KIND = "page_version"
 
 
+def _context(version: PageVersion) -> dict:
+    """Workbook title, page number and the newest approved older version: set in bulk by ``_prefetch`` for the
+    queue, loaded one by one elsewhere."""
+    ctx = getattr(version, "_review_context", None)
+    if ctx is None:
+        page = version.page
+        ctx = {"workbook": page.workbook.title, "position": page.position,
+               "previous": services.previous_published(version)}
+    return ctx
+
+
 def _title(version: PageVersion) -> str:
-    page = version.page
-    return _("%(workbook)s · 第 %(page)s 页“%(title)s” 第 %(n)s 版", workbook=page.workbook.title,
-             page=page.position, title=version.title, n=version.number)
+    ctx = _context(version)
+    return _("%(workbook)s · 第 %(page)s 页“%(title)s” 第 %(n)s 版", workbook=ctx["workbook"],
+             page=ctx["position"], title=version.title, n=version.number)
 
 
 def _url(version: PageVersion) -> str:
@@ -40,7 +50,28 @@ def _url(version: PageVersion) -> str:
 
 def _diff(version: PageVersion) -> Markup:
     """What changed since the newest approved version (the whole page for a first version)."""
-    return diffing.unified_html(services.as_text(services.previous_published(version)), services.as_text(version))
+    return diffing.review_html(services.as_text(_context(version)["previous"]), services.as_text(version),
+                               version.change_note)
+
+
+def _prefetch(versions: list[PageVersion]) -> None:
+    """Everything the queue shows of many page versions in two statements: their pages' workbook titles and
+    numbers, and the approved versions they are compared with."""
+    ids = {v.page_id for v in versions}
+    if not ids:
+        return
+    pages = {pid: (title, position) for pid, position, title in db.session.execute(
+        select(WorkbookPage.id, WorkbookPage.position, Workbook.title)
+        .join(Workbook, Workbook.id == WorkbookPage.workbook_id).where(WorkbookPage.id.in_(ids)))}
+    approved: dict[int, list[PageVersion]] = {}
+    for old in db.session.scalars(select(PageVersion).where(PageVersion.page_id.in_(ids),
+                                                            PageVersion.review_state == "approved")
+                                  .order_by(PageVersion.number.desc())):
+        approved.setdefault(old.page_id, []).append(old)
+    for version in versions:
+        title, position = pages[version.page_id]
+        previous = next((o for o in approved.get(version.page_id, []) if o.number < version.number), None)
+        version._review_context = {"workbook": title, "position": position, "previous": previous}
 
 
 register_kind(

@@ -56,6 +56,7 @@ def _version_opts(entity=None):
 # --- loading ----------------------------------------------------------------------------------------------------
 
 def get_workbook(workbook_id: int) -> Workbook:
+    """The workbook with its profession, or NotFound."""
     workbook = db.session.get(Workbook, workbook_id, options=[_workbook_opts()])
     if workbook is None:
         raise NotFound(_("活页教材不存在。"))
@@ -63,6 +64,7 @@ def get_workbook(workbook_id: int) -> Workbook:
 
 
 def get_page(page_id: int) -> WorkbookPage:
+    """The page with its workbook, tasks and current version, or NotFound."""
     page = db.session.get(WorkbookPage, page_id, options=_page_opts())
     if page is None:
         raise NotFound(_("活页不存在。"))
@@ -82,6 +84,7 @@ def get_version(page: WorkbookPage, number: int, *, include_unpublished: bool) -
 
 
 def latest_version(page: WorkbookPage) -> PageVersion | None:
+    """The page's newest version in any state (what its editor continues from)."""
     return db.session.scalar(select(PageVersion).options(*_version_opts())
                              .where(PageVersion.page_id == page.id, PageVersion.number == page.latest_number))
 

@@ -138,7 +138,7 @@ def new_page(workbook_id: int):
         version = _attempt(form.source, lambda: services.add_page(
             workbook, author=current_user, title=form.title.data, source=form.source.data or "",
             change_note=form.change_note.data, effective_date=form.effective_date.data, stage=form.stage.data,
-            learning_task=links.get_task(form.learning_task_id.data)))
+            learning_task=links.get_task(form.learning_task_id.data), position=form.position.data))
         if version is not None:
             db.session.commit()
             flash(_("第 %(n)s 页已保存为草稿；提交审核并通过后学员才能看到。", n=version.page.position), "success")

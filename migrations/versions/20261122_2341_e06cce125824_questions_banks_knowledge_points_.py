@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('learning_task_id', sa.Integer(), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['bank_id'], ['question_bank.id'], name=op.f('fk_knowledge_point_bank_id_question_bank'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['learning_task_id'], ['learning_task.id'], name=op.f('fk_knowledge_point_learning_task_id_learning_task'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['parent_id'], ['knowledge_point.id'], name=op.f('fk_knowledge_point_parent_id_knowledge_point'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_knowledge_point')),
     sa.UniqueConstraint('bank_id', 'path', name=op.f('uq_knowledge_point_bank_id_path'))

@@ -224,3 +224,59 @@ def test_export_download_and_question_files(client, login_as, runner, tmp_path):
 def test_questions_nav_entry_for_teachers(client, login_as):
     login_as("teacher")
     assert 'href="/questions/"' in client.get("/questions/").get_data(as_text=True)
+
+
+def test_knowledge_points_link_to_learning_tasks(client, login_as):
+    from app.catalog.models import Profession, TrainingLevel
+    from app.standards import services as standards
+
+    teacher = login_as("teacher")
+    bank = make_bank(teacher)
+    version = standards.create_standard(db.session.scalars(select(Profession)).first(),
+                                        db.session.scalars(select(TrainingLevel)).first(), teacher)
+    course = standards.save_course(version, None, code="C1", name="汽车底盘维修", hours=40)
+    task = standards.save_task(course, None, code="C1-T1", name="更换轮胎", hours=8)
+    db.session.commit()
+    url = f"/questions/banks/{bank.id}/points"
+    response = client.form(url, {"name": "轮胎拆装", "parent_id": "0", "learning_task_id": str(task.id)},
+                           token_from=url)
+    assert response.status_code == 302
+    assert f"学习任务 {task.id}" in client.get(url).get_data(as_text=True)
+    refused = client.form(url, {"name": "不存在的任务", "parent_id": "0", "learning_task_id": "999999"}, token_from=url)
+    assert refused.status_code == 400 and "学习任务不存在" in refused.get_data(as_text=True)
+
+
+def test_question_page_statement_count_is_constant_as_versions_grow(client, login_as, count_queries):
+    teacher = login_as("teacher")
+    bank = make_bank(teacher)
+    question = add_question(bank, 1)
+    db.session.commit()
+    with count_queries() as few:
+        assert client.get(f"/questions/{question.id}").status_code == 200
+    for n in range(2, 8):
+        fields = services.prepare_fields("single_choice", text=f"第 1 题 修订 {n}",
+                                         data={"options": [{"text": "甲", "fraction": 1}, {"text": "乙"}]})
+        services.edit_question(question, fields)
+    db.session.commit()
+    with count_queries() as many:
+        page = client.get(f"/questions/{question.id}").get_data(as_text=True)
+    assert page.count('data-testid="version-row"') == 7 and many.count == few.count
+
+
+def test_question_files_follow_registered_viewer_rules(client, login_as):
+    from app.questions import media, permissions
+
+    owner = factories.user("teacher")
+    bank = make_bank(owner)
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+           b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+    record = media.store_question_file(bank, "a.png", png)
+    db.session.commit()
+    student = login_as("student")
+    assert client.get(f"/questions/files/{record.id}").status_code == 403
+    rule = lambda user, file: user.id == student.id and file.id == record.id  # noqa: E731
+    permissions.FILE_VIEWERS.append(rule)
+    try:
+        assert client.get(f"/questions/files/{record.id}").status_code == 200
+    finally:
+        permissions.FILE_VIEWERS.remove(rule)

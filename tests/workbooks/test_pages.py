@@ -173,3 +173,47 @@ def test_pdf_copes_with_markup_fpdf_cannot_nest(client, login_as):
     text = _pdf_text(response.data)
     assert "卡钳不得悬挂在软管上，注意" in text and "内层加粗" in text and "引用里的列表" in text
     assert "[图：示意图]" in text
+
+
+def test_editor_says_so_while_a_version_waits_for_review(client, login_as):
+    author = login_as("teacher")
+    version = helpers.page(helpers.workbook(author), author)
+    from app.review import services as review
+
+    review.submit(version, author)
+    db.session.commit()
+    body = client.get(f"/workbook-pages/{version.page_id}/edit").get_data(as_text=True)
+    assert "第 1 版正在审核中" in body and "保存草稿" not in body
+    response = client.form(f"/workbook-pages/{version.page_id}/edit",
+                           {"title": "x", "source": "y", "effective_date": "2026-09-01"},
+                           token_from=f"/workbook-pages/{version.page_id}")
+    assert response.status_code == 409
+
+
+def test_cli_prints_a_workbook_to_pdf_and_lists_workbooks(runner, tmp_path):
+    author = factories.user("teacher")
+    wb = helpers.workbook(author)
+    helpers.page(wb, author, title="校样页")
+    db.session.commit()
+    out = tmp_path / "wb.pdf"
+    result = runner.invoke(args=["workbooks", "pdf", str(wb.id), "-o", str(out), "--drafts"])
+    assert result.exit_code == 0, result.output
+    assert "校样页" in _pdf_text(out.read_bytes())
+    result = runner.invoke(args=["workbooks", "pdf", str(wb.id), "-o", str(out)])
+    assert "校样页" not in _pdf_text(out.read_bytes())
+    assert "no workbook" in runner.invoke(args=["workbooks", "pdf", "nope", "-o", str(out)]).output
+    listing = runner.invoke(args=["workbooks", "list"]).output
+    assert f"{wb.id}\t-\t" in listing and "0/1\t汽车制动系统检修工作页" in listing
+
+
+def test_a_page_inserted_before_page_two_pushes_the_others_down(client, login_as):
+    author = login_as("teacher")
+    wb = helpers.workbook(author)
+    first, second = helpers.page(wb, author, title="第一页"), helpers.page(wb, author, title="原第二页")
+    db.session.commit()
+    url = f"/workbooks/{wb.id}/pages/new"
+    response = client.form(url, {"title": "插入页", "source": "x", "effective_date": "2026-09-01", "position": "2"},
+                           token_from=url)
+    assert response.status_code == 302
+    rows = services.pages_of_workbook(wb, include_unpublished=True)
+    assert [(r.page.position, r.shown.title) for r in rows] == [(1, "第一页"), (2, "插入页"), (3, "原第二页")]

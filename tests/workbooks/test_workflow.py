@@ -111,3 +111,53 @@ def test_author_cannot_approve_own_page(client, login_as):
     assert client.form(f"/review/page_version/{v1.id}/submit", {}, token_from=f"/workbook-pages/{v1.page_id}").status_code == 302
     response = client.form(f"/review/page_version/{v1.id}/approve", {}, token_from=f"/workbook-pages/{v1.page_id}")
     assert response.status_code == 403
+
+
+def test_review_queue_shows_the_escaped_change_since_the_published_version(client, login_as, count_queries, people):
+    author, reviewer = people
+    v1 = helpers.publish(helpers.page(helpers.workbook(author), author, source="第一步：拆卸车轮"), author, reviewer)
+    from app.review import services as review
+
+    pages = []
+    for n in range(3):
+        v = services.save_version(v1.page, author=author, title="更换制动片", source=f"第一步：拆卸车轮\n<b>新增{n}</b>",
+                                  change_note="补充步骤") if n == 0 else helpers.page(v1.page.workbook, author)
+        review.submit(v, author)
+        pages.append(v)
+    db.session.commit()
+    login_as(user=factories.user("reviewer"))
+    with count_queries() as q:
+        body = client.get("/review").get_data(as_text=True)
+    assert "汽车制动系统检修工作页 · 第 1 页“更换制动片” 第 2 版" in body and "补充步骤" in body
+    assert '<span class="diff-add">+ &lt;b&gt;新增0&lt;/b&gt;</span>' in body
+    assert q.count <= 10, "\n".join(s[:120] for s in q.statements)
+
+
+def test_unpublishing_the_current_version_falls_back_to_the_previous_approved_one(client, login_as, people):
+    author, reviewer = people
+    from app.review import services as review
+
+    v1 = helpers.publish(helpers.page(helpers.workbook(author), author, source="旧版内容"), author, reviewer)
+    v2 = helpers.publish(services.save_version(v1.page, author=author, title="更换制动片", source="新版内容"),
+                         author, reviewer)
+    assert v1.page.current_version_id == v2.id
+    review.withdraw(v2, reviewer, "新版有误，先撤下")
+    db.session.commit()
+    assert db.session.get(type(v1.page), v1.page_id).current_version_id == v1.id
+    login_as("student")
+    body = client.get(f"/workbook-pages/{v1.page_id}").get_data(as_text=True)
+    assert "旧版内容" in body and "新版内容" not in body
+
+
+def test_demo_content_loads_once_and_demo_seed_publishes_it(runner):
+    from app.workbooks.models import PageVersion, Workbook
+
+    wb = db.session.scalar(db.select(Workbook).where(Workbook.key == "auto-repair-disc-brake"))
+    assert wb is not None and wb.learning_task.code == "C3-T1"
+    result = runner.invoke(args=["content", "load"])
+    assert "workbooks: 0 changed" in result.output
+    result = runner.invoke(args=["demo", "seed"])
+    assert "workbooks: 3 pages approved" in result.output, result.output
+    states = db.session.scalars(db.select(PageVersion.review_state).join(PageVersion.page)
+                                .where(PageVersion.page.has(workbook_id=wb.id))).all()
+    assert states == ["approved"] * 3

@@ -6,6 +6,8 @@ the database; :mod:`app.questions.importing` validates and writes.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 import importlib
 import re
 from dataclasses import dataclass, field
@@ -63,7 +65,7 @@ def get_format(name: str) -> Format:
     try:
         return FORMATS[name]
     except KeyError:
-        fail("不支持的格式：%(name)s", name=name)
+        fail(_l("不支持的格式：%(name)s"), name=name)
 
 
 def detect(filename: str, data: bytes) -> Format:
@@ -74,7 +76,7 @@ def detect(filename: str, data: bytes) -> Format:
         if s > score:
             best, score = fmt, s
     if best is None:
-        fail("无法识别文件格式。支持：Excel（.xlsx）、GIFT、Aiken、Moodle XML、JSON。")
+        fail(_l("无法识别文件格式。支持：Excel（.xlsx）、GIFT、Aiken、Moodle XML、JSON。"))
     return best
 
 

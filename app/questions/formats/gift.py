@@ -158,7 +158,8 @@ def _numerical(q, answertext, fmt):
     answertext = answertext[1:]
     wrong_at = answertext.find("~")
     if wrong_at >= 0:
-        # "~#feedback": Moodle's "any other answer" with its feedback; we keep the feedback as general.
+        # "~#feedback": Moodle's "any other answer" (worth 0) with its feedback; our numerical type has no
+        # catch-all answer, so that feedback is not kept.
         answertext = answertext[:wrong_at]
     parts = split_answers(answertext, "=")
     if not parts:

@@ -14,6 +14,8 @@ The data JSON of each type is documented in docs/question-types.md.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 import importlib
 
 from app.questions.types.base import QuestionType, fail  # noqa: F401  (re-exported)
@@ -36,7 +38,7 @@ def get_type(name: str) -> QuestionType:
     try:
         return TYPES[name]
     except KeyError:
-        fail("未知的题型：%(name)s", name=name)
+        fail(_l("未知的题型：%(name)s"), name=name)
 
 
 def grade(type_name: str, data: dict, response, points: float, *, scoring: str | None = None):

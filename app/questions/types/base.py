@@ -20,25 +20,26 @@ def label_of(what) -> str:
         return what._args[0] % what._kwargs if getattr(what, "_kwargs", None) else str(what._args[0])
 
 
-def fail(message: str, **params):
-    """Raise a ValidationError with a translated message (works outside a request too)."""
+def fail(message, **params):
+    """Raise a ValidationError with a translated message (``message`` is a lazy string; works outside an
+    application too, in Chinese)."""
     try:
-        text = gettext(message, **params)
-    except Exception:  # no app/request context (pure use in scripts and benches)
-        text = message % params if params else message
-    raise ValidationError(text)
+        template = str(message)
+    except Exception:  # no application context (pure use in scripts and benches)
+        template = message._args[0] if hasattr(message, "_args") else str(message)
+    raise ValidationError(template % params if params else template)
 
 
 def number(value, what: str) -> float:
     """A finite float from authoring data; ValidationError naming ``what`` otherwise."""
     if isinstance(value, bool):
-        fail("%(what)s 必须是数字。", what=label_of(what))
+        fail(_l("%(what)s 必须是数字。"), what=label_of(what))
     try:
         result = float(value)
     except (TypeError, ValueError):
-        fail("%(what)s 必须是数字。", what=label_of(what))
+        fail(_l("%(what)s 必须是数字。"), what=label_of(what))
     if not math.isfinite(result):
-        fail("%(what)s 必须是有限的数字。", what=label_of(what))
+        fail(_l("%(what)s 必须是有限的数字。"), what=label_of(what))
     return result
 
 
@@ -46,7 +47,7 @@ def fraction_of(value, what: str) -> float:
     """A Moodle fraction: -1..1 (negative marks a wrong answer that costs)."""
     result = number(value, what)
     if not -1.0 <= result <= 1.0:
-        fail("%(what)s 的得分比例必须在 -1 到 1 之间。", what=label_of(what))
+        fail(_l("%(what)s 的得分比例必须在 -1 到 1 之间。"), what=label_of(what))
     return result
 
 
@@ -59,12 +60,12 @@ def text_of(value, what: str, *, required: bool = True, limit: int = 20000) -> s
     if value is None:
         value = ""
     if not isinstance(value, str):
-        fail("%(what)s 必须是文本。", what=label_of(what))
+        fail(_l("%(what)s 必须是文本。"), what=label_of(what))
     value = value.strip()
     if required and not value:
-        fail("%(what)s 不能为空。", what=label_of(what))
+        fail(_l("%(what)s 不能为空。"), what=label_of(what))
     if len(value) > limit:
-        fail("%(what)s 过长（上限 %(n)s 字）。", what=label_of(what), n=limit)
+        fail(_l("%(what)s 过长（上限 %(n)s 字）。"), what=label_of(what), n=limit)
     return value
 
 
@@ -135,16 +136,16 @@ class QuestionType:
 def validate_options(raw, *, minimum: int = 2) -> list[dict]:
     """Options of a choice question: ``[{"key", "text", "fraction", "feedback"}]``; keys default to A, B, C ..."""
     if not isinstance(raw, list) or len(raw) < minimum:
-        fail("至少需要 %(n)s 个选项。", n=minimum)
+        fail(_l("至少需要 %(n)s 个选项。"), n=minimum)
     if len(raw) > len(OPTION_KEYS):
-        fail("选项最多 %(n)s 个。", n=len(OPTION_KEYS))
+        fail(_l("选项最多 %(n)s 个。"), n=len(OPTION_KEYS))
     options, seen = [], set()
     for index, item in enumerate(raw):
         if not isinstance(item, dict):
-            fail("选项格式错误。")
+            fail(_l("选项格式错误。"))
         key = str(item.get("key") or OPTION_KEYS[index]).strip().upper()
         if key in seen:
-            fail("选项标识 %(key)s 重复。", key=key)
+            fail(_l("选项标识 %(key)s 重复。"), key=key)
         seen.add(key)
         options.append({
             "key": key,

@@ -21,15 +21,15 @@ class Essay(QuestionType):
         data = data or {}
         response_format = data.get("response_format") or "text"
         if response_format not in RESPONSE_FORMATS:
-            fail("未知的作答方式：%(f)s", f=response_format)
+            fail(_l("未知的作答方式：%(f)s"), f=response_format)
         attachments = data.get("attachments", 0)
         if not isinstance(attachments, int) or isinstance(attachments, bool) or not 0 <= attachments <= MAX_FILES:
-            fail("附件数量必须是 0 到 %(n)s 之间的整数。", n=MAX_FILES)
+            fail(_l("附件数量必须是 0 到 %(n)s 之间的整数。"), n=MAX_FILES)
         require = bool(data.get("require_attachment", False))
         if require and attachments == 0:
             attachments = 1
         if response_format == "none" and attachments == 0:
-            fail("不要求文字作答时，必须允许上传附件。")
+            fail(_l("不要求文字作答时，必须允许上传附件。"))
         return {"response_format": response_format, "attachments": attachments, "require_attachment": require,
                 "grader_info": text_of(data.get("grader_info"), "grader_info", required=False),
                 "response_template": text_of(data.get("response_template"), "template", required=False)}
@@ -54,15 +54,15 @@ class Essay(QuestionType):
         if isinstance(response, str):
             response = {"text": response}
         if not isinstance(response, dict):
-            fail("简答题的答案应为 {\"text\": 文本, \"files\": [文件编号]}。")
+            fail(_l("简答题的答案应为 {\"text\": 文本, \"files\": [文件编号]}。"))
         text = response.get("text") or ""
         files = response.get("files") or []
         if not isinstance(text, str) or len(text) > MAX_TEXT:
-            fail("作答内容过长或格式错误。")
+            fail(_l("作答内容过长或格式错误。"))
         if not isinstance(files, list) or not all(isinstance(f, (int, str)) for f in files):
-            fail("附件列表格式错误。")
+            fail(_l("附件列表格式错误。"))
         if len(files) > data["attachments"]:
-            fail("附件最多 %(n)s 个。", n=data["attachments"])
+            fail(_l("附件最多 %(n)s 个。"), n=data["attachments"])
         return {"text": text, "files": files}
 
     def grade(self, data, response, points, *, scoring=None):

@@ -15,7 +15,7 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, gettext_safe, nfkc,
+from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, nfkc,
                                       text_of)
 
 WHITESPACE_RULES = ("collapse", "ignore", "exact")
@@ -50,30 +50,30 @@ class FillBlank(QuestionType):
         data = data or {}
         blanks = data.get("blanks")
         if not isinstance(blanks, list) or not blanks:
-            fail("填空题至少需要一个空。")
+            fail(_l("填空题至少需要一个空。"))
         if len(blanks) > MAX_BLANKS:
-            fail("填空题最多 %(n)s 个空。", n=MAX_BLANKS)
+            fail(_l("填空题最多 %(n)s 个空。"), n=MAX_BLANKS)
         whitespace = data.get("whitespace") or "collapse"
         if whitespace not in WHITESPACE_RULES:
-            fail("未知的空白处理规则：%(rule)s", rule=whitespace)
+            fail(_l("未知的空白处理规则：%(rule)s"), rule=whitespace)
         clean = []
         for number, blank in enumerate(blanks, start=1):
             answers = blank.get("answers") if isinstance(blank, dict) else None
             if not isinstance(answers, list) or not answers:
-                fail("第 %(n)s 空至少需要一个参考答案。", n=number)
+                fail(_l("第 %(n)s 空至少需要一个参考答案。"), n=number)
             items = []
             for answer in answers:
                 if isinstance(answer, str):
                     answer = {"text": answer}
                 if not isinstance(answer, dict):
-                    fail("第 %(n)s 空的参考答案格式错误。", n=number)
+                    fail(_l("第 %(n)s 空的参考答案格式错误。"), n=number)
                 items.append({
                     "text": text_of(answer.get("text"), _l("第 %(n)s 空的参考答案", n=number), limit=1000),
                     "fraction": fraction_of(answer.get("fraction", 1.0), _l("第 %(n)s 空", n=number)),
                     "feedback": text_of(answer.get("feedback"), "feedback", required=False),
                 })
             if not any(a["fraction"] >= 1.0 for a in items):
-                fail("第 %(n)s 空必须有一个完全正确的参考答案。", n=number)
+                fail(_l("第 %(n)s 空必须有一个完全正确的参考答案。"), n=number)
             clean.append({"answers": items})
         return {"blanks": clean, "case_sensitive": bool(data.get("case_sensitive", False)),
                 "normalize_width": bool(data.get("normalize_width", True)), "whitespace": whitespace}
@@ -114,9 +114,9 @@ class FillBlank(QuestionType):
             response = [response]
         if not isinstance(response, list) or len(response) != count \
                 or not all(isinstance(v, str) or v is None for v in response):
-            fail("填空题的答案应为 %(n)s 个文本组成的列表。", n=count)
+            fail(_l("填空题的答案应为 %(n)s 个文本组成的列表。"), n=count)
         if any(v and len(v) > 1000 for v in response):
-            fail("填空内容过长。")
+            fail(_l("填空内容过长。"))
         return [v or "" for v in response]
 
     def grade(self, data, response, points, *, scoring=None):

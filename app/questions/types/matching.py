@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import OPTION_KEYS, QuestionType, clamp_fraction, fail, gettext_safe, text_of
+from app.questions.types.base import OPTION_KEYS, QuestionType, clamp_fraction, fail, text_of
 
 
 def choices(data: dict) -> list[str]:
@@ -26,17 +26,17 @@ class Matching(QuestionType):
         data = data or {}
         pairs = data.get("pairs")
         if not isinstance(pairs, list) or len(pairs) < 2:
-            fail("匹配题至少需要两对。")
+            fail(_l("匹配题至少需要两对。"))
         clean = []
         for index, pair in enumerate(pairs, start=1):
             if not isinstance(pair, dict):
-                fail("匹配题的配对格式错误。")
+                fail(_l("匹配题的配对格式错误。"))
             clean.append({"prompt": text_of(pair.get("prompt"), _l("第 %(n)s 对的题目", n=index)),
                           "answer": text_of(pair.get("answer"), _l("第 %(n)s 对的答案", n=index), limit=1000)})
         distractors = [text_of(d, "distractor", limit=1000) for d in data.get("distractors") or []]
         result = {"pairs": clean, "distractors": distractors, "shuffle": bool(data.get("shuffle", True))}
         if len(choices(result)) > len(OPTION_KEYS):
-            fail("匹配题的答案最多 %(n)s 个。", n=len(OPTION_KEYS))
+            fail(_l("匹配题的答案最多 %(n)s 个。"), n=len(OPTION_KEYS))
         return result
 
     def from_interchange(self, question: dict) -> dict:
@@ -70,7 +70,7 @@ class Matching(QuestionType):
         if not isinstance(response, dict) or not all(
                 isinstance(k, str) and k.isdigit() and 1 <= int(k) <= count and (v is None or v in keys)
                 for k, v in response.items()):
-            fail("匹配题的答案应为 {\"题目序号\": \"答案标识\"} 的对象。")
+            fail(_l("匹配题的答案应为 {\"题目序号\": \"答案标识\"} 的对象。"))
         return {k: v for k, v in response.items() if v}
 
     def grade(self, data, response, points, *, scoring=None):

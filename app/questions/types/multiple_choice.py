@@ -27,10 +27,10 @@ class MultipleChoice(QuestionType):
         data = data or {}
         options = validate_options(data.get("options"))
         if not any(o["fraction"] > 0 for o in options):
-            fail("多选题至少需要一个正确选项。")
+            fail(_l("多选题至少需要一个正确选项。"))
         scoring = data.get("scoring") or "all_or_nothing"
         if scoring not in SCORING_MODES:
-            fail("未知的多选题计分方式：%(mode)s", mode=scoring)
+            fail(_l("未知的多选题计分方式：%(mode)s"), mode=scoring)
         return {"options": options, "scoring": scoring, "shuffle": bool(data.get("shuffle", True))}
 
     def from_interchange(self, question: dict) -> dict:
@@ -59,11 +59,11 @@ class MultipleChoice(QuestionType):
         if isinstance(response, str):
             response = list(response)
         if not isinstance(response, list) or not all(isinstance(k, str) for k in response):
-            fail("多选题的答案应为选项标识的列表，例如 [\"A\", \"C\"]。")
+            fail(_l("多选题的答案应为选项标识的列表，例如 [\"A\", \"C\"]。"))
         keys = {o["key"] for o in data["options"]}
         chosen = sorted(set(response))
         if any(k not in keys for k in chosen):
-            fail("请选择有效的选项。")
+            fail(_l("请选择有效的选项。"))
         return chosen
 
     def grade(self, data, response, points, *, scoring=None):

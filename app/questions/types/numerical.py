@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import (QuestionType, clamp_fraction, label_of, fail, fraction_of, gettext_safe, nfkc,
+from app.questions.types.base import (QuestionType, clamp_fraction, label_of, fail, fraction_of, nfkc,
                                       number, text_of)
 
 
@@ -35,16 +35,16 @@ class Numerical(QuestionType):
     def validate_data(self, data: dict) -> dict:
         answers = (data or {}).get("answers")
         if not isinstance(answers, list) or not answers:
-            fail("数值题至少需要一个参考答案。")
+            fail(_l("数值题至少需要一个参考答案。"))
         clean = []
         for index, answer in enumerate(answers, start=1):
             if not isinstance(answer, dict):
-                fail("数值题的参考答案格式错误。")
+                fail(_l("数值题的参考答案格式错误。"))
             what = _l("参考答案 %(n)s", n=index)
             if "min" in answer and "max" in answer:
                 low, high = number(answer["min"], what), number(answer["max"], what)
                 if low > high:
-                    fail("%(what)s 的范围下限大于上限。", what=label_of(what))
+                    fail(_l("%(what)s 的范围下限大于上限。"), what=label_of(what))
                 value, tolerance = (low + high) / 2, (high - low) / 2
             else:
                 value = number(answer.get("value"), what)
@@ -53,7 +53,7 @@ class Numerical(QuestionType):
                           "fraction": fraction_of(answer.get("fraction", 1.0), what),
                           "feedback": text_of(answer.get("feedback"), "feedback", required=False)})
         if not any(a["fraction"] >= 1.0 for a in clean):
-            fail("数值题必须有一个完全正确的参考答案。")
+            fail(_l("数值题必须有一个完全正确的参考答案。"))
         return {"answers": clean}
 
     def from_interchange(self, question: dict) -> dict:
@@ -71,7 +71,7 @@ class Numerical(QuestionType):
         try:
             return parse_number(response)
         except (TypeError, ValueError):
-            fail("请输入一个数字。")
+            fail(_l("请输入一个数字。"))
 
     def grade(self, data, response, points, *, scoring=None):
         if response is None:

@@ -15,7 +15,7 @@ class SingleChoice(QuestionType):
     def validate_data(self, data: dict) -> dict:
         options = validate_options((data or {}).get("options"))
         if not any(o["fraction"] >= 1.0 for o in options):
-            fail("单选题必须有一个完全正确的选项。")
+            fail(_l("单选题必须有一个完全正确的选项。"))
         return {"options": options, "shuffle": bool((data or {}).get("shuffle", True))}
 
     def from_interchange(self, question: dict) -> dict:
@@ -39,7 +39,7 @@ class SingleChoice(QuestionType):
         if response is None or response == "":
             return None
         if not isinstance(response, str) or not any(o["key"] == response for o in data["options"]):
-            fail("请选择一个有效的选项。")
+            fail(_l("请选择一个有效的选项。"))
         return response
 
     def grade(self, data, response, points, *, scoring=None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import QuestionType, fail, gettext_safe, text_of
+from app.questions.types.base import QuestionType, fail, label_of, text_of
 
 #: Spellings accepted as a response (API callers and imported files use all of these).
 _TRUE = {"true", "t", "1", "对", "正确", "√", "是", "yes"}
@@ -20,7 +20,7 @@ class TrueFalse(QuestionType):
         data = data or {}
         answer = data.get("answer")
         if not isinstance(answer, bool):
-            fail("判断题必须给出正确答案（对或错）。")
+            fail(_l("判断题必须给出正确答案（对或错）。"))
         return {"answer": answer,
                 "feedback_true": text_of(data.get("feedback_true"), "feedback", required=False),
                 "feedback_false": text_of(data.get("feedback_false"), "feedback", required=False)}
@@ -31,12 +31,12 @@ class TrueFalse(QuestionType):
             word = str(answer.get("text") or "").strip().lower()
             says_true = word in _TRUE
             if not says_true and word not in _FALSE:
-                fail("判断题的答案只能是“对/错”（或 True/False）。")
+                fail(_l("判断题的答案只能是“对/错”（或 True/False）。"))
             data["feedback_true" if says_true else "feedback_false"] = answer.get("feedback") or ""
             if (answer.get("fraction") or 0) > 0:
                 data["answer"] = says_true
         if data["answer"] is None:
-            fail("判断题必须给出正确答案（对或错）。")
+            fail(_l("判断题必须给出正确答案（对或错）。"))
         return data
 
     def to_interchange(self, data: dict) -> dict:
@@ -48,7 +48,7 @@ class TrueFalse(QuestionType):
 
     def public_view(self, version) -> dict:
         view = super().public_view(version)
-        view["options"] = [{"key": "true", "text": gettext_safe("对")}, {"key": "false", "text": gettext_safe("错")}]
+        view["options"] = [{"key": "true", "text": label_of(_l("对"))}, {"key": "false", "text": label_of(_l("错"))}]
         return view
 
     def validate_response(self, data: dict, response):
@@ -62,7 +62,7 @@ class TrueFalse(QuestionType):
                 return True
             if lowered in _FALSE:
                 return False
-        fail("判断题的答案应为 true 或 false。")
+        fail(_l("判断题的答案应为 true 或 false。"))
 
     def grade(self, data, response, points, *, scoring=None):
         if response is data["answer"]:
@@ -83,4 +83,4 @@ class TrueFalse(QuestionType):
 
     def correct_answer_view(self, data: dict) -> dict:
         return {"answer": data["answer"], "key": "true" if data["answer"] else "false",
-                "text": gettext_safe("对") if data["answer"] else gettext_safe("错")}
+                "text": label_of(_l("对")) if data["answer"] else label_of(_l("错"))}

@@ -48,7 +48,13 @@
       apply: function (el, v) { el.querySelectorAll("select").forEach(function (s) { s.value = (v || {})[s.dataset.prompt] || ""; }); }
     },
     essay: {
-      collect: function (el) { var t = el.querySelector("textarea"); return {text: t ? t.value : "", files: []}; },
+      collect: function (el) {
+        var t = el.querySelector("textarea");
+        var files = Array.prototype.map.call(el.querySelectorAll("[data-file-id]"), function (li) {
+          return parseInt(li.dataset.fileId, 10);
+        });
+        return {text: t ? t.value : "", files: files};
+      },
       apply: function (el, v) { var t = el.querySelector("textarea"); if (t && v) t.value = v.text || ""; }
     },
     none: { collect: function () { return null; }, apply: function () {} }
@@ -230,6 +236,59 @@
     };
     input.addEventListener("change", onEdit);
     input.addEventListener("input", onEdit);
+  });
+
+  // Essay attachments: upload the file, then list its id in the answer (which autosaves it).
+  function addFileRow(list, file) {
+    var li = document.createElement("li");
+    li.dataset.fileId = file.id;
+    var a = document.createElement("a");
+    a.href = file.url; a.target = "_blank"; a.rel = "noopener"; a.textContent = file.name;
+    var remove = document.createElement("button");
+    remove.type = "button"; remove.className = "btn btn-link btn-sm p-0 ms-2"; remove.textContent = d.msgRemove;
+    remove.setAttribute("data-remove-file", "");
+    li.appendChild(a); li.appendChild(remove);
+    list.appendChild(li);
+  }
+
+  root.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-remove-file]");
+    if (!button) return;
+    var input = button.closest(".exam-input");
+    button.closest("li").remove();
+    input.dispatchEvent(new Event("change"));
+  });
+
+  root.querySelectorAll("input[data-upload]").forEach(function (fileInput) {
+    fileInput.addEventListener("change", function (event) {
+      event.stopPropagation(); // the answer changes only once the upload is stored
+      var section = fileInput.closest(".exam-item");
+      var state = slots[section.dataset.slot];
+      var list = section.querySelector("[data-files]");
+      var status = section.querySelector("[data-item-status]");
+      if (!fileInput.files.length) return;
+      if (list.children.length >= parseInt(fileInput.dataset.max, 10)) { status.textContent = d.msgTooMany; return; }
+      var body = new FormData();
+      body.append("file", fileInput.files[0]);
+      status.textContent = d.msgUploading;
+      var send = function (retried) {
+        return fetch(d.saveUrl + state.slot + "/files", {method: "POST", credentials: "same-origin", body: body,
+                                                        headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}})
+          .then(function (r) { return r.json().then(function (json) { return {status: r.status, body: json}; }); })
+          .then(function (res) {
+            if (res.status === 201) {
+              addFileRow(list, res.body);
+              fileInput.value = "";
+              state.input.dispatchEvent(new Event("change"));
+            } else if (res.status === 400 && !retried) {
+              return refreshCsrf().then(function () { return send(true); });
+            } else {
+              status.textContent = d.msgUploadFailed + ((res.body.error && res.body.error.message) || res.status);
+            }
+          }, function () { status.textContent = d.msgOffline; });
+      };
+      send(false);
+    });
   });
 
   var form = root.querySelector("[data-submit-form]");
