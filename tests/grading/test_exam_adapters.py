@@ -83,3 +83,18 @@ def test_a_results_changed_signal_updates_the_gradebook(app):
     assert db.session.scalar(select(Grade.value).where(Grade.item_id == item.id)) == 50.0
     final = db.session.scalar(select(FinalGrade).where(FinalGrade.user_id == student.id))
     assert (final.value, final.status) == (100.0, "passed")
+
+
+def test_submitting_an_exam_updates_the_gradebook_by_itself(app):
+    """The exams domain sends results_changed when it grades an attempt; nobody has to press 重新计算总评."""
+    teacher = factories.user("teacher")
+    exam, (student,) = _exam_with_attempts(teacher, ["absent"])
+    course, _ = builders.course(teacher)
+    courses.enrol_users(course, [student])
+    item = services.save_item(course, None, name="理论考试", kind="exam", target_id=exam.id, max_points=50)
+    with app.test_request_context():
+        services.recompute_finals(course)
+        attempt, _ = exams.start_attempt(exam, student)
+        exams.store_response(exams.load_save_target(attempt.id, 1, student.id), "A", 1)
+        exams.close_attempt(attempt.id, closed_by="student", user_id=student.id)
+    assert db.session.scalar(select(Grade.value).where(Grade.item_id == item.id)) == 50.0
