@@ -24,6 +24,8 @@ DOMAINS = [
     "exams",
     "courses",
     "grading",
+    # Work tasks register their activity kind and grade source through those registries (no import back).
+    "tasks",
     "certification",
     "dashboard",
 ]

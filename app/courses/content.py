@@ -45,8 +45,11 @@ def seed_demo_course() -> str:
         or services.create_cohort(school=school, name=DEMO_COHORT, entry_year=2025, profession=profession,
                                   training_level=level)
     services.add_cohort_members(cohort, [student])
+    # Taught from the demo standard's first integrated course, when the standards content is loaded.
+    integrated = next((cid for cid, label in services.integrated_course_choices() if "汽车日常维护" in label), None)
     course = services.create_course(title=DEMO_COURSE_TITLE, kind="class_course", school=school,
                                     profession=profession, training_level=level, term="2026-2027-1",
+                                    integrated_course_id=integrated,
                                     teachers=[teacher], enrol_key="qiche2026",
                                     description="以企业典型工作任务“车辆定期维护”为载体的工学一体化课程。")
     services.enrol_cohort(course, cohort)

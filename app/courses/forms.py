@@ -15,8 +15,8 @@ class CourseForm(FlaskForm):
     term = StringField(_l("学期"), validators=[Optional(), Length(max=32)], description=_l("例如 2026-2027-1"))
     profession_id = SelectField(_l("专业"), coerce=int, validators=[Optional()])
     training_level_id = SelectField(_l("培养层级"), coerce=int, validators=[Optional()])
-    integrated_course_id = IntegerField(_l("一体化课程编号"), validators=[Optional(), NumberRange(min=1)],
-                                        description=_l("课程标准中的一体化课程（可稍后填写）"))
+    integrated_course_id = SelectField(_l("一体化课程"), coerce=int, validators=[Optional()],
+                                       description=_l("课程标准中的一体化课程（可稍后填写）"))
     pass_mark = FloatField(_l("及格线"), default=60, validators=[DataRequired(), NumberRange(min=0, max=100)])
     enrol_key = StringField(_l("选课密码"), validators=[Optional(), Length(max=64)],
                             description=_l("留空则不开放自助选课"))

@@ -43,9 +43,10 @@ class Course(db.Model):
     profession_id: Mapped[int | None] = mapped_column(ForeignKey("profession.id"), index=True)
     #: 培养层级 of a class course; its skill level is what passing the course counts toward.
     training_level_id: Mapped[int | None] = mapped_column(ForeignKey("training_level.id"))
-    #: The IntegratedCourse (standards domain) a class course is taught from. A plain integer until the
-    #: standards domain is merged; the foreign key is added by that merge's migration.
-    integrated_course_id: Mapped[int | None] = mapped_column(index=True)
+    #: The IntegratedCourse (一体化课程 of the standards domain) a class course is taught from; NULL for training
+    #: courses or until the teacher picks it.
+    integrated_course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("integrated_course.id", ondelete="SET NULL"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
     #: 选课密码 for self-enrolment; NULL = self-enrolment closed. Compared in constant time.
     enrol_key: Mapped[str | None] = mapped_column(String(64))
@@ -60,6 +61,7 @@ class Course(db.Model):
     school = relationship("School", lazy="joined")
     profession = relationship("Profession", lazy="joined")
     training_level = relationship("TrainingLevel", lazy="joined")
+    integrated_course = relationship("IntegratedCourse", lazy="select")
 
 
 class Cohort(db.Model):

@@ -63,7 +63,7 @@ def create_course(*, title: str, kind: str, school=None, profession=None, traini
     course = Course(title=title[:200], kind=kind, school_id=school.id if school else None,
                     profession_id=profession.id if profession else None,
                     training_level_id=training_level.id if training_level else None, term=(term or "").strip(),
-                    integrated_course_id=integrated_course_id, is_shared=bool(is_shared),
+                    integrated_course_id=_check_integrated_course(integrated_course_id), is_shared=bool(is_shared),
                     enrol_key=(enrol_key or "").strip() or None, pass_mark=float(pass_mark),
                     description=description or "")
     db.session.add(course)
@@ -71,6 +71,43 @@ def create_course(*, title: str, kind: str, school=None, profession=None, traini
     for teacher in teachers:
         enrol_user(course, teacher, role=EnrollmentRole.instructor.value, method="manual")
     return course
+
+
+def integrated_course_choices() -> list[tuple[int, str]]:
+    """(id, label) of the integrated courses of every course standard: from its current (published) version,
+    or, while none is published yet, from its newest version, marked as a draft. Two queries."""
+    from app.catalog.models import TrainingLevel
+    from app.standards.models import CourseStandard, IntegratedCourse, StandardVersion
+
+    newest = select(StandardVersion.standard_id, func.max(StandardVersion.id).label("newest")).group_by(
+        StandardVersion.standard_id).subquery()
+    picked = {}
+    for standard_id, current, latest in db.session.execute(
+            select(CourseStandard.id, CourseStandard.current_version_id, newest.c.newest).join(
+                newest, newest.c.standard_id == CourseStandard.id)):
+        picked[current or latest] = current is None
+    if not picked:
+        return []
+    rows = db.session.execute(
+        select(IntegratedCourse.id, IntegratedCourse.version_id, IntegratedCourse.code, IntegratedCourse.name,
+               Profession.name, TrainingLevel.name)
+        .join(StandardVersion, StandardVersion.id == IntegratedCourse.version_id)
+        .join(CourseStandard, CourseStandard.id == StandardVersion.standard_id)
+        .join(Profession, Profession.id == CourseStandard.profession_id)
+        .join(TrainingLevel, TrainingLevel.id == CourseStandard.training_level_id)
+        .where(IntegratedCourse.version_id.in_(list(picked)))
+        .order_by(Profession.name, TrainingLevel.position, IntegratedCourse.position))
+    draft = _("（草稿）")
+    return [(cid, f"{prof}·{level}｜{code} {name}{draft if picked[version_id] else ''}")
+            for cid, version_id, code, name, prof, level in rows]
+
+
+def _check_integrated_course(course_id: int | None) -> int | None:
+    from app.standards.models import IntegratedCourse
+
+    if course_id and db.session.get(IntegratedCourse, course_id) is None:
+        raise ValidationError(_("所选的一体化课程不存在。"))
+    return course_id or None
 
 
 def _check_pass_mark(pass_mark) -> None:
@@ -88,6 +125,8 @@ def update_course(course: Course, *, expected_version: int | None = None, **fiel
         _check_pass_mark(fields["pass_mark"])
     if "enrol_key" in fields:
         fields["enrol_key"] = (fields["enrol_key"] or "").strip() or None
+    if "integrated_course_id" in fields:
+        fields["integrated_course_id"] = _check_integrated_course(fields["integrated_course_id"])
     for name, value in fields.items():
         setattr(course, name, value)
     course.version += 1

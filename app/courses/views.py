@@ -15,7 +15,7 @@ from app.courses import forms, permissions, services
 from app.courses.activities import KINDS, get_kind
 from app.courses.models import CourseKind
 from app.errors import ValidationError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.orgs import services as orgs
 
 bp = Blueprint("courses", __name__)
@@ -27,6 +27,8 @@ def _catalog_choices(form) -> None:
     form.profession_id.choices = [(0, _("（不指定）"))] + [(p.id, p.name) for p in db.session.scalars(
         catalog.search_professions())]
     form.training_level_id.choices = [(0, _("（不指定）"))] + [(lv.id, lv.name) for lv in catalog.training_levels()]
+    if hasattr(form, "integrated_course_id"):
+        form.integrated_course_id.choices = [(0, _("（不指定）"))] + services.integrated_course_choices()
 
 
 def _or_none(value):
@@ -71,7 +73,7 @@ def new_course():
         teachers = [current_user] if current_user.has_role("teacher") else []
         course = services.create_course(
             title=form.title.data, kind=form.kind.data, school=school, profession=profession, training_level=level,
-            term=form.term.data or "", teachers=teachers, integrated_course_id=form.integrated_course_id.data,
+            term=form.term.data or "", teachers=teachers, integrated_course_id=_or_none(form.integrated_course_id.data),
             is_shared=form.is_shared.data, enrol_key=form.enrol_key.data, pass_mark=form.pass_mark.data,
             description=form.description.data or "")
         db.session.commit()
@@ -91,12 +93,13 @@ def edit_course(course_id: int):
         form.version.data = course.version
         form.profession_id.data = course.profession_id or 0
         form.training_level_id.data = course.training_level_id or 0
+        form.integrated_course_id.data = course.integrated_course_id or 0
     if form.validate_on_submit():
         services.update_course(
             course, expected_version=int(form.version.data) if form.version.data else None, title=form.title.data,
             term=form.term.data or "", profession_id=_or_none(form.profession_id.data),
             training_level_id=_or_none(form.training_level_id.data),
-            integrated_course_id=form.integrated_course_id.data, pass_mark=form.pass_mark.data,
+            integrated_course_id=_or_none(form.integrated_course_id.data), pass_mark=form.pass_mark.data,
             enrol_key=form.enrol_key.data, is_shared=form.is_shared.data, description=form.description.data or "")
         db.session.commit()
         flash(_("课程设置已保存。"), "success")
@@ -122,8 +125,19 @@ def course(course_id: int):
                            learner_count=services.count_learners(course), confirm=ConfirmForm())
 
 
+def _key_guess_failed(response) -> bool:
+    """Only wrong keys count toward the limit."""
+    return response.status_code != 302
+
+
+def _user_key() -> str:
+    return f"enrol-key:{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
 @bp.route("/courses/<int:course_id>/join", methods=["GET", "POST"])
 @login_required
+# Enrol keys are short and typed by hand: limit wrong guesses per account (whatever the course).
+@limiter.limit("10 per 10 minutes", methods=["POST"], key_func=_user_key, deduct_when=_key_guess_failed)
 def join(course_id: int):
     course = services.get_course(course_id)
     require(permissions.can_self_enrol(current_user, course))
@@ -331,9 +345,15 @@ def activity(course_id: int, activity_id: int):
     act = services.get_activity(course, activity_id)
     learner = permissions.is_learner(current_user, course)
     completion = services.completion_matrix([act], [current_user.id])[act.id].get(current_user.id) if learner else None
-    return render_template("courses/activity.html", course=course, activity=act, kind=get_kind(act.kind),
-                           learner=learner, completion=completion, confirm=ConfirmForm(),
-                           can_manage=permissions.can_manage_course(current_user, course))
+    can_manage = permissions.can_manage_course(current_user, course)
+    kind = get_kind(act.kind)
+    students, marks = [], {}
+    if can_manage and kind is not None and kind.manual_marking:  # the tick list of an offline activity
+        students = services.learners(course)
+        marks = services.completion_matrix([act], [s.id for s in students])[act.id]
+    return render_template("courses/activity.html", course=course, activity=act, kind=kind, learner=learner,
+                           completion=completion, confirm=ConfirmForm(), can_manage=can_manage, students=students,
+                           marks=marks)
 
 
 @bp.route("/courses/<int:course_id>/activities/<int:activity_id>/done", methods=["POST"])
@@ -374,7 +394,7 @@ def set_marks(course_id: int, activity_id: int):
     count = services.set_marks(act, chosen, done=done, by=current_user)
     db.session.commit()
     flash(_("已更新 %(n)s 名学员的完成情况。", n=count), "success")
-    return redirect(url_for("courses.progress", course_id=course.id))
+    return redirect(url_for("courses.activity", course_id=course.id, activity_id=act.id))
 
 
 @bp.route("/courses/<int:course_id>/activities/<int:activity_id>/move", methods=["POST"])
@@ -453,7 +473,8 @@ def cohort(cohort_id: int):
     require(permissions.can_view_cohort(current_user, cohort))
     return render_template("courses/cohort.html", cohort=cohort, members=services.cohort_members(cohort),
                            courses=services.courses_of_cohort(cohort), form=forms.UsernamesForm(),
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), can_transcripts=permissions.is_platform_admin(current_user)
+                           or permissions.is_school_admin_of(current_user, cohort.school_id))
 
 
 @bp.route("/cohorts/<int:cohort_id>/members", methods=["POST"])

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from app.core import clock
+from app.core.signals import results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.exams import review
 from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
@@ -721,6 +722,8 @@ def _total(attempt: Attempt, items, now, *, actor_id=None, reason="autograde") -
         _record(attempt, attempt.state, new_state, reason, actor_id, now)
         attempt.state = new_state
     db.session.flush()
+    # Gradebooks that take this exam as a grade source recompute the student's grade (grading subscribes).
+    results_changed.send("exam", target_id=attempt.exam_id, user_ids=[attempt.user_id])
 
 
 # -- attempt views (what the API and the pages show) --------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, insert, select, update
 from app import DOMAINS
 from app.auth.models import User
 from app.core import clock
+from app.core.signals import results_changed
 from app.courses import services as courses
 from app.courses.models import Cohort, Course, CourseKind, Enrollment, EnrollmentRole, EnrollmentStatus
 from app.errors import Conflict, NotFound, ValidationError
@@ -288,6 +289,25 @@ def recompute_finals(course: Course, *, user_ids: Sequence[int] | None = None, s
     return len(ids)
 
 
+def recompute_for_source(kind: str, *, target_id: int, user_ids: Sequence[int]) -> int:
+    """Recompute the grades and finals of ``user_ids`` in every course with an item of ``kind`` on
+    ``target_id`` (e.g. every course that grades this exam). Returns the number of courses touched."""
+    course_ids = list(db.session.scalars(select(GradeItem.course_id).where(
+        GradeItem.kind == kind, GradeItem.target_id == target_id).distinct()))
+    for course in db.session.scalars(select(Course).where(Course.id.in_(course_ids))) if course_ids else []:
+        enrolled = set(learner_ids(course))
+        ids = [uid for uid in user_ids if uid in enrolled]
+        if ids:
+            recompute_finals(course, user_ids=ids)
+    return len(course_ids)
+
+
+@results_changed.connect
+def _on_results_changed(kind, *, target_id: int, user_ids: Sequence[int], **_extra) -> None:
+    """A source's results changed (an attempt graded, a task scored): bring the gradebooks up to date."""
+    recompute_for_source(kind, target_id=target_id, user_ids=list(user_ids))
+
+
 # --- reading ---------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -343,7 +363,7 @@ def export_rows(book: Gradebook) -> tuple[list[str], list[list]]:
 
 
 def status_labels() -> dict[str, str]:
-    return {FinalStatus.passed.value: _("通过"), FinalStatus.failed.value: _("未通过"),
+    return {FinalStatus.passed.value: _("通过"), FinalStatus.failed.value: _("不及格"),
             FinalStatus.pending.value: _("待定")}
 
 

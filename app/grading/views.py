@@ -31,7 +31,12 @@ def gradebook(course_id: int):
     course = _managed_course(course_id)
     book = services.gradebook(course)
     return render_template("grading/gradebook.html", course=course, book=book, sources=SOURCES,
-                           labels=services.status_labels(), confirm=ConfirmForm())
+                           labels=services.status_labels(), confirm=ConfirmForm(), cell_texts=cell_texts)
+
+
+def cell_texts() -> dict[str, str]:
+    """Texts of a gradebook cell, translated once per page rather than once per cell."""
+    return {"edit": _("编辑成绩"), "overridden": _("已覆盖，原始成绩"), "ovr": _("覆"), "below": _("未达最低要求")}
 
 
 def _setup_forms(course, cats):
@@ -94,6 +99,45 @@ def move_category(course_id: int, category_id: int):
     return redirect(url_for("grading.setup", course_id=course.id))
 
 
+@bp.route("/courses/<int:course_id>/gradebook/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(course_id: int, item_id: int):
+    course = _managed_course(course_id)
+    item = services.get_item(course, item_id)
+    _cat_form, form = _setup_forms(course, services.categories(course))
+    if request.method == "GET":
+        form.process(obj=item)
+        form.category_id.data = item.category_id or 0
+    if form.validate_on_submit():
+        services.save_item(course, item, name=form.name.data, kind=form.kind.data, max_points=form.max_points.data,
+                           weight=form.weight.data, category_id=form.category_id.data or None,
+                           min_score=form.min_score.data, hidden=form.hidden.data, target_id=form.target_id.data)
+        services.recompute_finals(course)
+        db.session.commit()
+        flash(_("成绩项“%(name)s”已保存。", name=item.name), "success")
+        return redirect(url_for("grading.setup", course_id=course.id))
+    return render_template("grading/edit_item.html", course=course, item=item, form=form)
+
+
+@bp.route("/courses/<int:course_id>/gradebook/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_category(course_id: int, category_id: int):
+    course = _managed_course(course_id)
+    category = services.get_category(course, category_id)
+    form, _item_form = _setup_forms(course, services.categories(course))
+    if request.method == "GET":
+        form.process(obj=category)
+        form.parent_id.data = category.parent_id or 0
+    if form.validate_on_submit():
+        services.save_category(course, category, name=form.name.data, weight=form.weight.data,
+                               drop_lowest=form.drop_lowest.data or 0, parent_id=form.parent_id.data or None)
+        services.recompute_finals(course)
+        db.session.commit()
+        flash(_("成绩类别“%(name)s”已保存。", name=category.name), "success")
+        return redirect(url_for("grading.setup", course_id=course.id))
+    return render_template("grading/edit_item.html", course=course, item=None, form=form)
+
+
 @bp.route("/courses/<int:course_id>/gradebook/items/<int:item_id>/visibility", methods=["POST"])
 @login_required
 def toggle_item(course_id: int, item_id: int):
@@ -153,12 +197,13 @@ def grade_cell(course_id: int, item_id: int, user_id: int):
         if request.headers.get("HX-Request"):  # the swapped-in cell (bold) is the confirmation
             grade = services.get_grade(item, student.id)
             return render_template("grading/_cell.html", course=course, item=item, student=student, grade=grade,
-                                   saved=True)
+                                   saved=True, standalone=True, cell_texts=cell_texts)
         flash(_("%(name)s 的“%(item)s”成绩已保存。", name=student.display_name, item=item.name), "success")
         return redirect(url_for("grading.gradebook", course_id=course.id))
     grade = services.get_grade(item, student.id)
     if request.args.get("view"):
-        return render_template("grading/_cell.html", course=course, item=item, student=student, grade=grade)
+        return render_template("grading/_cell.html", course=course, item=item, student=student, grade=grade,
+                               standalone=True, cell_texts=cell_texts, saved=False)
     history = services.override_history(grade) if grade else []
     template = "grading/_cell_form.html" if request.headers.get("HX-Request") else "grading/cell.html"
     return render_template(template, course=course, item=item, student=student, grade=grade, form=form,

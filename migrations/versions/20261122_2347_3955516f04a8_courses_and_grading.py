@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('pass_mark', sa.Double(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['integrated_course_id'], ['integrated_course.id'], name=op.f('fk_course_integrated_course_id_integrated_course'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['profession_id'], ['profession.id'], name=op.f('fk_course_profession_id_profession')),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_course_school_id_school')),
     sa.ForeignKeyConstraint(['training_level_id'], ['training_level.id'], name=op.f('fk_course_training_level_id_training_level')),

@@ -180,3 +180,64 @@ def test_class_course_needs_a_school():
         assert "学校" in exc.message
     else:
         raise AssertionError("a class course without a school was accepted")
+
+
+def test_course_settings_save_and_refuse_a_stale_version(client, login_as):
+    teacher = login_as("teacher")
+    course, _ = builders.course(teacher)
+    db.session.commit()
+    url = f"/courses/{course.id}/edit"
+    data = {"title": "新名称", "term": "2026-2027-2", "profession_id": "0", "training_level_id": "0",
+            "pass_mark": "70", "enrol_key": "k1", "version": "1"}
+    response = client.form(url, data, token_from=url)
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Course, course.id)
+    assert (saved.title, saved.pass_mark, saved.enrol_key, saved.version) == ("新名称", 70.0, "k1", 2)
+    stale = client.form(url, {**data, "title": "旧页面提交"}, token_from=url)
+    assert stale.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Course, course.id).title == "新名称"
+
+
+def test_school_admin_opens_a_students_transcript_from_the_cohort(client, login_as):
+    admin = login_as("school_admin")
+    cohort = services.create_cohort(school=admin.school, name="2023级钳工班", entry_year=2023)
+    student = factories.user("student", school_=admin.school)
+    services.add_cohort_members(cohort, [student])
+    db.session.commit()
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f"/transcript/{student.id}" in page
+    assert client.get(f"/transcript/{student.id}").status_code == 200
+
+
+def test_class_course_taught_from_an_integrated_course_of_the_standard(client, login_as):
+    teacher = login_as("teacher")
+    choices = services.integrated_course_choices()
+    assert choices, "the demo standard in content/ has integrated courses"
+    integrated_id, label = choices[0]
+    data = {"title": "汽车日常维护（2026秋）", "kind": "class_course", "profession_id": "0", "training_level_id": "0",
+            "integrated_course_id": str(integrated_id), "pass_mark": "60"}
+    response = client.form("/courses/new", data, token_from="/courses/new")
+    assert response.status_code == 302
+    course = db.session.scalar(select(Course).where(Course.title == "汽车日常维护（2026秋）"))
+    assert course.integrated_course_id == integrated_id
+    assert label.split("｜")[1].split(" ", 1)[1].replace("（草稿）", "") in client.get(f"/courses/{course.id}").get_data(as_text=True)
+    try:
+        services.update_course(course, integrated_course_id=999999)
+    except ValidationError as exc:
+        assert "一体化课程不存在" in exc.message
+    else:
+        raise AssertionError("an unknown integrated course was accepted")
+    assert teacher.id
+
+
+def test_wrong_enrol_keys_are_rate_limited(client, login_as):
+    teacher = factories.user("teacher")
+    course, _ = builders.course(teacher, enrol_key="qiche2026")
+    login_as("student", school_=teacher.school)
+    db.session.commit()
+    url = f"/courses/{course.id}/join"
+    token = client.csrf_token(url)
+    codes = [client.post(url, data={"key": f"guess{n}", "csrf_token": token}).status_code for n in range(11)]
+    assert codes[:10] == [400] * 10 and codes[10] == 429

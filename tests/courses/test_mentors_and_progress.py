@@ -99,14 +99,16 @@ def test_teacher_ticks_manual_completion_in_the_progress_table(client, login_as)
     act = services.add_activity(course, kind="manual", title="实操：轮胎换位", body="")
     db.session.commit()
     response = client.form(f"/courses/{course.id}/activities/{act.id}/marks", {"user_id": [a.id], "done": "1"},
-                           token_from=f"/courses/{course.id}/progress")
+                           token_from=f"/courses/{course.id}/activities/{act.id}")
     assert response.status_code == 302
     matrix = services.completion_matrix([act], [a.id, b.id])
     assert matrix[act.id][a.id].done and not matrix[act.id][b.id].done
+    page = client.get(f"/courses/{course.id}/activities/{act.id}").get_data(as_text=True)
+    assert page.count('name="user_id"') == 2 and page.count("✓ 教师已确认") == 1 and "已更新 1 名学员" in page
     outsider = factories.user("student", school_=teacher.school)
     db.session.commit()
     response = client.form(f"/courses/{course.id}/activities/{act.id}/marks", {"user_id": [outsider.id]},
-                           token_from=f"/courses/{course.id}/progress")
+                           token_from=f"/courses/{course.id}/activities/{act.id}")
     assert response.status_code == 400
 
 

@@ -197,7 +197,7 @@ def test_student_sees_own_grades_and_how_the_final_is_computed(client, login_as)
     db.session.commit()
     page = client.get(f"/courses/{course.id}/grades").get_data(as_text=True)
     assert "最低分，已去掉" in page and "过程性评价" in page and "权重 40" in page
-    assert "低于该项最低要求 60" in page and "未通过" in page
+    assert "低于该项最低要求 60" in page and "不及格" in page
     assert "尚未公布的测验" not in page and "待评" in page  # 理论考试 not graded yet
     assert client.get(f"/courses/{course.id}/grades/{classmate.id}").status_code == 403
     assert client.get(f"/courses/{course.id}/gradebook").status_code == 403
@@ -281,3 +281,37 @@ def test_eligibility_needs_an_integrated_profession(login_as):
                                    training_level=builders.level())
     report = services.eligibility(cohort)
     assert "不是工学一体化专业" in report.blocker
+
+
+def test_inline_edit_with_htmx_swaps_the_cell(client, login_as):
+    teacher = login_as("teacher")
+    course, (student,), practical, _theory = _book(teacher)
+    db.session.commit()
+    url = _cell(course, practical, student)
+    form = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'name="version" value="0"' in form and "<html" not in form
+    response = client.form(url, {"mode": "value", "value": "64.5", "version": "0"},
+                           token_from=f"/courses/{course.id}/gradebook", headers={"HX-Request": "true"})
+    cell = response.get_data(as_text=True)
+    assert response.status_code == 200 and "64.5" in cell and "fw-bold" in cell and "<html" not in cell
+    assert f'hx-get="{url}"' in cell
+    page = client.get(f"/courses/{course.id}/gradebook").get_data(as_text=True)
+    assert f'hx-get="{url}"' in page  # the concatenated cell URLs are the route's URLs
+    cancel = client.get(url + "?view=1", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "64.5" in cancel and "fw-bold" not in cancel
+
+
+def test_teacher_edits_an_item_and_the_finals_follow(client, login_as):
+    teacher = login_as("teacher")
+    course, (student,), practical, theory = _book(teacher)
+    services.set_manual_grade(course, practical, student.id, 50, by=teacher, expected_version=0)
+    services.set_manual_grade(course, theory, student.id, 90, by=teacher, expected_version=0)
+    db.session.commit()
+    assert db.session.scalar(select(FinalGrade.status).where(FinalGrade.user_id == student.id)) == "failed"
+    url = f"/courses/{course.id}/gradebook/items/{practical.id}/edit"
+    assert "实操考核" in client.get(url).get_data(as_text=True)
+    response = client.form(url, {"item-name": "实操考核", "item-kind": "manual", "item-category_id": "0",
+                                 "item-max_points": "100", "item-weight": "1", "item-min_score": "45"}, token_from=url)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(FinalGrade.status).where(FinalGrade.user_id == student.id)) == "passed"

@@ -49,7 +49,7 @@ class ExamKind(ActivityKind):
             if state == "in_progress":
                 candidate = Completion(State.in_progress, _("作答中"), 50)
             elif want_pass and not passed:
-                candidate = Completion(State.in_progress, _("未通过"), 50)
+                candidate = Completion(State.in_progress, _("考试未通过"), 50)
             else:
                 candidate = Completion(State.complete, _("已通过") if passed else _("已提交"), 100)
             current = best.get(user_id)

@@ -1,0 +1,48 @@
+// Work-task stages: autosave drafts while the student types, and confirm before a stage is handed in.
+(function () {
+  "use strict";
+  var form = document.getElementById("stage-form");
+  if (!form || !form.dataset.autosave) return;
+  var status = document.getElementById("autosave-status");
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var timer = null;
+  var saving = false;
+
+  function say(text) { if (status) status.textContent = text; }
+
+  function save() {
+    if (saving) { schedule(); return; }
+    saving = true;
+    var data = new FormData(form);
+    data.set("action", "draft");
+    fetch(form.dataset.autosave, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: {"Accept": "application/json", "X-CSRFToken": meta ? meta.content : ""}
+    }).then(function (response) {
+      return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+    }).then(function (result) {
+      if (result.ok) {
+        say(form.dataset.savedText + " " + new Date().toLocaleTimeString());
+      } else {
+        say(result.body && result.body.error ? result.body.error.message : form.dataset.failedText);
+      }
+    }).catch(function () {
+      say(form.dataset.offlineText);
+    }).finally(function () { saving = false; });
+  }
+
+  function schedule() {
+    if (timer) window.clearTimeout(timer);
+    timer = window.setTimeout(save, 2000);
+  }
+
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (timer) window.clearTimeout(timer);
+    if (button && button.dataset.confirmSubmit && !window.confirm(button.dataset.confirmSubmit)) {
+      event.preventDefault();
+    }
+  });
+})();

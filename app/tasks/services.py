@@ -1,0 +1,664 @@
+"""学习任务实施 and 多元评价: set a task for a course, work it stage by stage, evaluate it from four sides.
+
+Services flush, never commit. Stage workflow: locked -> open -> submitted -> (approved | returned -> submitted).
+A stage needing approval (决策 by default) keeps the next one locked until the teacher approves it; any other
+stage opens the next one when submitted.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
+
+from app.auth.models import User
+from app.core import clock, uploads
+from app.courses import services as courses
+from app.courses.models import Course, MentorAssignment
+from app.errors import Conflict, NotFound, ValidationError
+from app.extensions import db
+from app.tasks import activity_kind as _activity_kind  # noqa: F401  (registers the work_task activity kind)
+from app.tasks import grade_source as _grade_source  # noqa: F401  (registers the work_task grade source)
+from app.tasks import scoring
+from app.tasks.models import (AssignmentStage, EntryKind, Evaluation, MissingRule, Party, PeerReview, Rubric,
+                              RubricCriterion, StageEntry, StageState, SubmissionStage, TaskAssignment, TaskFile,
+                              TaskSubmission)
+from app.workbooks import fields as field_types
+
+#: Stages that need the teacher's approval / evidence unless the teacher changes it.
+APPROVAL_STAGES = {"decide"}
+EVIDENCE_STAGES = {"implement"}
+#: Used when a learning task has no stages of its own.
+SIX_STEPS = [("inform", "获取信息（资讯）"), ("plan", "制定计划"), ("decide", "做出决策"), ("implement", "实施计划"),
+             ("check", "检查控制"), ("evaluate", "评价反馈")]
+DEFAULT_CRITERIA = "任务完成质量 | 40\n工作过程规范与安全 | 30\n工作页填写与记录 | 20\n团队协作与职业素养 | 10"
+OPEN_STATES = {StageState.open.value, StageState.returned.value}
+UPLOAD_KINDS = {"photo": ("image",), "file": ("document", "image"), "": ("image",)}
+
+
+# --- loading -----------------------------------------------------------------------------------------------------
+
+def get_assignment(assignment_id: int) -> TaskAssignment:
+    assignment = db.session.get(TaskAssignment, assignment_id)
+    if assignment is None:
+        raise NotFound(_("找不到这个学习任务。"))
+    return assignment
+
+
+def get_submission(submission_id: int) -> TaskSubmission:
+    submission = db.session.get(TaskSubmission, submission_id)
+    if submission is None:
+        raise NotFound(_("找不到这份任务作业。"))
+    return submission
+
+
+def get_stage(assignment: TaskAssignment, stage_id: int) -> AssignmentStage:
+    stage = next((s for s in assignment.stages if s.id == stage_id), None)
+    if stage is None:
+        raise NotFound(_("找不到这个学习环节。"))
+    return stage
+
+
+def assignments_of_course(course: Course) -> list[TaskAssignment]:
+    return list(db.session.scalars(select(TaskAssignment).where(TaskAssignment.course_id == course.id)
+                                   .order_by(TaskAssignment.id)))
+
+
+def learning_task_choices(course: Course) -> list[tuple[int, str]]:
+    """Learning tasks a course may set: those of its integrated course, else of its profession's current
+    standards."""
+    from app.standards.models import CourseStandard, IntegratedCourse, LearningTask
+
+    stmt = select(LearningTask.id, LearningTask.code, LearningTask.name).join(
+        IntegratedCourse, LearningTask.course_id == IntegratedCourse.id)
+    if course.integrated_course_id:
+        stmt = stmt.where(IntegratedCourse.id == course.integrated_course_id)
+    else:
+        stmt = stmt.join(CourseStandard, CourseStandard.current_version_id == IntegratedCourse.version_id).where(
+            CourseStandard.profession_id == course.profession_id)
+    return [(r.id, f"{r.code} {r.name}") for r in db.session.execute(stmt.order_by(LearningTask.code))]
+
+
+def current_page_versions(learning_task) -> list[int]:
+    """Ids of the approved current versions of the workbook pages serving the task (any version of it)."""
+    from app.standards.models import LearningTask
+    from app.workbooks.models import Workbook, WorkbookPage
+
+    lineage = learning_task.lineage_id or learning_task.id
+    task_ids = select(LearningTask.id).where((LearningTask.lineage_id == lineage) | (LearningTask.id == lineage))
+    rows = db.session.execute(
+        select(WorkbookPage.current_version_id).join(Workbook, WorkbookPage.workbook_id == Workbook.id)
+        .where(WorkbookPage.current_version_id.is_not(None),
+               WorkbookPage.learning_task_id.in_(task_ids)
+               | (WorkbookPage.learning_task_id.is_(None) & Workbook.learning_task_id.in_(task_ids)))
+        .order_by(Workbook.id, WorkbookPage.position))
+    return [r[0] for r in rows]
+
+
+# --- setting a task ---------------------------------------------------------------------------------------------
+
+def check_weights(weights: dict[str, int]) -> dict[str, int]:
+    """The four party weights as integers 0–100 adding up to 100 (ValidationError otherwise)."""
+    out = {}
+    for party in scoring.PARTIES:
+        value = weights.get(party, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            raise ValidationError(_("评价权重必须是 0 到 100 之间的整数。"))
+        out[party] = value
+    total = sum(out.values())
+    if total != 100:
+        raise ValidationError(_("自评、互评、师评和企业评价的权重之和必须是 100，现在是 %(total)s。", total=total))
+    return out
+
+
+def parse_criteria(text: str) -> list[dict]:
+    """Rubric criteria from lines ``名称 | 满分 | 优秀=20, 良好=16, ...`` (levels optional: four defaults)."""
+    out = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        try:
+            name, max_points = parts[0], float(parts[1])
+        except (IndexError, ValueError):
+            raise ValidationError(_("评分量规第 %(n)s 行应写成“名称 | 满分 | 等级=分数, ...”。", n=number)) from None
+        if not name or len(name) > 200 or not 0 < max_points <= 1000:
+            raise ValidationError(_("评分量规第 %(n)s 行：名称不能为空，满分须在 0 到 1000 之间。", n=number))
+        levels = _parse_levels(parts[2] if len(parts) > 2 else "", max_points, number)
+        out.append({"name": name, "max_points": max_points, "levels": levels})
+    if not out:
+        raise ValidationError(_("评分量规至少要有一条评分项。"))
+    return out
+
+
+def _parse_levels(text: str, max_points: float, number: int) -> list[dict]:
+    if not text.strip():
+        return [{"label": label, "points": round(max_points * share, 1)}
+                for label, share in (("优秀", 1.0), ("良好", 0.8), ("合格", 0.6), ("不合格", 0.3))]
+    levels = []
+    for chunk in re.split(r"[,，;；]", text):
+        if not chunk.strip():
+            continue
+        label, _sep, points = chunk.partition("=")
+        try:
+            value = float(points)
+        except ValueError:
+            raise ValidationError(_("评分量规第 %(n)s 行：等级应写成“等级=分数”。", n=number)) from None
+        if not label.strip() or not 0 <= value <= max_points:
+            raise ValidationError(_("评分量规第 %(n)s 行：等级分数须在 0 到满分之间。", n=number))
+        levels.append({"label": label.strip(), "points": value})
+    return levels
+
+
+def create_assignment(course: Course, learning_task, *, by: User, title: str = "", instructions: str = "",
+                      weights: dict[str, int] | None = None, missing_rule: str = MissingRule.renormalise.value,
+                      peer_count: int = 2, peer_due_at: datetime | None = None, criteria: str = DEFAULT_CRITERIA,
+                      due_dates: dict[str, datetime] | None = None) -> TaskAssignment:
+    """Set ``learning_task`` for ``course``: pins the current workbook page versions, copies the task's stages
+    (六步法 by default), builds the rubric, creates a submission per learner and assigns peer reviewers."""
+    if learning_task.id not in {tid for tid, _label in learning_task_choices(course)}:
+        raise ValidationError(_("这个学习任务不属于本课程的一体化课程或专业。"))
+    weights = check_weights(weights or {"self": 10, "peer": 20, "teacher": 50, "mentor": 20})
+    if missing_rule not in {r.value for r in MissingRule}:
+        raise ValidationError(_("缺评规则只能是“重新分配权重”或“按零分计”。"))
+    if isinstance(peer_count, bool) or not isinstance(peer_count, int) or not 0 <= peer_count <= 10:
+        raise ValidationError(_("互评人数必须是 0 到 10 之间的整数。"))
+    rubric = Rubric(title=title or learning_task.name)
+    rubric.criteria = [RubricCriterion(position=i, **c) for i, c in enumerate(parse_criteria(criteria), start=1)]
+    assignment = TaskAssignment(
+        course_id=course.id, learning_task_id=learning_task.id, title=(title or learning_task.name).strip()[:200],
+        instructions=instructions or "", page_version_ids=current_page_versions(learning_task), rubric=rubric,
+        missing_rule=missing_rule, peer_count=peer_count, peer_due_at=peer_due_at, created_by_id=by.id,
+        **{f"weight_{p}": w for p, w in weights.items()})
+    steps = [(s.key, s.name) for s in learning_task.stages] or SIX_STEPS
+    due_dates = due_dates or {}
+    assignment.stages = [AssignmentStage(key=key, name=name, position=i, due_at=due_dates.get(key),
+                                         requires_approval=key in APPROVAL_STAGES,
+                                         requires_evidence=key in EVIDENCE_STAGES)
+                         for i, (key, name) in enumerate(steps, start=1)]
+    db.session.add(assignment)
+    db.session.flush()
+    start_submissions(assignment)
+    assign_peers(assignment)
+    return assignment
+
+
+@dataclass
+class StageSetting:
+    """One row of the stage editor (``id`` None = a new stage appended at the end)."""
+
+    id: int | None
+    name: str
+    due_at: datetime | None = None
+    requires_approval: bool = False
+    requires_evidence: bool = False
+    key: str = ""
+
+
+def update_stages(assignment: TaskAssignment, settings: list[StageSetting]) -> None:
+    """Rename stages, set due dates and gates; a setting without id appends a stage (locked for everybody who
+    has not reached it)."""
+    by_id = {s.id: s for s in assignment.stages}
+    for setting in settings:
+        name = (setting.name or "").strip()
+        if setting.id is None and not name:
+            continue
+        if not name or len(name) > 100:
+            raise ValidationError(_("环节名称不能为空，最多 100 个字。"))
+        stage = by_id.get(setting.id) if setting.id is not None else None
+        if setting.id is not None and stage is None:
+            raise NotFound(_("找不到这个学习环节。"))
+        if stage is None:
+            key = setting.key or f"stage-{len(assignment.stages) + 1}"
+            if any(s.key == key for s in assignment.stages):
+                raise ValidationError(_("环节标识“%(key)s”已存在。", key=key))
+            stage = AssignmentStage(key=key, position=len(assignment.stages) + 1)
+            assignment.stages.append(stage)
+        stage.name, stage.due_at = name, setting.due_at
+        stage.requires_approval, stage.requires_evidence = setting.requires_approval, setting.requires_evidence
+    db.session.flush()
+    _add_missing_stage_rows(assignment)
+
+
+def _add_missing_stage_rows(assignment: TaskAssignment) -> None:
+    """Give every submission a state row for stages added later; a new last stage opens for students who
+    finished everything before it."""
+    subs = list(db.session.scalars(select(TaskSubmission.id).where(TaskSubmission.assignment_id == assignment.id)))
+    if not subs:
+        return
+    have = {tuple(r) for r in db.session.execute(select(SubmissionStage.submission_id, SubmissionStage.stage_id)
+                                                 .where(SubmissionStage.submission_id.in_(subs)))}
+    states = _states_by_submission(subs)
+    for sub_id in subs:
+        for stage in assignment.stages:
+            if (sub_id, stage.id) not in have:
+                row = SubmissionStage(submission_id=sub_id, stage_id=stage.id, state=StageState.locked.value)
+                db.session.add(row)
+                states[sub_id][stage.id] = row
+        _open_next(assignment, states[sub_id])
+    db.session.flush()
+
+
+def _states_by_submission(sub_ids) -> dict[int, dict[int, SubmissionStage]]:
+    out: dict[int, dict[int, SubmissionStage]] = defaultdict(dict)
+    for row in db.session.scalars(select(SubmissionStage).where(SubmissionStage.submission_id.in_(list(sub_ids)))):
+        out[row.submission_id][row.stage_id] = row
+    return out
+
+
+def _open_next(assignment: TaskAssignment, rows: dict[int, SubmissionStage]) -> None:
+    """Open the first locked stage when every stage before it is finished (approved, or submitted when it
+    needs no approval)."""
+    for stage in assignment.stages:
+        row = rows.get(stage.id)
+        if row is None:
+            return
+        if row.state == StageState.locked.value:
+            row.state, row.updated_at = StageState.open.value, clock.now()
+            return
+        done = row.state == StageState.approved.value or (
+            row.state == StageState.submitted.value and not stage.requires_approval)
+        if not done:
+            return
+
+
+def start_submissions(assignment: TaskAssignment) -> int:
+    """Create the submission (first stage open) of every active learner who has none yet."""
+    existing = set(db.session.scalars(select(TaskSubmission.student_id)
+                                      .where(TaskSubmission.assignment_id == assignment.id)))
+    created = 0
+    for learner in courses.learners(assignment.course):
+        if learner.id not in existing:
+            _new_submission(assignment, learner.id)
+            created += 1
+    db.session.flush()
+    return created
+
+
+def _new_submission(assignment: TaskAssignment, student_id: int) -> TaskSubmission:
+    submission = TaskSubmission(assignment_id=assignment.id, student_id=student_id)
+    db.session.add(submission)
+    db.session.flush()
+    for i, stage in enumerate(assignment.stages):
+        db.session.add(SubmissionStage(submission_id=submission.id, stage_id=stage.id,
+                                       state=StageState.open.value if i == 0 else StageState.locked.value))
+    return submission
+
+
+def submission_of(assignment: TaskAssignment, student: User, *, create: bool = False) -> TaskSubmission | None:
+    """The student's submission (created on first visit for a learner who joined after the task was set)."""
+    submission = db.session.scalar(select(TaskSubmission).where(
+        TaskSubmission.assignment_id == assignment.id, TaskSubmission.student_id == student.id))
+    if submission is None and create:
+        submission = _new_submission(assignment, student.id)
+        db.session.flush()
+    return submission
+
+
+def assign_peers(assignment: TaskAssignment) -> int:
+    """Round-robin peer reviewers within the course: in username order each student reviews the next
+    ``peer_count`` classmates (never themself). Idempotent; returns how many pairs were added."""
+    subs = list(db.session.execute(
+        select(TaskSubmission.id, TaskSubmission.student_id).join(User, User.id == TaskSubmission.student_id)
+        .where(TaskSubmission.assignment_id == assignment.id).order_by(User.username)))
+    n = len(subs)
+    count = min(assignment.peer_count, n - 1)
+    if count <= 0:
+        return 0
+    have = {tuple(r) for r in db.session.execute(select(PeerReview.submission_id, PeerReview.reviewer_id)
+                                                 .where(PeerReview.assignment_id == assignment.id))}
+    added = 0
+    for i, (_sub_id, reviewer_id) in enumerate(subs):
+        for step in range(1, count + 1):
+            target_sub, target_student = subs[(i + step) % n]
+            if target_student != reviewer_id and (target_sub, reviewer_id) not in have:
+                db.session.add(PeerReview(assignment_id=assignment.id, submission_id=target_sub,
+                                          reviewer_id=reviewer_id))
+                have.add((target_sub, reviewer_id))
+                added += 1
+    db.session.flush()
+    return added
+
+
+# --- worksheet fields of a stage -------------------------------------------------------------------------------
+
+@dataclass
+class StageField:
+    """A worksheet field shown in a stage: its definition and the page version it comes from."""
+
+    version_id: int
+    page_title: str
+    definition: dict
+
+    @property
+    def answer_key(self) -> str:
+        return f"{self.version_id}:{self.definition['key']}"
+
+    @property
+    def type(self) -> str:
+        return self.definition["type"]
+
+
+def pinned_fields(assignment: TaskAssignment) -> dict[str, list[StageField]]:
+    """{stage key: fields} from the pinned page versions (a field's own ``stage`` wins over its page's)."""
+    from app.workbooks.models import PageVersion, WorkbookPage
+
+    ids = list(assignment.page_version_ids or [])
+    if not ids:
+        return {}
+    rows = db.session.execute(select(PageVersion.id, PageVersion.title, PageVersion.fields, WorkbookPage.stage)
+                              .join(WorkbookPage, PageVersion.page_id == WorkbookPage.id)
+                              .where(PageVersion.id.in_(ids)))
+    by_id = {r.id: r for r in rows}
+    out: dict[str, list[StageField]] = defaultdict(list)
+    for vid in ids:
+        row = by_id.get(vid)
+        if row is None:
+            continue
+        for definition in row.fields or []:
+            out[definition.get("stage") or row.stage or ""].append(StageField(vid, row.title, definition))
+    return out
+
+
+def stage_fields(assignment: TaskAssignment, stage: AssignmentStage) -> list[StageField]:
+    return pinned_fields(assignment).get(stage.key, [])
+
+
+def parse_form(fields_: list[StageField], form) -> dict:
+    """Raw answers from a submitted form (``form`` is a MultiDict): names ``a.<version>.<key>`` (text,
+    checklist) and ``a.<version>.<key>.<row>.<column>`` (tables). Photo/file answers come from uploads."""
+    raw = {}
+    for f in fields_:
+        name = f"a.{f.version_id}.{f.definition['key']}"
+        if f.type == "checklist":
+            raw[f.answer_key] = [int(v) for v in form.getlist(name) if str(v).isdigit()]
+        elif f.type == "table":
+            rows = len(f.definition.get("row_labels") or []) or f.definition.get("rows", 1)
+            table = [{c["key"]: form.get(f"{name}.{r}.{c['key']}", "") for c in f.definition["columns"]}
+                     for r in range(rows)]
+            raw[f.answer_key] = table if any(v.strip() for row in table for v in row.values()) else []
+        elif f.type in ("text", "long_text"):
+            raw[f.answer_key] = form.get(name, "")
+    return raw
+
+
+def _validate_answers(fields_: list[StageField], raw: dict, *, final: bool) -> dict:
+    """Check every answer with its field type; drafts may leave required fields empty."""
+    out, errors = {}, []
+    for f in fields_:
+        definition = f.definition if final else {**f.definition, "required": False}
+        try:
+            value = field_types.validate_response(definition, raw.get(f.answer_key))
+        except field_types.FieldError as exc:
+            errors.append(f"{f.definition['label']}：{exc.message}")
+            continue
+        if value is not None:
+            out[f.answer_key] = value
+    if errors:
+        raise ValidationError(_("请检查填写内容：%(errors)s", errors="；".join(errors)), details=errors)
+    return out
+
+
+# --- working a stage --------------------------------------------------------------------------------------------
+
+def stage_row(submission: TaskSubmission, stage: AssignmentStage) -> SubmissionStage:
+    row = db.session.scalar(select(SubmissionStage).where(SubmissionStage.submission_id == submission.id,
+                                                          SubmissionStage.stage_id == stage.id))
+    if row is None:
+        _add_missing_stage_rows(submission.assignment)
+        return stage_row(submission, stage)
+    return row
+
+
+def latest_answers(submission: TaskSubmission, stage: AssignmentStage) -> dict:
+    entry = db.session.scalar(select(StageEntry).options(lazyload(StageEntry.author)).where(
+        StageEntry.submission_id == submission.id, StageEntry.stage_id == stage.id,
+        StageEntry.kind.in_([EntryKind.draft.value, EntryKind.submit.value])).order_by(StageEntry.id.desc()).limit(1))
+    return dict(entry.answers) if entry else {}
+
+
+def history(submission: TaskSubmission, stage: AssignmentStage) -> list[StageEntry]:
+    return list(db.session.scalars(select(StageEntry).options(joinedload(StageEntry.author).lazyload(User.roles))
+                                   .where(StageEntry.submission_id == submission.id, StageEntry.stage_id == stage.id)
+                                   .order_by(StageEntry.id.desc())))
+
+
+def files_of(submission: TaskSubmission, stage: AssignmentStage | None = None) -> list[TaskFile]:
+    stmt = select(TaskFile).where(TaskFile.submission_id == submission.id)
+    if stage is not None:
+        stmt = stmt.where(TaskFile.stage_id == stage.id)
+    return list(db.session.scalars(stmt.order_by(TaskFile.id)))
+
+
+def _require_open(row: SubmissionStage, message: str) -> None:
+    if row.state not in OPEN_STATES:
+        raise Conflict(message)
+
+
+def _with_uploads(submission, stage, fields_, answers: dict) -> dict:
+    files = files_of(submission, stage)
+    for f in fields_:
+        if f.type in ("photo", "file"):
+            ids = [tf.media_file_id for tf in files if tf.field == f.answer_key]
+            answers[f.answer_key] = ids[-f.definition.get("max_files", 1):] if ids else []
+    return answers
+
+
+def save_stage(submission: TaskSubmission, stage: AssignmentStage, raw: dict, *, by: User,
+               submit: bool = False) -> StageEntry | None:
+    """Append the stage's answers as a draft (``submit=False``; nothing is appended when they did not change)
+    or hand the stage in. Refuses (409) a stage that is not open; a stage requiring evidence needs a photo."""
+    row = stage_row(submission, stage)
+    _require_open(row, _("“%(stage)s”环节现在不能提交：它还没有开放，或已经提交。", stage=stage.name) if submit
+                  else _("“%(stage)s”环节没有开放，不能保存。", stage=stage.name))
+    fields_ = stage_fields(submission.assignment, stage)
+    answers = _validate_answers(fields_, _with_uploads(submission, stage, fields_, dict(raw)), final=submit)
+    if submit:
+        if stage.requires_evidence and not files_of(submission, stage):
+            raise ValidationError(_("“%(stage)s”环节要求上传作业照片作为证据，请先上传再提交。", stage=stage.name))
+        row.state, row.submitted_at, row.updated_at = StageState.submitted.value, clock.now(), clock.now()
+        entry = _append(submission, stage, EntryKind.submit, by, answers=answers)
+        _open_next(submission.assignment, _states_by_submission([submission.id])[submission.id])
+        db.session.flush()
+        return entry
+    if answers == latest_answers(submission, stage):
+        return None
+    return _append(submission, stage, EntryKind.draft, by, answers=answers)
+
+
+def _append(submission, stage, kind: EntryKind, by: User, *, answers=None, comment: str = "") -> StageEntry:
+    entry = StageEntry(submission_id=submission.id, stage_id=stage.id, kind=kind.value, answers=answers or {},
+                       comment=comment, author_id=by.id, created_at=clock.now())
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def upload_to_stage(submission: TaskSubmission, stage: AssignmentStage, file_storage, *, field: str, by: User
+                    ) -> TaskFile:
+    """Store a photo/file for the stage through the upload service (EXIF rotation, shrinking, sniffing) and
+    record it. A closed stage refuses with 409 before anything is stored."""
+    from app.media.models import MediaFile
+
+    row = stage_row(submission, stage)
+    _require_open(row, _("“%(stage)s”环节已关闭或尚未开放，不能上传。", stage=stage.name))
+    fields_ = {f.answer_key: f for f in stage_fields(submission.assignment, stage)}
+    target = fields_.get(field) if field else None
+    if field and (target is None or target.type not in ("photo", "file")):
+        raise ValidationError(_("这个环节没有这个上传项。"))
+    if target is not None and len([f for f in files_of(submission, stage) if f.field == field]) >= \
+            target.definition.get("max_files", 1):
+        raise ValidationError(_("“%(label)s”最多上传 %(n)s 个文件。", label=target.definition["label"],
+                                n=target.definition.get("max_files", 1)))
+    if file_storage is None or not getattr(file_storage, "filename", ""):
+        raise ValidationError(_("请选择要上传的照片或文件。"))
+    stored = uploads.store_upload(file_storage, UPLOAD_KINDS[target.type if target else ""], prefix="tasks")
+    try:
+        media = MediaFile(storage_key=stored.key, original_name=stored.original_name, kind=stored.kind,
+                          format=stored.format, mime=stored.mime, size=stored.size, sha256=stored.sha256,
+                          width=stored.width, height=stored.height,
+                          preview_key=stored.derivatives["thumbnail"].key if "thumbnail" in stored.derivatives
+                          else None, uploaded_by_id=by.id)
+        db.session.add(media)
+        db.session.flush()
+        task_file = TaskFile(submission_id=submission.id, stage_id=stage.id, field=field or "",
+                             media_file_id=media.id)
+        db.session.add(task_file)
+        _append(submission, stage, EntryKind.upload, by, answers={"file": media.id, "field": field or ""},
+                comment=stored.original_name)
+    except BaseException:
+        stored.discard()
+        raise
+    return task_file
+
+
+def decide_stage(submission: TaskSubmission, stage: AssignmentStage, *, by: User, approve: bool,
+                 comment: str = "") -> None:
+    """The teacher approves a submitted stage (the next stage opens) or sends it back with a comment."""
+    row = stage_row(submission, stage)
+    if row.state != StageState.submitted.value:
+        raise Conflict(_("只有已提交的环节才能审核。"))
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError(_("退回时请写明原因，学生据此修改。"))
+    row.state = StageState.approved.value if approve else StageState.returned.value
+    row.comment, row.updated_at = comment, clock.now()
+    _append(submission, stage, EntryKind.approve if approve else EntryKind.return_, by, comment=comment)
+    if approve:
+        _open_next(submission.assignment, _states_by_submission([submission.id])[submission.id])
+    db.session.flush()
+
+
+def file_for(task_file_id: int) -> TaskFile:
+    task_file = db.session.get(TaskFile, task_file_id)
+    if task_file is None:
+        raise NotFound(_("找不到这个文件。"))
+    return task_file
+
+
+# --- the teacher's board ----------------------------------------------------------------------------------------
+
+@dataclass
+class BoardRow:
+    submission: TaskSubmission
+    #: stage id -> SubmissionStage
+    states: dict[int, SubmissionStage]
+    current: AssignmentStage | None
+    late: list[AssignmentStage] = field(default_factory=list)
+    waiting: list[AssignmentStage] = field(default_factory=list)
+
+
+def board(assignment: TaskAssignment) -> list[BoardRow]:
+    """One row per student: the stage they are at, late stages (unfinished after the due date) and stages
+    waiting for approval. Two queries whatever the class size."""
+    subs = list(db.session.scalars(select(TaskSubmission).options(lazyload(TaskSubmission.assignment))
+                                   .join(User, User.id == TaskSubmission.student_id)
+                                   .where(TaskSubmission.assignment_id == assignment.id).order_by(User.username)))
+    states = _states_by_submission([s.id for s in subs]) if subs else {}
+    now = clock.now()
+    rows = []
+    for sub in subs:
+        mine = states.get(sub.id, {})
+        row = BoardRow(sub, mine, None)
+        for stage in assignment.stages:
+            st = mine.get(stage.id)
+            state = st.state if st else StageState.locked.value
+            finished = state == StageState.approved.value or (state == StageState.submitted.value
+                                                              and not stage.requires_approval)
+            if row.current is None and not finished:
+                row.current = stage
+            if stage.requires_approval and state == StageState.submitted.value:
+                row.waiting.append(stage)
+            if not finished and stage.due_at and clock.as_utc(stage.due_at) < now and state != "submitted":
+                row.late.append(stage)
+        rows.append(row)
+    return rows
+
+
+# --- evaluations -------------------------------------------------------------------------------------------------
+
+def peer_reviews_of(assignment: TaskAssignment, reviewer: User) -> list[PeerReview]:
+    return list(db.session.scalars(select(PeerReview).where(PeerReview.assignment_id == assignment.id,
+                                                            PeerReview.reviewer_id == reviewer.id)))
+
+
+def is_peer_reviewer(submission: TaskSubmission, user: User) -> bool:
+    return db.session.scalar(select(PeerReview.id).where(PeerReview.submission_id == submission.id,
+                                                         PeerReview.reviewer_id == user.id)) is not None
+
+
+def is_assigned_mentor(submission: TaskSubmission, user: User) -> bool:
+    return db.session.scalar(select(MentorAssignment.id).where(
+        MentorAssignment.course_id == submission.assignment.course_id, MentorAssignment.mentor_id == user.id,
+        MentorAssignment.student_id == submission.student_id)) is not None
+
+
+def evaluations_of(submission: TaskSubmission) -> list[Evaluation]:
+    # Evaluators are shown by name only: their roles need not be loaded.
+    return list(db.session.scalars(select(Evaluation).options(joinedload(Evaluation.evaluator).lazyload(User.roles))
+                                   .where(Evaluation.submission_id == submission.id).order_by(Evaluation.id)))
+
+
+def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: dict, comment: str = "") -> Evaluation:
+    """Record one party's evaluation on the rubric (points per criterion within 0..max). Permission is the
+    caller's (see permissions.can_evaluate); one evaluation per evaluator and party (409 for a second)."""
+    if party not in scoring.PARTIES:
+        raise ValidationError(_("未知的评价方。"))
+    rubric = submission.assignment.rubric
+    clean, total = {}, 0.0
+    for criterion in rubric.criteria:
+        value = scores.get(str(criterion.id), scores.get(criterion.id))
+        try:
+            points = float(value)
+        except (TypeError, ValueError):
+            raise ValidationError(_("请为“%(name)s”评分。", name=criterion.name)) from None
+        if not 0 <= points <= criterion.max_points:
+            raise ValidationError(_("“%(name)s”的分数须在 0 到 %(max)s 之间。", name=criterion.name,
+                                    max=criterion.max_points))
+        clean[str(criterion.id)] = points
+        total += points
+    exists = db.session.scalar(select(Evaluation.id).where(Evaluation.submission_id == submission.id,
+                                                           Evaluation.party == party,
+                                                           Evaluation.evaluator_id == evaluator.id))
+    if exists:
+        raise Conflict(_("您已经评价过这份作业。"))
+    evaluation = Evaluation(submission_id=submission.id, party=party, evaluator_id=evaluator.id, scores=clean,
+                            percent=round(total * 100 / rubric.max_points, 2) if rubric.max_points else 0.0,
+                            comment=(comment or "").strip()[:2000], created_at=clock.now())
+    db.session.add(evaluation)
+    db.session.flush()
+    return evaluation
+
+
+def breakdown(submission: TaskSubmission) -> scoring.Breakdown:
+    return scoring.breakdowns([submission.assignment], [submission.student_id])[
+        (submission.assignment_id, submission.student_id)]
+
+
+PARTY_VALUES = [p.value for p in Party]
+
+
+def assignments_of_courses(course_ids) -> list[TaskAssignment]:
+    ids = list(course_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(TaskAssignment).where(TaskAssignment.course_id.in_(ids))
+                                   .order_by(TaskAssignment.id.desc())))
+
+
+def states_of(submission: TaskSubmission) -> dict[int, SubmissionStage]:
+    """{stage id: state row} of one submission (rows for stages added later are created)."""
+    states = _states_by_submission([submission.id]).get(submission.id, {})
+    if any(s.id not in states for s in submission.assignment.stages):
+        _add_missing_stage_rows(submission.assignment)
+        states = _states_by_submission([submission.id]).get(submission.id, {})
+    return states
+
+
+def scores_for(assignment: TaskAssignment, student_ids) -> dict[int, scoring.Breakdown]:
+    """{student id: Breakdown} for the board (two queries)."""
+    return {uid: b for (_aid, uid), b in scoring.breakdowns([assignment], student_ids).items()}

@@ -1,0 +1,321 @@
+"""Work-task pages: set a task, the class board, stages with worksheets and uploads, evaluations, the score.
+
+Every view: load (404) -> authorise (403) -> validate -> call a service -> commit -> respond.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.auth.forms import ConfirmForm
+from app.auth.services import require
+from app.core import clock, fileserve, uploads
+from app.courses import permissions as course_permissions
+from app.courses import services as courses
+from app.errors import ValidationError, wants_json
+from app.extensions import db
+from app.tasks import forms, permissions, services
+from app.tasks.models import TaskAssignment
+
+bp = Blueprint("tasks", __name__)
+uploads.install(bp)
+
+PARTY_LABELS = {"self": _l("自评"), "peer": _l("互评"), "teacher": _l("师评"), "mentor": _l("企业评价")}
+
+
+def _assignment(assignment_id: int, *, manage: bool = False) -> TaskAssignment:
+    assignment = services.get_assignment(assignment_id)
+    require(permissions.can_manage_assignment(current_user, assignment) if manage
+            else permissions.can_view_assignment(current_user, assignment))
+    return assignment
+
+
+def _submission(submission_id: int):
+    submission = services.get_submission(submission_id)
+    require(permissions.can_view_submission(current_user, submission))
+    return submission
+
+
+# --- lists and setting a task -------------------------------------------------------------------------------------
+
+@bp.route("/tasks")
+@login_required
+def mine():
+    """The work tasks of every course the user takes part in."""
+    mine_ = courses.courses_of_user(current_user)
+    assignments = services.assignments_of_courses([c.id for c, _e in mine_])
+    teaching = [c for c, e in mine_ if e.role == "instructor"]
+    return render_template("tasks/mine.html", assignments=assignments, teaching=teaching)
+
+
+@bp.route("/courses/<int:course_id>/tasks")
+@login_required
+def course_tasks(course_id: int):
+    course = courses.get_course(course_id)
+    require(course_permissions.can_view_course(current_user, course))
+    return render_template("tasks/course_tasks.html", course=course,
+                           assignments=services.assignments_of_course(course),
+                           can_manage=course_permissions.can_manage_course(current_user, course))
+
+
+@bp.route("/courses/<int:course_id>/tasks/new", methods=["GET", "POST"])
+@login_required
+def new_assignment(course_id: int):
+    course = courses.get_course(course_id)
+    require(course_permissions.can_manage_course(current_user, course))
+    form = forms.AssignmentForm()
+    form.learning_task_id.choices = services.learning_task_choices(course)
+    if request.method == "GET":
+        form.criteria.data = services.DEFAULT_CRITERIA
+    if form.validate_on_submit():
+        from app.standards import services as standards
+
+        assignment = services.create_assignment(
+            course, standards.get_task(form.learning_task_id.data), by=current_user, title=form.title.data or "",
+            instructions=form.instructions.data or "", weights=form.weights(), missing_rule=form.missing_rule.data,
+            peer_count=form.peer_count.data, peer_due_at=forms.local_to_utc(form.peer_due_at.data),
+            criteria=form.criteria.data)
+        db.session.commit()
+        flash(_("学习任务“%(title)s”已布置，共 %(n)s 个环节。下一步：设置各环节的截止时间。",
+                title=assignment.title, n=len(assignment.stages)), "success")
+        return redirect(url_for("tasks.edit_stages", assignment_id=assignment.id))
+    return render_template("tasks/assignment_form.html", course=course, form=form)
+
+
+@bp.route("/tasks/<int:assignment_id>/stages", methods=["GET", "POST"])
+@login_required
+def edit_stages(assignment_id: int):
+    assignment = _assignment(assignment_id, manage=True)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        services.update_stages(assignment, forms.stage_settings(request.form, assignment.stages))
+        db.session.commit()
+        flash(_("环节设置已保存。"), "success")
+        return redirect(url_for("tasks.assignment", assignment_id=assignment.id))
+    return render_template("tasks/stages_form.html", assignment=assignment, form=form,
+                           local=forms.to_local_input)
+
+
+@bp.route("/tasks/<int:assignment_id>/peers", methods=["POST"])
+@login_required
+def refresh_peers(assignment_id: int):
+    """Create submissions for learners who joined later and give them peer reviewers."""
+    assignment = _assignment(assignment_id, manage=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    created = services.start_submissions(assignment)
+    pairs = services.assign_peers(assignment)
+    db.session.commit()
+    flash(_("新增 %(s)s 份作业、%(p)s 个互评分配。", s=created, p=pairs), "success")
+    return redirect(url_for("tasks.assignment", assignment_id=assignment.id))
+
+
+@bp.route("/tasks/<int:assignment_id>")
+@login_required
+def assignment(assignment_id: int):
+    """Teachers see the class board; a learner is taken to their own work; a mentor sees their apprentices."""
+    assignment = _assignment(assignment_id)
+    if permissions.can_manage_assignment(current_user, assignment):
+        rows = services.board(assignment)
+        scores = services.scores_for(assignment, [r.submission.student_id for r in rows])
+        return render_template("tasks/board.html", assignment=assignment, rows=rows, scores=scores,
+                               confirm=ConfirmForm(), now=clock.now())
+    if course_permissions.is_learner(current_user, assignment.course):
+        submission = services.submission_of(assignment, current_user)
+        if submission is None:  # joined the course after the task was set: starting it is a POST
+            return render_template("tasks/start.html", assignment=assignment, confirm=ConfirmForm())
+        return redirect(url_for("tasks.submission", submission_id=submission.id))
+    # Mentors (and anyone else who may view the course) see only the students assigned to them.
+    visible = {u.id for u in courses.mentees(assignment.course, current_user)}
+    rows = [r for r in services.board(assignment) if r.submission.student_id in visible]
+    return render_template("tasks/board.html", assignment=assignment, rows=rows, scores={}, confirm=ConfirmForm(),
+                           now=clock.now(), readonly=True)
+
+
+@bp.route("/tasks/<int:assignment_id>/start", methods=["POST"])
+@login_required
+def start(assignment_id: int):
+    """A learner who joined after the task was set starts their own submission."""
+    assignment = _assignment(assignment_id)
+    require(course_permissions.is_learner(current_user, assignment.course))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    submission = services.submission_of(assignment, current_user, create=True)
+    db.session.commit()
+    return redirect(url_for("tasks.submission", submission_id=submission.id))
+
+
+# --- a submission and its stages ---------------------------------------------------------------------------------
+
+@bp.route("/tasks/submissions/<int:submission_id>")
+@login_required
+def submission(submission_id: int):
+    submission = _submission(submission_id)
+    assignment = submission.assignment
+    states = services.states_of(submission)
+    return render_template(
+        "tasks/submission.html", submission=submission, assignment=assignment, states=states,
+        breakdown=services.breakdown(submission), evaluations=services.evaluations_of(submission),
+        parties=permissions.parties_for(current_user, submission),
+        reviews=services.peer_reviews_of(assignment, current_user) if current_user.id == submission.student_id else [],
+        mine=current_user.id == submission.student_id)
+
+
+@bp.route("/tasks/submissions/<int:submission_id>/stages/<int:stage_id>", methods=["GET", "POST"])
+@login_required
+def stage(submission_id: int, stage_id: int):
+    submission = _submission(submission_id)
+    stage = services.get_stage(submission.assignment, stage_id)
+    if request.method == "POST":
+        require(permissions.can_work_on(current_user, submission))
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        fields_ = services.stage_fields(submission.assignment, stage)
+        submit = request.form.get("action") == "submit"
+        entry = services.save_stage(submission, stage, services.parse_form(fields_, request.form), by=current_user,
+                                    submit=submit)
+        db.session.commit()
+        if wants_json():
+            return jsonify({"saved": entry is not None, "entry": entry.id if entry else None,
+                            "state": services.stage_row(submission, stage).state})
+        flash(_("“%(stage)s”已提交。", stage=stage.name) if submit else _("已保存草稿。"), "success")
+        return redirect(url_for("tasks.submission", submission_id=submission.id) if submit
+                        else url_for("tasks.stage", submission_id=submission.id, stage_id=stage.id))
+    row = services.stage_row(submission, stage)
+    fields_ = services.stage_fields(submission.assignment, stage)
+    files = services.files_of(submission, stage)
+    return render_template(
+        "tasks/stage.html", submission=submission, assignment=submission.assignment, stage=stage, row=row,
+        fields=fields_, answers=services.latest_answers(submission, stage), files=files,
+        history=services.history(submission, stage), form=ConfirmForm(), decision=forms.DecisionForm(),
+        can_work=permissions.can_work_on(current_user, submission) and row.state in services.OPEN_STATES,
+        can_decide=permissions.can_manage_assignment(current_user, submission.assignment)
+        and row.state == "submitted")
+
+
+@bp.route("/tasks/submissions/<int:submission_id>/stages/<int:stage_id>/upload", methods=["POST"])
+@uploads.upload_endpoint(("image", "document"))
+@login_required
+def upload(submission_id: int, stage_id: int):
+    submission = _submission(submission_id)
+    stage = services.get_stage(submission.assignment, stage_id)
+    require(permissions.can_work_on(current_user, submission))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    task_file = services.upload_to_stage(submission, stage, request.files.get("file"),
+                                         field=request.form.get("field", ""), by=current_user)
+    db.session.commit()
+    if wants_json():
+        return jsonify({"file": task_file.id, "width": task_file.media_file.width,
+                        "height": task_file.media_file.height}), 201
+    flash(_("已上传“%(name)s”。", name=task_file.media_file.original_name), "success")
+    return redirect(url_for("tasks.stage", submission_id=submission.id, stage_id=stage.id))
+
+
+@bp.route("/tasks/submissions/<int:submission_id>/stages/<int:stage_id>/decide", methods=["POST"])
+@login_required
+def decide(submission_id: int, stage_id: int):
+    submission = services.get_submission(submission_id)
+    require(permissions.can_manage_assignment(current_user, submission.assignment))
+    stage = services.get_stage(submission.assignment, stage_id)
+    form = forms.DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    approve = request.form.get("action") == "approve"
+    services.decide_stage(submission, stage, by=current_user, approve=approve, comment=form.comment.data or "")
+    db.session.commit()
+    flash(_("已批准“%(stage)s”，下一环节已开放。", stage=stage.name) if approve
+          else _("已退回“%(stage)s”，学生修改后可重新提交。", stage=stage.name), "success")
+    return redirect(url_for("tasks.assignment", assignment_id=submission.assignment_id))
+
+
+@bp.route("/tasks/files/<int:file_id>")
+@login_required
+def file(file_id: int):
+    task_file = services.file_for(file_id)
+    _submission(task_file.submission_id)
+    media = task_file.media_file
+    if request.args.get("thumb") and media.preview_key:
+        return fileserve.send_stored(media.preview_key, mimetype="image/jpeg")
+    return fileserve.send_stored(media.storage_key, mimetype=media.mime, etag=media.sha256[:32],
+                                 filename=media.original_name, attachment=media.kind != "image")
+
+
+# --- evaluations ---------------------------------------------------------------------------------------------------
+
+def _scores_from(form) -> dict:
+    return {key[2:]: value for key, value in form.items() if key.startswith("c.")}
+
+
+@bp.route("/tasks/submissions/<int:submission_id>/evaluate/<party>", methods=["GET", "POST"])
+@login_required
+def evaluate(submission_id: int, party: str):
+    submission = services.get_submission(submission_id)
+    if party not in services.PARTY_VALUES:
+        abort(404)
+    require(permissions.can_evaluate(current_user, submission, party))
+    form = forms.EvaluationForm()
+    if form.validate_on_submit():
+        services.evaluate(submission, party, current_user, _scores_from(request.form), form.comment.data or "")
+        db.session.commit()
+        flash(_("评价已提交。"), "success")
+        return redirect(url_for("tasks.submission", submission_id=submission.id))
+    return render_template("tasks/evaluate.html", submission=submission, assignment=submission.assignment,
+                           party=party, party_label=str(PARTY_LABELS[party]), form=form)
+
+
+# --- JSON API --------------------------------------------------------------------------------------------------------
+
+def _breakdown_json(b) -> dict:
+    return {"final": b.final, "pending": b.final is None, "pending_reason": b.pending_reason,
+            "missing_rule": b.missing_rule, "renormalised": b.renormalised,
+            "parties": [{"party": p.party, "weight": p.weight, "effective_weight": p.effective_weight,
+                         "score": p.score, "evaluations": p.evaluations} for p in b.parties]}
+
+
+@bp.route("/api/tasks/submissions/<int:submission_id>")
+@login_required
+def submission_json(submission_id: int):
+    submission = _submission(submission_id)
+    states = services.states_of(submission)
+    return jsonify({"id": submission.id, "assignment": submission.assignment_id,
+                    "student": {"id": submission.student_id, "username": submission.student.username},
+                    "stages": [{"id": s.id, "key": s.key, "name": s.name, "state": states[s.id].state}
+                               for s in submission.assignment.stages],
+                    "score": _breakdown_json(services.breakdown(submission))})
+
+
+@bp.route("/api/tasks/submissions/<int:submission_id>/evaluations", methods=["POST"])
+@login_required
+def evaluate_json(submission_id: int):
+    submission = services.get_submission(submission_id)
+    data = request.get_json(silent=True) or {}
+    party = data.get("party")
+    if party not in services.PARTY_VALUES:
+        raise ValidationError(_("未知的评价方。"))
+    require(permissions.can_evaluate(current_user, submission, party))
+    evaluation = services.evaluate(submission, party, current_user, data.get("scores") or {},
+                                   str(data.get("comment") or ""))
+    db.session.commit()
+    return jsonify({"id": evaluation.id, "percent": evaluation.percent,
+                    "score": _breakdown_json(services.breakdown(submission))}), 201
+
+
+STATE_LABELS = {"locked": _l("未开放"), "open": _l("进行中"), "submitted": _l("已提交"), "approved": _l("已批准"),
+                "returned": _l("已退回")}
+STATE_BADGES = {"locked": "text-bg-light", "open": "text-bg-primary", "submitted": "text-bg-info",
+                "approved": "text-bg-success", "returned": "text-bg-warning"}
+ENTRY_LABELS = {"draft": _l("保存草稿"), "submit": _l("提交"), "approve": _l("教师批准"), "return": _l("教师退回"),
+                "upload": _l("上传文件")}
+
+
+@bp.context_processor
+def _labels():
+    # Evaluated per request so the labels follow the user's language.
+    return {"state_labels": {k: str(v) for k, v in STATE_LABELS.items()}, "state_badges": STATE_BADGES,
+            "entry_labels": {k: str(v) for k, v in ENTRY_LABELS.items()},
+            "party_labels": {k: str(v) for k, v in PARTY_LABELS.items()}}

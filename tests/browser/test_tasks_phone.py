@@ -1,0 +1,58 @@
+"""The demo student works the demo work task on a 360 px phone: task list, stages, the worksheet of the
+implementing stage (autosave), a photo from the camera input, and the score page — no overflow, no console
+error (a CSP violation would be one)."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+from tests.browser.conftest import log_in
+from tests.browser.test_journeys import PHONE, _assert_no_horizontal_overflow
+
+
+def _phone_photo() -> str:
+    """A 4000x3000 JPEG whose EXIF says "rotate 90°", as phones take them."""
+    from PIL import Image
+
+    image = Image.new("RGB", (4000, 3000), (180, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = os.path.join(tempfile.mkdtemp(prefix="gx-photo-"), "IMG_2001.JPG")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, quality=60)
+    with open(path, "wb") as fh:
+        fh.write(buffer.getvalue())
+    return path
+
+
+def test_student_works_the_demo_task_on_a_phone(new_context):
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, "student")
+    page.goto("/tasks")
+    _assert_no_horizontal_overflow(page)
+    page.get_by_role("link", name="盘式制动器检修（示范学习任务）").click()
+    page.wait_for_url("**/tasks/submissions/*")
+    _assert_no_horizontal_overflow(page)
+    assert page.get_by_text("任务总评").is_visible()
+
+    page.get_by_role("link", name="实施计划").click()
+    page.wait_for_url("**/stages/*")
+    _assert_no_horizontal_overflow(page)
+    camera = page.locator('input[type=file][capture="environment"]').last
+    assert camera.get_attribute("accept") == "image/*"
+
+    # Autosave: typing in the worksheet saves a draft without pressing a button.
+    first_text = page.locator("#stage-form input.form-control:not([type=hidden])").first
+    first_text.fill("12.5")
+    page.locator("#autosave-status").filter(has_text="草稿已自动保存").wait_for(timeout=15_000)
+
+    camera.set_input_files(_phone_photo())
+    page.locator("form:has(input[name=field][value='']) button[type=submit]").click()
+    page.get_by_text("已上传“IMG_2001.JPG”").wait_for()
+    _assert_no_horizontal_overflow(page)
+    thumb = page.locator("img.img-thumbnail").last
+    thumb.wait_for()
+    size = thumb.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert size[1] > size[0], f"the thumbnail is upright (portrait): {size}"
+    page.screenshot(path="/tmp/gx-task-stage-360.png", full_page=True)

@@ -1,0 +1,156 @@
+"""多元评价: parties and their permissions (own work as peer -> 403, unassigned mentor -> 403 in HTML and JSON),
+the final score with its breakdown, the missing-party rules and the peer deadline, and the integration as a
+course activity (completion) and a gradebook item."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.auth import services as auth
+from app.core import clock
+from app.courses import services as courses
+from app.extensions import db
+from app.tasks import services
+from tests import factories
+from tests.tasks import builders
+
+
+def _full(a, percent: float) -> dict:
+    """Scores giving ``percent`` of every criterion's maximum."""
+    return {str(c.id): c.max_points * percent / 100 for c in a.rubric.criteria}
+
+
+def _reviewer_of(a, sub):
+    from sqlalchemy import select
+
+    from app.tasks.models import PeerReview
+
+    return db.session.scalar(select(PeerReview.reviewer_id).where(PeerReview.submission_id == sub.id))
+
+
+def test_peer_evaluating_own_work_is_403(client, login_as):
+    a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1)
+    db.session.commit()
+    login_as(user=s1)
+    own = services.submission_of(a, s1)
+    url = f"/tasks/submissions/{own.id}/evaluate/peer"
+    assert client.get(url).status_code == 403
+    token = client.csrf_token(f"/tasks/submissions/{own.id}")
+    denied = client.post(f"/api/tasks/submissions/{own.id}/evaluations", json={"party": "peer", "scores": _full(a, 80)},
+                         headers={"X-CSRFToken": token})
+    assert denied.status_code == 403
+    other = services.submission_of(a, s2)
+    assert client.get(f"/tasks/submissions/{other.id}/evaluate/peer").status_code == 200  # assigned reviewer
+    form = {f"c.{k}": v for k, v in _full(a, 80).items()}
+    page = f"/tasks/submissions/{other.id}/evaluate/peer"
+    assert client.form(page, {**form, "comment": "步骤清楚"}, token_from=page).status_code == 302
+    assert client.form(page, form, token_from=f"/tasks/submissions/{other.id}").status_code == 409
+
+
+def test_mentor_evaluates_only_assigned_students_html_and_json(client, login_as, app):
+    a, course, teacher, (mine, other) = builders.assignment(students=2, peer_count=0)
+    mentor = factories.user("mentor")
+    courses.assign_mentor(course, mine, mentor)
+    _token, plain = auth.issue_api_token(mentor)
+    db.session.commit()
+    login_as(user=mentor)
+    sub_mine, sub_other = services.submission_of(a, mine), services.submission_of(a, other)
+    assert client.get(f"/tasks/submissions/{sub_mine.id}/evaluate/mentor").status_code == 200
+    assert client.get(f"/tasks/submissions/{sub_other.id}/evaluate/mentor").status_code == 403
+    assert client.get(f"/tasks/submissions/{sub_other.id}").status_code == 403
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert api.get(f"/api/tasks/submissions/{sub_other.id}", headers=headers).status_code == 403
+    denied = api.post(f"/api/tasks/submissions/{sub_other.id}/evaluations", headers=headers,
+                      json={"party": "mentor", "scores": _full(a, 90)})
+    assert denied.status_code == 403 and denied.get_json()["error"]["status"] == 403
+    ok = api.post(f"/api/tasks/submissions/{sub_mine.id}/evaluations", headers=headers,
+                  json={"party": "mentor", "scores": _full(a, 90), "comment": "操作规范"})
+    assert ok.status_code == 201 and ok.get_json()["percent"] == 90.0
+
+
+def test_final_score_renormalises_missing_parties_and_shows_how(client, login_as):
+    clock.set_now(clock.now())
+    a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1,
+                                                       peer_due_at=clock.now() + timedelta(days=2))
+    sub = services.submission_of(a, s1)
+    services.evaluate(sub, "self", s1, _full(a, 100))
+    services.evaluate(sub, "teacher", teacher, _full(a, 70))
+    b = services.breakdown(sub)
+    assert b.final is None and "互评" in b.pending_reason  # the peer still has time
+    clock.set_now(clock.now() + timedelta(days=3))  # peer deadline passed: nobody waits any longer
+    b = services.breakdown(sub)
+    # self 10 + teacher 50 present; peer 20 and mentor 20 missing -> weights scaled to 10/60 and 50/60
+    assert b.renormalised and b.final == round((10 * 100 + 50 * 70) / 60, 2)
+    assert {p.party: p.effective_weight for p in b.parties} == {"self": 16.67, "peer": 0.0, "teacher": 83.33,
+                                                                "mentor": 0.0}
+    db.session.commit()
+    login_as(user=s1)
+    page = client.get(f"/tasks/submissions/{sub.id}").get_data(as_text=True)
+    assert "75.0" in page and "83.33%" in page and "缺评" in page and "本次已重新分配权重" in page
+    data = client.get(f"/api/tasks/submissions/{sub.id}").get_json()
+    assert data["score"]["final"] == 75.0 and data["score"]["renormalised"] is True
+
+
+def test_zero_rule_counts_missing_parties_as_zero(app):
+    a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1, missing_rule="zero",
+                                                       peer_due_at=clock.now() - timedelta(hours=1))
+    sub = services.submission_of(a, s1)
+    services.evaluate(sub, "teacher", teacher, _full(a, 80))
+    reviewer = db.session.get(type(s1), _reviewer_of(a, sub))
+    services.evaluate(sub, "peer", reviewer, _full(a, 50))
+    b = services.breakdown(sub)
+    assert b.final == round((50 * 80 + 20 * 50) / 100, 2) and not b.renormalised
+
+
+def test_scores_outside_the_rubric_are_refused(app):
+    import pytest
+
+    from app.errors import ValidationError
+
+    a, course, teacher, (s1,) = builders.assignment(students=1, peer_count=0)
+    sub = services.submission_of(a, s1)
+    bad = _full(a, 100)
+    bad[next(iter(bad))] += 1
+    with pytest.raises(ValidationError, match="分数须在 0 到"):
+        services.evaluate(sub, "teacher", teacher, bad)
+
+
+def test_work_task_activity_completes_at_the_mark_and_gradebook_takes_the_score(app):
+    from app.grading import services as grading
+    from app.grading.sources import get_source
+
+    a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=0,
+                                                       weights={"self": 0, "peer": 0, "teacher": 100, "mentor": 0})
+    activity = courses.add_activity(course, kind="work_task", title="任务", target_id=a.id, rule={"min_score": 60})
+    services.evaluate(services.submission_of(a, s1), "teacher", teacher, _full(a, 80))
+    services.evaluate(services.submission_of(a, s2), "teacher", teacher, _full(a, 50))
+    matrix = courses.completion_matrix([activity], [s1.id, s2.id])[activity.id]
+    assert matrix[s1.id].done and not matrix[s2.id].done
+    assert "未达" in matrix[s2.id].detail
+    item = grading.save_item(course, None, name="任务", kind="work_task", target_id=a.id, max_points=50)
+    computed = get_source("work_task").compute([item], [s1.id, s2.id])
+    assert computed == {(item.id, s1.id): 40.0, (item.id, s2.id): 25.0}
+
+
+def test_activity_completion_is_batched(app, count_queries):
+    def measure(n):
+        a, course, teacher, learners = builders.assignment(students=n, peer_count=1)
+        activity = courses.add_activity(course, kind="work_task", title="任务", target_id=a.id)
+        ids = [u.id for u in learners]
+        with count_queries() as q:
+            courses.completion_matrix([activity], ids)
+        return q.count
+
+    assert measure(3) == measure(12)
+
+
+def test_mentor_board_lists_only_assigned_students(client, login_as):
+    a, course, teacher, (mine, other) = builders.assignment(students=2, peer_count=0)
+    mentor = factories.user("mentor")
+    courses.enrol_user(course, mentor, role="mentor")
+    courses.assign_mentor(course, mine, mentor)
+    db.session.commit()
+    login_as(user=mentor)
+    page = client.get(f"/tasks/{a.id}").get_data(as_text=True)
+    assert mine.full_name in page and other.full_name not in page
+    assert "补建作业与互评分配" not in page
