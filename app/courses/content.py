@@ -6,11 +6,11 @@ from sqlalchemy import select
 from app.core.content import demo_step
 from app.extensions import db
 
-DEMO_COURSE_TITLE = "汽车维护与保养（一体化课程）"
+DEMO_COURSE_TITLE = "汽车底盘系统检修（一体化课程）"
 DEMO_COHORT = "2025级汽车维修1班"
 DEMO_ACTIVITIES = [
-    ("page", "学习任务书：车辆定期维护作业", "阅读学习任务书，明确客户委托、作业要求和安全注意事项。\n完成后点击“我已阅读”。"),
-    ("manual", "实操：更换机油与机油滤清器", "在实训车间按工作页完成机油更换，由老师现场确认。"),
+    ("page", "学习任务书：盘式制动器检修", "阅读学习任务书，明确客户委托（制动异响）、作业要求和安全注意事项。\n完成后点击“我已阅读”。"),
+    ("manual", "实操：拆装制动卡钳并更换制动片", "在实训车间按工作页完成制动片更换和制动盘测量，由老师现场确认。"),
     ("manual", "实操：轮胎检查与换位", "按六步法完成轮胎检查、换位和记录，由老师现场确认。"),
 ]
 
@@ -45,13 +45,13 @@ def seed_demo_course() -> str:
         or services.create_cohort(school=school, name=DEMO_COHORT, entry_year=2025, profession=profession,
                                   training_level=level)
     services.add_cohort_members(cohort, [student])
-    # Taught from the demo standard's first integrated course, when the standards content is loaded.
-    integrated = next((cid for cid, label in services.integrated_course_choices() if "汽车日常维护" in label), None)
+    # Taught from the demo standard's 汽车底盘系统检修 (C3), whose task C3-T1 has the demo workbook and work task.
+    integrated = next((cid for cid, label in services.integrated_course_choices() if "汽车底盘系统检修" in label), None)
     course = services.create_course(title=DEMO_COURSE_TITLE, kind="class_course", school=school,
                                     profession=profession, training_level=level, term="2026-2027-1",
                                     integrated_course_id=integrated,
                                     teachers=[teacher], enrol_key="qiche2026",
-                                    description="以企业典型工作任务“车辆定期维护”为载体的工学一体化课程。")
+                                    description="以企业典型工作任务“底盘异响与制动故障检修”为载体的工学一体化课程。")
     services.enrol_cohort(course, cohort)
     services.assign_mentor(course, student, mentor)
     for kind, title, body in DEMO_ACTIVITIES:

@@ -198,6 +198,8 @@ def enrol_user(course: Course, user: User, *, role: str = LEARNER, method: str =
     else:
         enrollment.role, enrollment.status, enrollment.unenrolled_at = role, ACTIVE, None
     db.session.flush()
+    if existing is None and role == LEARNER:
+        _announce_learners(course, [user.id])
     return enrollment
 
 
@@ -210,6 +212,8 @@ def enrol_users(course: Course, users: Iterable[User], *, role: str = LEARNER, m
         Enrollment.course_id == course.id, Enrollment.user_id.in_([u.id for u in users])))}
     for user in users:
         enrol_user(course, user, role=role, method=method, existing=existing)
+    if role == LEARNER:
+        _announce_learners(course, [u.id for u in users])
     return len(users)
 
 
@@ -490,7 +494,20 @@ def add_activity(course: Course, *, kind: str, title: str, target_id: int | None
                         url=url or None, rule=rule, position=position)
     db.session.add(activity)
     db.session.flush()
+    learner_ids = [u.id for u in learners(course)]
+    if learner_ids:
+        handler.on_learners(activity, learner_ids)
     return activity
+
+
+def _announce_learners(course: Course, user_ids: list[int]) -> None:
+    """Let each activity kind prepare access for new learners (e.g. exam grants), one batch per activity."""
+    if not user_ids:
+        return
+    for activity in activities(course):
+        handler = get_kind(activity.kind)
+        if handler is not None:
+            handler.on_learners(activity, user_ids)
 
 
 def move_activity(course: Course, activity: Activity, offset: int) -> None:

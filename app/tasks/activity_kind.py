@@ -27,6 +27,11 @@ class WorkTaskKind(ActivityKind):
             select(TaskAssignment.id, TaskAssignment.title).where(TaskAssignment.course_id == course.id)
             .order_by(TaskAssignment.id))]
 
+    def target_url(self, activity):
+        from flask import url_for
+
+        return url_for("tasks.assignment", assignment_id=activity.target_id) if activity.target_id else None
+
     def validate(self, *, target_id, rule, body, url):
         if not target_id:
             raise ValidationError(_("请选择学习任务。"))

@@ -63,6 +63,16 @@ class ActivityKind:
         ids = list(user_ids)
         return {a.id: self.completion_for(a, ids) for a in activities}
 
+    def target_url(self, activity) -> str | None:
+        """Where a learner opens the activity's object (the exam, the workbook, the task), if it has one."""
+        return None
+
+    def on_learners(self, activity, user_ids: list[int]) -> None:
+        """Learners joined a course with this activity, or the activity was added to a course with learners.
+
+        Kinds whose object needs its own access record (an exam grant) create it here, batched; default none."""
+        return None
+
     def targets(self, course) -> list[tuple[int, str]]:
         """(id, title) choices for ``target_id`` (kinds that need a target)."""
         return []

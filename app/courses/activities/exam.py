@@ -29,6 +29,24 @@ class ExamKind(ActivityKind):
             stmt = stmt.where((Exam.school_id == course.school_id) | Exam.school_id.is_(None))
         return [(row.id, row.title) for row in db.session.execute(stmt)]
 
+    def target_url(self, activity):
+        from flask import url_for
+
+        return url_for("exams.detail", exam_id=activity.target_id) if activity.target_id else None
+
+    def on_learners(self, activity, user_ids):
+        """Course learners may take the course's exams: each gets an exam grant (kept if they leave)."""
+        from app.exams.models import ExamGrant
+
+        if not activity.target_id:
+            return
+        have = set(db.session.scalars(select(ExamGrant.user_id).where(
+            ExamGrant.exam_id == activity.target_id, ExamGrant.user_id.in_(list(user_ids)))))
+        for user_id in dict.fromkeys(user_ids):
+            if user_id not in have:
+                db.session.add(ExamGrant(exam_id=activity.target_id, user_id=user_id))
+        db.session.flush()
+
     def validate(self, *, target_id, rule, body, url):
         require = (rule or {}).get("require", "submitted")
         if require not in REQUIREMENTS:

@@ -1,0 +1,72 @@
+"""Activities that open another domain's object: an exam the course's learners may take, a workbook to read."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.courses import services
+from app.courses.activities import KINDS
+from app.exams.models import ExamGrant
+from app.extensions import db
+from tests import factories
+from tests.courses import builders
+from tests.exams import builders as exam_builders
+from tests.workbooks import helpers as wb
+
+
+def test_course_learners_may_take_the_course_exam_whenever_they_joined(client, login_as):
+    teacher = factories.user("teacher")
+    course, (early,) = builders.course(teacher, students=1)
+    question = exam_builders.question(exam_builders.bank(), "single_choice")
+    exam = exam_builders.fixed_exam([question], students=[], creator=teacher, points=5)
+    activity = services.add_activity(course, kind="exam", title="单元测验", target_id=exam.id,
+                                     rule={"require": "submitted"})
+    late = factories.user("student", school_=teacher.school)
+    services.enrol_user(course, late)
+    db.session.commit()
+    granted = set(db.session.scalars(select(ExamGrant.user_id).where(ExamGrant.exam_id == exam.id)))
+    assert {early.id, late.id} <= granted
+    login_as(user=late)
+    page = client.get(f"/courses/{course.id}/activities/{activity.id}").get_data(as_text=True)
+    assert f'href="/exams/{exam.id}"' in page
+    assert client.get(f"/exams/{exam.id}").status_code == 200
+
+
+def test_a_student_outside_the_course_still_cannot_open_the_exam(client, login_as):
+    teacher = factories.user("teacher")
+    course, _ = builders.course(teacher, students=1)
+    exam = exam_builders.fixed_exam([exam_builders.question(exam_builders.bank(), "single_choice")], students=[],
+                                    creator=teacher, points=5)
+    services.add_activity(course, kind="exam", title="单元测验", target_id=exam.id, rule={"require": "submitted"})
+    db.session.commit()
+    login_as("student")
+    assert client.get(f"/exams/{exam.id}").status_code == 404
+
+
+def test_workbook_activity_lists_published_workbooks_and_is_marked_read(client, login_as):
+    assert "workbook" in KINDS
+    author, reviewer = factories.user("teacher"), factories.user("reviewer")
+    teacher = factories.user("teacher")
+    course, (student,) = builders.course(teacher, students=1, profession=wb.profession())
+    published = wb.workbook(author, title="已发布的工作页")
+    wb.page(published, author)
+    wb.publish(_latest(published), author, reviewer)
+    wb.workbook(author, title="还没有发布的工作页")
+    titles = [title for _id, title in KINDS["workbook"].targets(course)]
+    assert "已发布的工作页" in titles and "还没有发布的工作页" not in titles
+    activity = services.add_activity(course, kind="workbook", title="阅读工作页", target_id=published.id)
+    db.session.commit()
+    login_as(user=student)
+    page = client.get(f"/courses/{course.id}/activities/{activity.id}").get_data(as_text=True)
+    assert f'href="/workbooks/{published.id}"' in page
+    done = client.form(f"/courses/{course.id}/activities/{activity.id}/done",
+                       token_from=f"/courses/{course.id}/activities/{activity.id}")
+    assert done.status_code == 302
+    matrix = services.completion_matrix([activity], [student.id])
+    assert matrix[activity.id][student.id].done
+
+
+def _latest(workbook):
+    from app.workbooks import services as workbooks
+
+    page = workbooks.pages_of_workbook(workbook, include_unpublished=True)[0].page
+    return workbooks.latest_version(page)
