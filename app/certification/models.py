@@ -257,6 +257,8 @@ class PracticalSubmission(db.Model):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None]
 
+    user = relationship("User", foreign_keys=[user_id], lazy="select")
+
 
 class SerialCounter(db.Model):
     """The last certificate number used in a year (serials are ``GX-<year>-<6 digits>``)."""

@@ -31,6 +31,7 @@ NAVIGATION: list[tuple[str, object, set[str] | None]] = [
     ("questions.banks", _l("题库"), {"platform_admin", "school_admin", "teacher", "reviewer"}),
     ("courses.index", _l("我的课程"), {"student", "teacher", "mentor", "school_admin", "platform_admin"}),
     ("courses.cohorts", _l("班级"), {"school_admin", "teacher", "platform_admin"}),
+    ("certification.programs", _l("师资培训"), {"teacher", "school_admin", "platform_admin", "reviewer"}),
 ]
 
 

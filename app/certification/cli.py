@@ -1,0 +1,75 @@
+"""``flask certification issue --program KEY`` (batch issue with a progress bar) and ``revoke``."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.errors import DomainError
+from app.extensions import db
+
+
+def register(app: Flask) -> None:
+    group = AppGroup("certification", help="Training programs and certificates.")
+
+    @group.command("issue")
+    @click.option("--program", "program_key", required=True, help="Training program key.")
+    @click.option("--by", "by_username", default=None, help="Username recorded as the issuer.")
+    @click.option("--pdf-dir", type=click.Path(file_okay=False), default=None,
+                  help="Also write each new certificate's PDF into this folder.")
+    def issue(program_key, by_username, pdf_dir):
+        """Issue certificates to every enrolled teacher who meets all requirements; list who is refused and why."""
+        import os
+
+        from flask import url_for
+
+        from app.auth import services as auth
+        from app.certification import services
+        from app.certification.models import ProgramEnrollment
+        from sqlalchemy import func, select
+
+        try:
+            program = services.program_by_key(program_key)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        actor = auth.find_user(by_username) if by_username else None
+        total = db.session.scalar(select(func.count()).select_from(ProgramEnrollment)
+                                  .where(ProgramEnrollment.program_id == program.id))
+        with click.progressbar(length=total, label="checking requirements") as bar:
+            issued, refused = services.issue_ready(program, actor=actor, progress=bar.update)
+        db.session.commit()
+        if pdf_dir and issued:
+            os.makedirs(pdf_dir, exist_ok=True)
+            with app.test_request_context(), click.progressbar(issued, label="writing PDFs") as bar:
+                for cert in bar:
+                    data = services.certificate_pdf(cert, url_for("certification.verify", code=cert.code,
+                                                                  _external=True))
+                    with open(os.path.join(pdf_dir, f"{cert.serial}.pdf"), "wb") as fh:
+                        fh.write(data)
+        click.echo(f"issued {len(issued)}, refused {len(refused)}")
+        for user, reasons in list(refused.items())[:50]:
+            click.echo(f"  {user.username}: {'; '.join(reasons)}")
+
+    @group.command("revoke")
+    @click.argument("serial")
+    @click.option("--reason", required=True)
+    @click.option("--by", "by_username", required=True)
+    def revoke(serial, reason, by_username):
+        """Revoke the certificate with this serial number."""
+        from sqlalchemy import select
+
+        from app.auth import services as auth
+        from app.certification import services
+        from app.certification.models import Certificate
+
+        cert = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
+        if cert is None:
+            raise click.ClickException("no such certificate")
+        try:
+            services.revoke_certificate(cert, reason, auth.find_user(by_username))
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(f"revoked {serial}")
+
+    app.cli.add_command(group)
