@@ -258,3 +258,91 @@ def issuer():
                            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
     profile["verificationMethod"] = [dict(credentials.public_jwk(), id=url_for("certification.jwks", _external=True))]
     return jsonify(profile)
+
+
+# ---- the 百千万 dashboard --------------------------------------------------------------------------------------
+def _dashboard(scope, *, template="certification/dashboard.html", public=False, school=None):
+    from app.certification import progress
+
+    summary = progress.summary_for(scope)
+    teachers = progress.school_teachers(scope.school_id) if scope.school_id and not public else []
+    return render_template(template, s=summary, public=public, school=school, teachers=teachers,
+                           chart=_chart_data(summary))
+
+
+def _chart_data(summary) -> dict:
+    return {"trend": {"labels": [m for m, _n in summary.trend], "values": [n for _m, n in summary.trend],
+                      "label": _("累计认证教师")},
+            "phases": {"labels": [p["name"] for p in summary.phases], "values": [p["value"] for p in summary.phases],
+                       "targets": [p["target"] for p in summary.phases], "label": _("培训人次"),
+                       "target_label": _("阶段目标")},
+            "provinces": {"labels": [p for p, _n in summary.by_province[:15]],
+                          "values": [n for _p, n in summary.by_province[:15]], "label": _("认证教师")}}
+
+
+@bp.route("/targets")
+@limiter.limit("120/minute", scope="targets")
+def targets():
+    """Public: the national summary only."""
+    from app.certification.progress import Scope
+
+    return _dashboard(Scope(), public=True)
+
+
+@bp.route("/progress")
+@login_required
+def progress_national():
+    from app.certification.progress import Scope
+
+    if not current_user.has_role("platform_admin"):
+        if current_user.has_role("school_admin") and current_user.school_id:
+            return redirect(url_for("certification.progress_school", school_id=current_user.school_id))
+        raise PermissionDenied(_("您没有权限执行此操作。"))
+    return _dashboard(Scope())
+
+
+@bp.route("/progress/provinces/<province>")
+@login_required
+def progress_province(province: str):
+    from app.certification.progress import Scope
+
+    _require(current_user.has_role("platform_admin"))
+    return _dashboard(Scope(province=province[:32]))
+
+
+def _school_scope(school_id: int):
+    from app.orgs.models import School
+
+    school = db.session.get(School, school_id) or abort(404)
+    _require(current_user.has_role("platform_admin") or (current_user.has_role("school_admin")
+                                                         and current_user.school_id == school.id))
+    return school
+
+
+@bp.route("/progress/schools/<int:school_id>")
+@login_required
+def progress_school(school_id: int):
+    from app.certification.progress import Scope
+
+    school = _school_scope(school_id)
+    return _dashboard(Scope(school_id=school.id), school=school)
+
+
+@bp.route("/progress/export.xlsx")
+@login_required
+def progress_export():
+    from app.certification import progress
+    from app.core.exports import to_xlsx
+
+    if request.args.get("school", type=int):
+        scope = progress.Scope(school_id=_school_scope(request.args.get("school", type=int)).id)
+    else:
+        _require(current_user.has_role("platform_admin"))
+        scope = progress.Scope(province=(request.args.get("province") or None))
+    summary = progress.summary_for(scope)
+    data = to_xlsx([_("类别"), _("项目"), _("数值"), _("目标"), _("完成度")], progress.export_rows(summary),
+                   title="百千万")
+    response = current_app.response_class(
+        data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers.update(download_name("百千万进展.xlsx"))
+    return response
