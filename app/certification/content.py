@@ -89,6 +89,7 @@ def seed_demo_program() -> str:
     program = services.save_program(key=DEMO_PROGRAM, title="工学一体化教师培训（演示项目）", level=level,
                                     min_total_hours=2.0, courses=course_rows, practical_title=PRACTICAL_TITLE,
                                     validity_years=5, description="演示：完成两门培训课程的学时并通过实践任务评审后发证。")
+    _add_demo_video(course_rows[1][0])
     services.enroll(program, teacher, actor=admin)
     services.record_credit(teacher, seconds=2700, source="offline_training", evidence="demo:签到表",
                            course_id=course_rows[0][0].id, actor=admin, note="线下集中培训（演示）")
@@ -110,3 +111,16 @@ def seed_demo_program() -> str:
     cert = db.session.scalar(select(Certificate).where(Certificate.user_id == holder.id)) \
         or services.issue_certificate(program, holder, actor=admin)
     return f"program {program.key}; certificate {cert.serial}"
+
+
+def _add_demo_video(course) -> None:
+    """Put a published demo video into the course, so watching it (server-timed) earns 学时 there."""
+    from sqlalchemy import select
+
+    from app.courses import services as courses
+    from app.extensions import db
+    from app.media.models import Video
+
+    video = db.session.scalar(select(Video).where(Video.review_state == "approved").order_by(Video.id))
+    if video is not None:
+        courses.add_activity(course, kind="video", title=video.title, target_id=video.id, rule={"min_percent": 90})
