@@ -72,4 +72,35 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"revoked {serial}")
 
+    @group.command("import-offline")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--course", "course_id", type=int, required=True, help="Training course id the hours count for.")
+    @click.option("--by", "by_username", required=True, help="Administrator recording the training.")
+    def import_offline(path, course_id, by_username):
+        """Record offline training 学时 from an attendance sheet (用户名, 学时, 备注); all rows or none."""
+        import os
+
+        from app.auth import services as auth
+        from app.core.storage import get_storage, new_key
+        from app.courses.models import Course
+
+        course = db.session.get(Course, course_id)
+        actor = auth.find_user(by_username)
+        if course is None or actor is None:
+            raise click.ClickException("unknown course or user")
+        with open(path, "rb") as fh:
+            data = fh.read()
+        from app.certification import services
+
+        ext = os.path.splitext(path)[1].lstrip(".").lower() or "bin"
+        key = new_key("attendance", ext)
+        try:
+            added = services.import_offline_training(os.path.basename(path), data, course=course, actor=actor,
+                                                     evidence=f"file:{key}")
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        get_storage().put(key, data)  # the attendance sheet is the evidence the ledger lines point at
+        db.session.commit()
+        click.echo(f"recorded {added} lines of offline training")
+
     app.cli.add_command(group)

@@ -377,3 +377,51 @@ def certificate_pdf(cert: Certificate, verify_url: str) -> bytes:
     pdf.set_xy(205, 167)
     pdf.multi_cell(80, 5, _("扫码核验证书真伪"), align="C")
     return to_bytes(pdf)
+
+
+# ---- offline training import (attendance sheet) ----------------------------------------------------------------
+OFFLINE_COLUMNS = {"username": ("用户名", "username", "账号"), "hours": ("学时", "hours"),
+                   "note": ("备注", "note", "培训内容")}
+
+
+def import_offline_training(filename: str, data: bytes, *, course, actor, evidence: str) -> int:
+    """Record offline training hours from an attendance sheet (CSV/XLSX: 用户名, 学时, 备注).
+
+    All or nothing: every row is checked first (unknown teachers, hours not a number or out of range); any
+    error raises :class:`ValidationError` listing the rows, and nothing is written. Returns the lines added.
+    """
+    from app.auth.models import User
+    from app.core.tabular import missing_columns, pick, read_table
+
+    table = read_table(filename, data)
+    missing = missing_columns(table.headers, OFFLINE_COLUMNS, ("username", "hours"))
+    if missing:
+        raise ValidationError(_("缺少列：%(c)s", c="、".join(OFFLINE_COLUMNS[m][0] for m in missing)))
+    names = {pick(row, OFFLINE_COLUMNS, "username").strip() for _n, row in table.rows}
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))} if names else {}
+    errors, plan = [], []
+    for number, row in table.rows:
+        username = pick(row, OFFLINE_COLUMNS, "username").strip()
+        user = users.get(username)
+        if user is None:
+            errors.append(_("第 %(n)s 行：找不到教师“%(u)s”", n=number, u=username))
+            continue
+        if actor is not None and not actor.has_role("platform_admin") and user.school_id != actor.school_id:
+            errors.append(_("第 %(n)s 行：教师“%(u)s”不属于本校", n=number, u=username))
+            continue
+        try:
+            hours = float(pick(row, OFFLINE_COLUMNS, "hours"))
+        except ValueError:
+            hours = -1.0
+        if not 0 < hours <= 24:
+            errors.append(_("第 %(n)s 行：学时必须大于 0 且不超过 24", n=number))
+            continue
+        plan.append((user, hours, pick(row, OFFLINE_COLUMNS, "note")))
+    if errors:
+        raise ValidationError("；".join(errors))
+    if not plan:
+        raise ValidationError(_("文件中没有数据行。"))
+    for user, hours, note in plan:
+        record_credit(user, seconds=hours * SECONDS_PER_HOUR, source="offline_training", evidence=evidence,
+                      course_id=course.id, actor=actor, note=note)
+    return len(plan)
