@@ -130,8 +130,9 @@ async def drive(port: int, video_id: int, tokens: dict, args) -> Stats:
     deadline = time.perf_counter() + 120
     while time.perf_counter() < deadline:  # workers import the app after the port is bound
         try:
-            status, _b, _t = await http.request("GET", "/api/v1/videos/0/heartbeat", next(iter(tokens.values())))
-            if status == 405:
+            status, _b, _t = await http.request("POST", "/api/v1/videos/0/watch-sessions", next(iter(tokens.values())),
+                                                {})
+            if status == 404:
                 break
         except OSError:
             pass
