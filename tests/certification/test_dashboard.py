@@ -122,3 +122,30 @@ def test_projection_uses_recent_pace(app, prog):
     assert summary.rate_per_month == 1.0
     assert summary.projected is not None and summary.projected.year > 2025
     assert summary.trend[-1] == ("2025-06", summary.targets[-1]["value"]) or summary.trend[-1][0] == "2025-06"
+
+
+def test_school_page_and_programs_list_statement_counts_are_constant(client, login_as, prog, count_queries):
+    school = factories.school()
+    _certify(prog, factories.user("teacher", school_=school))
+    db.session.commit()
+    login_as("platform_admin")
+    progress.clear_cache()
+    with count_queries() as few:
+        client.get(f"/progress/schools/{school.id}")
+    with count_queries() as few_programs:
+        client.get("/training")
+    level = prog.level
+    for i in range(4):
+        other = services.save_program(key=f"more-{i}", title=f"更多项目{i}", level=level, courses=list(
+            (pc.course, 0) for pc in prog.courses))
+        _certify(other, factories.user("teacher", school_=school))
+    for _ in range(5):
+        _certify(prog, factories.user("teacher", school_=school))
+    db.session.commit()
+    progress.clear_cache()
+    with count_queries() as many:
+        client.get(f"/progress/schools/{school.id}")
+    with count_queries() as many_programs:
+        client.get("/training")
+    assert few.count == many.count
+    assert few_programs.count == many_programs.count
