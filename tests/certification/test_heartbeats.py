@@ -197,3 +197,21 @@ def test_browser_heartbeat_needs_csrf_and_video_page_loads_script(client, login_
     token = client.csrf_token(f"/media/videos/{video.id}")
     assert client.post(f"/api/v1/videos/{video.id}/watch-sessions",
                        headers={"X-CSRFToken": token}).status_code == 201
+
+
+def test_heartbeat_path_is_a_few_statements_whatever_the_history(client, make_video, bearer, frozen, count_queries):
+    teacher = factories.user("teacher")
+    video = make_video(duration=3600)
+    headers = bearer(teacher)
+    sid = _start(client, video, headers)["watch_session_id"]
+    _beat(client, video, headers, sid, 0)
+    frozen.at(15)
+    with count_queries() as early:
+        assert _beat(client, video, headers, sid, 15).get_json()["credited_seconds"] == 15
+    for n in range(2, 30):
+        frozen.at(15 * n)
+        _beat(client, video, headers, sid, 15 * n)
+    frozen.at(15 * 30)
+    with count_queries() as late:
+        assert _beat(client, video, headers, sid, 15 * 30).get_json()["credited_seconds"] == 15
+    assert early.count == late.count <= 12
