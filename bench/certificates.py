@@ -12,6 +12,7 @@ PDF (Chinese text + QR code) to a file. The target is under 60 s for 1,000.
 from __future__ import annotations
 
 import argparse
+import re
 import os
 import shutil
 import sys
@@ -61,6 +62,8 @@ def setup(app, teachers: int) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Batch certificate issue with PDFs.")
     parser.add_argument("--teachers", type=int, default=1000)
+    parser.add_argument("--separate", action="store_true",
+                        help="one PDF file per certificate (--pdf-dir) instead of one print-ready batch PDF (--pdf)")
     args = parser.parse_args(argv)
     tmp = tempfile.mkdtemp(prefix="gx-cert-")
     os.environ.update(GX_CONFIG="production", SECRET_KEY=os.urandom(24).hex(),
@@ -74,15 +77,23 @@ def main(argv=None) -> int:
     print(f"set-up: {args.teachers} teachers ready for a certificate ({time.perf_counter() - t:.1f} s)")
     runner = app.test_cli_runner()
     pdf_dir = os.path.join(tmp, "pdf")
+    batch = os.path.join(tmp, "batch.pdf")
+    out = ["--pdf-dir", pdf_dir] if args.separate else ["--pdf", batch]
     t, cpu = time.perf_counter(), time.process_time()
-    result = runner.invoke(args=["certification", "issue", "--program", key, "--pdf-dir", pdf_dir])
+    result = runner.invoke(args=["certification", "issue", "--program", key, *out])
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     print(result.output.strip().splitlines()[-1] if result.output.strip() else result.output)
     if result.exception:
         raise result.exception
-    pdfs = len(os.listdir(pdf_dir)) if os.path.isdir(pdf_dir) else 0
-    size = sum(os.path.getsize(os.path.join(pdf_dir, f)) for f in os.listdir(pdf_dir)) if pdfs else 0
-    print(f"issued with PDFs in {wall:.1f} s: {pdfs} PDFs ({size / max(pdfs, 1) / 1024:.0f} KiB each), "
+    if args.separate:
+        pdfs = len(os.listdir(pdf_dir)) if os.path.isdir(pdf_dir) else 0
+        size = sum(os.path.getsize(os.path.join(pdf_dir, f)) for f in os.listdir(pdf_dir)) if pdfs else 0
+    else:
+        with open(batch, "rb") as fh:
+            data = fh.read()
+        size = len(data)
+        pdfs = len(re.findall(rb"/Type /Page\b(?!s)", data))
+    print(f"issued with PDFs in {wall:.1f} s: {pdfs} PDFs ({size / max(pdfs, 1) / 1024:.0f} KiB per page/file), "
           f"{pdfs / max(wall, 1e-9):.0f} certificates/s — {'under' if wall < 60 else 'OVER'} 60 s")
     print(f"CPU time of the batch: {cpu:.1f} s ({cpu / max(pdfs, 1) * 1000:.0f} ms per certificate with its PDF; "
           f"1,000 would need about {cpu / max(pdfs, 1) * 1000:.0f} s of one core)")

@@ -257,3 +257,18 @@ def test_program_page_statement_count_is_constant(client, login_as, program, cou
     with count_queries() as many:
         client.get(f"/training/{program.id}")
     assert few.count == many.count
+
+
+def test_batch_issue_writes_one_print_ready_pdf(runner, program, tmp_path):
+    import re
+
+    teachers = [factories.user("teacher") for _ in range(3)]
+    for t in teachers:
+        services.enroll(program, t)
+        _complete(program, t)
+    db.session.commit()
+    out = tmp_path / "batch.pdf"
+    result = runner.invoke(args=["certification", "issue", "--program", program.key, "--pdf", str(out)])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b(?!s)", data)) == 3
