@@ -58,6 +58,50 @@ def register(app: Flask) -> None:
         for user, reasons in list(refused.items())[:50]:
             click.echo(f"  {user.username}: {'; '.join(reasons)}")
 
+    @group.command("create-program")
+    @click.option("--key", required=True)
+    @click.option("--title", required=True)
+    @click.option("--level", "level_key", required=True, help="Teacher level key (content/teacher_levels.yaml).")
+    @click.option("--total-hours", type=float, default=0.0)
+    @click.option("--course", "course_specs", multiple=True, help="COURSE_ID:MIN_HOURS (repeatable).")
+    @click.option("--exam", "exam_id", type=int, default=None)
+    @click.option("--pass-percent", type=float, default=60.0)
+    @click.option("--practical", "practical_title", default="", help="Practical task title, e.g. 学习任务分析与策划.")
+    @click.option("--prerequisite", "prerequisite_key", default=None, help="Teacher level key required first.")
+    @click.option("--validity-years", type=int, default=None)
+    def create_program(key, title, level_key, total_hours, course_specs, exam_id, pass_percent, practical_title,
+                       prerequisite_key, validity_years):
+        """Create or update a training program; prints its id."""
+        from sqlalchemy import select
+
+        from app.certification import services
+        from app.certification.models import TeacherLevel
+        from app.courses.models import Course
+
+        def level(k):
+            found = db.session.scalar(select(TeacherLevel).where(TeacherLevel.key == k))
+            if found is None:
+                raise click.ClickException(f"unknown teacher level {k}")
+            return found
+
+        courses = []
+        for spec in course_specs:
+            course_id, _sep, hours = spec.partition(":")
+            course = db.session.get(Course, int(course_id)) if course_id.isdigit() else None
+            if course is None or course.kind != "training_course":
+                raise click.ClickException(f"{spec}: not a training course id")
+            courses.append((course, float(hours or 0)))
+        try:
+            program = services.save_program(key=key, title=title, level=level(level_key), min_total_hours=total_hours,
+                                            courses=courses, exam_id=exam_id, exam_pass_percent=pass_percent,
+                                            practical_title=practical_title,
+                                            prerequisite_level=level(prerequisite_key) if prerequisite_key else None,
+                                            validity_years=validity_years)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(program.id)
+
     @group.command("revoke")
     @click.argument("serial")
     @click.option("--reason", required=True)

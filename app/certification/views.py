@@ -70,8 +70,7 @@ def _progress_page(prog, teacher):
                            action_form=forms.ActionForm(), submissions=submissions,
                            own=teacher.id == current_user.id,
                            can_enroll=permissions.can_enroll_self(current_user, prog),
-                           can_enroll_others=permissions.can_enroll_teacher(current_user, current_user)
-                           or (current_user.has_role("school_admin") and current_user.school_id is not None))
+                           can_enroll_others=current_user.has_role("school_admin") and current_user.school_id is not None)
 
 
 @bp.route("/training/<int:program_id>/enroll", methods=["POST"])

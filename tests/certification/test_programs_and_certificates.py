@@ -272,3 +272,18 @@ def test_batch_issue_writes_one_print_ready_pdf(runner, program, tmp_path):
     assert result.exit_code == 0, result.output
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b(?!s)", data)) == 3
+
+
+def test_create_program_cli(runner, app):
+    course = courses.create_course(title="教学场所使用管理", kind="training_course", is_shared=True)
+    db.session.commit()
+    result = runner.invoke(args=["certification", "create-program", "--key", "cli-mid", "--title", "中级培训",
+                                 "--level", "integrated-teacher-intermediate", "--total-hours", "40",
+                                 "--course", f"{course.id}:8", "--practical", "学习任务分析与策划",
+                                 "--prerequisite", "integrated-teacher-junior"])
+    assert result.exit_code == 0, result.output
+    program = services.program_by_key("cli-mid")
+    assert program.courses[0].min_hours == 8 and program.prerequisite_level.key == "integrated-teacher-junior"
+    bad = runner.invoke(args=["certification", "create-program", "--key", "x", "--title", "x",
+                              "--level", "integrated-teacher-junior", "--prerequisite", "integrated-teacher-senior"])
+    assert bad.exit_code != 0 and "先修层级必须低于本项目的层级" in bad.output
