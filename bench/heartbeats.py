@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -68,8 +69,9 @@ class Stats:
         self.latency: list[float] = []
         self.errors: list[str] = []
         self.rejected: dict[str, int] = {}
-        #: token -> (first acknowledged position, last acknowledged position)
-        self.acked: dict[str, list[float]] = {}
+        #: token -> seconds the server's rule owes: for consecutive accepted beats, min(position advance,
+        #: server time between them) — computed from the positions sent and the server's ``now`` answers.
+        self.expected: dict[str, float] = {}
 
 
 async def teacher(http: Http, video_id: int, token: str, args, stats: Stats, seed: int) -> None:
@@ -83,6 +85,8 @@ async def teacher(http: Http, video_id: int, token: str, args, stats: Stats, see
     start = time.perf_counter()
     seq = 0
     end = start + args.duration
+    last = None  # (position, server time) of the last accepted beat
+    stats.expected[token] = 0.0
     while True:
         seq += 1
         position = time.perf_counter() - start  # a 1x player started at 0
@@ -95,15 +99,18 @@ async def teacher(http: Http, video_id: int, token: str, args, stats: Stats, see
         elif body["reason"] != "ok":
             stats.rejected[body["reason"]] = stats.rejected.get(body["reason"], 0) + 1
         else:
-            stats.acked.setdefault(token, [position, position])[1] = position
+            server_now = datetime.fromisoformat(body["now"])
+            if last is not None:
+                stats.expected[token] += min(position - last[0], (server_now - last[1]).total_seconds())
+            last = (position, server_now)
         if time.perf_counter() + args.interval > end:
             return
         await asyncio.sleep(args.interval)
 
 
 def verify(app, stats: Stats, tokens: dict) -> tuple[int, float]:
-    """Compare each teacher's ledger with the span of acknowledged positions; returns (teachers off by more
-    than one second, the largest difference)."""
+    """Compare each teacher's ledger with what the rule owes them (positions sent, server times answered);
+    returns (teachers off by more than one second, the largest difference)."""
     from sqlalchemy import func, select
 
     from app.auth.models import User
@@ -118,8 +125,7 @@ def verify(app, stats: Stats, tokens: dict) -> tuple[int, float]:
             .where(User.username.in_(list(tokens))).group_by(User.username)).all())
     off, worst = 0, 0.0
     for token, name in by_token.items():
-        first, last = stats.acked.get(token, [0.0, 0.0])
-        diff = abs((rows.get(name) or 0.0) - (last - first))
+        diff = abs((rows.get(name) or 0.0) - stats.expected.get(token, 0.0))
         worst = max(worst, diff)
         off += diff > 1.0
     return off, worst
@@ -193,7 +199,7 @@ def main(argv=None) -> int:
           f"p99 {pct(stats.latency, 99):.1f} ms  max {pct(stats.latency, 100):.1f} ms")
     print(f"errors: {len(stats.errors)}" + (f" (first: {stats.errors[:3]})" if stats.errors else ""))
     print(f"rejected: {stats.rejected or 'none'}")
-    print(f"ledger vs acknowledged coverage: {off} teachers off by more than 1 s (largest difference {worst:.3f} s)")
+    print(f"ledger vs expected credit (min of position advance and server time between accepted beats): {off} teachers off by more than 1 s (largest difference {worst:.3f} s)")
     print(f"p99 {'under' if pct(stats.latency, 99) < 100 else 'OVER'} 100 ms")
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)

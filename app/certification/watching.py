@@ -51,9 +51,11 @@ class HeartbeatResult:
     covered_seconds: float
     duration: float
     session_credited: float
+    #: Server time the heartbeat was judged at (clients and the load test compare against it).
+    now: object = None
 
     def as_json(self) -> dict:
-        return {"accepted": self.accepted, "credited_seconds": round(self.credited, 3), "reason": self.reason,
+        return {"now": self.now.isoformat() if self.now else None, "accepted": self.accepted, "credited_seconds": round(self.credited, 3), "reason": self.reason,
                 "covered_seconds": round(self.covered_seconds, 3), "duration": self.duration,
                 "covered_percent": covered_percent(self.covered_seconds, self.duration),
                 "session_credited_seconds": round(self.session_credited, 3)}
@@ -149,7 +151,7 @@ def record_heartbeat(user, video_id: int, session_id, *, position, playing, rate
         # Nothing about the session changes: a replay or a burst must not move the baseline.
         db.session.add(HeartbeatRejection(session_id=session.id, reason=reason, position=position, rate=rate,
                                           created_at=now))
-        return HeartbeatResult(False, 0.0, reason, progress.covered_seconds, duration, session.credited_seconds)
+        return HeartbeatResult(False, 0.0, reason, progress.covered_seconds, duration, session.credited_seconds, now)
     if reason:
         db.session.add(HeartbeatRejection(session_id=session.id, reason=reason, position=position, rate=rate,
                                           created_at=now))
@@ -160,7 +162,7 @@ def record_heartbeat(user, video_id: int, session_id, *, position, playing, rate
         session.last_seq = seq
     progress.resume_position = position
     return HeartbeatResult(not reason, credited, reason or "ok", progress.covered_seconds, duration,
-                           session.credited_seconds)
+                           session.credited_seconds, now)
 
 
 def _judge(session, progress, now, position, playing, rate, seq) -> tuple[str, float]:
