@@ -98,6 +98,8 @@ async def teacher(http: Http, video_id: int, token: str, args, stats: Stats, see
             stats.errors.append(f"heartbeat {status}")
         elif body["reason"] != "ok":
             stats.rejected[body["reason"]] = stats.rejected.get(body["reason"], 0) + 1
+            if body["reason"] in ("jump", "rate", "concurrent"):  # the server restarts its baseline there
+                last = (position, datetime.fromisoformat(body["now"]))
         else:
             server_now = datetime.fromisoformat(body["now"])
             if last is not None:
