@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.certification.models import Phase, Target
-from app.core.content import Item, as_date, check_keys, section, upsert
+from app.core.content import Item, as_date, check_keys, demo_step, section, upsert
 
 METRICS = {"integrated_professions", "schools", "certified_teachers"}
 
@@ -36,3 +36,91 @@ def load_phases(items: list[Item]) -> int:
                           professions_total=item["professions_total"], schools_total=item["schools_total"],
                           teacher_trainings=item["teacher_trainings"])
     return changed
+
+
+@section("teacher_levels", order=42)
+def load_teacher_levels(items: list[Item]) -> int:
+    """Teacher levels (names and order are data; see content/teacher_levels.yaml)."""
+    from app.certification.models import TeacherLevel
+
+    check_keys(items)
+    changed = 0
+    for item in items:
+        item.require("name", "position")
+        if not isinstance(item["position"], int):
+            raise item.error("'position' must be a whole number")
+        changed += upsert(TeacherLevel, item, name=item["name"], position=item["position"],
+                          description=item.get("description") or "")
+    return changed
+
+
+DEMO_PROGRAM = "demo-integrated-teacher-junior"
+DEMO_COURSES = [("工学一体化课程教学实施", 1.0), ("工学一体化课程考核实施", 1.0)]
+PRACTICAL_TITLE = "学习任务分析与策划"
+
+
+@demo_step(80, "teacher training program and certificate")
+def seed_demo_program() -> str:
+    """A program with the demo teacher part way (some 学时 recorded), and one issued certificate."""
+    from sqlalchemy import select
+
+    from app.auth import services as auth
+    from app.auth.content import DEMO_SCHOOL
+    from app.certification import services
+    from app.certification.models import Certificate, TeacherLevel, TrainingProgram
+    from app.courses import services as courses
+    from app.courses.models import Course
+    from app.extensions import db
+    from app.orgs import services as orgs
+
+    if db.session.scalar(select(TrainingProgram.id).where(TrainingProgram.key == DEMO_PROGRAM)):
+        return "already there"
+    teacher, admin = auth.find_user("teacher"), auth.find_user("admin")
+    level = db.session.scalar(select(TeacherLevel).order_by(TeacherLevel.position))
+    if not (teacher and admin and level):
+        return "skipped: demo accounts or teacher levels missing"
+    school = orgs.school_by_key(DEMO_SCHOOL)
+    course_rows = []
+    for title, hours in DEMO_COURSES:
+        course = db.session.scalar(select(Course).where(Course.title == title, Course.kind == "training_course")) \
+            or courses.create_course(title=title, kind="training_course", is_shared=True,
+                                     description="《技工院校工学一体化教师培训标准（试行）》中的培训课程（演示）。")
+        course_rows.append((course, hours))
+    program = services.save_program(key=DEMO_PROGRAM, title="工学一体化教师培训（演示项目）", level=level,
+                                    min_total_hours=2.0, courses=course_rows, practical_title=PRACTICAL_TITLE,
+                                    validity_years=5, description="演示：完成两门培训课程的学时并通过实践任务评审后发证。")
+    _add_demo_video(course_rows[1][0])
+    services.enroll(program, teacher, actor=admin)
+    services.record_credit(teacher, seconds=2700, source="offline_training", evidence="demo:签到表",
+                           course_id=course_rows[0][0].id, actor=admin, note="线下集中培训（演示）")
+    holder = auth.find_user("cert-demo") or auth.create_user(username="cert-demo", roles=["teacher"],
+                                                              full_name="林晓青", school=school, password=None)
+    services.enroll(program, holder, actor=admin)
+    for course, hours in course_rows:
+        services.record_credit(holder, seconds=hours * 3600, source="offline_training", evidence="demo:签到表",
+                               course_id=course.id, actor=admin, note="线下集中培训（演示）")
+    from app.certification.models import PracticalSubmission
+    from app.core import clock
+
+    submission = PracticalSubmission(program_id=program.id, user_id=holder.id, storage_key="demo/none",
+                                     original_name="学习任务分析与策划.pdf", mime="application/pdf",
+                                     submitted_at=clock.now())
+    db.session.add(submission)
+    db.session.flush()
+    services.review_practical(submission, admin, {"analysis": 35, "design": 34, "assessment": 16}, "演示评审")
+    cert = db.session.scalar(select(Certificate).where(Certificate.user_id == holder.id)) \
+        or services.issue_certificate(program, holder, actor=admin)
+    return f"program {program.key}; certificate {cert.serial}"
+
+
+def _add_demo_video(course) -> None:
+    """Put a published demo video into the course, so watching it (server-timed) earns 学时 there."""
+    from sqlalchemy import select
+
+    from app.courses import services as courses
+    from app.extensions import db
+    from app.media.models import Video
+
+    video = db.session.scalar(select(Video).where(Video.review_state == "approved").order_by(Video.id))
+    if video is not None:
+        courses.add_activity(course, kind="video", title=video.title, target_id=video.id, rule={"min_percent": 90})

@@ -32,6 +32,8 @@ NAVIGATION: list[tuple[str, object, set[str] | None]] = [
     ("courses.index", _l("我的课程"), {"student", "teacher", "mentor", "school_admin", "platform_admin"}),
     ("courses.cohorts", _l("班级"), {"school_admin", "teacher", "platform_admin"}),
     ("tasks.mine", _l("学习任务"), {"student", "teacher", "mentor"}),
+    ("certification.programs", _l("师资培训"), {"teacher", "school_admin", "platform_admin", "reviewer"}),
+    ("certification.progress_national", _l("百千万进展"), {"platform_admin", "school_admin"}),
 ]
 
 

@@ -1,0 +1,66 @@
+"""JSON API of server-measured watching under /api/v1 (bearer token, or session + X-CSRFToken)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.certification import permissions, watching
+from app.core.database import begin_write
+from app.errors import NotFound, ValidationError
+from app.extensions import db, limiter
+
+api = Blueprint("certification_api", __name__, url_prefix="/api/v1")
+
+
+def _user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else (request.remote_addr or "?")
+
+
+def _heartbeat_limit() -> str:
+    # Four a minute is the normal pace (every 15 s); the limit leaves room for pauses and seeks.
+    return current_app.config.get("CERT_HEARTBEAT_RATE_LIMIT", "12/minute")
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError(_("请求体必须是 JSON 对象。"))
+    return body
+
+
+def _video(video_id: int):
+    from app.media.models import Video
+
+    video = db.session.get(Video, video_id)
+    if video is None or not permissions.can_watch_for_credit(current_user, video):
+        raise NotFound(_("视频不存在。"))
+    return video
+
+
+@api.post("/videos/<int:video_id>/watch-sessions")
+@login_required
+def start_session(video_id: int):
+    """Open a watch session; the answer says where to resume and how often to send heartbeats."""
+    video = _video(video_id)
+    begin_write()
+    session, progress = watching.start_watch_session(current_user, video)
+    db.session.commit()
+    return jsonify({"watch_session_id": session.id, "resume_position": progress.resume_position,
+                    "heartbeat_seconds": watching.setting("CERT_HEARTBEAT_SECONDS"), "duration": video.duration,
+                    "covered_seconds": progress.covered_seconds,
+                    "covered_percent": watching.covered_percent(progress.covered_seconds, video.duration)}), 201
+
+
+@api.post("/videos/<int:video_id>/heartbeat")
+@login_required
+@limiter.limit(_heartbeat_limit, key_func=_user_key, scope="heartbeat")
+def heartbeat(video_id: int):
+    """Report position/playing/rate; the server decides what, if anything, is credited."""
+    body = _json_body()
+    begin_write()
+    result = watching.record_heartbeat(current_user, video_id, body.get("watch_session_id"),
+                                       position=body.get("position"), playing=body.get("playing"),
+                                       rate=body.get("rate", 1.0), seq=body.get("seq"))
+    db.session.commit()
+    return jsonify(result.as_json())

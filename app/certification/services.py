@@ -1,0 +1,441 @@
+"""Training programs, 学时, certificates. Functions flush, never commit."""
+from __future__ import annotations
+
+import io
+import secrets
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.certification import rules
+from app.certification.models import (Certificate, CertificateEvent, CreditHourEntry, PracticalSubmission,
+                                      ProgramCourse, ProgramEnrollment, SerialCounter, TeacherLevel,
+                                      TrainingProgram)
+from app.certification.sources import get_source
+from app.core import clock
+from app.errors import Conflict, NotFound, ValidationError
+from app.extensions import db
+
+SECONDS_PER_HOUR = 3600.0
+
+
+# ---- programs ------------------------------------------------------------------------------------------------
+def get_program(program_id: int) -> TrainingProgram:
+    program = db.session.get(TrainingProgram, program_id)
+    if program is None:
+        raise NotFound(_("培训项目不存在。"))
+    return program
+
+
+def program_by_key(key: str) -> TrainingProgram:
+    program = db.session.scalar(select(TrainingProgram).where(TrainingProgram.key == key))
+    if program is None:
+        raise NotFound(_("培训项目不存在。"))
+    return program
+
+
+def list_programs() -> list[TrainingProgram]:
+    """Open programs ordered by level then title (courses come with them in one more query)."""
+    return list(db.session.scalars(select(TrainingProgram).join(TeacherLevel, TeacherLevel.id == TrainingProgram.level_id)
+                                   .order_by(TeacherLevel.position, TrainingProgram.title)).unique())
+
+
+def save_program(*, key: str, title: str, level: TeacherLevel, min_total_hours: float = 0.0, courses=(),
+                 exam_id: int | None = None, exam_pass_percent: float = 60.0, practical_title: str = "",
+                 practical_pass_score: float = 60.0, prerequisite_level: TeacherLevel | None = None,
+                 validity_years: int | None = None, description: str = "") -> TrainingProgram:
+    """Create or update the program ``key``; ``courses`` is ``[(Course, min_hours), ...]``."""
+    if min_total_hours < 0 or any(hours < 0 for _c, hours in courses):
+        raise ValidationError(_("学时不能为负数。"))
+    if prerequisite_level is not None and prerequisite_level.position >= level.position:
+        raise ValidationError(_("先修层级必须低于本项目的层级。"))
+    program = db.session.scalar(select(TrainingProgram).where(TrainingProgram.key == key)) or TrainingProgram(key=key)
+    program.title, program.level, program.min_total_hours = title, level, min_total_hours
+    program.exam_id, program.exam_pass_percent = exam_id, exam_pass_percent
+    program.practical_title, program.practical_pass_score = practical_title, practical_pass_score
+    program.prerequisite_level, program.validity_years, program.description = prerequisite_level, validity_years, description
+    program.courses = [ProgramCourse(course_id=course.id, min_hours=hours, position=n)
+                       for n, (course, hours) in enumerate(courses)]
+    db.session.add(program)
+    db.session.flush()
+    return program
+
+
+def enroll(program: TrainingProgram, teacher, *, actor=None, profession_id: int | None = None) -> ProgramEnrollment:
+    """Enroll ``teacher`` in ``program`` (idempotent) and in its training courses as a learner."""
+    from app.courses.models import Enrollment
+
+    existing = db.session.scalar(select(ProgramEnrollment).where(ProgramEnrollment.program_id == program.id,
+                                                                 ProgramEnrollment.user_id == teacher.id))
+    if existing is not None:
+        return existing
+    row = ProgramEnrollment(program_id=program.id, user_id=teacher.id, school_id=teacher.school_id,
+                            profession_id=profession_id, enrolled_at=clock.now(),
+                            enrolled_by_id=(actor or teacher).id)
+    db.session.add(row)
+    course_ids = [pc.course_id for pc in program.courses]
+    if course_ids:
+        have = set(db.session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == teacher.id,
+                                                                         Enrollment.course_id.in_(course_ids))))
+        for course_id in course_ids:
+            if course_id not in have:
+                db.session.add(Enrollment(course_id=course_id, user_id=teacher.id, method="program"))
+    db.session.flush()
+    return row
+
+
+def enrollment_of(program: TrainingProgram, user) -> ProgramEnrollment | None:
+    return db.session.scalar(select(ProgramEnrollment).where(ProgramEnrollment.program_id == program.id,
+                                                             ProgramEnrollment.user_id == user.id))
+
+
+def enrollments_of(user) -> list[ProgramEnrollment]:
+    return list(db.session.scalars(select(ProgramEnrollment).where(ProgramEnrollment.user_id == user.id)
+                                   .order_by(ProgramEnrollment.enrolled_at)))
+
+
+# ---- 学时 ----------------------------------------------------------------------------------------------------
+def record_credit(user, *, seconds: float, source: str, evidence: str, course_id: int | None = None,
+                  actor=None, note: str = "") -> CreditHourEntry:
+    """Append one ledger line (sources other than video watching; video lines come from heartbeats only)."""
+    spec = get_source(source)
+    if spec is None or source == "video_watch":
+        raise ValidationError(_("学时来源无效。"))
+    if seconds <= 0 or seconds > 24 * SECONDS_PER_HOUR:
+        raise ValidationError(_("学时必须大于 0 且不超过 24。"))
+    if not evidence:
+        raise ValidationError(_("请提供学时凭证。"))
+    entry = CreditHourEntry(user_id=user.id, seconds=seconds, source=source, evidence=evidence[:255],
+                            course_id=course_id, note=note[:255], created_by_id=actor.id if actor else None,
+                            created_at=clock.now())
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def hours_by_course(user_id: int, course_ids: list[int]) -> dict[int, float]:
+    """学时 per training course: lines recorded for the course plus video watching of the course's video
+    activities. Two grouped queries whatever the number of courses."""
+    from app.courses.models import Activity
+
+    if not course_ids:
+        return {}
+    result = dict.fromkeys(course_ids, 0.0)
+    direct = db.session.execute(select(CreditHourEntry.course_id, func.sum(CreditHourEntry.seconds))
+                                .where(CreditHourEntry.user_id == user_id, CreditHourEntry.course_id.in_(course_ids))
+                                .group_by(CreditHourEntry.course_id))
+    video = db.session.execute(select(Activity.course_id, func.sum(CreditHourEntry.seconds))
+                               .join(Activity, (Activity.target_id == CreditHourEntry.video_id)
+                                     & (Activity.kind == "video"))
+                               .where(CreditHourEntry.user_id == user_id, CreditHourEntry.source == "video_watch",
+                                      Activity.course_id.in_(course_ids))
+                               .group_by(Activity.course_id))
+    for course_id, seconds in list(direct) + list(video):
+        result[course_id] += (seconds or 0.0) / SECONDS_PER_HOUR
+    return result
+
+
+def total_hours(user_id: int) -> float:
+    seconds = db.session.scalar(select(func.coalesce(func.sum(CreditHourEntry.seconds), 0.0))
+                                .where(CreditHourEntry.user_id == user_id))
+    return (seconds or 0.0) / SECONDS_PER_HOUR
+
+
+def ledger_of(user_id: int, limit: int = 50) -> list[CreditHourEntry]:
+    return list(db.session.scalars(select(CreditHourEntry).where(CreditHourEntry.user_id == user_id)
+                                   .order_by(CreditHourEntry.id.desc()).limit(limit)))
+
+
+# ---- practical task -------------------------------------------------------------------------------------------
+PRACTICAL_KINDS = ("document",)
+
+
+def submit_practical(program: TrainingProgram, user, file_storage) -> PracticalSubmission:
+    """Store the uploaded task design (sniffed, generated name) as the teacher's practical submission."""
+    from app.core.uploads import store_upload
+
+    if not program.practical_title:
+        raise ValidationError(_("本项目没有实践任务。"))
+    stored = store_upload(file_storage, PRACTICAL_KINDS, prefix="practical")
+    row = PracticalSubmission(program_id=program.id, user_id=user.id, storage_key=stored.key,
+                              original_name=stored.original_name, mime=stored.mime, submitted_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+RUBRIC = (("analysis", 40), ("design", 40), ("assessment", 20))
+
+
+def review_practical(submission: PracticalSubmission, reviewer, scores: dict, comment: str = "") -> PracticalSubmission:
+    """Score a submission with the rubric (分析 40 + 策划 40 + 考核设计 20 = 100)."""
+    clean = {}
+    for name, most in RUBRIC:
+        try:
+            value = float(scores.get(name, -1))
+        except (TypeError, ValueError):
+            value = -1
+        if not 0 <= value <= most:
+            raise ValidationError(_("评分超出范围。"))
+        clean[name] = value
+    if submission.user_id == reviewer.id:
+        raise ValidationError(_("不能评审自己提交的任务。"))
+    submission.rubric_scores, submission.score = clean, sum(clean.values())
+    submission.comment, submission.reviewer_id, submission.reviewed_at = comment, reviewer.id, clock.now()
+    db.session.flush()
+    return submission
+
+
+def pending_practicals() -> list[PracticalSubmission]:
+    return list(db.session.scalars(select(PracticalSubmission).where(PracticalSubmission.score.is_(None))
+                                   .order_by(PracticalSubmission.submitted_at)))
+
+
+# ---- requirements and certificates ----------------------------------------------------------------------------
+def gather_facts(program: TrainingProgram, user) -> rules.Facts:
+    """Everything the rules need about ``user`` in ``program``, in a fixed number of queries."""
+    from app.exams.models import Attempt
+
+    course_ids = [pc.course_id for pc in program.courses]
+    exam_ok = False
+    if program.exam_id is not None:
+        best = db.session.scalar(select(func.max(Attempt.score * 100.0 / Attempt.max_score)).where(
+            Attempt.exam_id == program.exam_id, Attempt.user_id == user.id, Attempt.score.is_not(None),
+            Attempt.max_score > 0))
+        exam_ok = best is not None and best >= program.exam_pass_percent - 1e-9
+    practical = db.session.execute(select(func.max(PracticalSubmission.score), func.count(PracticalSubmission.id))
+                                   .where(PracticalSubmission.program_id == program.id,
+                                          PracticalSubmission.user_id == user.id)).one()
+    prereq = False
+    if program.prerequisite_level_id is not None:
+        prereq = db.session.scalar(select(Certificate.id).where(
+            Certificate.user_id == user.id, Certificate.level_id == program.prerequisite_level_id,
+            Certificate.revoked_at.is_(None)).limit(1)) is not None
+    return rules.Facts(program=program, course_hours=hours_by_course(user.id, course_ids),
+                       total_hours=total_hours(user.id), exam_passed=exam_ok, practical_score=practical[0],
+                       practical_submitted=practical[1] > 0, has_prerequisite=prereq)
+
+
+def check_requirements(program: TrainingProgram, user) -> list[rules.Outcome]:
+    return rules.evaluate(gather_facts(program, user))
+
+
+def certificate_of(program: TrainingProgram, user) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.program_id == program.id,
+                                                       Certificate.user_id == user.id))
+
+
+def _next_serial(year: int) -> str:
+    counter = db.session.get(SerialCounter, year, with_for_update=True)
+    if counter is None:
+        counter = SerialCounter(year=year, last=0)
+        db.session.add(counter)
+    counter.last += 1
+    db.session.flush()
+    return f"GX-{year}-{counter.last:06d}"
+
+
+def issue_certificate(program: TrainingProgram, user, *, actor=None) -> Certificate:
+    """Issue the certificate when every requirement is met; otherwise :class:`ValidationError` listing the
+    reasons. Issuing twice is a :class:`Conflict`."""
+    if certificate_of(program, user) is not None:
+        raise Conflict(_("该教师已取得本项目证书。"))
+    enrollment = enrollment_of(program, user)
+    if enrollment is None:
+        raise ValidationError(_("该教师未报名本项目。"))
+    missing = [o.reason for o in check_requirements(program, user) if not o.ok]
+    if missing:
+        raise ValidationError(_("未满足发证条件：%(r)s", r="；".join(missing)))
+    return _create_certificate(program, user, enrollment, actor)
+
+
+def _create_certificate(program, user, enrollment, actor) -> Certificate:
+    today = clock.today()
+    school = user.school
+    expires = None
+    if program.validity_years:
+        try:
+            expires = today.replace(year=today.year + program.validity_years)
+        except ValueError:  # 29 February
+            expires = date(today.year + program.validity_years, 2, 28)
+    cert = Certificate(serial=_next_serial(today.year), code=secrets.token_urlsafe(24), user_id=user.id,
+                       program_id=program.id, level_id=program.level_id, school_id=user.school_id,
+                       profession_id=enrollment.profession_id, holder_name=user.full_name or user.username,
+                       school_name=school.name if school else "", province=school.province if school else "",
+                       profession_name=enrollment.profession.name if enrollment.profession else "",
+                       level_name=program.level.name, program_title=program.title, issued_on=today,
+                       expires_on=expires, created_at=clock.now())
+    db.session.add(cert)
+    db.session.flush()
+    db.session.add(CertificateEvent(certificate_id=cert.id, action="issued", actor_id=actor.id if actor else None,
+                                    created_at=clock.now()))
+    db.session.flush()
+    return cert
+
+
+def issue_ready(program: TrainingProgram, *, actor=None, progress=None) -> tuple[list[Certificate], dict]:
+    """Batch: issue to every enrolled teacher who meets the requirements; returns (issued, {user: reasons})."""
+    enrolled = list(db.session.scalars(select(ProgramEnrollment).where(ProgramEnrollment.program_id == program.id)
+                                       .order_by(ProgramEnrollment.id)))
+    held = set(db.session.scalars(select(Certificate.user_id).where(Certificate.program_id == program.id)))
+    issued, refused = [], {}
+    for enrollment in enrolled:
+        if enrollment.user_id not in held:
+            missing = [o.reason for o in check_requirements(program, enrollment.user) if not o.ok]
+            if missing:
+                refused[enrollment.user] = missing
+            else:
+                issued.append(_create_certificate(program, enrollment.user, enrollment, actor))
+        if progress:
+            progress(1)
+    return issued, refused
+
+
+def issue_if_complete(program: TrainingProgram, user) -> Certificate | None:
+    """Automatic issue at completion: a certificate if the teacher now meets everything, else ``None``."""
+    enrollment = enrollment_of(program, user)
+    if enrollment is None or certificate_of(program, user) is not None:
+        return None
+    if all(o.ok for o in check_requirements(program, user)):
+        return _create_certificate(program, user, enrollment, None)
+    return None
+
+
+def revoke_certificate(cert: Certificate, reason: str, actor) -> Certificate:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("请填写撤销原因。"))
+    if cert.revoked_at is not None:
+        raise Conflict(_("证书已被撤销。"))
+    cert.revoked_at, cert.revoke_reason = clock.now(), reason[:255]
+    db.session.add(CertificateEvent(certificate_id=cert.id, action="revoked", reason=reason[:255],
+                                    actor_id=actor.id if actor else None, created_at=clock.now()))
+    db.session.flush()
+    return cert
+
+
+def get_certificate(cert_id: int) -> Certificate:
+    cert = db.session.get(Certificate, cert_id)
+    if cert is None:
+        raise NotFound(_("证书不存在。"))
+    return cert
+
+
+def find_by_code(code: str) -> Certificate | None:
+    """Only a well-formed random code finds a certificate; serials and short guesses never do."""
+    if not isinstance(code, str) or len(code) != 32 or not all(c.isalnum() or c in "-_" for c in code):
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def status_of(cert: Certificate) -> str:
+    """``valid``, ``revoked`` or ``expired`` (on today's date)."""
+    if cert.revoked_at is not None:
+        return "revoked"
+    if cert.expires_on is not None and cert.expires_on < clock.today():
+        return "expired"
+    return "valid"
+
+
+def mask_name(name: str) -> str:
+    """张三 -> 张*, 欧阳小明 -> 欧***: enough to match a person in front of you, not to look one up."""
+    name = (name or "").strip()
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def certificate_pdf(cert: Certificate, verify_url: str) -> bytes:
+    """The certificate as an A4 landscape PDF in Chinese with a QR code to the verification page."""
+    return certificates_pdf([(cert, verify_url)])
+
+
+def certificates_pdf(items) -> bytes:
+    """Several certificates as one print-ready PDF, a page each: ``items`` is ``[(cert, verify_url), ...]``.
+
+    Loading and subsetting the CJK font is most of the cost of a PDF (about 0.7 s of CPU), so a batch shares
+    one document and pays it once."""
+    from app.core.pdf import cjk_pdf, to_bytes
+
+    items = list(items)
+    pdf = cjk_pdf(orientation="landscape", title=items[0][0].serial if len(items) == 1 else _("证书"))
+    for cert, verify_url in items:
+        _draw_certificate(pdf, cert, verify_url)
+    return to_bytes(pdf)
+
+
+def _draw_certificate(pdf, cert: Certificate, verify_url: str) -> None:
+    import segno
+
+    pdf.add_page()
+    pdf.set_draw_color(150, 30, 30)
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_font(size=28)
+    pdf.set_y(30)
+    pdf.cell(0, 14, _("工学一体化教师培训证书"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(size=14)
+    pdf.ln(8)
+    lines = [(_("姓名"), cert.holder_name), (_("工作单位"), cert.school_name), (_("专业"), cert.profession_name or "—"),
+             (_("层级"), cert.level_name), (_("培训项目"), cert.program_title),
+             (_("发证日期"), cert.issued_on.isoformat()),
+             (_("有效期至"), cert.expires_on.isoformat() if cert.expires_on else _("长期有效")),
+             (_("证书编号"), cert.serial)]
+    for label, value in lines:
+        pdf.set_x(40)
+        pdf.cell(40, 10, label + "：")
+        pdf.cell(150, 10, value, new_x="LMARGIN", new_y="NEXT")
+    qr = io.BytesIO()
+    segno.make(verify_url, error="m").save(qr, kind="png", scale=6, border=2)
+    qr.seek(0)
+    pdf.image(qr, x=225, y=120, w=45)
+    pdf.set_font(size=9)
+    pdf.set_xy(205, 167)
+    pdf.multi_cell(80, 5, _("扫码核验证书真伪"), align="C")
+
+
+# ---- offline training import (attendance sheet) ----------------------------------------------------------------
+OFFLINE_COLUMNS = {"username": ("用户名", "username", "账号"), "hours": ("学时", "hours"),
+                   "note": ("备注", "note", "培训内容")}
+
+
+def import_offline_training(filename: str, data: bytes, *, course, actor, evidence: str) -> int:
+    """Record offline training hours from an attendance sheet (CSV/XLSX: 用户名, 学时, 备注).
+
+    All or nothing: every row is checked first (unknown teachers, hours not a number or out of range); any
+    error raises :class:`ValidationError` listing the rows, and nothing is written. Returns the lines added.
+    """
+    from app.auth.models import User
+    from app.core.tabular import missing_columns, pick, read_table
+
+    table = read_table(filename, data)
+    missing = missing_columns(table.headers, OFFLINE_COLUMNS, ("username", "hours"))
+    if missing:
+        raise ValidationError(_("缺少列：%(c)s", c="、".join(OFFLINE_COLUMNS[m][0] for m in missing)))
+    names = {pick(row, OFFLINE_COLUMNS, "username").strip() for _n, row in table.rows}
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))} if names else {}
+    errors, plan = [], []
+    for number, row in table.rows:
+        username = pick(row, OFFLINE_COLUMNS, "username").strip()
+        user = users.get(username)
+        if user is None:
+            errors.append(_("第 %(n)s 行：找不到教师“%(u)s”", n=number, u=username))
+            continue
+        if actor is not None and not actor.has_role("platform_admin") and user.school_id != actor.school_id:
+            errors.append(_("第 %(n)s 行：教师“%(u)s”不属于本校", n=number, u=username))
+            continue
+        try:
+            hours = float(pick(row, OFFLINE_COLUMNS, "hours"))
+        except ValueError:
+            hours = -1.0
+        if not 0 < hours <= 24:
+            errors.append(_("第 %(n)s 行：学时必须大于 0 且不超过 24", n=number))
+            continue
+        plan.append((user, hours, pick(row, OFFLINE_COLUMNS, "note")))
+    if errors:
+        raise ValidationError("；".join(errors))
+    if not plan:
+        raise ValidationError(_("文件中没有数据行。"))
+    for user, hours, note in plan:
+        record_credit(user, seconds=hours * SECONDS_PER_HOUR, source="offline_training", evidence=evidence,
+                      course_id=course.id, actor=actor, note=note)
+    return len(plan)

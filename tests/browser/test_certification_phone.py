@@ -1,0 +1,53 @@
+"""Teacher training on a phone (360 px): programs, the progress page, the video player with server-timed
+heartbeats, the certificate and its public verification page. No console error or CSP violation anywhere."""
+from __future__ import annotations
+
+from tests.browser.conftest import log_in
+
+PHONE = {"width": 360, "height": 740}
+
+
+def _fits(page):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
+
+
+def test_teacher_on_a_phone_sees_training_progress_and_the_player_opens_a_watch_session(new_context):
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, "teacher")
+    page.goto("/training")
+    _fits(page)
+    page.get_by_role("link", name="工学一体化教师培训（演示项目）").click()
+    page.get_by_test_id("requirements").wait_for()
+    assert "还差" in page.get_by_test_id("requirements").inner_text()
+    _fits(page)
+    page.goto("/media")
+    libraries = page.locator("a[href^='/media/professions/']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    href = None
+    for library in libraries:
+        page.goto(library)
+        videos = page.locator("a[href^='/media/videos/']")
+        if videos.count():
+            href = videos.first.get_attribute("href")
+            break
+    assert href, "the demo has a published video"
+    with page.expect_response(lambda r: "/watch-sessions" in r.url) as started:
+        page.goto(href)
+    assert started.value.status == 201
+    page.locator("[data-watch-status]").wait_for()
+    _fits(page)
+
+
+def test_certificate_and_public_verification_fit_a_phone(new_context):
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, "admin")
+    page.goto("/progress")
+    _fits(page)
+    page.locator("a[href^='/progress/schools/']").first.click()
+    page.get_by_role("link", name="已发证").first.click()
+    page.get_by_test_id("status").wait_for()
+    _fits(page)
+    page.get_by_role("link", name="公开核验页").click()
+    assert "证书有效" in page.get_by_test_id("status").inner_text()
+    assert "林*" in page.content()
+    _fits(page)
