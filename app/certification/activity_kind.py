@@ -21,6 +21,11 @@ class VideoKind(ActivityKind):
     label = _l("视频")
     needs_target = True
 
+    def target_url(self, activity):
+        from flask import url_for
+
+        return url_for("media.video", video_id=activity.target_id) if activity.target_id else None
+
     def targets(self, course):
         from app.media.models import Video
 

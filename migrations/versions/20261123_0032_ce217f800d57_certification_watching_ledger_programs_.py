@@ -1,7 +1,7 @@
 """certification watching ledger programs certificates
 
 Revision ID: ce217f800d57
-Revises: 3955516f04a8
+Revises: 1f1332237424
 Create Date: 2026-11-23 00:32:25.122715
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ce217f800d57'
-down_revision = '3955516f04a8'
+down_revision = '1f1332237424'
 branch_labels = None
 depends_on = None
 

@@ -70,3 +70,14 @@ def _latest(workbook):
 
     page = workbooks.pages_of_workbook(workbook, include_unpublished=True)[0].page
     return workbooks.latest_version(page)
+
+
+def test_each_object_kind_links_to_its_object(app):
+    from types import SimpleNamespace
+
+    with app.test_request_context():
+        urls = {name: KINDS[name].target_url(SimpleNamespace(target_id=7)) for name in
+                ("exam", "workbook", "video", "work_task")}
+        assert urls == {"exam": "/exams/7", "workbook": "/workbooks/7", "video": "/media/videos/7",
+                        "work_task": "/tasks/7"}
+        assert KINDS["page"].target_url(SimpleNamespace(target_id=None)) is None
