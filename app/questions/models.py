@@ -173,3 +173,4 @@ class QuestionFile(db.Model):
     size: Mapped[int] = mapped_column(default=0)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+from app.questions import resources as _resources  # noqa: E402,F401  (profession page provider)

@@ -1,0 +1,60 @@
+"""The profession's resource package counts the questions linked to each learning task (through knowledge points).
+
+Only staff who may open question banks get these links: learners never browse exam questions. One statement,
+whatever the number of tasks, banks and questions.
+"""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.auth.models import Role
+from app.extensions import db
+from app.questions import permissions
+from app.questions.models import KnowledgePoint, Question, QuestionBank
+from app.standards.resources import ResourceLink, register_resource_provider
+
+KIND = "questions"
+
+
+def _statement(task_ids: list[int]):
+    stmt = (select(KnowledgePoint.learning_task_id, KnowledgePoint.id, KnowledgePoint.path, QuestionBank.id,
+                   QuestionBank.name, func.count(Question.id))
+            .join(QuestionBank, QuestionBank.id == KnowledgePoint.bank_id)
+            .join(Question, Question.knowledge_point_id == KnowledgePoint.id)
+            .where(KnowledgePoint.learning_task_id.in_(task_ids), Question.is_active.is_(True))
+            .group_by(KnowledgePoint.learning_task_id, KnowledgePoint.id, KnowledgePoint.path, QuestionBank.id,
+                      QuestionBank.name)
+            .order_by(QuestionBank.name, KnowledgePoint.path))
+    if not current_user.has_role(Role.platform_admin, Role.reviewer):
+        stmt = stmt.where(QuestionBank.school_id.is_(None) | (QuestionBank.school_id == current_user.school_id))
+    return stmt
+
+
+def _links(stmt) -> dict[int, list[ResourceLink]]:
+    out: dict[int, list[ResourceLink]] = {}
+    for task_id, point_id, path, bank_id, bank_name, count in db.session.execute(stmt):
+        out.setdefault(task_id, []).append(ResourceLink(
+            KIND, f"{bank_name} · {path}", url_for("questions.bank", bank_id=bank_id, point=point_id),
+            detail=_("%(n)s 道题", n=count)))
+    return out
+
+
+def questions_for_tasks(task_ids: list[int]) -> dict[int, list[ResourceLink]]:
+    if not permissions.can_list_banks(current_user):
+        return {}
+    return _links(_statement(task_ids))
+
+
+def search_questions(q: str, task_ids: list[int]) -> dict[int, list[ResourceLink]]:
+    """Knowledge points (and their banks) whose name matches ``q``."""
+    if not permissions.can_list_banks(current_user):
+        return {}
+    pattern = f"%{q.strip()}%"
+    return _links(_statement(task_ids).where(KnowledgePoint.path.ilike(pattern) | QuestionBank.name.ilike(pattern)))
+
+
+register_resource_provider(KIND, questions_for_tasks, label=_l("试题"), search=search_questions)
