@@ -21,19 +21,22 @@ PARTNERSHIP_KIND_LABELS = {
     "industry_college": _l("产业学院"),
 }
 
-#: (endpoint, label, roles that see it; None = every logged-in user). Later domains append to this.
-NAVIGATION: list[tuple[str, object, set[str] | None]] = [
-    ("dashboard.home", _l("首页"), None),
-    ("catalog.professions", _l("专业目录"), None),
-    ("orgs.schools", _l("学校"), None),
-    ("orgs.enterprises", _l("企业"), None),
-    ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}),
-    ("questions.banks", _l("题库"), {"platform_admin", "school_admin", "teacher", "reviewer"}),
-    ("courses.index", _l("我的课程"), {"student", "teacher", "mentor", "school_admin", "platform_admin"}),
-    ("courses.cohorts", _l("班级"), {"school_admin", "teacher", "platform_admin"}),
-    ("tasks.mine", _l("学习任务"), {"student", "teacher", "mentor"}),
-    ("certification.programs", _l("师资培训"), {"teacher", "school_admin", "platform_admin", "reviewer"}),
-    ("certification.progress_national", _l("百千万进展"), {"platform_admin", "school_admin"}),
+#: Menus of the navigation bar, in display order: key -> label. An entry without a group stands on its own.
+NAV_GROUPS = {"resources": _l("资源库"), "teaching": _l("教学"), "training": _l("师资"), "admin": _l("管理")}
+
+#: (endpoint, label, roles that see it (None = every logged-in user), menu key or None). Domains append theirs.
+NAVIGATION: list[tuple] = [
+    ("dashboard.home", _l("首页"), None, None),
+    ("catalog.professions", _l("专业目录"), None, "resources"),
+    ("questions.banks", _l("题库"), {"platform_admin", "school_admin", "teacher", "reviewer"}, "resources"),
+    ("courses.index", _l("我的课程"), {"student", "teacher", "mentor", "school_admin", "platform_admin"}, "teaching"),
+    ("courses.cohorts", _l("班级"), {"school_admin", "teacher", "platform_admin"}, "teaching"),
+    ("tasks.mine", _l("学习任务"), {"student", "teacher", "mentor"}, "teaching"),
+    ("certification.programs", _l("师资培训"), {"teacher", "school_admin", "platform_admin", "reviewer"}, "training"),
+    ("certification.progress_national", _l("百千万进展"), {"platform_admin", "school_admin"}, "training"),
+    ("orgs.schools", _l("学校"), None, "admin"),
+    ("orgs.enterprises", _l("企业"), None, "admin"),
+    ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}, "admin"),
 ]
 
 
@@ -50,16 +53,30 @@ def partnership_kind_label(kind: str) -> str:
 
 
 def nav_items() -> list[dict]:
+    """The navigation for the current user: links, and menus (``{"label", "items", "active"}``) of grouped links.
+
+    A menu with a single visible link is shown as that link."""
     if not current_user.is_authenticated:
         return []
     roles = current_user.role_names
-    items = []
-    for endpoint, label, allowed in NAVIGATION:
-        if allowed is None or roles & allowed:
-            prefix = url_for(endpoint)
-            active = request.path == prefix or (prefix != "/" and request.path.startswith(prefix + "/"))
-            items.append({"url": prefix, "label": label, "active": active})
-    return items
+    top: list[dict] = []
+    menus: dict[str, dict] = {}
+    for endpoint, label, allowed, *rest in NAVIGATION:
+        if allowed is not None and not roles & allowed:
+            continue
+        prefix = url_for(endpoint)
+        active = request.path == prefix or (prefix != "/" and request.path.startswith(prefix + "/"))
+        item = {"url": prefix, "label": label, "active": active}
+        group = rest[0] if rest else None
+        if group is None:
+            top.append(item)
+        else:
+            menus.setdefault(group, {"label": NAV_GROUPS[group], "items": [], "active": False})
+            menus[group]["items"].append(item)
+            menus[group]["active"] |= active
+    ordered = [menus[key] for key in NAV_GROUPS if key in menus]
+    out = top[:1] + [m["items"][0] if len(m["items"]) == 1 else m for m in ordered] + top[1:]
+    return out
 
 
 def url_with(**changes) -> str:

@@ -26,8 +26,8 @@ from app.questions.models import Question, QuestionBank
 bp = Blueprint("exams", __name__)
 bp.register_blueprint(api)
 
-NAVIGATION.append(("exams.mine", _l("我的考试"), {"student"}))
-NAVIGATION.append(("exams.index", _l("考试管理"), {"teacher", "school_admin", "platform_admin"}))
+NAVIGATION.append(("exams.mine", _l("我的考试"), {"student"}, "teaching"))
+NAVIGATION.append(("exams.index", _l("考试管理"), {"teacher", "school_admin", "platform_admin"}, "teaching"))
 
 
 def _managed_exam(exam_id: int):

@@ -261,7 +261,7 @@ def document_file(document_id: int):
     return streaming.serve(_deliverable("document", document_id), "document", "file")
 
 
-NAVIGATION.append(("media.index", _l("教学资源"), None))
+NAVIGATION.append(("media.index", _l("教学资源"), None, "resources"))
 
 
 @bp.app_template_filter("duration")

@@ -113,4 +113,4 @@ def history(kind_name: str, object_id: int):
 
 
 # The nav entry lives here (not in app/core/templating.py) so its label sits in this domain's catalogue.
-NAVIGATION.append(("review.queue", _l("审核"), {"reviewer", "platform_admin"}))
+NAVIGATION.append(("review.queue", _l("审核"), {"reviewer", "platform_admin"}, None))

@@ -317,4 +317,4 @@ def search():
 
 
 # The nav entry lives here so its label sits in this domain's catalogue.
-NAVIGATION.append(("standards.index", _l("课程标准"), None))
+NAVIGATION.append(("standards.index", _l("课程标准"), None, "resources"))

@@ -248,4 +248,4 @@ def pdf(workbook_id: int):
     return response
 
 
-NAVIGATION.append(("workbooks.index", _l("活页教材"), None))
+NAVIGATION.append(("workbooks.index", _l("活页教材"), None, "resources"))

@@ -146,7 +146,7 @@ def test_on_a_phone_pages_fit_the_screen_and_the_navbar_folds_into_a_toggler(new
     log_in(page, "student")
     _assert_no_horizontal_overflow(page)
     toggler = page.get_by_role("button", name="展开导航")
-    home_link = _nav(page).get_by_role("link", name="专业目录")
+    home_link = _nav(page).get_by_role("link", name="首页")
     assert toggler.is_visible() and not home_link.is_visible()
     page.screenshot(path="/tmp/gx-student-home-360.png", full_page=True)
     toggler.click()
@@ -177,7 +177,7 @@ def test_a_platform_admin_on_a_phone_can_open_every_menu_page_without_overflow_o
     add entries) loads, fits 360 px and logs no console error or CSP violation."""
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     log_in(page, "admin")
-    links = _nav(page).locator("a.nav-link[href^='/']")
+    links = _nav(page).locator("a.nav-link[href^='/'], a.dropdown-item[href^='/']")
     targets = [href for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))") if href != "#"]
     assert {"/home", "/professions", "/schools", "/enterprises", "/users"} <= set(targets)
     for href in targets + ["/account"]:
