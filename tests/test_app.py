@@ -128,6 +128,34 @@ def _hit(uri, times):
         store.incr("shared-key", 60)
 
 
+def test_fresh_sqlite_file_switches_to_wal_under_concurrent_openers(tmp_path):
+    """Workers starting together on a fresh file all get a WAL connection (SQLite answers "locked" at once
+    to concurrent journal-mode switches; this failed CI once as a flaky rate-limit test)."""
+    import multiprocessing
+    import sqlite3
+
+    ctx = multiprocessing.get_context("fork")
+    for round_ in range(5):
+        path = str(tmp_path / f"fresh{round_}.db")
+        with ctx.Pool(8) as pool:
+            modes = pool.map(_open_wal, [path] * 8)
+        assert modes == ["wal"] * 8
+        assert sqlite3.connect(path).execute("SELECT count(*) FROM t").fetchone() == (400,)
+
+
+def _open_wal(path):
+    import sqlite3
+
+    from app.core.database import enable_wal
+
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    enable_wal(conn)
+    conn.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+    for i in range(50):
+        conn.execute("INSERT INTO t VALUES (?)", (i,))
+    return conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
 def test_migrations_match_the_models(app):
     """Alembic's autogenerate finds nothing to do: the migrations create exactly what the models declare."""
     from alembic.autogenerate import compare_metadata

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 
 from flask import Flask
 from sqlalchemy import event
@@ -40,12 +42,37 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         return
     # Let SQLAlchemy drive transactions itself, so that SAVEPOINTs behave (pysqlite otherwise defers BEGIN).
     dbapi_connection.isolation_level = None
+    enable_wal(dbapi_connection)
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def enable_wal(conn: sqlite3.Connection, wait: float = 30.0) -> None:
+    """Put a SQLite file in WAL mode, waiting out other processes doing the same.
+
+    Switching a fresh file to WAL takes an exclusive lock, and SQLite answers "database is locked" at once,
+    without its busy handler, when several processes (gunicorn workers starting together) try it at the same
+    moment. The mode is stored in the file, so once one of them has switched it the others only read it.
+    """
+    deadline = time.monotonic() + wait
+    delay = 0.005
+    while True:
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() in ("wal", "memory"):
+                return
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 #: Writers of one process queue here (a fair, instant hand-over) instead of in SQLite's busy handler, which polls

@@ -15,6 +15,7 @@ import time
 from flask import Flask
 from limits.storage import Storage
 
+from app.core.database import enable_wal
 from app.extensions import limiter
 
 
@@ -34,7 +35,7 @@ class SQLiteFileStorage(Storage):
         conn = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
