@@ -776,7 +776,7 @@ def membership(submission: TaskSubmission, user: User) -> TaskGroupMember | None
                                                            TaskGroupMember.student_id == user.id))
 
 
-def _started_group_ids(assignment: TaskAssignment) -> set[int]:
+def started_group_ids(assignment: TaskAssignment) -> set[int]:
     """Groups that have saved, uploaded or handed in anything: their membership is fixed from then on."""
     return set(db.session.scalars(select(TaskSubmission.group_id).join(
         StageEntry, StageEntry.submission_id == TaskSubmission.id).where(
@@ -813,7 +813,7 @@ def form_groups_automatically(assignment: TaskAssignment, size: int) -> list[Tas
     sizes differ by at most one). Refused (409) once any group has started work."""
     _require_group_work(assignment)
     check_group_size(size)
-    if _started_group_ids(assignment):
+    if started_group_ids(assignment):
         raise Conflict(_("已有小组开始作业，不能再自动分组；请逐个调整。"))
     learners = sorted(courses.learners(assignment.course), key=lambda u: u.username)
     if len(learners) < 1:
@@ -876,7 +876,7 @@ def move_member(assignment: TaskAssignment, student: User, target: TaskGroup) ->
                                                              TaskGroupMember.student_id == student.id))
     if member is not None and member.group_id == target.id:
         return
-    started = _started_group_ids(assignment)
+    started = started_group_ids(assignment)
     if target.id in started or (member is not None and member.group_id in started):
         raise Conflict(_("小组已经开始作业，成员不能再调整。"))
     source = member.group_id if member is not None else None
