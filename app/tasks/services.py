@@ -442,10 +442,15 @@ def stage_row(submission: TaskSubmission, stage: AssignmentStage) -> SubmissionS
     return row
 
 
-def latest_answers(submission: TaskSubmission, stage: AssignmentStage) -> dict:
-    entry = db.session.scalar(select(StageEntry).options(lazyload(StageEntry.author)).where(
+def latest_entry(submission: TaskSubmission, stage: AssignmentStage) -> StageEntry | None:
+    """The latest saved or submitted answers of the stage (None before the first save)."""
+    return db.session.scalar(select(StageEntry).options(lazyload(StageEntry.author)).where(
         StageEntry.submission_id == submission.id, StageEntry.stage_id == stage.id,
         StageEntry.kind.in_([EntryKind.draft.value, EntryKind.submit.value])).order_by(StageEntry.id.desc()).limit(1))
+
+
+def latest_answers(submission: TaskSubmission, stage: AssignmentStage) -> dict:
+    entry = latest_entry(submission, stage)
     return dict(entry.answers) if entry else {}
 
 
@@ -477,10 +482,17 @@ def _with_uploads(submission, stage, fields_, answers: dict) -> dict:
 
 
 def save_stage(submission: TaskSubmission, stage: AssignmentStage, raw: dict, *, by: User,
-               submit: bool = False) -> StageEntry | None:
+               submit: bool = False, base: int | None = None) -> StageEntry | None:
     """Append the stage's answers as a draft (``submit=False``; nothing is appended when they did not change)
-    or hand the stage in. Refuses (409) a stage that is not open; a stage requiring evidence needs a photo."""
+    or hand the stage in. Refuses (409) a stage that is not open; a stage requiring evidence needs a photo.
+
+    ``base`` is the entry the form was loaded from (0: none yet). When someone else (another group member)
+    has saved since, the save is refused (409) instead of silently overwriting their answers."""
     row = stage_row(submission, stage)
+    if base is not None:
+        latest = latest_entry(submission, stage)
+        if latest is not None and latest.id != base and latest.author_id != by.id:
+            raise Conflict(_("小组的其他成员刚刚保存了这个环节，请刷新页面看到最新内容后再修改。"))
     _require_open(row, _("“%(stage)s”环节现在不能提交：它还没有开放，或已经提交。", stage=stage.name) if submit
                   else _("“%(stage)s”环节没有开放，不能保存。", stage=stage.name))
     fields_ = stage_fields(submission.assignment, stage)

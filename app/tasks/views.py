@@ -189,8 +189,9 @@ def stage(submission_id: int, stage_id: int):
             abort(400)
         fields_ = services.stage_fields(submission.assignment, stage)
         submit = request.form.get("action") == "submit"
+        base = request.form.get("base", "")
         entry = services.save_stage(submission, stage, services.parse_form(fields_, request.form), by=current_user,
-                                    submit=submit)
+                                    submit=submit, base=int(base) if base.isdigit() else None)
         db.session.commit()
         if wants_json():
             return jsonify({"saved": entry is not None, "entry": entry.id if entry else None,
@@ -203,7 +204,7 @@ def stage(submission_id: int, stage_id: int):
     files = services.files_of(submission, stage)
     return render_template(
         "tasks/stage.html", submission=submission, assignment=submission.assignment, stage=stage, row=row,
-        fields=fields_, answers=services.latest_answers(submission, stage), files=files,
+        fields=fields_, latest=services.latest_entry(submission, stage), files=files,
         history=services.history(submission, stage), form=ConfirmForm(), decision=forms.DecisionForm(),
         can_work=permissions.can_work_on(current_user, submission) and row.state in services.OPEN_STATES,
         can_decide=permissions.can_manage_assignment(current_user, submission.assignment)

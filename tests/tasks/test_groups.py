@@ -347,3 +347,24 @@ def test_group_board_sql_statements_are_constant(client, login_as, count_queries
     small = _group_board_queries(client, login_as, count_queries, 6)
     large = _group_board_queries(app.test_client(), login_as, count_queries, 40)
     assert small == large
+
+
+def test_a_members_stale_autosave_does_not_overwrite_anothers_newer_draft(app, client, login_as):
+    a, course, teacher, (s1, s2, s3, s4) = _group_task(students=4, size=2)
+    db.session.commit()
+    sub = services.submission_of(a, s1)
+    inform = builders.stage(a, "inform")
+    field, name = _text_field(a, inform)
+    url = _stage_url(sub, inform)
+    login_as(user=s1)
+    assert 'name="base" id="stage-base" value="0"' in client.get(url).get_data(as_text=True)
+    other = _as(app, login_as, s2)
+    saved = other.post(url, data={name: "乙先保存", "action": "draft", "base": "0"},
+                       headers={"Accept": "application/json", "X-CSRFToken": other.csrf_token(url)}).get_json()
+    headers = {"Accept": "application/json", "X-CSRFToken": client.csrf_token("/tasks")}
+    stale = client.post(url, data={name: "甲的旧页面", "action": "draft", "base": "0"}, headers=headers)
+    assert stale.status_code == 409 and "其他成员刚刚保存" in stale.get_json()["error"]["message"]
+    assert services.latest_answers(sub, inform)[field.answer_key] == "乙先保存"
+    fresh = client.post(url, data={name: "甲在乙之后", "action": "draft", "base": str(saved["entry"])},
+                        headers=headers)
+    assert fresh.status_code == 200 and services.latest_answers(sub, inform)[field.answer_key] == "甲在乙之后"

@@ -22,6 +22,9 @@
       return response.json().then(function (body) { return {ok: response.ok, body: body}; });
     }).then(function (result) {
       if (result.ok) {
+        // The next save builds on this one: another member's save in between is then a conflict (409).
+        var base = document.getElementById("stage-base");
+        if (base && result.body.entry) base.value = result.body.entry;
         say(form.dataset.savedText + " " + new Date().toLocaleTimeString());
       } else {
         say(result.body && result.body.error ? result.body.error.message : form.dataset.failedText);
