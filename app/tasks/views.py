@@ -166,13 +166,15 @@ def submission(submission_id: int):
     mine = services.is_member(submission, current_user)
     members = services.members_by_group(assignment).get(submission.group_id, []) if submission.group_id else []
     member_scores = services.scores_for(assignment, [m.student_id for m in members]) if members else {}
-    # A member sees their own score; others of a group see each member's (the first one's in the score card).
+    # A member sees their own score; anyone else sees every member's, and the first member's worked out.
     shown = current_user.id if mine else (members[0].student_id if members else None)
+    shown_member = next((m for m in members if m.student_id == shown), None)
     return render_template(
         "tasks/submission.html", submission=submission, assignment=assignment, states=states,
         breakdown=member_scores.get(shown) if members else services.breakdown(submission),
         evaluations=services.evaluations_of(submission),
         parties=permissions.parties_for(current_user, submission), members=members, member_scores=member_scores,
+        shown_member=shown_member if not mine else None,
         can_adjust=bool(members) and permissions.can_manage_assignment(current_user, assignment),
         adjust_form=forms.AdjustForm(),
         reviews=services.peer_reviews_of(assignment, current_user) if mine else [], mine=mine)
@@ -399,16 +401,19 @@ def submission_json(submission_id: int):
     body = {"id": submission.id, "assignment": submission.assignment_id,
             "stages": [{"id": s.id, "key": s.key, "name": s.name, "state": states[s.id].state}
                        for s in submission.assignment.stages]}
+    return jsonify({**body, **_owner_json(submission)})
+
+
+def _owner_json(submission) -> dict:
+    """``student`` and ``score`` of individual work; ``group`` with each member's score for group work."""
     if submission.group_id is None:
-        body["student"] = {"id": submission.student_id, "username": submission.student.username}
-        body["score"] = _breakdown_json(services.breakdown(submission))
-    else:
-        members = services.members_by_group(submission.assignment).get(submission.group_id, [])
-        scores = services.scores_for(submission.assignment, [m.student_id for m in members])
-        body["group"] = {"id": submission.group_id, "name": submission.group.name,
-                         "members": [{"id": m.student_id, "username": m.student.username,
-                                      "score": _breakdown_json(scores[m.student_id])} for m in members]}
-    return jsonify(body)
+        return {"student": {"id": submission.student_id, "username": submission.student.username},
+                "score": _breakdown_json(services.breakdown(submission))}
+    members = services.members_by_group(submission.assignment).get(submission.group_id, [])
+    scores = services.scores_for(submission.assignment, [m.student_id for m in members])
+    return {"group": {"id": submission.group_id, "name": submission.group.name,
+                      "members": [{"id": m.student_id, "username": m.student.username,
+                                   "score": _breakdown_json(scores[m.student_id])} for m in members]}}
 
 
 @bp.route("/api/tasks/submissions/<int:submission_id>/evaluations", methods=["POST"])
@@ -423,10 +428,7 @@ def evaluate_json(submission_id: int):
     evaluation = services.evaluate(submission, party, current_user, data.get("scores") or {},
                                    str(data.get("comment") or ""))
     db.session.commit()
-    score = services.breakdown(submission, submission.student_id or
-                               (current_user.id if services.is_member(submission, current_user) else None))
-    return jsonify({"id": evaluation.id, "percent": evaluation.percent,
-                    "score": _breakdown_json(score) if score else None}), 201
+    return jsonify({"id": evaluation.id, "percent": evaluation.percent, **_owner_json(submission)}), 201
 
 
 STATE_LABELS = {"locked": _l("未开放"), "open": _l("进行中"), "submitted": _l("已提交"), "approved": _l("已批准"),

@@ -368,3 +368,24 @@ def test_a_members_stale_autosave_does_not_overwrite_anothers_newer_draft(app, c
     fresh = client.post(url, data={name: "甲在乙之后", "action": "draft", "base": str(saved["entry"])},
                         headers=headers)
     assert fresh.status_code == 200 and services.latest_answers(sub, inform)[field.answer_key] == "甲在乙之后"
+
+
+def test_json_api_shows_the_group_and_each_members_score(app):
+    from app.auth import services as auth
+
+    a, course, teacher, (s1, s2, s3, s4) = _group_task(students=4, size=2, weights=TEACHER_ONLY)
+    sub = services.submission_of(a, s1)
+    _t, plain = auth.issue_api_token(teacher)
+    db.session.commit()
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {plain}"}
+    created = api.post(f"/api/tasks/submissions/{sub.id}/evaluations", headers=headers,
+                       json={"party": "teacher", "scores": _full(a, 70)})
+    assert created.status_code == 201
+    members = created.get_json()["group"]["members"]
+    assert {m["username"]: m["score"]["final"] for m in members} == {s1.username: 70.0, s2.username: 70.0}
+    body = api.get(f"/api/tasks/submissions/{sub.id}", headers=headers).get_json()
+    assert body["group"]["name"] == sub.group.name and "student" not in body
+    self_eval = api.post(f"/api/tasks/submissions/{sub.id}/evaluations", headers=headers,
+                         json={"party": "self", "scores": _full(a, 70)})
+    assert self_eval.status_code == 403  # the teacher is not a member
