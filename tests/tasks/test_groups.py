@@ -116,6 +116,8 @@ def test_moving_is_refused_once_the_group_has_saved_something(client, login_as):
     response = client.form(f"{url}/move", {"student_id": s2.id, "group_id": other.id}, token_from=url)
     assert response.status_code == 409 and "已经开始作业" in response.get_data(as_text=True)
     assert services.submission_of(a, s2).id == sub.id
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("已开始") == 1 and "不能再自动分组" in page and "按人数自动分组" not in page
 
 
 def test_moving_the_last_member_out_removes_the_empty_group(app):
@@ -389,3 +391,17 @@ def test_json_api_shows_the_group_and_each_members_score(app):
     self_eval = api.post(f"/api/tasks/submissions/{sub.id}/evaluations", headers=headers,
                          json={"party": "self", "scores": _full(a, 70)})
     assert self_eval.status_code == 403  # the teacher is not a member
+
+
+def test_course_activity_and_progress_follow_the_group(app):
+    a, course, teacher, (s1, s2, s3, s4) = _group_task(students=4, size=2, weights=TEACHER_ONLY)
+    activity = courses.add_activity(course, kind="work_task", title="小组任务", target_id=a.id, rule={"min_score": 60})
+    sub = services.submission_of(a, s1)
+    inform = builders.stage(a, "inform")
+    field, _name = _text_field(a, inform)
+    services.save_stage(sub, inform, {field.answer_key: "甲写的"}, by=s1)
+    matrix = courses.completion_matrix([activity], [s1.id, s2.id, s3.id])[activity.id]
+    assert matrix[s2.id].state == matrix[s1.id].state != matrix[s3.id].state  # s2 started through the group
+    services.evaluate(sub, "teacher", teacher, _full(a, 90))
+    matrix = courses.completion_matrix([activity], [s1.id, s2.id, s3.id])[activity.id]
+    assert matrix[s1.id].done and matrix[s2.id].done and not matrix[s3.id].done
