@@ -31,7 +31,11 @@
       }
     }).catch(function () {
       say(form.dataset.offlineText);
-    }).finally(function () { saving = false; });
+    }).then(done, done);  // not .finally(): older WeChat X5 kernels (Chromium 57) lack it
+  }
+
+  function done() {
+    saving = false;
   }
 
   function schedule() {
@@ -42,7 +46,8 @@
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
   form.addEventListener("submit", function (event) {
-    var button = event.submitter;
+    // event.submitter is missing in older WeChat X5 kernels: the tapped button is then the focused element.
+    var button = event.submitter || document.activeElement;
     if (timer) window.clearTimeout(timer);
     if (button && button.dataset.confirmSubmit && !window.confirm(button.dataset.confirmSubmit)) {
       event.preventDefault();
