@@ -882,7 +882,7 @@ def move_member(assignment: TaskAssignment, student: User, target: TaskGroup) ->
     _require_group_work(assignment)
     if target.assignment_id != assignment.id:
         raise NotFound(_("找不到这个小组。"))
-    if not course_permissions_is_learner(student, assignment.course):
+    if not _is_learner(student, assignment.course):
         raise ValidationError(_("%(name)s 不是本课程的学员。", name=student.full_name or student.username))
     member = db.session.scalar(select(TaskGroupMember).where(TaskGroupMember.assignment_id == assignment.id,
                                                              TaskGroupMember.student_id == student.id))
@@ -908,7 +908,7 @@ def move_member(assignment: TaskAssignment, student: User, target: TaskGroup) ->
     _assign_group_peers(assignment)
 
 
-def course_permissions_is_learner(user: User, course: Course) -> bool:
+def _is_learner(user: User, course: Course) -> bool:
     from app.courses import permissions as course_permissions
 
     return course_permissions.is_learner(user, course)
