@@ -356,3 +356,7 @@ class OfflineSession(db.Model):
     def evidence(self) -> str:
         """The ledger's evidence string of this session's lines."""
         return f"offline_session:{self.id}"
+
+
+#: Attendees of an offline session and the "already credited?" checks look ledger lines up by their evidence.
+Index("ix_credit_hour_entry_evidence", CreditHourEntry.evidence)

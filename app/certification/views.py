@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from app.certification import activity_kind as _activity_kind  # noqa: F401  (registers the video kind)
 from app.certification import credentials, forms, permissions, services
+from app.certification import program_views
+from app.certification import programs as program_admin
 from app.certification.api import api
 from app.certification.models import PracticalSubmission
 from app.core.exports import download_name
@@ -16,6 +18,7 @@ from app.extensions import db, limiter
 
 bp = Blueprint("certification", __name__)
 bp.register_blueprint(api)
+program_views.register_routes(bp)
 
 
 def _require(condition: bool) -> None:
@@ -33,8 +36,10 @@ def _profession_choices():
 @bp.route("/training")
 @login_required
 def programs():
+    """Browse programs: published ones (and those the user is enrolled in); platform admins see all."""
     mine = {e.program_id for e in services.enrollments_of(current_user)}
-    return render_template("certification/programs.html", programs=services.list_programs(), mine=mine)
+    return render_template("certification/programs.html", programs=program_admin.visible_programs(current_user),
+                           mine=mine, can_manage=permissions.can_manage_programs(current_user))
 
 
 @bp.route("/training/<int:program_id>")
