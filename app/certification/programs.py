@@ -157,7 +157,7 @@ def enrollment_counts(program_ids: Sequence[int]) -> dict[int, int]:
         return {}
     return dict(db.session.execute(select(ProgramEnrollment.program_id, func.count(ProgramEnrollment.id))
                                    .where(ProgramEnrollment.program_id.in_(list(program_ids)))
-                                   .group_by(ProgramEnrollment.program_id)).tuples())
+                                   .group_by(ProgramEnrollment.program_id)).all())
 
 
 def school_teachers(school_id: int) -> list:
@@ -176,7 +176,7 @@ def course_credits(course_ids: Iterable[int]) -> dict[int, float]:
     if not ids:
         return {}
     return dict(db.session.execute(select(CourseCredit.course_id, CourseCredit.hours)
-                                   .where(CourseCredit.course_id.in_(ids))).tuples())
+                                   .where(CourseCredit.course_id.in_(ids))).all())
 
 
 def set_course_credit(course_id: int, hours: float) -> None:
@@ -207,7 +207,7 @@ def credit_completed_courses(user_ids: Iterable[int]) -> int:
     if not candidates:
         return 0
     credited = set(db.session.execute(select(CreditHourEntry.user_id, CreditHourEntry.course_id).where(
-        CreditHourEntry.user_id.in_(ids), CreditHourEntry.source == "course_completion")).tuples())
+        CreditHourEntry.user_id.in_(ids), CreditHourEntry.source == "course_completion")).all())
     pending: dict[int, dict[int, float]] = {}
     for user_id, course_id, hours in candidates:
         if (user_id, course_id) not in credited:
@@ -254,7 +254,7 @@ def course_titles(course_ids: Iterable[int]) -> dict[int, str]:
     ids = {i for i in course_ids if i}
     if not ids:
         return {}
-    return dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(ids))).tuples())
+    return dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(ids))).all())
 
 
 # ---- offline training sessions (线下培训) ----------------------------------------------------------------------
