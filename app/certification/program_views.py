@@ -12,6 +12,7 @@ from app.certification import programs as admin
 from app.certification.sources import SOURCES
 from app.core import uploads
 from app.core.pagination import paginate
+from app.core.security import safe_next_url
 from app.errors import PermissionDenied, ValidationError
 from app.extensions import db
 
@@ -138,8 +139,7 @@ def _set_open(program_id: int, is_open: bool):
     admin.set_program_open(program, is_open)
     db.session.commit()
     flash(_("“%(t)s”已发布。", t=program.title) if is_open else _("“%(t)s”已取消发布。", t=program.title), "success")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for("certification.admin_programs"))
+    return redirect(safe_next_url(request.args.get("next"), url_for("certification.admin_programs")))
 
 
 @login_required

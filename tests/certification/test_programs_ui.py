@@ -113,13 +113,16 @@ def test_publish_and_unpublish_decide_what_teachers_see(client, login_as, levels
     db.session.commit()
     admin_client = app.test_client()
     login_as("platform_admin", client_=admin_client)
-    response = admin_client.form(f"/training/admin/{program.id}/unpublish", {}, token_from="/training/admin")
-    assert response.status_code == 302
+    response = admin_client.form(f"/training/admin/{program.id}/unpublish?next=/training/admin%3Fq%3D发布", {},
+                                 token_from="/training/admin")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/training/admin?q=")
     login_as("teacher")
     assert "可发布的项目" not in client.get("/training").get_data(as_text=True)
     assert client.form(f"/training/{program.id}/enroll", {"profession_id": "0"},
                        token_from="/training").status_code == 403
-    admin_client.form(f"/training/admin/{program.id}/publish", {}, token_from="/training/admin")
+    response = admin_client.form(f"/training/admin/{program.id}/publish?next=https://evil.example/", {},
+                                 token_from="/training/admin")
+    assert response.headers["Location"] == "/training/admin"  # never off-site
     assert "可发布的项目" in client.get("/training").get_data(as_text=True)
     assert client.form(f"/training/{program.id}/enroll", {"profession_id": "0"},
                        token_from="/training").status_code == 302

@@ -119,3 +119,20 @@ def test_hours_page_shows_only_the_signed_in_users_lines(client, login_as, role)
     login_as(role)
     page = client.get("/training/hours").get_data(as_text=True)
     assert "还没有学时记录" in page and "别人的培训" not in page
+
+
+def test_cli_sets_a_course_credit_and_catches_up_completions(runner, setup):
+    program, course, pages = setup
+    teacher = factories.user("teacher")
+    services.enroll(program, teacher)
+    for page in pages:  # completed without any signal (as video coverage does)
+        db.session.add(ActivityCompletion(activity_id=page.id, user_id=teacher.id, marked_by_id=teacher.id))
+    db.session.commit()
+    result = runner.invoke(args=["certification", "course-credit", str(course.id), "1.5"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["certification", "credit-completions"])
+    assert result.exit_code == 0 and "wrote 1 lines" in result.output
+    assert [line.seconds for line in _completion_lines(teacher.id)] == [1.5 * 3600]
+    again = runner.invoke(args=["certification", "credit-completions"])
+    assert "wrote 0 lines" in again.output
+    assert runner.invoke(args=["certification", "course-credit", "999999", "1"]).exit_code != 0
