@@ -166,9 +166,10 @@ def register(app: Flask) -> None:
         course = db.session.get(Course, course_id)
         if course is None or course.kind != programs.TRAINING_COURSE:
             raise click.ClickException("not a training course id")
-        if not 0 <= hours <= 200:
-            raise click.ClickException("hours must be between 0 and 200")
-        programs.set_course_credit(course.id, hours)
+        try:
+            programs.set_course_credit(course.id, hours)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
         db.session.commit()
         click.echo(f"{course.title}: {hours:g}")
 

@@ -41,7 +41,7 @@ class ProgramCourseRow(Form):
 
     course_id = SelectField(_l("培训课程"), coerce=int, validators=[Optional()])
     min_hours = FloatField(_l("最低学时"), validators=[Optional(), NumberRange(min=0, max=500)])
-    credit_hours = FloatField(_l("完成课程得学时"), validators=[Optional(), NumberRange(min=0, max=200)])
+    credit_hours = FloatField(_l("完成课程得学时"), validators=[Optional(), NumberRange(min=0, max=24)])
 
 
 #: Empty course rows offered under the program's current courses (the form works without JavaScript).

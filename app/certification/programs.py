@@ -22,6 +22,9 @@ from app.extensions import db
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 TRAINING_COURSE = "training_course"
+#: Most 学时 a course can be worth on completion: it is credited as ONE ledger line, and the ledger refuses a
+#: line over 24 学时 (``services.record_credit``).
+MAX_COURSE_CREDIT_HOURS = 24.0
 
 
 # ---- programs ------------------------------------------------------------------------------------------------
@@ -114,8 +117,8 @@ def save_program(*, program: TrainingProgram | None, key: str, title: str, level
         course = found.get(req.course_id)
         if course is None or course.kind != TRAINING_COURSE:
             raise ValidationError(_("只能选择培训课程。"))
-        if req.credit_hours is not None and not 0 <= req.credit_hours <= 200:
-            raise ValidationError(_("完成课程所得学时必须在 0 到 200 之间。"))
+        if req.credit_hours is not None:
+            _check_credit_hours(req.credit_hours)
     saved = services.save_program(key=key, title=title, level=level, min_total_hours=min_total_hours,
                                   courses=[(found[r.course_id], r.min_hours) for r in requirements],
                                   exam_id=exam_id or None, exam_pass_percent=exam_pass_percent,
@@ -179,8 +182,14 @@ def course_credits(course_ids: Iterable[int]) -> dict[int, float]:
                                    .where(CourseCredit.course_id.in_(ids))).all())
 
 
+def _check_credit_hours(hours: float) -> None:
+    if not 0 <= hours <= MAX_COURSE_CREDIT_HOURS:
+        raise ValidationError(_("完成课程所得学时必须在 0 到 24 之间。"))
+
+
 def set_course_credit(course_id: int, hours: float) -> None:
     """Set the 学时 a training course is worth on completion (0 = none). Lines already written stay."""
+    _check_credit_hours(hours)
     row = db.session.get(CourseCredit, course_id)
     if row is None:
         db.session.add(CourseCredit(course_id=course_id, hours=hours))

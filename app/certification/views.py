@@ -46,6 +46,9 @@ def programs():
 @login_required
 def program(program_id: int):
     prog = services.get_program(program_id)
+    if not (prog.is_open or permissions.can_manage_programs(current_user)
+            or services.enrollment_of(prog, current_user) is not None):
+        abort(404)  # an unpublished program is not there for those who have not joined it
     return _progress_page(prog, current_user)
 
 
@@ -101,6 +104,8 @@ def enroll_teachers(program_id: int):
 
     prog = services.get_program(program_id)
     _require(current_user.has_role("school_admin") and current_user.school_id is not None)
+    if not prog.is_open:
+        raise ValidationError(_("该培训项目未发布，不能报名。"))
     teachers = list(db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
         User.school_id == current_user.school_id, UserRole.role == "teacher", User.is_active.is_(True))
         .order_by(User.full_name)))

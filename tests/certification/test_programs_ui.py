@@ -9,6 +9,7 @@ from app.certification import programs as admin
 from app.certification import services
 from app.certification.models import CourseCredit, ProgramEnrollment, TeacherLevel, TrainingProgram
 from app.courses import services as courses
+from app.errors import ValidationError
 from app.extensions import db
 from tests import factories
 
@@ -225,3 +226,27 @@ def test_browse_page_statement_count_stays_constant(client, login_as, levels, tr
     with count_queries() as many:
         client.get("/training")
     assert many.count == few.count
+
+
+def test_an_unpublished_program_is_hidden_from_teachers_and_closed_to_enrollment(client, login_as, levels, app):
+    program = services.save_program(key="hidden-1", title="未发布项目", level=levels[0])
+    program.is_open = False
+    db.session.commit()
+    login_as("teacher")
+    assert client.get(f"/training/{program.id}").status_code == 404
+    school_admin = app.test_client()
+    login_as("school_admin", client_=school_admin)
+    url = f"/training/{program.id}/enroll-teachers"
+    assert school_admin.get(url).status_code == 400
+    platform = app.test_client()
+    login_as("platform_admin", client_=platform)
+    page = platform.get(f"/training/{program.id}").get_data(as_text=True)
+    assert "编辑培训项目" in page and "未发布" in page
+
+
+def test_course_credit_above_one_ledger_line_is_refused(client, login_as, levels, training_courses):
+    login_as("platform_admin")
+    data = _program_data(levels, training_courses, **{"courses-0-credit_hours": "30"})
+    assert client.form("/training/admin/new", data, token_from="/training/admin/new").status_code == 400
+    with pytest.raises(ValidationError):
+        admin.set_course_credit(training_courses[0].id, 25)
