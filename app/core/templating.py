@@ -36,7 +36,7 @@ NAVIGATION: list[tuple] = [
     ("certification.progress_national", _l("百千万进展"), {"platform_admin", "school_admin"}, "training"),
     ("certification.my_hours", _l("我的学时"), {"teacher"}, "training"),
     ("certification.offline_sessions", _l("线下培训"), {"platform_admin", "school_admin"}, "training"),
-    ("certification.admin_programs", _l("培训项目管理"), {"platform_admin"}, "admin"),
+    ("certification.admin_programs", _l("培训项目管理"), {"platform_admin"}, "training"),
     ("orgs.schools", _l("学校"), None, "admin"),
     ("orgs.enterprises", _l("企业"), None, "admin"),
     ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}, "admin"),
