@@ -77,7 +77,8 @@ class OfflineSessionForm(FlaskForm):
 
 
 class AttendeeImportForm(FlaskForm):
-    file = FileField(_l("参训教师名单（CSV 或 XLSX，列：用户名、备注）"), validators=[FileRequired()])
+    file = FileField(_l("参训教师名单（CSV 或 XLSX，列：用户名、备注）"), validators=[FileRequired()],
+                     render_kw={"accept": ".csv,.xlsx"})
 
 
 class AttendeePickForm(FlaskForm):

@@ -169,6 +169,7 @@ def _offline_form() -> forms.OfflineSessionForm:
     form = forms.OfflineSessionForm()
     form.course_id.choices = [(c.id, c.title) for c in admin.training_courses()]
     form.program_id.choices = [(0, _("（不指定）"))] + [(p.id, p.title) for p in admin.visible_programs(current_user)]
+    form.attendance.render_kw = {"accept": ",".join(uploads.extensions_for(admin.ATTENDANCE_KINDS))}
     return form
 
 
