@@ -119,6 +119,7 @@ def save_program(*, program: TrainingProgram | None, key: str, title: str, level
             raise ValidationError(_("只能选择培训课程。"))
         if req.credit_hours is not None:
             _check_credit_hours(req.credit_hours)
+    before = {pc.course_id for pc in program.courses} if program is not None else set()
     saved = services.save_program(key=key, title=title, level=level, min_total_hours=min_total_hours,
                                   courses=[(found[r.course_id], r.min_hours) for r in requirements],
                                   exam_id=exam_id or None, exam_pass_percent=exam_pass_percent,
@@ -129,8 +130,27 @@ def save_program(*, program: TrainingProgram | None, key: str, title: str, level
     for req in requirements:
         if req.credit_hours is not None:
             set_course_credit(req.course_id, req.credit_hours)
+    _enroll_participants_in(saved, [i for i in ids if i not in before])
     db.session.flush()
     return saved
+
+
+def _enroll_participants_in(program: TrainingProgram, course_ids: list[int]) -> int:
+    """Teachers already in the program become learners of courses added to it later (as enrolling in the
+    program does for the courses it had then). Two statements whatever the number of teachers."""
+    from app.courses.models import Enrollment
+
+    if not course_ids or program.id is None:
+        return 0
+    teachers = list(db.session.scalars(select(ProgramEnrollment.user_id)
+                                       .where(ProgramEnrollment.program_id == program.id)))
+    if not teachers:
+        return 0
+    have = set(db.session.execute(select(Enrollment.course_id, Enrollment.user_id).where(
+        Enrollment.course_id.in_(course_ids), Enrollment.user_id.in_(teachers))).all())
+    missing = [(c, u) for c in course_ids for u in teachers if (c, u) not in have]
+    db.session.add_all(Enrollment(course_id=c, user_id=u, method="program") for c, u in missing)
+    return len(missing)
 
 
 def set_program_open(program: TrainingProgram, is_open: bool) -> TrainingProgram:

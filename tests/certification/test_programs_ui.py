@@ -250,3 +250,19 @@ def test_course_credit_above_one_ledger_line_is_refused(client, login_as, levels
     assert client.form("/training/admin/new", data, token_from="/training/admin/new").status_code == 400
     with pytest.raises(ValidationError):
         admin.set_course_credit(training_courses[0].id, 25)
+
+
+def test_a_course_added_later_enrolls_the_programs_teachers_in_it(client, login_as, levels, training_courses):
+    from app.courses.models import Enrollment
+
+    login_as("platform_admin")
+    client.form("/training/admin/new", _program_data(levels, training_courses, **{"courses-1-course_id": "0"}),
+                token_from="/training/admin/new")
+    program = services.program_by_key("mid-2026")
+    teacher = factories.user("teacher")
+    services.enroll(program, teacher)
+    db.session.commit()
+    url = f"/training/admin/{program.id}/edit"
+    assert client.form(url, _program_data(levels, training_courses), token_from=url).status_code == 302
+    learners = set(db.session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == teacher.id)))
+    assert learners == {training_courses[0].id, training_courses[1].id}
