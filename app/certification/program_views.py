@@ -102,33 +102,38 @@ def admin_programs():
                            levels=admin.levels(), counts=counts, action_form=forms.ActionForm())
 
 
+def _program_page(program):
+    """The create/edit page: on a valid POST save and go back to the list; otherwise (re)show the form, with
+    the field errors and the service's refusal kept next to what the admin typed (400)."""
+    form = _program_form(program)
+    error = None
+    if form.validate_on_submit():
+        try:
+            saved = _save_program(form, program)
+        except ValidationError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("培训项目“%(t)s”已保存。", t=saved.title), "success")
+            return redirect(url_for("certification.admin_programs"))
+    elif request.method == "POST":
+        error = _form_errors(form) or _("表单无效。")
+    status = 400 if request.method == "POST" else 200
+    return render_template("certification/program_form.html", form=form, program=program, error=error), status
+
+
 @login_required
 def program_new():
     _require(permissions.can_manage_programs(current_user))
-    form = _program_form()
-    if form.validate_on_submit():
-        program = _save_program(form, None)
-        db.session.commit()
-        flash(_("培训项目“%(t)s”已创建。", t=program.title), "success")
-        return redirect(url_for("certification.admin_programs"))
-    if request.method == "POST":
-        raise ValidationError(_form_errors(form) or _("表单无效。"))
-    return render_template("certification/program_form.html", form=form, program=None)
+    return _program_page(None)
 
 
 @login_required
 def program_edit(program_id: int):
     program = services.get_program(program_id)
     _require(permissions.can_manage_programs(current_user))
-    form = _program_form(program)
-    if form.validate_on_submit():
-        _save_program(form, program)
-        db.session.commit()
-        flash(_("培训项目“%(t)s”已保存。", t=program.title), "success")
-        return redirect(url_for("certification.admin_programs"))
-    if request.method == "POST":
-        raise ValidationError(_form_errors(form) or _("表单无效。"))
-    return render_template("certification/program_form.html", form=form, program=program)
+    return _program_page(program)
 
 
 def _set_open(program_id: int, is_open: bool):
@@ -185,16 +190,24 @@ def offline_sessions():
 def offline_new():
     _require(permissions.can_record_offline(current_user))
     form = _offline_form()
+    error = None
     if form.validate_on_submit():
-        session = admin.create_offline_session(
-            title=form.title.data, held_on=form.held_on.data, hours=form.hours.data, course_id=form.course_id.data,
-            program_id=form.program_id.data or None, attendance_file=form.attendance.data, actor=current_user)
-        db.session.commit()
-        flash(_("线下培训已登记。下一步：导入或勾选参训教师。"), "success")
-        return redirect(url_for("certification.offline_session", session_id=session.id))
-    if request.method == "POST":
-        raise ValidationError(_form_errors(form) or _("表单无效。"))
-    return render_template("certification/offline_new.html", form=form)
+        try:
+            session = admin.create_offline_session(
+                title=form.title.data, held_on=form.held_on.data, hours=form.hours.data,
+                course_id=form.course_id.data, program_id=form.program_id.data or None,
+                attendance_file=form.attendance.data, actor=current_user)
+        except ValidationError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("线下培训已登记。下一步：导入或勾选参训教师。"), "success")
+            return redirect(url_for("certification.offline_session", session_id=session.id))
+    elif request.method == "POST":
+        error = _form_errors(form) or _("表单无效。")
+    status = 400 if request.method == "POST" else 200
+    return render_template("certification/offline_new.html", form=form, error=error), status
 
 
 offline_new.upload_limits = (admin.ATTENDANCE_KINDS, None)
@@ -216,12 +229,15 @@ def _pick_form(session) -> forms.AttendeePickForm | None:
     return form
 
 
+def _session_page(session, *, import_form=None, error=None, row_errors=(), status=200):
+    return render_template("certification/offline_session.html", session=session,
+                           attendees=admin.attendees(session), import_form=import_form or forms.AttendeeImportForm(),
+                           pick_form=_pick_form(session), error=error, row_errors=list(row_errors)), status
+
+
 @login_required
 def offline_session(session_id: int):
-    session = _own_session(session_id)
-    return render_template("certification/offline_session.html", session=session,
-                           attendees=admin.attendees(session), import_form=forms.AttendeeImportForm(),
-                           pick_form=_pick_form(session))
+    return _session_page(_own_session(session_id))
 
 
 @login_required
@@ -239,8 +255,14 @@ def offline_import(session_id: int):
     form = forms.AttendeeImportForm()
     if not form.validate_on_submit():
         raise ValidationError(_("请选择名单文件。"))
-    added, already = admin.import_attendees(session, form.file.data.filename or "", form.file.data.read(),
-                                            actor=current_user)
+    try:
+        added, already = admin.import_attendees(session, form.file.data.filename or "", form.file.data.read(),
+                                                actor=current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        session = _own_session(session_id)
+        return _session_page(session, import_form=form, error=exc.message, row_errors=exc.details or (),
+                             status=400)
     db.session.commit()
     flash(_("已登记 %(n)s 名教师，%(m)s 名此前已登记。", n=added, m=already), "success")
     return redirect(url_for("certification.offline_session", session_id=session.id))

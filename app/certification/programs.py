@@ -422,7 +422,7 @@ def import_attendees(session: OfflineSession, filename: str, data: bytes, *, act
             chosen.append(user)
             notes[user.id] = pick(row, ATTENDEE_COLUMNS, "note").strip()
     if errors:
-        raise ValidationError("；".join(errors))
+        raise ValidationError(_("名单有 %(n)s 行错误，未登记任何教师。", n=len(errors)), details=errors)
     if not chosen:
         raise ValidationError(_("文件中没有数据行。"))
     added = record_attendance(session, chosen, actor=actor, notes=notes)

@@ -74,7 +74,9 @@ def test_program_form_refuses_bad_input_and_writes_nothing(client, login_as, lev
     assert db.session.scalar(select(TrainingProgram.id).where(TrainingProgram.title == "中级工学一体化教师培训")) is None
     client.form("/training/admin/new", _program_data(levels, training_courses), token_from="/training/admin/new")
     again = client.form("/training/admin/new", _program_data(levels, training_courses), token_from="/training/admin/new")
-    assert again.status_code == 400 and "已被使用" in again.get_data(as_text=True)
+    shown = again.get_data(as_text=True)
+    assert again.status_code == 400 and "已被使用" in shown
+    assert 'value="中级工学一体化教师培训"' in shown  # the form comes back with what the admin typed
 
 
 def test_admin_edits_a_program_and_the_key_stays(client, login_as, levels, training_courses):

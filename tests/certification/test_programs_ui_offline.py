@@ -88,6 +88,7 @@ def test_unknown_teachers_and_duplicate_rows_refuse_the_whole_sheet(client, logi
     response = _csv(client, session, sheet)
     assert response.status_code == 400
     text = response.get_data(as_text=True)
+    assert "名单有 3 行错误，未登记任何教师。" in text
     assert "第 3 行：找不到教师“nobody”" in text and "第 4 行：与第 2 行重复" in text and "第 5 行" in text
     assert _lines(session.id) == []
     assert _csv(client, session, "姓名\n张三\n").status_code == 400  # no 用户名 column
