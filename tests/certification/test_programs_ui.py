@@ -268,3 +268,30 @@ def test_a_course_added_later_enrolls_the_programs_teachers_in_it(client, login_
     assert client.form(url, _program_data(levels, training_courses), token_from=url).status_code == 302
     learners = set(db.session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == teacher.id)))
     assert learners == {training_courses[0].id, training_courses[1].id}
+
+
+def test_final_exam_is_chosen_among_platform_exams(client, login_as, levels, training_courses):
+    from app.exams import services as exams
+    from tests.exams import builders
+
+    login_as("platform_admin")
+    bank = builders.bank()
+
+    def exam(title, **fields):
+        paper = exams.create_paper(title=f"{title}试卷")
+        exams.add_paper_question(paper, builders.question(bank), 5)
+        return exams.create_exam(paper=paper, title=title, **fields)
+
+    final = exam("工学一体化教师结业考试")
+    school_exam = exam("某校期中考试", school_id=factories.school().id)
+    db.session.commit()
+    page = client.get("/training/admin/new").get_data(as_text=True)
+    assert "工学一体化教师结业考试" in page and "某校期中考试" not in page
+    data = _program_data(levels, training_courses, exam_id=str(final.id))
+    assert client.form("/training/admin/new", data, token_from="/training/admin/new").status_code == 302
+    program = services.program_by_key("mid-2026")
+    assert program.exam_id == final.id and program.exam_pass_percent == 70
+    edit = client.get(f"/training/admin/{program.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{final.id}">' in edit
+    forged = _program_data(levels, training_courses, key="other-1", exam_id=str(school_exam.id))
+    assert client.form("/training/admin/new", forged, token_from="/training/admin/new").status_code == 400
