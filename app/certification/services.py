@@ -55,6 +55,11 @@ def save_program(*, key: str, title: str, level: TeacherLevel, min_total_hours: 
     program.exam_id, program.exam_pass_percent = exam_id, exam_pass_percent
     program.practical_title, program.practical_pass_score = practical_title, practical_pass_score
     program.prerequisite_level, program.validity_years, program.description = prerequisite_level, validity_years, description
+    if program.id is not None:
+        # drop the old rows first: re-adding a course already listed would otherwise hit the unique constraint
+        # (the flush inserts new rows before it deletes orphans)
+        program.courses = []
+        db.session.flush()
     program.courses = [ProgramCourse(course_id=course.id, min_hours=hours, position=n)
                        for n, (course, hours) in enumerate(courses)]
     db.session.add(program)
