@@ -1,7 +1,7 @@
 """certification course credit and offline sessions
 
 Revision ID: 0e0143d8032f
-Revises: ce217f800d57
+Revises: ac55cebf301f
 Create Date: 2026-11-23 02:08:55.631323
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0e0143d8032f'
-down_revision = 'ce217f800d57'
+down_revision = 'ac55cebf301f'
 branch_labels = None
 depends_on = None
 
