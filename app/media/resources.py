@@ -2,13 +2,12 @@
 providers for :mod:`app.standards.resources`."""
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.media.models import Document, Video
-from app.standards.resources import ResourceLink, register_resource_provider
+from app.standards.resources import ResourceLink, register_resource_provider, url_maker
 
 
 def _duration(seconds: float) -> str:
@@ -18,17 +17,18 @@ def _duration(seconds: float) -> str:
 
 def _video_links(rows) -> dict[int, list[ResourceLink]]:
     out: dict[int, list[ResourceLink]] = {}
+    video_url = url_maker("media.video", "video_id")
     for video_id, title, task_id, duration in rows:
-        out.setdefault(task_id, []).append(ResourceLink("video", title, url_for("media.video", video_id=video_id),
+        out.setdefault(task_id, []).append(ResourceLink("video", title, video_url(video_id),
                                                         detail=_duration(duration)))
     return out
 
 
 def _document_links(rows) -> dict[int, list[ResourceLink]]:
     out: dict[int, list[ResourceLink]] = {}
+    document_url = url_maker("media.document", "document_id")
     for document_id, title, task_id, fmt in rows:
-        out.setdefault(task_id, []).append(ResourceLink("document", title,
-                                                        url_for("media.document", document_id=document_id),
+        out.setdefault(task_id, []).append(ResourceLink("document", title, document_url(document_id),
                                                         detail=fmt.upper()))
     return out
 
