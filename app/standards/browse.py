@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import lazyload
 
 from app.catalog.models import Profession, TrainingLevel
 from app.extensions import db
@@ -35,9 +36,11 @@ class Package:
 
 def published_standards(profession: Profession) -> list[CourseStandard]:
     """The profession's standards that have an approved current version, by training level."""
+    # The caller has the profession: not joining it again also spares the selectin of its levels.
     return list(db.session.scalars(
         select(CourseStandard).join(CourseStandard.training_level)
         .where(CourseStandard.profession_id == profession.id, CourseStandard.current_version_id.is_not(None))
+        .options(lazyload(CourseStandard.profession))
         .order_by(TrainingLevel.position)))
 
 
