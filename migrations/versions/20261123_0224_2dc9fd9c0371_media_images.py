@@ -1,7 +1,7 @@
 """media images
 
 Revision ID: 2dc9fd9c0371
-Revises: ce217f800d57
+Revises: 0e0143d8032f
 Create Date: 2026-11-23 02:24:21.595605
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2dc9fd9c0371'
-down_revision = 'ce217f800d57'
+down_revision = '0e0143d8032f'
 branch_labels = None
 depends_on = None
 
