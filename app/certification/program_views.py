@@ -7,33 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.auth.services import require
 from app.certification import forms, permissions, services
 from app.certification import programs as admin
 from app.certification.sources import SOURCES
 from app.core import uploads
 from app.core.pagination import paginate
 from app.core.security import safe_next_url
-from app.errors import PermissionDenied, ValidationError
+from app.errors import ValidationError, form_error_text
 from app.extensions import db
-
-
-def _require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied(_("您没有权限执行此操作。"))
-
-
-def _form_errors(form) -> str:
-    """All field errors of a form (FieldList rows included) as one message."""
-    def flatten(errors):
-        if isinstance(errors, dict):
-            for value in errors.values():
-                yield from flatten(value)
-        elif isinstance(errors, list):
-            for value in errors:
-                yield from flatten(value)
-        elif errors:
-            yield str(errors)
-    return "；".join(flatten(form.errors))
 
 
 def register_routes(bp) -> None:
@@ -92,7 +74,7 @@ def _save_program(form, program):
 @login_required
 def admin_programs():
     """Platform admins: every program, searchable by title/code, level and published state."""
-    _require(permissions.can_manage_programs(current_user))
+    require(permissions.can_manage_programs(current_user))
     q = request.args.get("q", "")[:100]
     level_id = request.args.get("level", type=int)
     state = request.args.get("state", "")
@@ -118,27 +100,27 @@ def _program_page(program):
             flash(_("培训项目“%(t)s”已保存。", t=saved.title), "success")
             return redirect(url_for("certification.admin_programs"))
     elif request.method == "POST":
-        error = _form_errors(form) or _("表单无效。")
+        error = form_error_text(form) or _("表单无效。")
     status = 400 if request.method == "POST" else 200
     return render_template("certification/program_form.html", form=form, program=program, error=error), status
 
 
 @login_required
 def program_new():
-    _require(permissions.can_manage_programs(current_user))
+    require(permissions.can_manage_programs(current_user))
     return _program_page(None)
 
 
 @login_required
 def program_edit(program_id: int):
     program = services.get_program(program_id)
-    _require(permissions.can_manage_programs(current_user))
+    require(permissions.can_manage_programs(current_user))
     return _program_page(program)
 
 
 def _set_open(program_id: int, is_open: bool):
     program = services.get_program(program_id)
-    _require(permissions.can_manage_programs(current_user))
+    require(permissions.can_manage_programs(current_user))
     if not forms.ActionForm().validate_on_submit():
         raise ValidationError(_("请求无效，请刷新页面后重试。"))
     admin.set_program_open(program, is_open)
@@ -180,7 +162,7 @@ def _offline_form() -> forms.OfflineSessionForm:
 
 @login_required
 def offline_sessions():
-    _require(permissions.can_record_offline(current_user))
+    require(permissions.can_record_offline(current_user))
     page = paginate(admin.offline_sessions_for(current_user))
     counts = admin.attendee_counts([s.id for s in page.items])
     return render_template("certification/offline_sessions.html", page=page, counts=counts)
@@ -188,7 +170,7 @@ def offline_sessions():
 
 @login_required
 def offline_new():
-    _require(permissions.can_record_offline(current_user))
+    require(permissions.can_record_offline(current_user))
     form = _offline_form()
     error = None
     if form.validate_on_submit():
@@ -205,7 +187,7 @@ def offline_new():
             flash(_("线下培训已登记。下一步：导入或勾选参训教师。"), "success")
             return redirect(url_for("certification.offline_session", session_id=session.id))
     elif request.method == "POST":
-        error = _form_errors(form) or _("表单无效。")
+        error = form_error_text(form) or _("表单无效。")
     status = 400 if request.method == "POST" else 200
     return render_template("certification/offline_new.html", form=form, error=error), status
 
@@ -215,7 +197,7 @@ offline_new.upload_limits = (admin.ATTENDANCE_KINDS, None)
 
 def _own_session(session_id: int):
     session = admin.get_offline_session(session_id)
-    _require(permissions.can_view_offline_session(current_user, session))
+    require(permissions.can_view_offline_session(current_user, session))
     return session
 
 
@@ -272,7 +254,7 @@ def offline_import(session_id: int):
 def offline_pick(session_id: int):
     session = _own_session(session_id)
     form = _pick_form(session)
-    _require(form is not None)
+    require(form is not None)
     if not form.validate_on_submit():
         raise ValidationError(_("请至少选择一名教师。"))
     chosen = [t for t in admin.school_teachers(current_user.school_id) if t.id in set(form.teacher_ids.data)]
