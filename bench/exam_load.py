@@ -4,6 +4,7 @@ app under gunicorn with the production settings. Afterwards every attempt is che
 each student had acknowledged (zero lost answers), and latency percentiles and errors are printed.
 
     python bench/exam_load.py                                   # 200 students x 60 s, SQLite (WAL)
+    python bench/exam_load.py --students 300 --duration 60      # a quick check
     python bench/exam_load.py --students 1000 --duration 300    # the full scenario
     python scripts/with_postgres.py sh -c 'python bench/exam_load.py --database-url "$TEST_DATABASE_URL"'
 
@@ -141,7 +142,12 @@ class Stats:
 
 async def student(http: Http, exam_id: int, token: str, args, stats: Stats, acked: dict, t0: float, seed: int):
     rng = random.Random(seed)
-    await asyncio.sleep(rng.uniform(0, args.interval))
+    # Ramp: student n of N arrives at n/N of the ramp (evenly spread, +-0.5 s jitter), as a room of students
+    # logging in over the first minute; ``--ramp 0`` starts everyone within one autosave interval instead.
+    if args.ramp > 0:
+        await asyncio.sleep(max(0.0, seed / args.students * args.ramp + rng.uniform(-0.5, 0.5)))
+    else:
+        await asyncio.sleep(rng.uniform(0, args.interval))
     status, body, took = await http.request("POST", f"/api/v1/exams/{exam_id}/attempts", token)
     stats.latency["start"].append(took)
     stats.last_start = max(stats.last_start, time.perf_counter())
@@ -150,6 +156,7 @@ async def student(http: Http, exam_id: int, token: str, args, stats: Stats, acke
         return
     attempt_id, items, seq = body["attempt_id"], body["items"], 0
     mine = acked.setdefault(attempt_id, {})
+    await asyncio.sleep(rng.uniform(0, args.interval))  # reading the first question before the first save
     while time.perf_counter() - t0 < args.duration:
         item = rng.choice(items)
         response = make_response(item, rng)
@@ -259,12 +266,16 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60, help="seconds of autosaving")
     parser.add_argument("--interval", type=float, default=10, help="seconds between a student's autosaves")
+    parser.add_argument("--ramp", type=float, default=60,
+                        help="students arrive evenly over this many seconds (0: within one interval)")
     parser.add_argument("--submit-window", type=float, default=30, help="everyone submits within this many seconds")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file (WAL)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
+    # A short run keeps half of its time for everyone saving at once after the last arrival.
+    args.ramp = min(args.ramp, args.duration / 2)
 
     tmp = tempfile.mkdtemp(prefix="gx-load-")
     url = args.database_url or "sqlite:///" + os.path.join(tmp, "load.db")
@@ -296,6 +307,7 @@ def main(argv=None) -> int:
     acked: dict = {}
     try:
         wait_for(port)
+        load_before = "/".join(f"{v:.2f}" for v in os.getloadavg())
         t = time.perf_counter()
         stats = asyncio.run(drive(port, exam_id, tokens, args, acked))
         wall = time.perf_counter() - t
@@ -304,10 +316,14 @@ def main(argv=None) -> int:
         server.wait(30)
     checked, still_open, lost = verify(app, exam_id, acked)
     saves = stats.latency["save"]
+    print(f"load average before: {load_before}, after: {'/'.join(f'{v:.2f}' for v in os.getloadavg())} "
+          f"(1/5/15 min, {os.cpu_count()} CPUs)")
+    print(f"students arrived evenly over {args.ramp:.0f} s, autosave every {args.interval:.0f} s +-1 s, "
+          f"submits spread over {args.submit_window:.0f} s")
     print(f"ran {wall:.0f} s: {len(saves)} autosaves ({len(saves) / max(wall, 1e-9):.0f}/s), "
           f"{len(stats.latency['submit'])} submits, gunicorn -w {args.workers} -k gthread --threads {args.threads}")
     for name, values in stats.latency.items():
-        print(f"  {name:<7} n={len(values):>6}  p50 {pct(values, 50):7.1f} ms  p90 {pct(values, 90):7.1f} ms  "
+        print(f"  {name:<7} n={len(values):>6}  p50 {pct(values, 50):7.1f} ms  p95 {pct(values, 95):7.1f} ms  "
               f"p99 {pct(values, 99):7.1f} ms  max {pct(values, 100):7.1f} ms"
               + (f"  mean {statistics.mean(values) * 1000:.1f} ms" if values else ""))
     steady = [took for sent, took in stats.saves_at if sent > stats.last_start]

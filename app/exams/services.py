@@ -16,13 +16,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import contains_eager, lazyload
 
 from app.core import clock
 from app.core.signals import results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.exams import review
 from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
+                              ExamRubric,
                               ItemGrade, MultiScoring, Paper, PaperQuestion, PaperRule)
 from app.extensions import db
 from app.questions import types as qtypes
@@ -700,14 +701,14 @@ def grade_attempt(attempt: Attempt, *, now: datetime | None = None) -> None:
 
 
 def _set_grade(item: AttemptItem, score, fraction, feedback, reason, version_id, grader_id, now,
-               attachments=None) -> None:
+               attachments=None, *, rubric_id=None, rubric_levels=None) -> None:
     item.score, item.fraction, item.needs_manual = score, fraction, False
     if feedback is not None:
         item.feedback = feedback
     item.graded_version_id, item.graded_at, item.graded_by_id = version_id, now, grader_id
     db.session.add(ItemGrade(attempt_item_id=item.id, score=score, fraction=fraction, feedback=feedback,
                              reason=reason, question_version_id=version_id, graded_by_id=grader_id, at=now,
-                             attachments=attachments))
+                             attachments=attachments, rubric_id=rubric_id, rubric_levels=rubric_levels))
 
 
 def _total(attempt: Attempt, items, now, *, actor_id=None, reason="autograde") -> None:
@@ -824,12 +825,26 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: 
 
 # -- manual grading and regrading --------------------------------------------------------------------------------
 
-def grading_queue(exam: Exam, *, question_id: int | None = None, user_id: int | None = None):
-    """Items waiting for a teacher, by question across students or by student; oldest submissions first."""
+def manual_types() -> list[str]:
+    """Type keys a teacher grades by hand (essay ...), from the registry."""
+    return [name for name, kind in qtypes.TYPES.items() if kind.has_points and not kind.is_auto_graded]
+
+
+def grading_queue(exam: Exam, *, question_id: int | None = None, user_id: int | None = None, graded: bool = False):
+    """Items waiting for a teacher, by question across students or by student; oldest submissions first.
+
+    ``graded`` lists the hand-graded items that already have a grade instead (to regrade them)."""
+    # The attempt (and its student, joined by the relationship) comes with each row: no query per item.
     stmt = (select(AttemptItem).join(Attempt, Attempt.id == AttemptItem.attempt_id)
-            .where(Attempt.exam_id == exam.id, AttemptItem.needs_manual.is_(True),
-                   Attempt.state == S.needs_grading.value)
+            .options(contains_eager(AttemptItem.attempt))
+            .where(Attempt.exam_id == exam.id)
             .order_by(AttemptItem.question_id, Attempt.submitted_at, AttemptItem.slot))
+    if graded:
+        stmt = stmt.where(AttemptItem.needs_manual.is_(False), AttemptItem.qtype.in_(manual_types()),
+                          AttemptItem.score.is_not(None),
+                          Attempt.state.in_([S.graded.value, S.needs_grading.value]))
+    else:
+        stmt = stmt.where(AttemptItem.needs_manual.is_(True), Attempt.state == S.needs_grading.value)
     if question_id is not None:
         stmt = stmt.where(AttemptItem.question_id == question_id)
     if user_id is not None:
@@ -855,11 +870,15 @@ def get_item(item_id: int) -> AttemptItem:
     return item
 
 
-def grade_manually(item: AttemptItem, *, score: float, comment: str = "", grader, attachments=None) -> AttemptItem:
-    """Give a hand-graded item its points and comment (history kept); totals the attempt when nothing is left."""
+def grade_manually(item: AttemptItem, *, score: float | None, comment: str = "", grader, attachments=None,
+                   rubric_id: int | None = None, rubric_levels: list | None = None) -> AttemptItem:
+    """Give a hand-graded item its points and comment (history kept: a second grade is a ``regrade``); totals
+    the attempt when nothing is left. ``rubric_id``/``rubric_levels`` record the rubric levels picked."""
     attempt = item.attempt
     if attempt.state in (S.in_progress.value, S.submitted.value):
         raise Conflict(_("答卷尚未提交，不能评分。"))
+    if score is None:
+        raise ValidationError(_("请填写得分。"))
     try:
         score = float(score)
     except (TypeError, ValueError):
@@ -868,8 +887,9 @@ def grade_manually(item: AttemptItem, *, score: float, comment: str = "", grader
         raise ValidationError(_("分数必须在 0 到 %(max)s 之间。", max=_fmt(item.points)))
     now = clock.now()
     fraction = score / item.points if item.points else 0.0
-    _set_grade(item, score, fraction, (comment or "").strip(), "manual", item.question_version_id, grader.id, now,
-               attachments)
+    reason = "manual" if item.graded_by_id is None else "regrade"
+    _set_grade(item, score, fraction, (comment or "").strip(), reason, item.question_version_id, grader.id, now,
+               attachments, rubric_id=rubric_id, rubric_levels=rubric_levels)
     items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)))
     _total(attempt, items, now, actor_id=grader.id, reason="manual")
     return item
@@ -878,6 +898,96 @@ def grade_manually(item: AttemptItem, *, score: float, comment: str = "", grader
 def item_grades(item: AttemptItem) -> list[ItemGrade]:
     return list(db.session.scalars(select(ItemGrade).where(ItemGrade.attempt_item_id == item.id)
                                    .order_by(ItemGrade.id)))
+
+
+def grades_by_item(item_ids) -> dict[int, list[ItemGrade]]:
+    """``{item_id: [ItemGrade oldest first]}`` for a page of items, in one statement."""
+    out: dict[int, list[ItemGrade]] = {}
+    if item_ids:
+        for grade in db.session.scalars(select(ItemGrade).where(ItemGrade.attempt_item_id.in_(list(item_ids)))
+                                        .order_by(ItemGrade.id)):
+            out.setdefault(grade.attempt_item_id, []).append(grade)
+    return out
+
+
+# -- rubrics (评分量规) of hand-graded questions ------------------------------------------------------------------
+# The rubric model and its line format are the tasks domain's (app/tasks: Rubric, RubricCriterion,
+# parse_criteria), imported late because tasks sits above exams in the domain order.
+
+def rubrics_of_exam(exam_id: int) -> dict:
+    """``{question_id: Rubric}`` of an exam (two statements: rubrics joined, criteria selected in)."""
+    return {row.question_id: row.rubric
+            for row in db.session.scalars(select(ExamRubric).where(ExamRubric.exam_id == exam_id))}
+
+
+def rubric_for(exam_id: int, question_id: int):
+    """The rubric of one question in one exam, or None."""
+    row = db.session.scalar(select(ExamRubric).where(ExamRubric.exam_id == exam_id,
+                                                     ExamRubric.question_id == question_id))
+    return row.rubric if row else None
+
+
+def rubric_text(rubric) -> str:
+    """A rubric in the editable line format ``名称 | 满分 | 等级=分数, ...`` (the inverse of parse_criteria)."""
+    return "\n".join(f"{c.name} | {_fmt(c.max_points)} | "
+                     + ", ".join(f"{level['label']}={_fmt(level['points'])}" for level in c.levels)
+                     for c in rubric.criteria)
+
+
+def set_rubric(exam: Exam, question: Question, criteria: str, *, by) -> ExamRubric:
+    """Give a hand-graded question of the exam a rubric from lines ``名称 | 满分 | 等级=分数, ...``.
+
+    A new Rubric is created each time, so grades already given keep pointing at the rubric they used.
+    """
+    from app.tasks.models import Rubric, RubricCriterion
+    from app.tasks.services import parse_criteria
+
+    if question.type not in manual_types():
+        raise ValidationError(_("只有人工评分的题目可以设置评分量规。"))
+    rubric = Rubric(title=(question.name or _("评分量规"))[:200])
+    rubric.criteria = [RubricCriterion(position=i, **c) for i, c in enumerate(parse_criteria(criteria), start=1)]
+    if any(not c.levels for c in rubric.criteria):
+        raise ValidationError(_("评分量规的每条评分项都需要至少一个等级。"))
+    db.session.add(rubric)
+    db.session.flush()
+    fields = {"rubric_id": rubric.id, "created_by_id": getattr(by, "id", None), "created_at": clock.now()}
+    row = db.session.scalar(select(ExamRubric).where(ExamRubric.exam_id == exam.id,
+                                                     ExamRubric.question_id == question.id))
+    if row is None:
+        row = ExamRubric(exam_id=exam.id, question_id=question.id, **fields)
+        db.session.add(row)
+    else:
+        for name, value in fields.items():
+            setattr(row, name, value)
+    db.session.flush()
+    db.session.expire(row, ["rubric"])
+    return row
+
+
+def grade_with_rubric(item: AttemptItem, levels: dict, *, comment: str = "", grader, attachments=None):
+    """Grade a hand-graded item by picking one level per criterion of its question's rubric in this exam.
+
+    ``levels`` maps criterion ids (as text) to the index of the picked level. The score is the sum of the
+    levels' points, capped by the item's points; the picked levels are kept in the grade history.
+    """
+    rubric = rubric_for(item.attempt.exam_id, item.question_id)
+    if rubric is None:
+        raise ValidationError(_("这道题没有评分量规。"))
+    picked, total = [], 0.0
+    for criterion in rubric.criteria:
+        try:
+            index = int(levels.get(str(criterion.id)))
+            if index < 0:
+                raise IndexError
+            level = criterion.levels[index]
+        except (TypeError, ValueError, IndexError):
+            raise ValidationError(_("请为“%(name)s”选择等级。", name=criterion.name)) from None
+        points = float(level["points"])
+        total += points
+        picked.append({"criterion": criterion.name, "level": level["label"], "points": points,
+                       "max_points": criterion.max_points})
+    return grade_manually(item, score=round(min(total, item.points), 4), comment=comment, grader=grader,
+                          attachments=attachments, rubric_id=rubric.id, rubric_levels=picked)
 
 
 def regrade_question(exam: Exam, question: Question, *, actor) -> int:
