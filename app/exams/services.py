@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, lazyload
 
@@ -315,14 +315,29 @@ def _deadline(exam: Exam, started: datetime, extra_minutes: int) -> datetime | N
 
 def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
     """In progress but past its deadline and the save grace: it must be closed with its saved answers."""
-    if attempt.state != S.in_progress.value or attempt.deadline is None:
+    if attempt.state != S.in_progress.value:
         return False
-    return (now or clock.now()) > clock.as_utc(attempt.deadline) + save_grace()
+    return is_overdue_deadline(attempt.deadline, now)
+
+
+def is_overdue_deadline(deadline: datetime | None, now: datetime | None = None) -> bool:
+    """Whether an in-progress attempt with this deadline is past it and the save grace."""
+    return deadline is not None and (now or clock.now()) > clock.as_utc(deadline) + save_grace()
 
 
 def open_attempt(exam_id: int, user_id: int) -> Attempt | None:
-    return db.session.scalar(select(Attempt).where(Attempt.exam_id == exam_id, Attempt.user_id == user_id,
-                                                   Attempt.state == S.in_progress.value))
+    # The student is the caller: their User row (and its roles) need not be loaded again with the attempt.
+    return db.session.scalar(select(Attempt).options(lazyload(Attempt.user))
+                             .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id,
+                                    Attempt.state == S.in_progress.value))
+
+
+def open_attempt_brief(exam_id: int, user_id: int):
+    """``(id, deadline)`` of the student's open attempt, or None: the start path's cheap first check."""
+    row = db.session.execute(select(Attempt.id, Attempt.deadline)
+                             .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id,
+                                    Attempt.state == S.in_progress.value)).first()
+    return (row.id, clock.as_utc(row.deadline)) if row else None
 
 
 def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
@@ -345,8 +360,14 @@ def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
 
 @dataclass
 class AttemptPlan:
-    """Everything a new attempt needs, prepared by reads only (so the write transaction stays short)."""
+    """Everything a new attempt needs, prepared by reads only (so the write transaction stays short).
 
+    Plain values only: the write phase starts with a commit that expires every loaded object, and must not
+    spend its time holding the write lock reloading them."""
+
+    exam_id: int
+    user_id: int
+    max_attempts: int
     seed: int
     deadline: datetime | None
     items: list[dict]
@@ -356,37 +377,41 @@ class AttemptPlan:
 def plan_attempt(exam: Exam, user, now: datetime | None = None) -> AttemptPlan:
     """Check access, window and attempts left, then draw and shuffle the paper for a fresh seed (reads only)."""
     now = now or clock.now()
-    grant = grant_of(exam.id, user.id)
-    if grant is None:
+    extra_minutes = db.session.scalar(select(ExamGrant.extra_minutes).where(ExamGrant.exam_id == exam.id,
+                                                                           ExamGrant.user_id == user.id))
+    if extra_minutes is None:
         raise PermissionDenied(_("您没有参加这场考试的权限。"))
     window = exam_window_state(exam, now)
     if window == "not_open":
         raise Conflict(_("考试尚未开始。"))
     if window == "closed":
         raise Conflict(_("考试已结束，不能再开始作答。"))
-    if _attempts_used(exam.id, user.id) >= exam.max_attempts:
+    if _attempts_used(exam.id, user.id)[0] >= exam.max_attempts:
         raise Conflict(_("您的作答次数已用完。"))
     seed = secrets.randbits(62)
     items, max_score = _plan_items(exam, seed)
-    return AttemptPlan(seed=seed, deadline=_deadline(exam, now, grant.extra_minutes), items=items,
-                       max_score=max_score)
+    return AttemptPlan(exam_id=exam.id, user_id=user.id, max_attempts=exam.max_attempts, seed=seed,
+                       deadline=_deadline(exam, now, extra_minutes), items=items, max_score=max_score)
 
 
-def _attempts_used(exam_id: int, user_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Attempt)
-                             .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id)) or 0
+def _attempts_used(exam_id: int, user_id: int) -> tuple[int, int | None]:
+    """``(attempts made, id of the open one or None)`` in one statement."""
+    row = db.session.execute(
+        select(func.count(), func.max(case((Attempt.state == S.in_progress.value, Attempt.id))))
+        .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id)).one()
+    return row[0] or 0, row[1]
 
 
-def create_attempt(exam: Exam, user, plan: AttemptPlan, now: datetime | None = None) -> tuple[Attempt, bool]:
-    """Write a planned attempt: re-checks (inside the write transaction) that no other request started one."""
+def create_attempt(exam: Exam | None, user, plan: AttemptPlan, now: datetime | None = None) -> tuple[Attempt, bool]:
+    """Write a planned attempt: re-checks (inside the write transaction, in one statement) that no other request
+    started one meanwhile. Uses only the plan's plain values (``exam`` and ``user`` are not touched)."""
     now = now or clock.now()
-    current = open_attempt(exam.id, user.id)
-    if current is not None:
-        return current, False
-    used = _attempts_used(exam.id, user.id)
-    if used >= exam.max_attempts:
+    used, open_id = _attempts_used(plan.exam_id, plan.user_id)
+    if open_id is not None:
+        return db.session.get(Attempt, open_id, options=[lazyload(Attempt.user)]), False
+    if used >= plan.max_attempts:
         raise Conflict(_("您的作答次数已用完。"))
-    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=plan.seed, started_at=now,
+    attempt = Attempt(exam_id=plan.exam_id, user_id=plan.user_id, number=used + 1, seed=plan.seed, started_at=now,
                       state=S.in_progress.value, deadline=plan.deadline, max_score=plan.max_score)
     try:
         with db.session.begin_nested():
@@ -394,12 +419,13 @@ def create_attempt(exam: Exam, user, plan: AttemptPlan, now: datetime | None = N
             db.session.flush()
     except IntegrityError:
         # A second tab started the same attempt number at the same moment: resume that one.
-        current = open_attempt(exam.id, user.id)
+        current = open_attempt(plan.exam_id, plan.user_id)
         if current is None:
             raise Conflict(_("答卷正在创建，请稍后重试。")) from None
         return current, False
     db.session.execute(insert(AttemptItem), [dict(row, attempt_id=attempt.id, seq=0) for row in plan.items])
-    _record(attempt, None, S.in_progress.value, "start", user.id, now)
+    db.session.add(AttemptEvent(attempt_id=attempt.id, from_state=None, to_state=S.in_progress.value,
+                                reason="start", actor_id=plan.user_id, at=now))
     db.session.flush()
     db.session.expire(attempt, ["items"])
     return attempt, True
@@ -435,8 +461,11 @@ def _record(attempt: Attempt, from_state, to_state: str, reason: str, actor_id, 
                                 actor_id=actor_id, at=now or clock.now()))
 
 
-def get_attempt(attempt_id: int) -> Attempt:
-    attempt = db.session.get(Attempt, attempt_id)
+def get_attempt(attempt_id: int, *, lean: bool = False) -> Attempt:
+    """The attempt (404 when missing). ``lean`` leaves its student unloaded (the API: the student is the caller,
+    and the User row would bring its roles along in a second statement)."""
+    options = [lazyload(Attempt.user)] if lean else []
+    attempt = db.session.get(Attempt, attempt_id, options=options)
     if attempt is None:
         raise NotFound(_("答卷不存在。"))
     return attempt
@@ -464,17 +493,33 @@ class SaveTarget:
     deadline: datetime | None
 
 
+def _statement(build):
+    """Build a statement once, on first use: the autosave path runs hundreds of times a second, and building a
+    SELECT/UPDATE (coercing every clause) costs more than SQLAlchemy's compiled-statement cache saves."""
+    cache = {}
+
+    def get():
+        if "stmt" not in cache:
+            cache["stmt"] = build()
+        return cache["stmt"]
+    return get
+
+
+@_statement
+def _save_target_stmt():
+    return (select(AttemptItem.id, AttemptItem.qtype, AttemptItem.seq, QuestionVersion.data, Attempt.user_id,
+                   Attempt.state, Attempt.deadline)
+            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+            .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+            .where(AttemptItem.attempt_id == bindparam("attempt_id"), AttemptItem.slot == bindparam("slot")))
+
+
 def load_save_target(attempt_id: int, slot: int, user_id: int) -> SaveTarget:
     """The item at ``slot`` with its attempt's owner, state and deadline, in one statement.
 
     Someone else's attempt is reported exactly like a missing one (404), so ids cannot be probed.
     """
-    row = db.session.execute(
-        select(AttemptItem.id, AttemptItem.qtype, AttemptItem.seq, QuestionVersion.data, Attempt.user_id,
-               Attempt.state, Attempt.deadline)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-        .where(AttemptItem.attempt_id == attempt_id, AttemptItem.slot == slot)).first()
+    row = db.session.execute(_save_target_stmt(), {"attempt_id": attempt_id, "slot": slot}).first()
     if row is None:
         owner = db.session.scalar(select(Attempt.user_id).where(Attempt.id == attempt_id))
         if owner != user_id:
@@ -581,6 +626,21 @@ def file_view(record: AttemptFile) -> dict:
             "url": url_for("exams.attempt_file", file_id=record.id)}
 
 
+@_statement
+def _store_stmt():
+    still_open = (select(Attempt.id)
+                  .where(Attempt.id == bindparam("b_attempt_id"), Attempt.state == S.in_progress.value,
+                         or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("b_cutoff")))
+                  .with_for_update(read=True))
+    return (update(AttemptItem)
+            .where(AttemptItem.id == bindparam("b_item_id"), AttemptItem.seq < bindparam("new_seq"),
+                   AttemptItem.attempt_id.in_(still_open))
+            .values(response=bindparam("new_response", type_=AttemptItem.__table__.c.response.type),
+                    seq=bindparam("new_seq"),
+                    saved_at=bindparam("new_saved_at", type_=AttemptItem.__table__.c.saved_at.type))
+            .execution_options(synchronize_session=False))
+
+
 def store_response(target: SaveTarget, response, seq: int, now: datetime | None = None) -> datetime:
     """Write the response with one conditional UPDATE; returns ``saved_at``.
 
@@ -589,16 +649,9 @@ def store_response(target: SaveTarget, response, seq: int, now: datetime | None 
     grades it) or this save sees the closed state. Raises Conflict when the guard refused the write.
     """
     now = now or clock.now()
-    cutoff = now - save_grace()
-    still_open = (select(Attempt.id)
-                  .where(Attempt.id == target.attempt_id, Attempt.state == S.in_progress.value,
-                         or_(Attempt.deadline.is_(None), Attempt.deadline >= cutoff))
-                  .with_for_update(read=True))
-    result = db.session.execute(
-        update(AttemptItem)
-        .where(AttemptItem.id == target.item_id, AttemptItem.seq < seq, AttemptItem.attempt_id.in_(still_open))
-        .values(response=response, seq=seq, saved_at=now)
-        .execution_options(synchronize_session=False))
+    result = db.session.execute(_store_stmt(), {
+        "b_attempt_id": target.attempt_id, "b_cutoff": now - save_grace(), "b_item_id": target.item_id,
+        "new_seq": seq, "new_response": response, "new_saved_at": now})
     if result.rowcount == 1:
         return now
     fresh = load_save_target(target.attempt_id, target.slot, target.user_id)
