@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm import contains_eager, lazyload, load_only
 
 from app.core import clock
 from app.core.signals import results_changed
@@ -437,8 +437,12 @@ def _plan_items(exam: Exam, seed: int) -> tuple[list[dict], float]:
     if exam.shuffle_questions:
         rng.shuffle(drawn)
     ids = [qid for qid, _p in drawn]
+    # Only what the draw and the public-view cache key need: the texts are loaded (once per process and
+    # version) only when public_view misses its cache.
     versions = {v.question_id: v for v in db.session.scalars(
         select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+        .options(load_only(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.type,
+                           QuestionVersion.data, QuestionVersion.created_at))
         .where(Question.id.in_(ids)))}
     rows, max_score = [], 0.0
     for slot, (qid, points) in enumerate(drawn, start=1):
