@@ -231,6 +231,28 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) used so far by gunicorn's master and its workers, from /proc.
+
+    CPU per request holds up on a shared machine where wall-clock latency does not (other sessions' load)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [master_pid]
+    try:
+        with open(f"/proc/{master_pid}/task/{master_pid}/children") as f:
+            pids += [int(p) for p in f.read().split()]
+    except OSError:
+        return float("nan")
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        except OSError:
+            continue
+    return total
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -252,12 +274,14 @@ async def warm_up(http: Http, token: str, seconds: float = 120) -> None:
     raise RuntimeError("the server did not answer")
 
 
-async def drive(port: int, exam_id: int, tokens: dict, args, acked: dict) -> Stats:
+async def drive(port: int, exam_id: int, tokens: dict, args, acked: dict, master_pid: int) -> Stats:
     http, stats = Http("127.0.0.1", port), Stats()
     await warm_up(http, next(iter(tokens.values())))
+    stats.cpu_before = server_cpu_seconds(master_pid)
     t0 = time.perf_counter()
     await asyncio.gather(*(student(http, exam_id, token, args, stats, acked, t0, n)
                            for n, token in enumerate(tokens.values())))
+    stats.cpu_used = server_cpu_seconds(master_pid) - stats.cpu_before
     return stats
 
 
@@ -309,7 +333,7 @@ def main(argv=None) -> int:
         wait_for(port)
         load_before = "/".join(f"{v:.2f}" for v in os.getloadavg())
         t = time.perf_counter()
-        stats = asyncio.run(drive(port, exam_id, tokens, args, acked))
+        stats = asyncio.run(drive(port, exam_id, tokens, args, acked, server.pid))
         wall = time.perf_counter() - t
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -326,6 +350,9 @@ def main(argv=None) -> int:
         print(f"  {name:<7} n={len(values):>6}  p50 {pct(values, 50):7.1f} ms  p95 {pct(values, 95):7.1f} ms  "
               f"p99 {pct(values, 99):7.1f} ms  max {pct(values, 100):7.1f} ms"
               + (f"  mean {statistics.mean(values) * 1000:.1f} ms" if values else ""))
+    requests = sum(len(v) for v in stats.latency.values())
+    print(f"  server CPU during the run: {stats.cpu_used:.1f} s for {requests} requests = "
+          f"{stats.cpu_used * 1000 / max(requests, 1):.1f} ms per request (of {os.cpu_count()} CPUs x {wall:.0f} s)")
     steady = [took for sent, took in stats.saves_at if sent > stats.last_start]
     print(f"  autosaves after the last start finished (steady state): n={len(steady)}  p50 {pct(steady, 50):.1f} ms"
           f"  p99 {pct(steady, 99):.1f} ms")
