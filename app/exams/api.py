@@ -53,7 +53,7 @@ def start_attempt(exam_id: int):
         return jsonify(services.attempt_view(services.get_attempt(current[0], lean=True))), 200
     plan = services.plan_attempt(exam, user)
     begin_write()
-    attempt, created = services.create_attempt(None, None, plan)
+    attempt, created = services.create_attempt(plan)
     attempt_id = attempt.id
     # Forget the instance: reloading the expired one after the commit would bring its student and roles too.
     db.session.expunge(attempt)

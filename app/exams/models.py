@@ -274,8 +274,8 @@ class ExamRubric(db.Model):
     rubric_id: Mapped[int] = mapped_column(ForeignKey("rubric.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    rubric = relationship("Rubric", lazy="joined", innerjoin=True)
+    # No relationship() to Rubric: exams sit below tasks in the domain order, so the exams mappers must configure
+    # without the tasks models; services join Rubric explicitly.
 
 
 class AttemptFile(db.Model):

@@ -355,7 +355,7 @@ def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
         current = None
     if current is not None:
         return current, False
-    return create_attempt(exam, user, plan_attempt(exam, user, now), now)
+    return create_attempt(plan_attempt(exam, user, now), now)
 
 
 @dataclass
@@ -402,9 +402,9 @@ def _attempts_used(exam_id: int, user_id: int) -> tuple[int, int | None]:
     return row[0] or 0, row[1]
 
 
-def create_attempt(exam: Exam | None, user, plan: AttemptPlan, now: datetime | None = None) -> tuple[Attempt, bool]:
+def create_attempt(plan: AttemptPlan, now: datetime | None = None) -> tuple[Attempt, bool]:
     """Write a planned attempt: re-checks (inside the write transaction, in one statement) that no other request
-    started one meanwhile. Uses only the plan's plain values (``exam`` and ``user`` are not touched)."""
+    started one meanwhile. Uses only the plan's plain values, so nothing is reloaded under the write lock."""
     now = now or clock.now()
     used, open_id = _attempts_used(plan.exam_id, plan.user_id)
     if open_id is not None:
@@ -971,17 +971,22 @@ def grades_by_item(item_ids) -> dict[int, list[ItemGrade]]:
 # The rubric model and its line format are the tasks domain's (app/tasks: Rubric, RubricCriterion,
 # parse_criteria), imported late because tasks sits above exams in the domain order.
 
+def _rubrics(*conditions) -> dict:
+    from app.tasks.models import Rubric
+
+    rows = db.session.execute(select(ExamRubric.question_id, Rubric).join(Rubric, Rubric.id == ExamRubric.rubric_id)
+                              .where(*conditions))
+    return {question_id: rubric for question_id, rubric in rows}
+
+
 def rubrics_of_exam(exam_id: int) -> dict:
-    """``{question_id: Rubric}`` of an exam (two statements: rubrics joined, criteria selected in)."""
-    return {row.question_id: row.rubric
-            for row in db.session.scalars(select(ExamRubric).where(ExamRubric.exam_id == exam_id))}
+    """``{question_id: Rubric}`` of an exam (two statements: the rubrics, then their criteria selected in)."""
+    return _rubrics(ExamRubric.exam_id == exam_id)
 
 
 def rubric_for(exam_id: int, question_id: int):
     """The rubric of one question in one exam, or None."""
-    row = db.session.scalar(select(ExamRubric).where(ExamRubric.exam_id == exam_id,
-                                                     ExamRubric.question_id == question_id))
-    return row.rubric if row else None
+    return _rubrics(ExamRubric.exam_id == exam_id, ExamRubric.question_id == question_id).get(question_id)
 
 
 def rubric_text(rubric) -> str:
@@ -1017,7 +1022,6 @@ def set_rubric(exam: Exam, question: Question, criteria: str, *, by) -> ExamRubr
         for name, value in fields.items():
             setattr(row, name, value)
     db.session.flush()
-    db.session.expire(row, ["rubric"])
     return row
 
 
