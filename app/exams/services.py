@@ -813,7 +813,8 @@ def public_view(version) -> dict:
     return dict(view)
 
 
-def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None) -> dict:
+def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None,
+              rubric_levels: list | None = None) -> dict:
     """One slot as a student may see it: the public view, options in the attempt's order, and what the policy
     allows of response, correctness, points, feedback and right answer."""
     kind = qtypes.TYPES[item.qtype]
@@ -839,7 +840,7 @@ def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None) -
         data = item.version.data
         parts = [p for p in (kind.feedback(data, item.response) if item.response is not None else "",
                              version.general_feedback, version.explanation) if p]
-        view["feedback"] = {"teacher": item.feedback or "", "question": parts}
+        view["feedback"] = {"teacher": item.feedback or "", "question": parts, "rubric": rubric_levels or []}
     if "answers" in aspects and kind.has_points:
         view["right_answer"] = kind.correct_answer_view(item.version.data)
     return view
@@ -870,7 +871,9 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: 
         "items": [],
     }
     files = files_by_item([i.id for i in items if i.qtype == "essay"]) if "responses" in aspects else {}
-    body["items"] = [item_view(i, aspects, files.get(i.id)) for i in items]
+    levels = _rubric_levels([i for i in items if i.graded_by_id is not None and i.qtype in manual_types()]) \
+        if "feedback" in aspects else {}
+    body["items"] = [item_view(i, aspects, files.get(i.id), levels.get(i.id)) for i in items]
     body["pending_items"] = sum(1 for i in items if i.needs_manual)
     if "points" in aspects and attempt.state == S.graded.value:
         body["score"] = attempt.score
@@ -878,6 +881,13 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: 
     if include_now:
         body["now"] = _iso(now)
     return body
+
+
+def _rubric_levels(items) -> dict[int, list]:
+    """``{item_id: levels picked}`` from each hand-graded item's latest grade (one statement, none when no item
+    was graded by hand)."""
+    latest = {item_id: grades[-1] for item_id, grades in grades_by_item([i.id for i in items]).items()}
+    return {item_id: grade.rubric_levels for item_id, grade in latest.items() if grade.rubric_levels}
 
 
 # -- manual grading and regrading --------------------------------------------------------------------------------

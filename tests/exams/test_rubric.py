@@ -141,3 +141,21 @@ def test_grading_page_statements_stay_constant(client, login_as, count_queries):
         page = client.get(url).get_data(as_text=True)
     assert page.count('data-testid="grading-item"') == 5
     assert one.count == many.count, many.statements
+
+
+def test_student_sees_the_rubric_levels_when_the_policy_shows_feedback(client, login_as):
+    teacher = factories.user("teacher")
+    exam, _sc, essay, [student] = _essay_exam(teacher, n_students=1)
+    services.set_rubric(exam, essay, RUBRIC, by=teacher)
+    rubric = services.rubric_for(exam.id, essay.id)
+    [item] = _items(essay)
+    services.grade_with_rubric(item, {str(c.id): 0 for c in rubric.criteria}, comment="很好", grader=teacher)
+    exam.review_policy = {"immediately": ["responses", "points", "feedback"],
+                          "open": ["responses", "points", "feedback"], "closed": ["responses", "points", "feedback"]}
+    db.session.commit()
+    login_as(user=student)
+    page = client.get(f"/attempts/{item.attempt_id}").get_data(as_text=True)
+    assert 'data-testid="rubric-result"' in page and "步骤规范：优秀（4 / 4 分）" in page and "很好" in page
+    body = client.get(f"/api/v1/attempts/{item.attempt_id}", headers={"Accept": "application/json"}).get_json()
+    [essay_view] = [i for i in body["items"] if i["type"] == "essay"]
+    assert [lv["level"] for lv in essay_view["feedback"]["rubric"]] == ["优秀", "优秀"]
