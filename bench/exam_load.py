@@ -4,6 +4,7 @@ app under gunicorn with the production settings. Afterwards every attempt is che
 each student had acknowledged (zero lost answers), and latency percentiles and errors are printed.
 
     python bench/exam_load.py                                   # 200 students x 60 s, SQLite (WAL)
+    python bench/exam_load.py --students 300 --duration 60      # a quick check
     python bench/exam_load.py --students 1000 --duration 300    # the issue's full scenario
     python scripts/with_postgres.py sh -c 'python bench/exam_load.py --database-url "$TEST_DATABASE_URL"'
 
@@ -18,6 +19,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -141,7 +143,12 @@ class Stats:
 
 async def student(http: Http, exam_id: int, token: str, args, stats: Stats, acked: dict, t0: float, seed: int):
     rng = random.Random(seed)
-    await asyncio.sleep(rng.uniform(0, args.interval))
+    # Ramp: student n of N arrives at n/N of the ramp (evenly spread, +-0.5 s jitter), as a room of students
+    # logging in over the first minute; ``--ramp 0`` starts everyone within one autosave interval instead.
+    if args.ramp > 0:
+        await asyncio.sleep(max(0.0, seed / args.students * args.ramp + rng.uniform(-0.5, 0.5)))
+    else:
+        await asyncio.sleep(rng.uniform(0, args.interval))
     status, body, took = await http.request("POST", f"/api/v1/exams/{exam_id}/attempts", token)
     stats.latency["start"].append(took)
     stats.last_start = max(stats.last_start, time.perf_counter())
@@ -150,6 +157,7 @@ async def student(http: Http, exam_id: int, token: str, args, stats: Stats, acke
         return
     attempt_id, items, seq = body["attempt_id"], body["items"], 0
     mine = acked.setdefault(attempt_id, {})
+    await asyncio.sleep(rng.uniform(0, args.interval))  # reading the first question before the first save
     while time.perf_counter() - t0 < args.duration:
         item = rng.choice(items)
         response = make_response(item, rng)
@@ -224,6 +232,28 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) used so far by gunicorn's master and its workers, from /proc.
+
+    CPU per request holds up on a shared machine where wall-clock latency does not (other sessions' load)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [master_pid]
+    try:
+        with open(f"/proc/{master_pid}/task/{master_pid}/children") as f:
+            pids += [int(p) for p in f.read().split()]
+    except OSError:
+        return float("nan")
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        except OSError:
+            continue
+    return total
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -245,12 +275,14 @@ async def warm_up(http: Http, token: str, seconds: float = 120) -> None:
     raise RuntimeError("the server did not answer")
 
 
-async def drive(port: int, exam_id: int, tokens: dict, args, acked: dict) -> Stats:
+async def drive(port: int, exam_id: int, tokens: dict, args, acked: dict, master_pid: int) -> Stats:
     http, stats = Http("127.0.0.1", port), Stats()
     await warm_up(http, next(iter(tokens.values())))
+    stats.cpu_before = server_cpu_seconds(master_pid)
     t0 = time.perf_counter()
     await asyncio.gather(*(student(http, exam_id, token, args, stats, acked, t0, n)
                            for n, token in enumerate(tokens.values())))
+    stats.cpu_used = server_cpu_seconds(master_pid) - stats.cpu_before
     return stats
 
 
@@ -259,12 +291,20 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60, help="seconds of autosaving")
     parser.add_argument("--interval", type=float, default=10, help="seconds between a student's autosaves")
+    parser.add_argument("--ramp", type=float, default=60,
+                        help="students arrive evenly over this many seconds (0: within one interval)")
     parser.add_argument("--submit-window", type=float, default=30, help="everyone submits within this many seconds")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file (WAL)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
+    # Up to one open connection per student, plus the server's: lift the soft limit on open files (often 1024).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+    # A short run keeps half of its time for everyone saving at once after the last arrival.
+    args.ramp = min(args.ramp, args.duration / 2)
 
     tmp = tempfile.mkdtemp(prefix="gx-load-")
     url = args.database_url or "sqlite:///" + os.path.join(tmp, "load.db")
@@ -296,20 +336,28 @@ def main(argv=None) -> int:
     acked: dict = {}
     try:
         wait_for(port)
+        load_before = "/".join(f"{v:.2f}" for v in os.getloadavg())
         t = time.perf_counter()
-        stats = asyncio.run(drive(port, exam_id, tokens, args, acked))
+        stats = asyncio.run(drive(port, exam_id, tokens, args, acked, server.pid))
         wall = time.perf_counter() - t
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
     checked, still_open, lost = verify(app, exam_id, acked)
     saves = stats.latency["save"]
+    print(f"load average before: {load_before}, after: {'/'.join(f'{v:.2f}' for v in os.getloadavg())} "
+          f"(1/5/15 min, {os.cpu_count()} CPUs)")
+    print(f"students arrived evenly over {args.ramp:.0f} s, autosave every {args.interval:.0f} s +-1 s, "
+          f"submits spread over {args.submit_window:.0f} s")
     print(f"ran {wall:.0f} s: {len(saves)} autosaves ({len(saves) / max(wall, 1e-9):.0f}/s), "
           f"{len(stats.latency['submit'])} submits, gunicorn -w {args.workers} -k gthread --threads {args.threads}")
     for name, values in stats.latency.items():
-        print(f"  {name:<7} n={len(values):>6}  p50 {pct(values, 50):7.1f} ms  p90 {pct(values, 90):7.1f} ms  "
+        print(f"  {name:<7} n={len(values):>6}  p50 {pct(values, 50):7.1f} ms  p95 {pct(values, 95):7.1f} ms  "
               f"p99 {pct(values, 99):7.1f} ms  max {pct(values, 100):7.1f} ms"
               + (f"  mean {statistics.mean(values) * 1000:.1f} ms" if values else ""))
+    requests = sum(len(v) for v in stats.latency.values())
+    print(f"  server CPU during the run: {stats.cpu_used:.1f} s for {requests} requests = "
+          f"{stats.cpu_used * 1000 / max(requests, 1):.1f} ms per request (of {os.cpu_count()} CPUs x {wall:.0f} s)")
     steady = [took for sent, took in stats.saves_at if sent > stats.last_start]
     print(f"  autosaves after the last start finished (steady state): n={len(steady)}  p50 {pct(steady, 50):.1f} ms"
           f"  p99 {pct(steady, 99):.1f} ms")

@@ -20,7 +20,7 @@ uploads.install(api)
 
 
 def _own_attempt(attempt_id: int):
-    attempt = services.get_attempt(attempt_id)
+    attempt = services.get_attempt(attempt_id, lean=True)
     if not permissions.can_answer_attempt(current_user, attempt):
         raise NotFound(_("答卷不存在。"))
     return attempt
@@ -38,23 +38,27 @@ def _json_body() -> dict:
 def start_attempt(exam_id: int):
     """Start the student's attempt, or resume the open one.
 
-    Resuming only reads. Starting plans the draw with reads, then takes the write lock just to insert it.
+    Resuming only reads. Starting plans the draw with reads, then takes the write lock just to insert it (the
+    plan carries plain values, so nothing is reloaded while the lock is held).
     """
     user = current_user._get_current_object()
     exam = services.get_exam(exam_id)
-    current = services.open_attempt(exam.id, user.id)
-    if current is not None and services.is_overdue(current):
+    current = services.open_attempt_brief(exam.id, user.id)
+    if current is not None and services.is_overdue_deadline(current[1]):
         begin_write()
-        services.close_attempt(current.id, closed_by="timeout")
+        services.close_attempt(current[0], closed_by="timeout")
         db.session.commit()
         current = None
     if current is not None:
-        return jsonify(services.attempt_view(current)), 200
+        return jsonify(services.attempt_view(services.get_attempt(current[0], lean=True))), 200
     plan = services.plan_attempt(exam, user)
     begin_write()
-    attempt, created = services.create_attempt(exam, user, plan)
+    attempt, created = services.create_attempt(plan)
+    attempt_id = attempt.id
+    # Forget the instance: reloading the expired one after the commit would bring its student and roles too.
+    db.session.expunge(attempt)
     db.session.commit()
-    return jsonify(services.attempt_view(attempt)), 201 if created else 200
+    return jsonify(services.attempt_view(services.get_attempt(attempt_id, lean=True))), 201 if created else 200
 
 
 @api.get("/attempts/<int:attempt_id>")

@@ -101,5 +101,13 @@ class GrantForm(FlaskForm):
 
 
 class GradeForm(FlaskForm):
-    score = FloatField(_l("得分"), validators=[InputRequired(message=_l("请填写得分。")), NumberRange(0, 1000)])
+    """A hand grade: the points typed in, or (when the question has a rubric) one level per criterion, sent as
+    ``level-<criterion id>`` fields and checked by services.grade_with_rubric."""
+
+    score = FloatField(_l("得分"), validators=[Optional(), NumberRange(0, 1000)])
     comment = TextAreaField(_l("评语"), validators=[Optional(), Length(max=5000)])
+
+
+class RubricForm(FlaskForm):
+    criteria = TextAreaField(_l("评分量规（每行：名称 | 满分 | 等级=分数, ...）"),
+                             validators=[DataRequired(), Length(max=5000)])

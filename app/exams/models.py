@@ -248,8 +248,34 @@ class ItemGrade(db.Model):
     question_version_id: Mapped[int | None] = mapped_column(ForeignKey("question_version.id"))
     #: Files a grader attached to the feedback (storage keys and names).
     attachments: Mapped[list | None] = mapped_column(JSON)
+    #: The rubric the grader used (NULL: points typed directly).
+    rubric_id: Mapped[int | None] = mapped_column(ForeignKey("rubric.id", ondelete="SET NULL"))
+    #: The levels picked, copied so the history reads the same after the rubric changes:
+    #: ``[{"criterion", "level", "points", "max_points"}]``.
+    rubric_levels: Mapped[list | None] = mapped_column(JSON)
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExamRubric(db.Model):
+    """评分量规 of a hand-graded question in one exam.
+
+    The rubric itself is the tasks domain's :class:`~app.tasks.models.Rubric` (criteria with levels and points),
+    reused rather than duplicated. Changing an exam's rubric points this row at a new Rubric; grades already
+    given keep theirs (ItemGrade.rubric_id and a copy of the picked levels).
+    """
+
+    __tablename__ = "exam_rubric"
+    __table_args__ = (UniqueConstraint("exam_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubric.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # No relationship() to Rubric: exams sit below tasks in the domain order, so the exams mappers must configure
+    # without the tasks models; services join Rubric explicitly.
 
 
 class AttemptFile(db.Model):

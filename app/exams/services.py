@@ -14,15 +14,16 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import contains_eager, lazyload, load_only
 
 from app.core import clock
 from app.core.signals import results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.exams import review
 from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
+                              ExamRubric,
                               ItemGrade, MultiScoring, Paper, PaperQuestion, PaperRule)
 from app.extensions import db
 from app.questions import types as qtypes
@@ -314,14 +315,29 @@ def _deadline(exam: Exam, started: datetime, extra_minutes: int) -> datetime | N
 
 def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
     """In progress but past its deadline and the save grace: it must be closed with its saved answers."""
-    if attempt.state != S.in_progress.value or attempt.deadline is None:
+    if attempt.state != S.in_progress.value:
         return False
-    return (now or clock.now()) > clock.as_utc(attempt.deadline) + save_grace()
+    return is_overdue_deadline(attempt.deadline, now)
+
+
+def is_overdue_deadline(deadline: datetime | None, now: datetime | None = None) -> bool:
+    """Whether an in-progress attempt with this deadline is past it and the save grace."""
+    return deadline is not None and (now or clock.now()) > clock.as_utc(deadline) + save_grace()
 
 
 def open_attempt(exam_id: int, user_id: int) -> Attempt | None:
-    return db.session.scalar(select(Attempt).where(Attempt.exam_id == exam_id, Attempt.user_id == user_id,
-                                                   Attempt.state == S.in_progress.value))
+    # The student is the caller: their User row (and its roles) need not be loaded again with the attempt.
+    return db.session.scalar(select(Attempt).options(lazyload(Attempt.user))
+                             .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id,
+                                    Attempt.state == S.in_progress.value))
+
+
+def open_attempt_brief(exam_id: int, user_id: int):
+    """``(id, deadline)`` of the student's open attempt, or None: the start path's cheap first check."""
+    row = db.session.execute(select(Attempt.id, Attempt.deadline)
+                             .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id,
+                                    Attempt.state == S.in_progress.value)).first()
+    return (row.id, clock.as_utc(row.deadline)) if row else None
 
 
 def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
@@ -339,13 +355,19 @@ def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
         current = None
     if current is not None:
         return current, False
-    return create_attempt(exam, user, plan_attempt(exam, user, now), now)
+    return create_attempt(plan_attempt(exam, user, now), now)
 
 
 @dataclass
 class AttemptPlan:
-    """Everything a new attempt needs, prepared by reads only (so the write transaction stays short)."""
+    """Everything a new attempt needs, prepared by reads only (so the write transaction stays short).
 
+    Plain values only: the write phase starts with a commit that expires every loaded object, and must not
+    spend its time holding the write lock reloading them."""
+
+    exam_id: int
+    user_id: int
+    max_attempts: int
     seed: int
     deadline: datetime | None
     items: list[dict]
@@ -355,37 +377,41 @@ class AttemptPlan:
 def plan_attempt(exam: Exam, user, now: datetime | None = None) -> AttemptPlan:
     """Check access, window and attempts left, then draw and shuffle the paper for a fresh seed (reads only)."""
     now = now or clock.now()
-    grant = grant_of(exam.id, user.id)
-    if grant is None:
+    extra_minutes = db.session.scalar(select(ExamGrant.extra_minutes).where(ExamGrant.exam_id == exam.id,
+                                                                           ExamGrant.user_id == user.id))
+    if extra_minutes is None:
         raise PermissionDenied(_("您没有参加这场考试的权限。"))
     window = exam_window_state(exam, now)
     if window == "not_open":
         raise Conflict(_("考试尚未开始。"))
     if window == "closed":
         raise Conflict(_("考试已结束，不能再开始作答。"))
-    if _attempts_used(exam.id, user.id) >= exam.max_attempts:
+    if _attempts_used(exam.id, user.id)[0] >= exam.max_attempts:
         raise Conflict(_("您的作答次数已用完。"))
     seed = secrets.randbits(62)
     items, max_score = _plan_items(exam, seed)
-    return AttemptPlan(seed=seed, deadline=_deadline(exam, now, grant.extra_minutes), items=items,
-                       max_score=max_score)
+    return AttemptPlan(exam_id=exam.id, user_id=user.id, max_attempts=exam.max_attempts, seed=seed,
+                       deadline=_deadline(exam, now, extra_minutes), items=items, max_score=max_score)
 
 
-def _attempts_used(exam_id: int, user_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Attempt)
-                             .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id)) or 0
+def _attempts_used(exam_id: int, user_id: int) -> tuple[int, int | None]:
+    """``(attempts made, id of the open one or None)`` in one statement."""
+    row = db.session.execute(
+        select(func.count(), func.max(case((Attempt.state == S.in_progress.value, Attempt.id))))
+        .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id)).one()
+    return row[0] or 0, row[1]
 
 
-def create_attempt(exam: Exam, user, plan: AttemptPlan, now: datetime | None = None) -> tuple[Attempt, bool]:
-    """Write a planned attempt: re-checks (inside the write transaction) that no other request started one."""
+def create_attempt(plan: AttemptPlan, now: datetime | None = None) -> tuple[Attempt, bool]:
+    """Write a planned attempt: re-checks (inside the write transaction, in one statement) that no other request
+    started one meanwhile. Uses only the plan's plain values, so nothing is reloaded under the write lock."""
     now = now or clock.now()
-    current = open_attempt(exam.id, user.id)
-    if current is not None:
-        return current, False
-    used = _attempts_used(exam.id, user.id)
-    if used >= exam.max_attempts:
+    used, open_id = _attempts_used(plan.exam_id, plan.user_id)
+    if open_id is not None:
+        return db.session.get(Attempt, open_id, options=[lazyload(Attempt.user)]), False
+    if used >= plan.max_attempts:
         raise Conflict(_("您的作答次数已用完。"))
-    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=plan.seed, started_at=now,
+    attempt = Attempt(exam_id=plan.exam_id, user_id=plan.user_id, number=used + 1, seed=plan.seed, started_at=now,
                       state=S.in_progress.value, deadline=plan.deadline, max_score=plan.max_score)
     try:
         with db.session.begin_nested():
@@ -393,12 +419,13 @@ def create_attempt(exam: Exam, user, plan: AttemptPlan, now: datetime | None = N
             db.session.flush()
     except IntegrityError:
         # A second tab started the same attempt number at the same moment: resume that one.
-        current = open_attempt(exam.id, user.id)
+        current = open_attempt(plan.exam_id, plan.user_id)
         if current is None:
             raise Conflict(_("答卷正在创建，请稍后重试。")) from None
         return current, False
     db.session.execute(insert(AttemptItem), [dict(row, attempt_id=attempt.id, seq=0) for row in plan.items])
-    _record(attempt, None, S.in_progress.value, "start", user.id, now)
+    db.session.add(AttemptEvent(attempt_id=attempt.id, from_state=None, to_state=S.in_progress.value,
+                                reason="start", actor_id=plan.user_id, at=now))
     db.session.flush()
     db.session.expire(attempt, ["items"])
     return attempt, True
@@ -410,8 +437,12 @@ def _plan_items(exam: Exam, seed: int) -> tuple[list[dict], float]:
     if exam.shuffle_questions:
         rng.shuffle(drawn)
     ids = [qid for qid, _p in drawn]
+    # Only what the draw and the public-view cache key need: the texts are loaded (once per process and
+    # version) only when public_view misses its cache.
     versions = {v.question_id: v for v in db.session.scalars(
         select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+        .options(load_only(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.type,
+                           QuestionVersion.data, QuestionVersion.created_at))
         .where(Question.id.in_(ids)))}
     rows, max_score = [], 0.0
     for slot, (qid, points) in enumerate(drawn, start=1):
@@ -434,8 +465,11 @@ def _record(attempt: Attempt, from_state, to_state: str, reason: str, actor_id, 
                                 actor_id=actor_id, at=now or clock.now()))
 
 
-def get_attempt(attempt_id: int) -> Attempt:
-    attempt = db.session.get(Attempt, attempt_id)
+def get_attempt(attempt_id: int, *, lean: bool = False) -> Attempt:
+    """The attempt (404 when missing). ``lean`` leaves its student unloaded (the API: the student is the caller,
+    and the User row would bring its roles along in a second statement)."""
+    options = [lazyload(Attempt.user)] if lean else []
+    attempt = db.session.get(Attempt, attempt_id, options=options)
     if attempt is None:
         raise NotFound(_("答卷不存在。"))
     return attempt
@@ -463,17 +497,33 @@ class SaveTarget:
     deadline: datetime | None
 
 
+def _statement(build):
+    """Build a statement once, on first use: the autosave path runs hundreds of times a second, and building a
+    SELECT/UPDATE (coercing every clause) costs more than SQLAlchemy's compiled-statement cache saves."""
+    cache = {}
+
+    def get():
+        if "stmt" not in cache:
+            cache["stmt"] = build()
+        return cache["stmt"]
+    return get
+
+
+@_statement
+def _save_target_stmt():
+    return (select(AttemptItem.id, AttemptItem.qtype, AttemptItem.seq, QuestionVersion.data, Attempt.user_id,
+                   Attempt.state, Attempt.deadline)
+            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+            .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+            .where(AttemptItem.attempt_id == bindparam("attempt_id"), AttemptItem.slot == bindparam("slot")))
+
+
 def load_save_target(attempt_id: int, slot: int, user_id: int) -> SaveTarget:
     """The item at ``slot`` with its attempt's owner, state and deadline, in one statement.
 
     Someone else's attempt is reported exactly like a missing one (404), so ids cannot be probed.
     """
-    row = db.session.execute(
-        select(AttemptItem.id, AttemptItem.qtype, AttemptItem.seq, QuestionVersion.data, Attempt.user_id,
-               Attempt.state, Attempt.deadline)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-        .where(AttemptItem.attempt_id == attempt_id, AttemptItem.slot == slot)).first()
+    row = db.session.execute(_save_target_stmt(), {"attempt_id": attempt_id, "slot": slot}).first()
     if row is None:
         owner = db.session.scalar(select(Attempt.user_id).where(Attempt.id == attempt_id))
         if owner != user_id:
@@ -580,6 +630,21 @@ def file_view(record: AttemptFile) -> dict:
             "url": url_for("exams.attempt_file", file_id=record.id)}
 
 
+@_statement
+def _store_stmt():
+    still_open = (select(Attempt.id)
+                  .where(Attempt.id == bindparam("b_attempt_id"), Attempt.state == S.in_progress.value,
+                         or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("b_cutoff")))
+                  .with_for_update(read=True))
+    return (update(AttemptItem)
+            .where(AttemptItem.id == bindparam("b_item_id"), AttemptItem.seq < bindparam("new_seq"),
+                   AttemptItem.attempt_id.in_(still_open))
+            .values(response=bindparam("new_response", type_=AttemptItem.__table__.c.response.type),
+                    seq=bindparam("new_seq"),
+                    saved_at=bindparam("new_saved_at", type_=AttemptItem.__table__.c.saved_at.type))
+            .execution_options(synchronize_session=False))
+
+
 def store_response(target: SaveTarget, response, seq: int, now: datetime | None = None) -> datetime:
     """Write the response with one conditional UPDATE; returns ``saved_at``.
 
@@ -588,16 +653,9 @@ def store_response(target: SaveTarget, response, seq: int, now: datetime | None 
     grades it) or this save sees the closed state. Raises Conflict when the guard refused the write.
     """
     now = now or clock.now()
-    cutoff = now - save_grace()
-    still_open = (select(Attempt.id)
-                  .where(Attempt.id == target.attempt_id, Attempt.state == S.in_progress.value,
-                         or_(Attempt.deadline.is_(None), Attempt.deadline >= cutoff))
-                  .with_for_update(read=True))
-    result = db.session.execute(
-        update(AttemptItem)
-        .where(AttemptItem.id == target.item_id, AttemptItem.seq < seq, AttemptItem.attempt_id.in_(still_open))
-        .values(response=response, seq=seq, saved_at=now)
-        .execution_options(synchronize_session=False))
+    result = db.session.execute(_store_stmt(), {
+        "b_attempt_id": target.attempt_id, "b_cutoff": now - save_grace(), "b_item_id": target.item_id,
+        "new_seq": seq, "new_response": response, "new_saved_at": now})
     if result.rowcount == 1:
         return now
     fresh = load_save_target(target.attempt_id, target.slot, target.user_id)
@@ -644,24 +702,23 @@ def _scoring(exam: Exam) -> str | None:
     return exam.multi_scoring or None
 
 
-def grade_items(entries, scoring: str | None = None) -> list[tuple[float | None, float | None]]:
-    """Grade ``[(qtype, data, response, points)]`` through the type registry; no database.
-
-    Each type compiles a grader once per question data (``QuestionType.grader``: lookup tables for choice
-    questions), then every response costs one call. Graders are cached by the identity of the data dict (one
-    per loaded question version) and checked against the points. Measured by bench/grading.py.
-    """
+def compile_graders(versions: dict, scoring: str | None = None) -> dict:
+    """``{key: grader}`` for ``{key: (qtype, data, points)}``: one registry lookup and one compiled grader
+    (``QuestionType.grader``: a lookup table for choice questions) per question version and points."""
     types = qtypes.TYPES
-    graders: dict = {}
-    get = graders.get
-    out = []
-    append = out.append
-    for qtype, data, response, points in entries:
-        cached = get(id(data))
-        if cached is None or cached[0] != points:
-            cached = graders[id(data)] = (points, types[qtype].grader(data, points, scoring=scoring))
-        append(cached[1](response))
-    return out
+    return {key: types[qtype].grader(data, points, scoring=scoring)
+            for key, (qtype, data, points) in versions.items()}
+
+
+def grade_items(versions: dict, items, scoring: str | None = None) -> list[tuple[float | None, float | None]]:
+    """Grade ``[(key, response)]`` whose question versions are ``{key: (qtype, data, points)}``; no database.
+
+    The graders are compiled once per version for the batch (an attempt, or a submit storm of many), so the
+    per-item work is one dict lookup and one grader call: no per-item registry lookups, attribute chains or
+    Decimal arithmetic. Measured by bench/grading.py.
+    """
+    graders = compile_graders(versions, scoring)
+    return [graders[key](response) for key, response in items]
 
 
 def grade_responses(qtype: str, data: dict, points: float, responses, scoring: str | None = None) -> list:
@@ -691,21 +748,24 @@ def grade_attempt(attempt: Attempt, *, now: datetime | None = None) -> None:
             item.needs_manual = True
         else:
             auto.append(item)
-    entries = [(i.qtype, i.version.data, _normalised(i.qtype, i.version.data, i.response), i.points) for i in auto]
-    for item, (score, fraction) in zip(auto, grade_items(entries, _scoring(attempt.exam))):
+    keys = [(i.question_version_id, i.points) for i in auto]
+    versions = {key: (i.qtype, i.version.data, i.points) for key, i in zip(keys, auto)}
+    responses = [_normalised(i.qtype, i.version.data, i.response) for i in auto]
+    graded = grade_items(versions, list(zip(keys, responses)), _scoring(attempt.exam))
+    for item, (score, fraction) in zip(auto, graded):
         _set_grade(item, score, fraction, None, "auto", item.question_version_id, None, now)
     _total(attempt, items, now)
 
 
 def _set_grade(item: AttemptItem, score, fraction, feedback, reason, version_id, grader_id, now,
-               attachments=None) -> None:
+               attachments=None, *, rubric_id=None, rubric_levels=None) -> None:
     item.score, item.fraction, item.needs_manual = score, fraction, False
     if feedback is not None:
         item.feedback = feedback
     item.graded_version_id, item.graded_at, item.graded_by_id = version_id, now, grader_id
     db.session.add(ItemGrade(attempt_item_id=item.id, score=score, fraction=fraction, feedback=feedback,
                              reason=reason, question_version_id=version_id, graded_by_id=grader_id, at=now,
-                             attachments=attachments))
+                             attachments=attachments, rubric_id=rubric_id, rubric_levels=rubric_levels))
 
 
 def _total(attempt: Attempt, items, now, *, actor_id=None, reason="autograde") -> None:
@@ -753,7 +813,8 @@ def public_view(version) -> dict:
     return dict(view)
 
 
-def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None) -> dict:
+def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None,
+              rubric_levels: list | None = None) -> dict:
     """One slot as a student may see it: the public view, options in the attempt's order, and what the policy
     allows of response, correctness, points, feedback and right answer."""
     kind = qtypes.TYPES[item.qtype]
@@ -779,7 +840,7 @@ def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None) -
         data = item.version.data
         parts = [p for p in (kind.feedback(data, item.response) if item.response is not None else "",
                              version.general_feedback, version.explanation) if p]
-        view["feedback"] = {"teacher": item.feedback or "", "question": parts}
+        view["feedback"] = {"teacher": item.feedback or "", "question": parts, "rubric": rubric_levels or []}
     if "answers" in aspects and kind.has_points:
         view["right_answer"] = kind.correct_answer_view(item.version.data)
     return view
@@ -810,7 +871,9 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: 
         "items": [],
     }
     files = files_by_item([i.id for i in items if i.qtype == "essay"]) if "responses" in aspects else {}
-    body["items"] = [item_view(i, aspects, files.get(i.id)) for i in items]
+    levels = _rubric_levels([i for i in items if i.graded_by_id is not None and i.qtype in manual_types()]) \
+        if "feedback" in aspects else {}
+    body["items"] = [item_view(i, aspects, files.get(i.id), levels.get(i.id)) for i in items]
     body["pending_items"] = sum(1 for i in items if i.needs_manual)
     if "points" in aspects and attempt.state == S.graded.value:
         body["score"] = attempt.score
@@ -820,14 +883,35 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: 
     return body
 
 
+def _rubric_levels(items) -> dict[int, list]:
+    """``{item_id: levels picked}`` from each hand-graded item's latest grade (one statement, none when no item
+    was graded by hand)."""
+    latest = {item_id: grades[-1] for item_id, grades in grades_by_item([i.id for i in items]).items()}
+    return {item_id: grade.rubric_levels for item_id, grade in latest.items() if grade.rubric_levels}
+
+
 # -- manual grading and regrading --------------------------------------------------------------------------------
 
-def grading_queue(exam: Exam, *, question_id: int | None = None, user_id: int | None = None):
-    """Items waiting for a teacher, by question across students or by student; oldest submissions first."""
+def manual_types() -> list[str]:
+    """Type keys a teacher grades by hand (essay ...), from the registry."""
+    return [name for name, kind in qtypes.TYPES.items() if kind.has_points and not kind.is_auto_graded]
+
+
+def grading_queue(exam: Exam, *, question_id: int | None = None, user_id: int | None = None, graded: bool = False):
+    """Items waiting for a teacher, by question across students or by student; oldest submissions first.
+
+    ``graded`` lists the hand-graded items that already have a grade instead (to regrade them)."""
+    # The attempt (and its student, joined by the relationship) comes with each row: no query per item.
     stmt = (select(AttemptItem).join(Attempt, Attempt.id == AttemptItem.attempt_id)
-            .where(Attempt.exam_id == exam.id, AttemptItem.needs_manual.is_(True),
-                   Attempt.state == S.needs_grading.value)
+            .options(contains_eager(AttemptItem.attempt))
+            .where(Attempt.exam_id == exam.id)
             .order_by(AttemptItem.question_id, Attempt.submitted_at, AttemptItem.slot))
+    if graded:
+        stmt = stmt.where(AttemptItem.needs_manual.is_(False), AttemptItem.qtype.in_(manual_types()),
+                          AttemptItem.score.is_not(None),
+                          Attempt.state.in_([S.graded.value, S.needs_grading.value]))
+    else:
+        stmt = stmt.where(AttemptItem.needs_manual.is_(True), Attempt.state == S.needs_grading.value)
     if question_id is not None:
         stmt = stmt.where(AttemptItem.question_id == question_id)
     if user_id is not None:
@@ -853,11 +937,15 @@ def get_item(item_id: int) -> AttemptItem:
     return item
 
 
-def grade_manually(item: AttemptItem, *, score: float, comment: str = "", grader, attachments=None) -> AttemptItem:
-    """Give a hand-graded item its points and comment (history kept); totals the attempt when nothing is left."""
+def grade_manually(item: AttemptItem, *, score: float | None, comment: str = "", grader, attachments=None,
+                   rubric_id: int | None = None, rubric_levels: list | None = None) -> AttemptItem:
+    """Give a hand-graded item its points and comment (history kept: a second grade is a ``regrade``); totals
+    the attempt when nothing is left. ``rubric_id``/``rubric_levels`` record the rubric levels picked."""
     attempt = item.attempt
     if attempt.state in (S.in_progress.value, S.submitted.value):
         raise Conflict(_("答卷尚未提交，不能评分。"))
+    if score is None:
+        raise ValidationError(_("请填写得分。"))
     try:
         score = float(score)
     except (TypeError, ValueError):
@@ -866,8 +954,9 @@ def grade_manually(item: AttemptItem, *, score: float, comment: str = "", grader
         raise ValidationError(_("分数必须在 0 到 %(max)s 之间。", max=_fmt(item.points)))
     now = clock.now()
     fraction = score / item.points if item.points else 0.0
-    _set_grade(item, score, fraction, (comment or "").strip(), "manual", item.question_version_id, grader.id, now,
-               attachments)
+    reason = "manual" if item.graded_by_id is None else "regrade"
+    _set_grade(item, score, fraction, (comment or "").strip(), reason, item.question_version_id, grader.id, now,
+               attachments, rubric_id=rubric_id, rubric_levels=rubric_levels)
     items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)))
     _total(attempt, items, now, actor_id=grader.id, reason="manual")
     return item
@@ -876,6 +965,100 @@ def grade_manually(item: AttemptItem, *, score: float, comment: str = "", grader
 def item_grades(item: AttemptItem) -> list[ItemGrade]:
     return list(db.session.scalars(select(ItemGrade).where(ItemGrade.attempt_item_id == item.id)
                                    .order_by(ItemGrade.id)))
+
+
+def grades_by_item(item_ids) -> dict[int, list[ItemGrade]]:
+    """``{item_id: [ItemGrade oldest first]}`` for a page of items, in one statement."""
+    out: dict[int, list[ItemGrade]] = {}
+    if item_ids:
+        for grade in db.session.scalars(select(ItemGrade).where(ItemGrade.attempt_item_id.in_(list(item_ids)))
+                                        .order_by(ItemGrade.id)):
+            out.setdefault(grade.attempt_item_id, []).append(grade)
+    return out
+
+
+# -- rubrics (评分量规) of hand-graded questions ------------------------------------------------------------------
+# The rubric model and its line format are the tasks domain's (app/tasks: Rubric, RubricCriterion,
+# parse_criteria), imported late because tasks sits above exams in the domain order.
+
+def _rubrics(*conditions) -> dict:
+    from app.tasks.models import Rubric
+
+    rows = db.session.execute(select(ExamRubric.question_id, Rubric).join(Rubric, Rubric.id == ExamRubric.rubric_id)
+                              .where(*conditions))
+    return {question_id: rubric for question_id, rubric in rows}
+
+
+def rubrics_of_exam(exam_id: int) -> dict:
+    """``{question_id: Rubric}`` of an exam (two statements: the rubrics, then their criteria selected in)."""
+    return _rubrics(ExamRubric.exam_id == exam_id)
+
+
+def rubric_for(exam_id: int, question_id: int):
+    """The rubric of one question in one exam, or None."""
+    return _rubrics(ExamRubric.exam_id == exam_id, ExamRubric.question_id == question_id).get(question_id)
+
+
+def rubric_text(rubric) -> str:
+    """A rubric in the editable line format ``名称 | 满分 | 等级=分数, ...`` (the inverse of parse_criteria)."""
+    return "\n".join(f"{c.name} | {_fmt(c.max_points)} | "
+                     + ", ".join(f"{level['label']}={_fmt(level['points'])}" for level in c.levels)
+                     for c in rubric.criteria)
+
+
+def set_rubric(exam: Exam, question: Question, criteria: str, *, by) -> ExamRubric:
+    """Give a hand-graded question of the exam a rubric from lines ``名称 | 满分 | 等级=分数, ...``.
+
+    A new Rubric is created each time, so grades already given keep pointing at the rubric they used.
+    """
+    from app.tasks.models import Rubric, RubricCriterion
+    from app.tasks.services import parse_criteria
+
+    if question.type not in manual_types():
+        raise ValidationError(_("只有人工评分的题目可以设置评分量规。"))
+    rubric = Rubric(title=(question.name or _("评分量规"))[:200])
+    rubric.criteria = [RubricCriterion(position=i, **c) for i, c in enumerate(parse_criteria(criteria), start=1)]
+    if any(not c.levels for c in rubric.criteria):
+        raise ValidationError(_("评分量规的每条评分项都需要至少一个等级。"))
+    db.session.add(rubric)
+    db.session.flush()
+    fields = {"rubric_id": rubric.id, "created_by_id": getattr(by, "id", None), "created_at": clock.now()}
+    row = db.session.scalar(select(ExamRubric).where(ExamRubric.exam_id == exam.id,
+                                                     ExamRubric.question_id == question.id))
+    if row is None:
+        row = ExamRubric(exam_id=exam.id, question_id=question.id, **fields)
+        db.session.add(row)
+    else:
+        for name, value in fields.items():
+            setattr(row, name, value)
+    db.session.flush()
+    return row
+
+
+def grade_with_rubric(item: AttemptItem, levels: dict, *, comment: str = "", grader, attachments=None):
+    """Grade a hand-graded item by picking one level per criterion of its question's rubric in this exam.
+
+    ``levels`` maps criterion ids (as text) to the index of the picked level. The score is the sum of the
+    levels' points, capped by the item's points; the picked levels are kept in the grade history.
+    """
+    rubric = rubric_for(item.attempt.exam_id, item.question_id)
+    if rubric is None:
+        raise ValidationError(_("这道题没有评分量规。"))
+    picked, total = [], 0.0
+    for criterion in rubric.criteria:
+        try:
+            index = int(levels.get(str(criterion.id)))
+            if index < 0:
+                raise IndexError
+            level = criterion.levels[index]
+        except (TypeError, ValueError, IndexError):
+            raise ValidationError(_("请为“%(name)s”选择等级。", name=criterion.name)) from None
+        points = float(level["points"])
+        total += points
+        picked.append({"criterion": criterion.name, "level": level["label"], "points": points,
+                       "max_points": criterion.max_points})
+    return grade_manually(item, score=round(min(total, item.points), 4), comment=comment, grader=grader,
+                          attachments=attachments, rubric_id=rubric.id, rubric_levels=picked)
 
 
 def regrade_question(exam: Exam, question: Question, *, actor) -> int:

@@ -241,15 +241,49 @@ def grading(exam_id: int):
     exam = _managed_exam(exam_id)
     question_id = request.args.get("question", type=int)
     user_id = request.args.get("user", type=int)
-    page = paginate(services.grading_queue(exam, question_id=question_id, user_id=user_id), per_page=10)
+    graded = request.args.get("graded") == "1"
+    page = paginate(services.grading_queue(exam, question_id=question_id, user_id=user_id, graded=graded),
+                    per_page=10)
+    rubrics = services.rubrics_of_exam(exam.id)
+    rubric_form = None
+    if question_id is not None and question_id in {q["question_id"] for q in services.exam_questions(exam)
+                                                   if q["type"] in services.manual_types()}:
+        rubric_form = forms.RubricForm()
+        if question_id in rubrics:
+            rubric_form.criteria.data = services.rubric_text(rubrics[question_id])
     return render_template("exams/grading.html", exam=exam, summary=services.queue_summary(exam), page=page,
-                           question_id=question_id, user_id=user_id, form=forms.GradeForm(),
-                           views=_grading_views(page.items))
+                           question_id=question_id, user_id=user_id, graded=graded, form=forms.GradeForm(),
+                           views=_grading_views(page.items), rubrics=rubrics, rubric_form=rubric_form,
+                           history=services.grades_by_item([i.id for i in page.items]))
 
 
 def _grading_views(items) -> dict:
     files = services.files_by_item([i.id for i in items])
     return {i.id: services.item_view(i, set(review.ASPECTS), files.get(i.id)) for i in items}
+
+
+@bp.route("/exams/<int:exam_id>/rubrics/<int:question_id>", methods=["POST"])
+@login_required
+def set_rubric(exam_id: int, question_id: int):
+    """Give a hand-graded question of this exam its rubric (评分量规)."""
+    exam = _managed_exam(exam_id)
+    question = db.session.get(Question, question_id)
+    if question is None:
+        raise NotFound(_("题目不存在。"))
+    back = url_for("exams.grading", exam_id=exam.id, question=question.id)
+    form = forms.RubricForm()
+    if not form.validate_on_submit():
+        flash(_("请填写评分量规。"), "danger")
+        return redirect(back)
+    try:
+        services.set_rubric(exam, question, form.criteria.data, by=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(_("评分量规已保存。"), "success")
+    return redirect(back)
 
 
 @bp.route("/exams/items/<int:item_id>/grade", methods=["POST"])
@@ -262,8 +296,12 @@ def grade(item_id: int):
     if not form.validate_on_submit():
         flash(_("请填写有效的得分。"), "danger")
         return redirect(_safe(back, item))
+    levels = {key[len("level-"):]: value for key, value in request.form.items() if key.startswith("level-")}
     try:
-        services.grade_manually(item, score=form.score.data, comment=form.comment.data, grader=current_user)
+        if levels or services.rubric_for(item.attempt.exam_id, item.question_id) is not None:
+            services.grade_with_rubric(item, levels, comment=form.comment.data, grader=current_user)
+        else:
+            services.grade_manually(item, score=form.score.data, comment=form.comment.data, grader=current_user)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -337,6 +375,7 @@ STATE_LABELS = {"in_progress": _l("作答中"), "submitted": _l("已交卷"), "n
 CLOSED_BY_LABELS = {"student": _l("考生交卷"), "timeout": _l("到时自动交卷"), "teacher": _l("教师收卷")}
 WINDOW_LABELS = {"not_open": _l("未开始"), "open": _l("进行中"), "closed": _l("已结束")}
 CORRECT_LABELS = {"right": _l("正确"), "partial": _l("部分正确"), "wrong": _l("错误")}
+GRADE_REASONS = {"auto": _l("自动评分"), "manual": _l("人工评分"), "regrade": _l("重新评分")}
 
 
 @bp.app_template_filter("attempt_state")
@@ -357,6 +396,11 @@ def _exam_window(value: str) -> str:
 @bp.app_template_filter("correctness")
 def _correctness(value: str) -> str:
     return str(CORRECT_LABELS.get(value, value))
+
+
+@bp.app_template_filter("grade_reason")
+def _grade_reason(value: str) -> str:
+    return str(GRADE_REASONS.get(value, value))
 
 
 @bp.app_template_filter("qtype")

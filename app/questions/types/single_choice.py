@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import QuestionType, clamp_fraction, fail, public_options, validate_options
+from app.questions.types.base import (ZERO, QuestionType, clamp_fraction, fail, public_options, table_grader,
+                                      validate_options)
 
 
 @register
@@ -56,13 +57,11 @@ class SingleChoice(QuestionType):
         return next((o["feedback"] for o in data["options"] if o["key"] == response), "")
 
     def grader(self, data, points, *, scoring=None):
-        table = {}
+        table = {None: ZERO}  # unanswered
         for option in data["options"]:
             fraction = clamp_fraction(option["fraction"])
             table[option["key"]] = (points * fraction if fraction else 0.0, fraction)
-        zero = (0.0, 0.0)
-        get = table.get
-        return lambda response: get(response, zero)
+        return table_grader(table)
 
     def correct_answer_view(self, data: dict) -> dict:
         best = max(data["options"], key=lambda o: o["fraction"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import QuestionType, fail, label_of, text_of
+from app.questions.types.base import QuestionType, fail, ZERO, label_of, table_grader, text_of
 
 #: Spellings accepted as a response (API callers and imported files use all of these).
 _TRUE = {"true", "t", "1", "对", "正确", "√", "是", "yes"}
@@ -76,10 +76,10 @@ class TrueFalse(QuestionType):
         return data["feedback_true"] if response else data["feedback_false"]
 
     def grader(self, data, points, *, scoring=None):
-        table = {data["answer"]: (points, 1.0)}
-        zero = (0.0, 0.0)
-        get = table.get
-        return lambda response: get(response, zero) if response is not None else zero
+        # Validated responses are True, False or None (unanswered): all three are in the table, so no lookup
+        # falls through to the slower __missing__.
+        answer = data["answer"]
+        return table_grader({answer: (points, 1.0), not answer: ZERO, None: ZERO})
 
     def correct_answer_view(self, data: dict) -> dict:
         return {"answer": data["answer"], "key": "true" if data["answer"] else "false",
