@@ -1,7 +1,7 @@
 """exams rubrics for hand-graded questions
 
 Revision ID: 4a8192d61a08
-Revises: ce217f800d57
+Revises: 2dc9fd9c0371
 Create Date: 2026-11-23 02:13:28.785723
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4a8192d61a08'
-down_revision = 'ce217f800d57'
+down_revision = '2dc9fd9c0371'
 branch_labels = None
 depends_on = None
 
