@@ -17,9 +17,10 @@ def _user_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else (request.remote_addr or "?")
 
 
-def _heartbeat_limit() -> str:
-    # Four a minute is the normal pace (every 15 s); the limit leaves room for pauses and seeks.
-    return current_app.config.get("CERT_HEARTBEAT_RATE_LIMIT", "12/minute")
+def _session_start_limit() -> str:
+    # Opening a watch session is rare (a page view); capping it per user also caps how many sessions, and so
+    # how many per-session heartbeat allowances (watching.Flooded), one account can hold.
+    return current_app.config.get("CERT_WATCH_SESSION_RATE_LIMIT", "30/minute")
 
 
 def _json_body() -> dict:
@@ -40,6 +41,7 @@ def _video(video_id: int):
 
 @api.post("/videos/<int:video_id>/watch-sessions")
 @login_required
+@limiter.limit(_session_start_limit, key_func=_user_key, scope="watch-session")
 def start_session(video_id: int):
     """Open a watch session; the answer says where to resume and how often to send heartbeats."""
     video = _video(video_id)
@@ -54,9 +56,14 @@ def start_session(video_id: int):
 
 @api.post("/videos/<int:video_id>/heartbeat")
 @login_required
-@limiter.limit(_heartbeat_limit, key_func=_user_key, scope="heartbeat")
 def heartbeat(video_id: int):
-    """Report position/playing/rate; the server decides what, if anything, is credited."""
+    """Report position/playing/rate; the server decides what, if anything, is credited.
+
+    No Flask-Limiter here: its counter store is a write per request to a file shared by every worker, which at
+    2,000 watching teachers (133 heartbeats/s) queued every heartbeat behind a lock. The flood guard lives in
+    the watch session row and is updated by the same UPDATE that records the heartbeat (watching.Flooded, 429);
+    a per-IP limit would also throttle a whole school behind one NAT address. Requests without a valid token or
+    session stop at the login check before any write."""
     body = _json_body()
     begin_write()
     result = watching.record_heartbeat(current_user, video_id, body.get("watch_session_id"),

@@ -78,6 +78,10 @@ class WatchSession(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="active")
     #: Seconds credited in this session (sum of its ledger entries).
     credited_seconds: Mapped[float] = mapped_column(default=0.0)
+    #: Flood guard kept in the row itself (no rate-limit store on the hot path): when the current one-minute
+    #: window began and how many heartbeats it has seen; past ``CERT_HEARTBEAT_FLOOD_LIMIT`` the answer is 429.
+    flood_window_at: Mapped[datetime | None]
+    flood_window_beats: Mapped[int] = mapped_column(default=0)
 
 
 class WatchProgress(db.Model):
