@@ -65,8 +65,9 @@ def heartbeat(video_id: int):
     a per-IP limit would also throttle a whole school behind one NAT address. Requests without a valid token or
     session stop at the login check before any write."""
     body = _json_body()
+    user_id = current_user.id  # read before begin_write: its commit expires the user (a reload otherwise)
     begin_write()
-    result = watching.record_heartbeat(current_user, video_id, body.get("watch_session_id"),
+    result = watching.record_heartbeat(user_id, video_id, body.get("watch_session_id"),
                                        position=body.get("position"), playing=body.get("playing"),
                                        rate=body.get("rate", 1.0), seq=body.get("seq"))
     db.session.commit()

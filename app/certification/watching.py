@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from app.certification.models import (CreditHourEntry, HeartbeatRejection, WatchProgress, WatchSegment,
                                       WatchSession)
@@ -138,17 +138,17 @@ _PROGRESS = WatchProgress.__table__
 _FLOOD_WINDOW = timedelta(minutes=1)
 
 
-def _heartbeat_row(session_id: int, now):
-    """One SELECT: the session, the user's coverage of its video, the duration and whether another of the
-    user's sessions played within the concurrency window (an EXISTS on the (user_id, last_heartbeat_at) index).
-    On PostgreSQL the session row is locked for the rest of this short transaction."""
+_ROW_STATEMENTS: dict[str, object] = {}
+
+
+def _heartbeat_row_statement(dialect: str):
+    """The SELECT of :func:`_heartbeat_row`, built once per dialect (building it costs more than running it)."""
     from app.media.models import Video
 
     other = _SESSION.alias("other")
-    since = now - timedelta(seconds=setting("CERT_CONCURRENT_WINDOW_SECONDS"))
     other_alive = (select(other.c.id).where(other.c.user_id == _SESSION.c.user_id, other.c.id != _SESSION.c.id,
-                                            other.c.last_heartbeat_at > since, other.c.last_playing.is_(True),
-                                            other.c.state == "active").exists())
+                                            other.c.last_heartbeat_at > bindparam("since"),
+                                            other.c.last_playing.is_(True), other.c.state == "active").exists())
     videos = Video.__table__
     stmt = (select(_SESSION.c.user_id, _SESSION.c.video_id, _SESSION.c.state, _SESSION.c.last_heartbeat_at,
                    _SESSION.c.last_position, _SESSION.c.last_playing, _SESSION.c.last_seq,
@@ -158,14 +158,27 @@ def _heartbeat_row(session_id: int, now):
             .select_from(_SESSION.join(videos, videos.c.id == _SESSION.c.video_id)
                          .join(_PROGRESS, (_PROGRESS.c.user_id == _SESSION.c.user_id)
                                & (_PROGRESS.c.video_id == _SESSION.c.video_id)))
-            .where(_SESSION.c.id == session_id))
-    if db.session.get_bind().dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE already serialises writers
+            .where(_SESSION.c.id == bindparam("session_id")))
+    if dialect != "sqlite":  # SQLite's BEGIN IMMEDIATE already serialises writers
         stmt = stmt.with_for_update(of=_SESSION)
-    return db.session.execute(stmt).first()
+    return stmt
 
 
-def record_heartbeat(user, video_id: int, session_id, *, position, playing, rate, seq=None) -> HeartbeatResult:
-    """Judge one heartbeat of ``user``'s watch session and credit what it honestly covers.
+def _heartbeat_row(session_id: int, now):
+    """One SELECT: the session, the user's coverage of its video, the duration and whether another of the
+    user's sessions played within the concurrency window (an EXISTS on the (user_id, last_heartbeat_at) index).
+    On PostgreSQL the session row is locked for the rest of this short transaction."""
+    dialect = db.session.get_bind().dialect.name
+    stmt = _ROW_STATEMENTS.get(dialect)
+    if stmt is None:
+        stmt = _ROW_STATEMENTS[dialect] = _heartbeat_row_statement(dialect)
+    since = now - timedelta(seconds=setting("CERT_CONCURRENT_WINDOW_SECONDS"))
+    return db.session.execute(stmt, {"session_id": session_id, "since": since}).first()
+
+
+def record_heartbeat(user_id: int, video_id: int, session_id, *, position, playing, rate,
+                     seq=None) -> HeartbeatResult:
+    """Judge one heartbeat of user ``user_id``'s watch session and credit what it honestly covers.
 
     Someone else's session (or one of another video) is :class:`NotFound`; malformed values are
     :class:`ValidationError`; more than ``CERT_HEARTBEAT_FLOOD_LIMIT`` heartbeats of one session within a minute
@@ -179,7 +192,7 @@ def record_heartbeat(user, video_id: int, session_id, *, position, playing, rate
         raise ValidationError(_("watch_session_id 必须是整数。"))
     now = clock.now()
     row = _heartbeat_row(session_id, now)
-    if row is None or row.user_id != user.id or row.video_id != video_id:
+    if row is None or row.user_id != user_id or row.video_id != video_id:
         raise NotFound(_("观看记录不存在。"))
     position, playing, rate, seq = _validate(position, playing, rate, seq, row.duration)
     window_at, beats = clock.as_utc(row.flood_window_at), row.flood_window_beats or 0
