@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.certification import rules
-from app.certification.models import (Certificate, CertificateEvent, CreditHourEntry, PracticalSubmission,
-                                      ProgramCourse, ProgramEnrollment, SerialCounter, TeacherLevel,
-                                      TrainingProgram)
+from app.certification.models import (Certificate, CertificateBatch, CertificateEvent, CreditHourEntry,
+                                      PracticalSubmission, ProgramCourse, ProgramEnrollment, SerialCounter,
+                                      TeacherLevel, TrainingProgram)
 from app.certification.sources import get_source
 from app.core import clock
 from app.errors import Conflict, NotFound, ValidationError
@@ -345,6 +345,79 @@ def issue_ready(program: TrainingProgram, *, actor=None, progress=None, after_ch
             after_chunk()
         if progress:
             progress(len(enrollments))
+
+
+# ---- batch issue from the admin page ----------------------------------------------------------------------------
+#: Refused teachers remembered on a batch row (the count is kept whole).
+BATCH_REFUSED_SHOWN = 200
+
+
+def start_batch(program: TrainingProgram, actor) -> CertificateBatch:
+    """Open a batch issue over ``program``'s enrollments without a certificate; a batch of the program that is
+    still running is returned instead of a second one."""
+    running = db.session.scalar(select(CertificateBatch).where(CertificateBatch.program_id == program.id,
+                                                               CertificateBatch.state == "running"))
+    if running is not None:
+        return running
+    batch = CertificateBatch(program_id=program.id, total=count_pending(program), refused=[], pdf_keys=[],
+                             created_by_id=actor.id if actor else None, created_at=clock.now())
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def get_batch(batch_id: int, *, lock: bool = False) -> CertificateBatch:
+    """The batch (``lock``: its row locked for this transaction where the database can, and re-read)."""
+    batch = db.session.get(CertificateBatch, batch_id, with_for_update=lock or None, populate_existing=lock)
+    if batch is None:
+        raise NotFound(_("批量发证任务不存在。"))
+    return batch
+
+
+def recent_batches(limit: int = 20) -> list[CertificateBatch]:
+    return list(db.session.scalars(select(CertificateBatch).order_by(CertificateBatch.id.desc()).limit(limit)))
+
+
+def run_batch_chunk(batch: CertificateBatch, *, actor=None) -> list[Certificate]:
+    """Check the next ``BATCH_CHUNK`` teachers of ``batch`` and issue to those who meet everything; the batch
+    row records the progress (``done`` when nobody is left). Returns the new certificates."""
+    if batch.state != "running":
+        return []
+    enrollments = pending_enrollments(batch.program, after_id=batch.cursor, limit=BATCH_CHUNK)
+    if not enrollments:
+        batch.state, batch.finished_at = "done", clock.now()
+        batch.total = batch.checked  # teachers certified elsewhere meanwhile were not checked here
+        db.session.flush()
+        return []
+    issued, refused = issue_chunk(batch.program, enrollments, actor=actor)
+    batch.cursor = enrollments[-1].id
+    batch.checked += len(enrollments)
+    batch.total = max(batch.total, batch.checked)
+    batch.issued += len(issued)
+    batch.refused_count += len(refused)
+    room = BATCH_REFUSED_SHOWN - len(batch.refused or [])
+    if room > 0 and refused:
+        batch.refused = list(batch.refused or []) + [
+            {"name": user.full_name or user.username, "username": user.username, "reasons": reasons}
+            for user, reasons in list(refused.items())[:room]]
+    db.session.flush()
+    return issued
+
+
+def render_batch_part(certs, verify_url) -> bytes:
+    """One print-ready PDF of ``certs`` (a page each); ``verify_url(cert)`` gives each QR code's address."""
+    return certificates_pdf([(cert, verify_url(cert)) for cert in certs])
+
+
+def add_batch_part(batch: CertificateBatch, data: bytes) -> str:
+    """Store a PDF part of ``batch`` under a generated key and remember it on the batch."""
+    from app.core.storage import get_storage, new_key
+
+    key = new_key(f"certificate-batches/{batch.id}", "pdf")
+    get_storage().put(key, data)
+    batch.pdf_keys = list(batch.pdf_keys or []) + [key]
+    db.session.flush()
+    return key
 
 
 def issue_if_complete(program: TrainingProgram, user) -> Certificate | None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.certification import activity_kind as _activity_kind  # noqa: F401  (registers the video kind)
 from app.certification import credentials, forms, permissions, services
 from app.certification.api import api
+from app.certification.batch_views import batches
 from app.certification.models import PracticalSubmission
 from app.core.exports import download_name
 from app.errors import PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from app.extensions import db, limiter
 
 bp = Blueprint("certification", __name__)
 bp.register_blueprint(api)
+bp.register_blueprint(batches)
 
 
 def _require(condition: bool) -> None:

@@ -34,6 +34,7 @@ NAVIGATION: list[tuple] = [
     ("tasks.mine", _l("学习任务"), {"student", "teacher", "mentor"}, "teaching"),
     ("certification.programs", _l("师资培训"), {"teacher", "school_admin", "platform_admin", "reviewer"}, "training"),
     ("certification.progress_national", _l("百千万进展"), {"platform_admin", "school_admin"}, "training"),
+    ("certification.batches.index", _l("批量发证"), {"platform_admin"}, "training"),
     ("orgs.schools", _l("学校"), None, "admin"),
     ("orgs.enterprises", _l("企业"), None, "admin"),
     ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}, "admin"),
