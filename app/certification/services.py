@@ -5,7 +5,7 @@ import secrets
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app.certification import rules
 from app.certification.models import (Certificate, CertificateBatch, CertificateEvent, CreditHourEntry,
@@ -271,22 +271,25 @@ def _create_certificates(program, pairs, actor) -> list[Certificate]:
         except ValueError:  # 29 February
             expires = date(today.year + program.validity_years, 2, 28)
     now = clock.now()
-    certs = []
+    rows = []
     for serial, (user, enrollment) in zip(_next_serials(today.year, len(pairs)), pairs):
         school = user.school
-        certs.append(Certificate(
+        rows.append(dict(
             serial=serial, code=secrets.token_urlsafe(24), user_id=user.id, program_id=program.id,
             level_id=program.level_id, school_id=user.school_id, profession_id=enrollment.profession_id,
             holder_name=user.full_name or user.username, school_name=school.name if school else "",
             province=school.province if school else "",
             profession_name=enrollment.profession.name if enrollment.profession else "",
             level_name=program.level.name, program_title=program.title, issued_on=today, expires_on=expires,
-            created_at=now))
-    db.session.add_all(certs)
+            revoked_at=None, revoke_reason="", created_at=now))
+    # Three statements whatever the number: the rows in one executemany, read back by serial, their events.
     db.session.flush()
-    db.session.add_all([CertificateEvent(certificate_id=cert.id, action="issued",
-                                         actor_id=actor.id if actor else None, created_at=now) for cert in certs])
-    db.session.flush()
+    db.session.execute(insert(Certificate), rows)
+    certs = list(db.session.scalars(select(Certificate).where(Certificate.serial.in_([r["serial"] for r in rows]))
+                                    .order_by(Certificate.serial)))
+    db.session.execute(insert(CertificateEvent), [
+        dict(certificate_id=cert.id, action="issued", reason="", actor_id=actor.id if actor else None, created_at=now)
+        for cert in certs])
     return certs
 
 
