@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import JSON, bindparam, insert, select, update
+from sqlalchemy import JSON, bindparam, func, insert, select, update
 
 from app.certification.models import (CreditHourEntry, HeartbeatRejection, WatchProgress, WatchSegment,
                                       WatchSession)
@@ -38,6 +38,8 @@ DEFAULTS = {
     "CERT_MAX_REPORTED_RATE": 16.0,  # above this the request itself is malformed (400)
     # Heartbeats of one watch session per minute before 429: a player sends 4, plus one per play/pause/seek.
     "CERT_HEARTBEAT_FLOOD_LIMIT": 12,
+    # Watch sessions one user may open per minute (each page view of a video opens one).
+    "CERT_WATCH_SESSIONS_PER_MINUTE": 30,
 }
 
 
@@ -90,10 +92,27 @@ def total_length(intervals: list) -> float:
     return sum(b - a for a, b in intervals)
 
 
+class Flooded(DomainError):
+    """More heartbeats (or watch sessions) in a minute than any player opens: answered 429, nothing judged,
+    credited or written."""
+
+    status = 429
+
+
+_FLOOD_WINDOW = timedelta(minutes=1)
+
+
 # ---- sessions -----------------------------------------------------------------------------------------------
 def start_watch_session(user, video) -> tuple[WatchSession, WatchProgress]:
     """Open a watch session of ``user`` on ``video`` (any older active session of the pair is closed) and
     return it with the user's coverage of the video, whose ``resume_position`` tells the player where to go."""
+    now = clock.now()
+    recent = db.session.scalar(select(func.count(WatchSession.id)).where(
+        WatchSession.user_id == user.id, WatchSession.started_at > now - _FLOOD_WINDOW))
+    if recent >= setting("CERT_WATCH_SESSIONS_PER_MINUTE"):
+        # Kept in the database like the heartbeat guard (no rate-limit store write on every page view); it also
+        # caps how many per-session heartbeat allowances one account can open.
+        raise Flooded(_("打开视频过于频繁，请稍后再试。"))
     db.session.execute(update(WatchSession).where(WatchSession.user_id == user.id, WatchSession.video_id == video.id,
                                                   WatchSession.state == "active").values(state="closed"))
     progress = db.session.scalar(select(WatchProgress).where(WatchProgress.user_id == user.id,
@@ -102,7 +121,7 @@ def start_watch_session(user, video) -> tuple[WatchSession, WatchProgress]:
         progress = WatchProgress(user_id=user.id, video_id=video.id, intervals=[], covered_seconds=0.0,
                                  resume_position=0.0)
         db.session.add(progress)
-    session = WatchSession(user_id=user.id, video_id=video.id, started_at=clock.now(), last_position=0.0,
+    session = WatchSession(user_id=user.id, video_id=video.id, started_at=now, last_position=0.0,
                            state="active")
     db.session.add(session)
     db.session.flush()
@@ -127,15 +146,8 @@ def _validate(position, playing, rate, seq, duration: float) -> tuple[float, boo
     return min(position, duration), playing, rate, seq
 
 
-class Flooded(DomainError):
-    """More heartbeats in a minute than any player sends: answered 429, nothing judged or credited."""
-
-    status = 429
-
-
 _SESSION = WatchSession.__table__
 _PROGRESS = WatchProgress.__table__
-_FLOOD_WINDOW = timedelta(minutes=1)
 
 
 _ROW_STATEMENTS: dict[str, object] = {}
