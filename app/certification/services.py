@@ -371,7 +371,9 @@ def start_batch(program: TrainingProgram, actor) -> CertificateBatch:
 
 def get_batch(batch_id: int, *, lock: bool = False) -> CertificateBatch:
     """The batch (``lock``: its row locked for this transaction where the database can, and re-read)."""
-    batch = db.session.get(CertificateBatch, batch_id, with_for_update=lock or None, populate_existing=lock)
+    # FOR UPDATE OF the batch only: PostgreSQL refuses to lock the outer-joined rows of its eager loads.
+    batch = db.session.get(CertificateBatch, batch_id, with_for_update={"of": CertificateBatch} if lock else None,
+                           populate_existing=lock)
     if batch is None:
         raise NotFound(_("批量发证任务不存在。"))
     return batch
