@@ -35,13 +35,14 @@ def start_session(video_id: int):
     """Open a watch session; the answer says where to resume and how often to send heartbeats. More than
     ``CERT_WATCH_SESSIONS_PER_MINUTE`` a minute for one user is 429 (counted in the database, see watching)."""
     video = _video(video_id)
+    user_id, duration = current_user.id, video.duration  # read before begin_write's commit expires them
     begin_write()
-    session, progress = watching.start_watch_session(current_user, video)
+    started = watching.start_watch_session(user_id, video_id)
     db.session.commit()
-    return jsonify({"watch_session_id": session.id, "resume_position": progress.resume_position,
-                    "heartbeat_seconds": watching.setting("CERT_HEARTBEAT_SECONDS"), "duration": video.duration,
-                    "covered_seconds": progress.covered_seconds,
-                    "covered_percent": watching.covered_percent(progress.covered_seconds, video.duration)}), 201
+    return jsonify({"watch_session_id": started.watch_session_id, "resume_position": started.resume_position,
+                    "heartbeat_seconds": watching.setting("CERT_HEARTBEAT_SECONDS"), "duration": duration,
+                    "covered_seconds": started.covered_seconds,
+                    "covered_percent": watching.covered_percent(started.covered_seconds, duration)}), 201
 
 
 @api.post("/videos/<int:video_id>/heartbeat")

@@ -103,29 +103,61 @@ _FLOOD_WINDOW = timedelta(minutes=1)
 
 
 # ---- sessions -----------------------------------------------------------------------------------------------
-def start_watch_session(user, video) -> tuple[WatchSession, WatchProgress]:
-    """Open a watch session of ``user`` on ``video`` (any older active session of the pair is closed) and
-    return it with the user's coverage of the video, whose ``resume_position`` tells the player where to go."""
+@dataclass
+class Started:
+    """A newly opened watch session and the user's coverage of its video so far."""
+
+    watch_session_id: int
+    resume_position: float
+    covered_seconds: float
+
+
+def _start_statements() -> dict:
+    """The statements of :func:`start_watch_session`, built once (every teacher opening a video runs them)."""
+    if _START:
+        return _START
+    b = bindparam
+    _START.update({
+        "recent": select(func.count(_SESSION.c.id)).where(_SESSION.c.user_id == b("user_id"),
+                                                          _SESSION.c.started_at > b("since")),
+        "close": update(_SESSION).where(_SESSION.c.user_id == b("b_user"), _SESSION.c.video_id == b("b_video"),
+                                        _SESSION.c.state == "active").values(state="closed"),
+        "progress": select(_PROGRESS.c.resume_position, _PROGRESS.c.covered_seconds).where(
+            _PROGRESS.c.user_id == b("user_id"), _PROGRESS.c.video_id == b("video_id")),
+        "new_progress": insert(_PROGRESS),
+        "new_session": insert(_SESSION).returning(_SESSION.c.id),
+    })
+    return _START
+
+
+_START: dict = {}
+
+
+def start_watch_session(user_id: int, video_id: int) -> Started:
+    """Open a watch session of user ``user_id`` on video ``video_id`` (any older active session of the pair is
+    closed); the answer carries the coverage so far, whose ``resume_position`` tells the player where to go.
+    More than ``CERT_WATCH_SESSIONS_PER_MINUTE`` opened by one user within a minute is :class:`Flooded`.
+    Prebuilt Core statements, like the heartbeat: 2,000 teachers open their videos within the same minutes."""
+    dml = _start_statements()
     now = clock.now()
-    recent = db.session.scalar(select(func.count(WatchSession.id)).where(
-        WatchSession.user_id == user.id, WatchSession.started_at > now - _FLOOD_WINDOW))
+    recent = db.session.scalar(dml["recent"], {"user_id": user_id, "since": now - _FLOOD_WINDOW})
     if recent >= setting("CERT_WATCH_SESSIONS_PER_MINUTE"):
         # Kept in the database like the heartbeat guard (no rate-limit store write on every page view); it also
         # caps how many per-session heartbeat allowances one account can open.
         raise Flooded(_("打开视频过于频繁，请稍后再试。"))
-    db.session.execute(update(WatchSession).where(WatchSession.user_id == user.id, WatchSession.video_id == video.id,
-                                                  WatchSession.state == "active").values(state="closed"))
-    progress = db.session.scalar(select(WatchProgress).where(WatchProgress.user_id == user.id,
-                                                             WatchProgress.video_id == video.id))
+    db.session.execute(dml["close"], {"b_user": user_id, "b_video": video_id})
+    progress = db.session.execute(dml["progress"], {"user_id": user_id, "video_id": video_id}).first()
     if progress is None:
-        progress = WatchProgress(user_id=user.id, video_id=video.id, intervals=[], covered_seconds=0.0,
-                                 resume_position=0.0)
-        db.session.add(progress)
-    session = WatchSession(user_id=user.id, video_id=video.id, started_at=now, last_position=0.0,
-                           state="active")
-    db.session.add(session)
-    db.session.flush()
-    return session, progress
+        db.session.execute(dml["new_progress"], {"user_id": user_id, "video_id": video_id, "intervals": [],
+                                                 "covered_seconds": 0.0, "resume_position": 0.0, "updated_at": now})
+        resume, covered = 0.0, 0.0
+    else:
+        resume, covered = progress.resume_position, progress.covered_seconds
+    session_id = db.session.scalar(dml["new_session"], {
+        "user_id": user_id, "video_id": video_id, "started_at": now, "last_heartbeat_at": None,
+        "last_position": 0.0, "last_playing": False, "last_seq": 0, "state": "active", "credited_seconds": 0.0,
+        "flood_window_at": None, "flood_window_beats": 0})
+    return Started(session_id, resume, covered)
 
 
 def _validate(position, playing, rate, seq, duration: float) -> tuple[float, bool, float, int | None]:
