@@ -23,6 +23,25 @@ class DomainError(Exception):
 class ValidationError(DomainError):
     status = 400
 
+    @classmethod
+    def from_form(cls, form, default: str = "") -> "ValidationError":
+        """One error carrying every field error of a WTForms form (FieldList rows included)."""
+        return cls(form_error_text(form) or default)
+
+
+def form_error_text(form) -> str:
+    """All field errors of a form, nested ones too, joined into one user-facing message."""
+    def flatten(errors):
+        if isinstance(errors, dict):
+            for value in errors.values():
+                yield from flatten(value)
+        elif isinstance(errors, (list, tuple)):
+            for value in errors:
+                yield from flatten(value)
+        elif errors:
+            yield str(errors)
+    return "；".join(flatten(form.errors))
+
 
 class PermissionDenied(DomainError):
     status = 403

@@ -64,5 +64,68 @@ def users():
     return render_template("auth/users.html", page=page, roles=list(Role), confirm=forms.ConfirmForm())
 
 
+#: Shape of the profession scenario's full package (bench/scenarios/profession.py).
+PACKAGE_COURSES, PACKAGE_TASKS_PER_COURSE, PACKAGE_PAGES_PER_TASK, PACKAGE_VIDEOS = 30, 10, 2, 500
+STAGES = [("inform", "获取信息"), ("plan", "制订计划"), ("decide", "作出决策"), ("implement", "实施计划"),
+          ("check", "检查控制"), ("evaluate", "评价反馈")]
+
+
+def _static_package():
+    """The profession page's data as transient objects: profession, approved standard, 30 courses, 300 tasks with
+    六步法 stages, and per task two workbook-page links plus the videos (500 in all), like the real package."""
+    from app.catalog.models import IndustryField, Profession, TrainingLevel
+    from app.standards.browse import Package
+    from app.standards.models import CourseStandard, IntegratedCourse, LearningTask, StandardVersion, TaskStage
+    from app.standards.resources import ResourceLink
+
+    level = TrainingLevel(id=2, key="advanced", name="高级技能", position=2)
+    level.skill_level = None
+    profession = Profession(id=1, key="cnc-machining", name="数控加工", code="0103-4", is_integrated=True,
+                            integrated_since=datetime(2022, 9, 1).date(), description="")
+    profession.field = IndustryField(id=1, key="intelligent-manufacturing", name="智能制造")
+    profession.levels = [level]
+    standard = CourseStandard(id=1, profession_id=1, training_level_id=2, current_version_id=1)
+    standard.training_level = level
+    version = StandardVersion(id=1, standard_id=1, number=1, title="数控加工专业（高级技能）工学一体化课程标准",
+                              review_state="approved")
+    resources, n = {}, 0
+    for c in range(PACKAGE_COURSES):
+        course = IntegratedCourse(id=c + 1, code=f"C{c + 1}", name=f"一体化课程{c + 1}：典型零件的数控加工",
+                                  hours=40 * PACKAGE_TASKS_PER_COURSE, position=c,
+                                  task_description="企业接到零件订单，按图纸和工艺要求完成加工与检测。")
+        for t in range(PACKAGE_TASKS_PER_COURSE):
+            n += 1
+            task = LearningTask(id=n, code=f"C{c + 1}-T{t + 1}", name=f"学习任务{c + 1}-{t + 1}：台阶轴的加工", hours=40,
+                                objectives="能读懂零件图\n能编制加工工艺\n能操作数控车床完成加工", position=t)
+            task.stages = [TaskStage(id=n * 10 + i, key=k, name=name, position=i) for i, (k, name) in enumerate(STAGES)]
+            task.prerequisites = []
+            course.tasks.append(task)
+            links = [ResourceLink("workbook_page", f"一体化课程{c + 1}工作页 · 工作页 {n}.{p + 1}（{STAGES[p][1]}）",
+                                  f"/workbooks/pages/{n * 2 + p}", detail=f"第 {n * 2 + p} 页 · 第 5 版",
+                                  stage_key=STAGES[p][0]) for p in range(PACKAGE_PAGES_PER_TASK)]
+            resources[n] = links
+        version.courses.append(course)
+    total_tasks = PACKAGE_COURSES * PACKAGE_TASKS_PER_COURSE
+    for v in range(PACKAGE_VIDEOS):
+        resources[v % total_tasks + 1].append(ResourceLink("video", f"操作示范视频 {v + 1}", f"/media/videos/{v + 1}",
+                                                           detail=f"{(300 + v) // 60}:{(300 + v) % 60:02d}"))
+    return Package(profession=profession, standards=[standard], standard=standard, version=version,
+                   resources=resources)
+
+
+@bare_bp.route("/profession")
+def profession():
+    """catalog/profession.html with the standards panel (the resource package) from static data."""
+    from app.standards import resources
+
+    g._login_user = STATIC_ADMIN
+    panel = {"pkg": STATIC_PACKAGE, "providers": resources.providers(),
+             "labels": {p.kind: p.label for p in resources.providers()}, "can_edit": True}
+    return render_template("catalog/profession.html", profession=STATIC_PACKAGE.profession,
+                           panels=[("standards/_package.html", panel)], can_edit=True)
+
+
 app = create_app()
 app.register_blueprint(bare_bp)
+# Built after create_app(): every model (and so every relationship target) is imported by then.
+STATIC_PACKAGE = _static_package()

@@ -135,13 +135,14 @@ def _cookie(headers: dict) -> str:
 
 @contextmanager
 def gunicorn(database_url: str, *, workers: int = 2, threads: int = 4, app: str = "bench.app:app",
-             log_path: str | None = None):
-    """Serve ``app`` with production settings on a free port of 127.0.0.1; stop it on exit."""
+             log_path: str | None = None, extra_env: dict | None = None):
+    """Serve ``app`` with production settings on a free port of 127.0.0.1; stop it on exit. ``extra_env``
+    adds settings (``GX_*``, ``STORAGE_URL``) for scenarios that need them."""
     port = free_port()
     instance = os.path.join(OUT, "instance")
     os.makedirs(instance, exist_ok=True)
     env = dict(os.environ, GX_CONFIG="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=database_url,
-               GX_INSTANCE_PATH=instance, PYTHONPATH=ROOT)
+               GX_INSTANCE_PATH=instance, PYTHONPATH=ROOT, **(extra_env or {}))
     env.pop("FLASK_ENV", None)
     log_path = log_path or os.path.join(OUT, "gunicorn.log")
     log = open(log_path, "ab")

@@ -56,10 +56,27 @@ def extract() -> None:
         for lang in LANGUAGES:
             po = os.path.join(folder, lang, "LC_MESSAGES", "messages.po")
             if os.path.exists(po):
-                pybabel("update", "-i", pot, "-d", folder, "-l", lang, "--no-fuzzy-matching", "--ignore-obsolete")
+                with open(po, "rb") as fh:
+                    before = fh.read()
+                pybabel("update", "-i", pot, "-d", folder, "-l", lang, "--no-fuzzy-matching", "--ignore-obsolete", "-w", "120")
+                _keep_if_only_date_changed(po, before)
             else:
-                pybabel("init", "-i", pot, "-d", folder, "-l", lang)
+                pybabel("init", "-i", pot, "-d", folder, "-l", lang, "-w", "120")
         os.remove(pot)
+
+
+def _keep_if_only_date_changed(po: str, before: bytes) -> None:
+    """Undo an update that only moved POT-Creation-Date: such churn in every catalogue made parallel branches
+    conflict on files none of them had really changed."""
+    with open(po, "rb") as fh:
+        after = fh.read()
+
+    def strip(data: bytes) -> list[bytes]:
+        return [line for line in data.splitlines() if not line.startswith(b'"POT-Creation-Date:')]
+
+    if after != before and strip(after) == strip(before):
+        with open(po, "wb") as fh:
+            fh.write(before)
 
 
 def reuse_translations() -> int:

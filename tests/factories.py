@@ -33,11 +33,13 @@ def user(role: str = "teacher", *, username: str | None = None, password: str | 
 
     n = next(_seq)
     roles = roles or [role]
+    # Zero-padded so that username order is creation order (student00009 before student00010): pages and
+    # services that sort by username (group forming, lists) then behave the same whatever ran before.
     if school_ is None and enterprise_ is None:
         if SCHOOL_ROLES & set(roles):
             school_ = school()
         elif ENTERPRISE_ROLES & set(roles):
             enterprise_ = enterprise()
-    return auth.create_user(username=username or f"{role.replace('_', '')}{n}", roles=roles,
+    return auth.create_user(username=username or f"{role.replace('_', '')}{n:05d}", roles=roles,
                             full_name=fields.pop("full_name", f"测试用户{n}"), school=school_,
                             enterprise=enterprise_, password=PASSWORD if password is None else password, **fields)

@@ -152,4 +152,45 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"recorded {added} lines of offline training")
 
+    @group.command("course-credit")
+    @click.argument("course_id", type=int)
+    @click.argument("hours", type=float)
+    def course_credit(course_id, hours):
+        """Set the 学时 a training course is worth on completion (0 = none)."""
+        from app.certification import programs
+        from app.courses.models import Course
+
+        course = db.session.get(Course, course_id)
+        if course is None or course.kind != programs.TRAINING_COURSE:
+            raise click.ClickException("not a training course id")
+        try:
+            programs.set_course_credit(course.id, hours)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(f"{course.title}: {hours:g}")
+
+    @group.command("credit-completions")
+    @click.option("--batch", type=int, default=200, show_default=True, help="Learners checked per transaction.")
+    def credit_completions(batch):
+        """Write the course-completion 学时 still due to learners of training courses worth 学时 (idempotent).
+
+        Completions reported by the results_changed signal are credited at once; this catches the rest (e.g.
+        courses completed by video coverage, or before the course was given a value)."""
+        from sqlalchemy import select
+
+        from app.certification import programs
+        from app.certification.models import CourseCredit
+        from app.courses.models import Enrollment
+
+        user_ids = list(db.session.scalars(select(Enrollment.user_id).join(
+            CourseCredit, CourseCredit.course_id == Enrollment.course_id).where(
+            CourseCredit.hours > 0, Enrollment.status == "active", Enrollment.role == "learner").distinct()
+            .order_by(Enrollment.user_id)))
+        written = 0
+        for start in range(0, len(user_ids), batch):
+            written += programs.credit_completed_courses(user_ids[start:start + batch])
+            db.session.commit()
+        click.echo(f"checked {len(user_ids)} learners, wrote {written} lines")
+
     app.cli.add_command(group)

@@ -350,3 +350,54 @@ class CertificateBatch(db.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.checked * 100 // self.total)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Credit for completing a training course, and offline training sessions recorded by an administrator.
+# --------------------------------------------------------------------------------------------------------------
+class CourseCredit(db.Model):
+    """学时 a teacher earns, once, by completing every activity of a training course (source ``course_completion``)."""
+
+    __tablename__ = "course_credit"
+
+    #: The training course (one value per course, whichever programs list it).
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), primary_key=True,
+                                           autoincrement=False)
+    hours: Mapped[float] = mapped_column(default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OfflineSession(db.Model):
+    """线下培训: one face-to-face training session; each attendee gets a ledger line pointing at it."""
+
+    __tablename__ = "offline_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(index=True)
+    #: 学时 credited to every attendee.
+    hours: Mapped[float]
+    #: The training course the hours count for.
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    #: The program it was run for (display and filtering only; hours count through the course).
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("training_program.id", ondelete="SET NULL"), index=True)
+    #: The school of the recording school admin (they see only their own sessions); NULL = platform.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    #: The uploaded attendance file (签到表): generated storage key, display name, sniffed type.
+    attendance_key: Mapped[str] = mapped_column(String(255))
+    attendance_name: Mapped[str] = mapped_column(String(255))
+    attendance_mime: Mapped[str] = mapped_column(String(127))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    course = relationship("Course", lazy="joined", innerjoin=True)
+    program: Mapped[TrainingProgram | None] = relationship(lazy="joined")
+
+    @property
+    def evidence(self) -> str:
+        """The ledger's evidence string of this session's lines."""
+        return f"offline_session:{self.id}"
+
+
+#: Attendees of an offline session and the "already credited?" checks look ledger lines up by their evidence.
+Index("ix_credit_hour_entry_evidence", CreditHourEntry.evidence)

@@ -50,3 +50,22 @@ def can_view_certificate(user, certificate) -> bool:
     if user.id == certificate.user_id or user.has_role(Role.platform_admin):
         return True
     return user.has_role(Role.school_admin) and user.school_id is not None and user.school_id == certificate.school_id
+
+
+def can_manage_programs(user) -> bool:
+    """Creating, editing, publishing training programs: platform admins."""
+    return _authenticated(user) and user.has_role(Role.platform_admin)
+
+
+def can_record_offline(user) -> bool:
+    """Recording offline training: platform admins, and school admins for their own school."""
+    if not _authenticated(user):
+        return False
+    return user.has_role(Role.platform_admin) or (user.has_role(Role.school_admin) and user.school_id is not None)
+
+
+def can_view_offline_session(user, session) -> bool:
+    """A platform admin sees every session; a school admin the sessions recorded for their school."""
+    if not can_record_offline(user):
+        return False
+    return user.has_role(Role.platform_admin) or session.school_id == user.school_id

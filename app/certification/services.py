@@ -54,6 +54,11 @@ def save_program(*, key: str, title: str, level: TeacherLevel, min_total_hours: 
     program.exam_id, program.exam_pass_percent = exam_id, exam_pass_percent
     program.practical_title, program.practical_pass_score = practical_title, practical_pass_score
     program.prerequisite_level, program.validity_years, program.description = prerequisite_level, validity_years, description
+    if program.id is not None:
+        # drop the old rows first: re-adding a course already listed would otherwise hit the unique constraint
+        # (the flush inserts new rows before it deletes orphans)
+        program.courses = []
+        db.session.flush()
     program.courses = [ProgramCourse(course_id=course.id, min_hours=hours, position=n)
                        for n, (course, hours) in enumerate(courses)]
     db.session.add(program)
@@ -111,6 +116,46 @@ def record_credit(user, *, seconds: float, source: str, evidence: str, course_id
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def hours_by_course(user_id: int, course_ids: list[int]) -> dict[int, float]:
+    """学时 per training course: lines recorded for the course plus video watching of the course's video
+    activities."""
+    return hours_by_course_many([user_id], course_ids)[user_id] if course_ids else {}
+
+
+def hours_by_course_many(user_ids: list[int], course_ids: list[int]) -> dict[int, dict[int, float]]:
+    """:func:`hours_by_course` of many teachers: two grouped queries whatever the numbers of teachers and courses."""
+    from app.courses.models import Activity
+
+    hours = {uid: dict.fromkeys(course_ids, 0.0) for uid in user_ids}
+    if not course_ids or not user_ids:
+        return hours
+    direct = db.session.execute(
+        select(CreditHourEntry.user_id, CreditHourEntry.course_id, func.sum(CreditHourEntry.seconds))
+        .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.course_id.in_(course_ids))
+        .group_by(CreditHourEntry.user_id, CreditHourEntry.course_id))
+    video = db.session.execute(
+        select(CreditHourEntry.user_id, Activity.course_id, func.sum(CreditHourEntry.seconds))
+        .join(Activity, (Activity.target_id == CreditHourEntry.video_id) & (Activity.kind == "video"))
+        .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.source == "video_watch",
+               Activity.course_id.in_(course_ids))
+        .group_by(CreditHourEntry.user_id, Activity.course_id))
+    for uid, course_id, seconds in list(direct) + list(video):
+        hours[uid][course_id] += (seconds or 0.0) / SECONDS_PER_HOUR
+    return hours
+
+
+def total_hours(user_id: int) -> float:
+    return total_hours_many([user_id])[user_id]
+
+
+def total_hours_many(user_ids: list[int]) -> dict[int, float]:
+    """学时 over all sources per teacher (one grouped query)."""
+    sums = dict(db.session.execute(select(CreditHourEntry.user_id, func.sum(CreditHourEntry.seconds))
+                                   .where(CreditHourEntry.user_id.in_(user_ids))
+                                   .group_by(CreditHourEntry.user_id)).all()) if user_ids else {}
+    return {uid: (sums.get(uid) or 0.0) / SECONDS_PER_HOUR for uid in user_ids}
 
 
 def ledger_of(user_id: int, limit: int = 50) -> list[CreditHourEntry]:
@@ -172,7 +217,6 @@ def gather_facts(program: TrainingProgram, user) -> rules.Facts:
 def gather_facts_many(program: TrainingProgram, user_ids: list[int]) -> dict[int, rules.Facts]:
     """:func:`gather_facts` for many teachers at once: the same grouped queries whatever their number (a batch
     of 1,000 certificates checks its teachers a chunk at a time instead of seven queries per teacher)."""
-    from app.courses.models import Activity
     from app.exams.models import Attempt
 
     ids = list(user_ids)
@@ -194,27 +238,13 @@ def gather_facts_many(program: TrainingProgram, user_ids: list[int]) -> dict[int
         prereq = set(db.session.scalars(select(Certificate.user_id).where(
             Certificate.user_id.in_(ids), Certificate.level_id == program.prerequisite_level_id,
             Certificate.revoked_at.is_(None))))
-    totals = dict(db.session.execute(select(CreditHourEntry.user_id, func.sum(CreditHourEntry.seconds))
-                                     .where(CreditHourEntry.user_id.in_(ids)).group_by(CreditHourEntry.user_id)).all())
-    hours = {uid: dict.fromkeys(course_ids, 0.0) for uid in ids}
-    if course_ids:
-        direct = db.session.execute(
-            select(CreditHourEntry.user_id, CreditHourEntry.course_id, func.sum(CreditHourEntry.seconds))
-            .where(CreditHourEntry.user_id.in_(ids), CreditHourEntry.course_id.in_(course_ids))
-            .group_by(CreditHourEntry.user_id, CreditHourEntry.course_id))
-        video = db.session.execute(
-            select(CreditHourEntry.user_id, Activity.course_id, func.sum(CreditHourEntry.seconds))
-            .join(Activity, (Activity.target_id == CreditHourEntry.video_id) & (Activity.kind == "video"))
-            .where(CreditHourEntry.user_id.in_(ids), CreditHourEntry.source == "video_watch",
-                   Activity.course_id.in_(course_ids))
-            .group_by(CreditHourEntry.user_id, Activity.course_id))
-        for uid, course_id, seconds in list(direct) + list(video):
-            hours[uid][course_id] += (seconds or 0.0) / SECONDS_PER_HOUR
+    totals = total_hours_many(ids)
+    hours = hours_by_course_many(ids, course_ids)
     out = {}
     for uid in ids:
         score, submitted = practical.get(uid, (None, 0))
         out[uid] = rules.Facts(program=program, course_hours=hours[uid],
-                               total_hours=(totals.get(uid) or 0.0) / SECONDS_PER_HOUR, exam_passed=uid in exam_ok,
+                               total_hours=totals[uid], exam_passed=uid in exam_ok,
                                practical_score=score, practical_submitted=submitted > 0,
                                has_prerequisite=uid in prereq)
     return out

@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from app.certification import activity_kind as _activity_kind  # noqa: F401  (registers the video kind)
 from app.certification import credentials, forms, permissions, services
+from app.certification import program_views
+from app.certification import programs as program_admin
 from app.certification.api import api
 from app.certification.batch_views import batches
 from app.certification.models import PracticalSubmission
@@ -18,6 +20,7 @@ from app.extensions import db, limiter
 bp = Blueprint("certification", __name__)
 bp.register_blueprint(api)
 bp.register_blueprint(batches)
+program_views.register_routes(bp)
 
 
 def _require(condition: bool) -> None:
@@ -35,14 +38,19 @@ def _profession_choices():
 @bp.route("/training")
 @login_required
 def programs():
+    """Browse programs: published ones (and those the user is enrolled in); platform admins see all."""
     mine = {e.program_id for e in services.enrollments_of(current_user)}
-    return render_template("certification/programs.html", programs=services.list_programs(), mine=mine)
+    return render_template("certification/programs.html", programs=program_admin.visible_programs(current_user),
+                           mine=mine, can_manage=permissions.can_manage_programs(current_user))
 
 
 @bp.route("/training/<int:program_id>")
 @login_required
 def program(program_id: int):
     prog = services.get_program(program_id)
+    if not (prog.is_open or permissions.can_manage_programs(current_user)
+            or services.enrollment_of(prog, current_user) is not None):
+        abort(404)  # an unpublished program is not there for those who have not joined it
     return _progress_page(prog, current_user)
 
 
@@ -72,6 +80,7 @@ def _progress_page(prog, teacher):
                            action_form=forms.ActionForm(), submissions=submissions,
                            own=teacher.id == current_user.id,
                            can_enroll=permissions.can_enroll_self(current_user, prog),
+                           can_manage=permissions.can_manage_programs(current_user),
                            can_enroll_others=current_user.has_role("school_admin") and current_user.school_id is not None)
 
 
@@ -97,6 +106,8 @@ def enroll_teachers(program_id: int):
 
     prog = services.get_program(program_id)
     _require(current_user.has_role("school_admin") and current_user.school_id is not None)
+    if not prog.is_open:
+        raise ValidationError(_("该培训项目未发布，不能报名。"))
     teachers = list(db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
         User.school_id == current_user.school_id, UserRole.role == "teacher", User.is_active.is_(True))
         .order_by(User.full_name)))

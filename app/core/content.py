@@ -126,28 +126,35 @@ def check_keys(items: list[Item]) -> None:
 def parse_file(path: str) -> dict[str, list[Item]]:
     try:
         with open(path, encoding="utf-8") as fh:
-            loader = _Loader(fh)
-            loader.name = os.path.relpath(path)
-            try:
-                data = loader.get_single_data()
-            finally:
-                loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ContentError(os.path.relpath(path), mark.line + 1 if mark else None, str(exc).split("\n")[0]) from None
+            text = fh.read()
     except UnicodeDecodeError:
         raise ContentError(os.path.relpath(path), None, "file is not UTF-8") from None
+    return parse_text(text, os.path.relpath(path))
+
+
+def parse_text(text: str, name: str) -> dict[str, list[Item]]:
+    """Parse a content document already in memory (an uploaded file); ``name`` appears in errors and paths."""
+    try:
+        loader = _Loader(text)
+        loader.name = name
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ContentError(name, mark.line + 1 if mark else None, str(exc).split("\n")[0]) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ContentError(os.path.relpath(path), 1, "a content file must be a mapping of sections")
+        raise ContentError(name, 1, "a content file must be a mapping of sections")
     out = {}
     for key, items in data.items():
         if key not in SECTIONS:
-            raise ContentError(os.path.relpath(path), getattr(data, "line", None),
+            raise ContentError(name, getattr(data, "line", None),
                                f"unknown section '{key}' (known: {', '.join(sorted(SECTIONS))})")
         if not isinstance(items, list) or not all(isinstance(i, Item) for i in items):
-            raise ContentError(os.path.relpath(path), None, f"section '{key}' must be a list of mappings")
+            raise ContentError(name, None, f"section '{key}' must be a list of mappings")
         out[key] = items
     return out
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import defaultload, lazyload
 from app.auth.models import Role, User
 from app.catalog.models import Profession
 from app.core import clock
+from app.core.signals import results_changed
 from app.core.tabular import missing_columns, pick, read_table
 from app import DOMAINS
 from app.courses.activities import KINDS, Completion, get_kind, load_kinds
@@ -545,6 +546,9 @@ def set_marks(activity: Activity, user_ids: Iterable[int], *, done: bool, by: Us
             db.session.delete(present[uid])
             changed += 1
     db.session.flush()
+    if changed and done:
+        # a mark may complete the course: later domains (certification's course-completion 学时) react
+        results_changed.send("activity", target_id=activity.id, user_ids=sorted(ids - set(present)))
     return changed
 
 

@@ -99,5 +99,22 @@ class Document(_Resource, db.Model):
     profession = relationship("Profession", lazy="select")
 
 
+class Image(_Resource, db.Model):
+    """插图: a picture (re-encoded by the upload service) that workbook pages show with Markdown
+    ``![说明](/media/images/<id>/file)``; printed in workbook PDFs once approved."""
+
+    __tablename__ = "media_image"
+
+    profession_id: Mapped[int] = mapped_column(ForeignKey("profession.id"), index=True)
+    #: See :attr:`Video.learning_task_id`.
+    learning_task_id: Mapped[int | None] = mapped_column(ForeignKey("learning_task.id", ondelete="SET NULL"),
+                                                         index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("media_file.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+
+    file: Mapped[MediaFile] = relationship(lazy="joined", innerjoin=True)
+    profession = relationship("Profession", lazy="select")
+
+
 from app.media import review as _review  # noqa: E402,F401  (registers the kinds with the review workflow)
 from app.media import resources as _resources  # noqa: E402,F401  (profession page providers)

@@ -2,13 +2,14 @@
 providers for :mod:`app.standards.resources`."""
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.media.models import Document, Video
-from app.standards.resources import ResourceLink, register_resource_provider
+from app.core.pdf_images import register_image_source
+from app.core.storage import get_storage
+from app.media.models import Document, Image, MediaFile, Video
+from app.standards.resources import ResourceLink, register_resource_provider, url_maker
 
 
 def _duration(seconds: float) -> str:
@@ -18,17 +19,18 @@ def _duration(seconds: float) -> str:
 
 def _video_links(rows) -> dict[int, list[ResourceLink]]:
     out: dict[int, list[ResourceLink]] = {}
+    video_url = url_maker("media.video", "video_id")
     for video_id, title, task_id, duration in rows:
-        out.setdefault(task_id, []).append(ResourceLink("video", title, url_for("media.video", video_id=video_id),
+        out.setdefault(task_id, []).append(ResourceLink("video", title, video_url(video_id),
                                                         detail=_duration(duration)))
     return out
 
 
 def _document_links(rows) -> dict[int, list[ResourceLink]]:
     out: dict[int, list[ResourceLink]] = {}
+    document_url = url_maker("media.document", "document_id")
     for document_id, title, task_id, fmt in rows:
-        out.setdefault(task_id, []).append(ResourceLink("document", title,
-                                                        url_for("media.document", document_id=document_id),
+        out.setdefault(task_id, []).append(ResourceLink("document", title, document_url(document_id),
                                                         detail=fmt.upper()))
     return out
 
@@ -61,5 +63,23 @@ def search_documents(q, task_ids):
     return _document_links(_query(Document, Document.format, task_ids, q))
 
 
+def printable_images(image_ids: list[int]) -> dict[int, bytes]:
+    """Bytes of the approved images among ``image_ids`` (one statement), for PDFs; missing files are left out."""
+    rows = db.session.execute(select(Image.id, MediaFile.storage_key).join(MediaFile, MediaFile.id == Image.file_id)
+                              .where(Image.id.in_(image_ids), Image.review_state == "approved"))
+    store, out = get_storage(), {}
+    for image_id, key in rows:
+        try:
+            fh = store.open(key)
+            try:
+                out[image_id] = fh.read()
+            finally:
+                fh.close()
+        except (OSError, LookupError):  # file gone from storage: the PDF prints a note instead
+            continue
+    return out
+
+
+register_image_source(r"^/media/images/(\d{1,18})/file$", printable_images)
 register_resource_provider("video", videos_for_tasks, label=_l("教学视频"), search=search_videos)
 register_resource_provider("document", documents_for_tasks, label=_l("课件/案例"), search=search_documents)

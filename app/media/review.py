@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from app.media import permissions
-from app.media.models import Document, Video
+from app.media.models import Document, Image, Video
 from app.review.registry import register_kind
 
 
@@ -37,3 +37,7 @@ register_kind("document", model=Document, label=_l("课件/案例"), title=lambd
               url=lambda d: url_for("media.document", document_id=d.id), diff=_summary,
               owner_id=lambda d: d.created_by_id, can_submit=permissions.can_edit_media,
               on_withdraw=_forget("document"))
+register_kind("image", model=Image, label=_l("插图"), title=lambda i: i.title,
+              url=lambda i: url_for("media.image", image_id=i.id), diff=_summary,
+              owner_id=lambda i: i.created_by_id, can_submit=permissions.can_edit_media,
+              on_withdraw=_forget("image"))

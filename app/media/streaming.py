@@ -29,6 +29,7 @@ _ROUTES = [
     (re.compile(r"^/media/videos/(\d{1,18})/file$"), "video", "file"),
     (re.compile(r"^/media/videos/(\d{1,18})/poster\.jpg$"), "video", "poster"),
     (re.compile(r"^/media/documents/(\d{1,18})/file$"), "document", "file"),
+    (re.compile(r"^/media/images/(\d{1,18})/file$"), "image", "file"),
 ]
 
 #: The headers app.core.security adds to every response; the fast path skips Flask's after_request hooks.

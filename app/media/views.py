@@ -17,7 +17,6 @@ from app.core.templating import NAVIGATION
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.media import forms, permissions, services, streaming
-from app.media.models import Video
 from app.review.labels import STATE_LABELS
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -166,10 +165,14 @@ def bulk():
                            resource_url=_resource_url), status
 
 
+#: kind -> (detail endpoint, its id argument).
+DETAIL_ENDPOINTS = {"video": ("media.video", "video_id"), "document": ("media.document", "document_id"),
+                    "image": ("media.image", "image_id")}
+
+
 def _resource_url(resource) -> str:
-    if isinstance(resource, Video):
-        return url_for("media.video", video_id=resource.id)
-    return url_for("media.document", document_id=resource.id)
+    endpoint, arg = DETAIL_ENDPOINTS[services.kind_name(resource)]
+    return url_for(endpoint, **{arg: resource.id})
 
 
 @bp.route("/videos/<int:video_id>")
@@ -190,7 +193,16 @@ def document(document_id: int):
                            delete_form=forms.DeleteForm())
 
 
-@bp.route("/<any(video, document):kind>/<int:resource_id>/edit", methods=["GET", "POST"])
+@bp.route("/images/<int:image_id>")
+@login_required
+def image(image_id: int):
+    resource = _visible("image", image_id)
+    return render_template("media/image.html", image=resource, task=services.linked_task(resource),
+                           can_edit=permissions.can_edit_media(current_user, resource),
+                           delete_form=forms.DeleteForm())
+
+
+@bp.route("/<any(video, document, image):kind>/<int:resource_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(kind: str, resource_id: int):
     resource = services.get_resource(kind, resource_id)
@@ -218,7 +230,7 @@ def edit(kind: str, resource_id: int):
     return render_template("media/edit.html", form=form, resource=resource, kind=kind), status
 
 
-@bp.route("/<any(video, document):kind>/<int:resource_id>/delete", methods=["POST"])
+@bp.route("/<any(video, document, image):kind>/<int:resource_id>/delete", methods=["POST"])
 @login_required
 def delete(kind: str, resource_id: int):
     resource = services.get_resource(kind, resource_id)
@@ -259,6 +271,11 @@ def video_poster(video_id: int):
 @bp.route("/documents/<int:document_id>/file")
 def document_file(document_id: int):
     return streaming.serve(_deliverable("document", document_id), "document", "file")
+
+
+@bp.route("/images/<int:image_id>/file")
+def image_file(image_id: int):
+    return streaming.serve(_deliverable("image", image_id), "image", "file")
 
 
 NAVIGATION.append(("media.index", _l("教学资源"), None, "resources"))

@@ -48,32 +48,44 @@ def all_schools() -> list[School]:
     return list(db.session.scalars(select(School).where(School.is_active.is_(True)).order_by(School.name)))
 
 
+def _save_organisation(model, obj, *, key: str, expected_version: int | None, field_names, fields):
+    """Create (obj=None) or update a school or enterprise: key checked, optimistic version, fields trimmed."""
+    if obj is None:
+        obj = model(key=_check_key(model, key))
+        db.session.add(obj)
+    else:
+        _check_version(obj, expected_version)
+        obj.key = _check_key(model, key, current=obj)
+        obj.version += 1
+    for name in field_names:
+        if name in fields:
+            value = fields[name]
+            setattr(obj, name, value.strip() if isinstance(value, str) else value)
+    db.session.flush()
+    return obj
+
+
+def _set_active(obj, active: bool):
+    """Deactivate or reactivate a school or enterprise (records are never deleted)."""
+    obj.is_active = active
+    obj.version += 1
+    db.session.flush()
+    return obj
+
+
 def save_school(school: School | None, *, key: str, expected_version: int | None = None, **fields) -> School:
     """Create (school=None) or update a school."""
     if fields.get("kind") not in SchoolKind.__members__:
         raise ValidationError(_("未知的学校类型。"))
     if not (fields.get("name") or "").strip() or not (fields.get("province") or "").strip():
         raise ValidationError(_("学校名称和省份不能为空。"))
-    if school is None:
-        school = School(key=_check_key(School, key))
-        db.session.add(school)
-    else:
-        _check_version(school, expected_version)
-        school.key = _check_key(School, key, current=school)
-        school.version += 1
-    for name in SCHOOL_FIELDS:
-        if name in fields:
-            value = fields[name]
-            setattr(school, name, value.strip() if isinstance(value, str) else value)
-    db.session.flush()
-    return school
+    return _save_organisation(School, school, key=key, expected_version=expected_version,
+                              field_names=SCHOOL_FIELDS, fields=fields)
 
 
 def set_school_active(school: School, active: bool) -> School:
-    school.is_active = active
-    school.version += 1
-    db.session.flush()
-    return school
+    """Deactivate or reactivate a school."""
+    return _set_active(school, active)
 
 
 def search_schools(*, q: str = "", province: str = "", kind: str = "", active: str = "1"):
@@ -116,28 +128,16 @@ def all_enterprises() -> list[Enterprise]:
 
 def save_enterprise(enterprise: Enterprise | None, *, key: str, expected_version: int | None = None,
                     **fields) -> Enterprise:
+    """Create (enterprise=None) or update an enterprise."""
     if not (fields.get("name") or "").strip() or not (fields.get("province") or "").strip():
         raise ValidationError(_("企业名称和省份不能为空。"))
-    if enterprise is None:
-        enterprise = Enterprise(key=_check_key(Enterprise, key))
-        db.session.add(enterprise)
-    else:
-        _check_version(enterprise, expected_version)
-        enterprise.key = _check_key(Enterprise, key, current=enterprise)
-        enterprise.version += 1
-    for name in ENTERPRISE_FIELDS:
-        if name in fields:
-            value = fields[name]
-            setattr(enterprise, name, value.strip() if isinstance(value, str) else value)
-    db.session.flush()
-    return enterprise
+    return _save_organisation(Enterprise, enterprise, key=key, expected_version=expected_version,
+                              field_names=ENTERPRISE_FIELDS, fields=fields)
 
 
 def set_enterprise_active(enterprise: Enterprise, active: bool) -> Enterprise:
-    enterprise.is_active = active
-    enterprise.version += 1
-    db.session.flush()
-    return enterprise
+    """Deactivate or reactivate an enterprise."""
+    return _set_active(enterprise, active)
 
 
 def search_enterprises(*, q: str = "", province: str = "", active: str = "1"):

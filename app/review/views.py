@@ -55,7 +55,7 @@ def approve(kind_name: str, object_id: int):
     require(permissions.can_review(current_user))
     form = forms.ApproveForm()
     if not form.validate_on_submit():
-        raise ValidationError("；".join(str(e) for errs in form.errors.values() for e in errs))
+        raise ValidationError.from_form(form)
     services.approve(obj, current_user, form.comment.data)
     db.session.commit()
     flash(_("“%(title)s”已通过审核并发布。", title=kind.title(obj)), "success")
@@ -69,7 +69,7 @@ def request_changes(kind_name: str, object_id: int):
     require(permissions.can_review(current_user))
     form = forms.RequestChangesForm()
     if not form.validate_on_submit():
-        raise ValidationError("；".join(str(e) for errs in form.errors.values() for e in errs))
+        raise ValidationError.from_form(form)
     services.request_changes(obj, current_user, form.comment.data)
     db.session.commit()
     flash(_("已将“%(title)s”退回修改。", title=kind.title(obj)), "success")

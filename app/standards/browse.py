@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import lazyload
 
 from app.catalog.models import Profession, TrainingLevel
 from app.extensions import db
-from app.standards import resources, services
+from app.standards import resources
 from app.standards.models import CourseStandard, IntegratedCourse, LearningTask, StandardVersion
 
 
@@ -19,7 +20,8 @@ class Package:
     profession: Profession
     standards: list[CourseStandard]
     standard: CourseStandard | None = None
-    version: StandardVersion | None = None
+    #: The current version's tree (:class:`TreeView`, read-only rows).
+    version: "TreeView | None" = None
     resources: dict[int, list] = field(default_factory=dict)
     kind: str = ""
 
@@ -29,14 +31,16 @@ class Package:
 
     @property
     def total_hours(self) -> int:
-        return services.total_hours(self.version) if self.version else 0
+        return sum(c.hours for c in self.version.courses) if self.version else 0
 
 
 def published_standards(profession: Profession) -> list[CourseStandard]:
     """The profession's standards that have an approved current version, by training level."""
+    # The caller has the profession: not joining it again also spares the selectin of its levels.
     return list(db.session.scalars(
         select(CourseStandard).join(CourseStandard.training_level)
         .where(CourseStandard.profession_id == profession.id, CourseStandard.current_version_id.is_not(None))
+        .options(lazyload(CourseStandard.profession))
         .order_by(TrainingLevel.position)))
 
 
@@ -48,9 +52,103 @@ def package(profession: Profession, *, level_id: int | None = None, kind: str = 
     if not standards:
         return pkg
     pkg.standard = next((s for s in standards if s.training_level_id == level_id), standards[0])
-    pkg.version = services.load_trees([pkg.standard.current_version_id], sections=False)[0]
+    pkg.version = tree_view(pkg.standard.current_version)
     pkg.resources = resources.resources_for_tasks(pkg.tasks, [kind] if kind else None)
     return pkg
+
+
+# --- a read-only tree for the resource package -----------------------------------------------------------------
+# The package page shows a whole published standard (30 courses, 300 tasks, 1,800 stages at full scale). Building
+# ORM objects for that costs more than the rest of the page's data together; these plain rows have the attributes
+# the templates read (standards/_tree.html, coverage.html) and come from four statements.
+
+@dataclass
+class StageView:
+    key: str
+    name: str
+
+
+@dataclass
+class TaskView:
+    id: int
+    lineage_id: int | None
+    code: str
+    name: str
+    hours: int
+    objectives: str
+    stages: list[StageView] = field(default_factory=list)
+    #: Prerequisite tasks, only their codes are shown.
+    prerequisites: list = field(default_factory=list)
+
+    @property
+    def objective_lines(self) -> list[str]:
+        return [line.strip() for line in (self.objectives or "").splitlines() if line.strip()]
+
+
+@dataclass
+class CourseView:
+    id: int
+    code: str
+    name: str
+    hours: int
+    task_description: str
+    tasks: list[TaskView] = field(default_factory=list)
+
+    @property
+    def tasks_hours(self) -> int:
+        return sum(t.hours for t in self.tasks)
+
+    @property
+    def hours_difference(self) -> int:
+        return self.tasks_hours - self.hours
+
+
+@dataclass
+class TreeView:
+    id: int
+    number: int
+    title: str
+    courses: list[CourseView] = field(default_factory=list)
+
+
+@dataclass
+class _Code:
+    code: str
+
+
+def tree_view(version: StandardVersion) -> TreeView:
+    """The course tree of ``version`` as plain rows (courses, tasks, stages, prerequisites: four statements)."""
+    from app.standards.models import TaskStage, learning_task_prerequisite
+
+    tree = TreeView(version.id, version.number, version.title)
+    courses = {}
+    for row in db.session.execute(select(IntegratedCourse.id, IntegratedCourse.code, IntegratedCourse.name,
+                                         IntegratedCourse.hours, IntegratedCourse.task_description)
+                                  .where(IntegratedCourse.version_id == version.id)
+                                  .order_by(IntegratedCourse.position, IntegratedCourse.id)):
+        courses[row.id] = CourseView(row.id, row.code, row.name, row.hours, row.task_description or "")
+        tree.courses.append(courses[row.id])
+    tasks = {}
+    in_version = select(IntegratedCourse.id).where(IntegratedCourse.version_id == version.id)
+    for row in db.session.execute(select(LearningTask.id, LearningTask.course_id, LearningTask.lineage_id,
+                                         LearningTask.code, LearningTask.name, LearningTask.hours,
+                                         LearningTask.objectives)
+                                  .where(LearningTask.course_id.in_(in_version))
+                                  .order_by(LearningTask.course_id, LearningTask.position, LearningTask.id)):
+        tasks[row.id] = TaskView(row.id, row.lineage_id, row.code, row.name, row.hours, row.objectives)
+        courses[row.course_id].tasks.append(tasks[row.id])
+    task_ids = select(LearningTask.id).where(LearningTask.course_id.in_(in_version))
+    for task_id, key, name in db.session.execute(
+            select(TaskStage.task_id, TaskStage.key, TaskStage.name).where(TaskStage.task_id.in_(task_ids))
+            .order_by(TaskStage.task_id, TaskStage.position)):
+        tasks[task_id].stages.append(StageView(key, name))
+    link = learning_task_prerequisite
+    for task_id, code in db.session.execute(
+            select(link.c.task_id, LearningTask.code).join(LearningTask, LearningTask.id == link.c.requires_id)
+            .where(link.c.task_id.in_(task_ids)).order_by(link.c.task_id, LearningTask.code)):
+        if task_id in tasks:
+            tasks[task_id].prerequisites.append(_Code(code))
+    return tree
 
 
 def coverage_rows(pkg: Package) -> list[tuple[IntegratedCourse, LearningTask, dict[str, int]]]:

@@ -1,7 +1,8 @@
 """Forms to create standards and edit a draft version and its tree."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.standards.sections import SECTIONS
@@ -46,3 +47,18 @@ class TaskForm(FlaskForm):
     stage_lines = TextAreaField(_l("学习环节"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 7},
                            description=_l("每行一个环节，默认为六步法；可增删或改名。"))
     prerequisite_codes = SelectMultipleField(_l("先修学习任务"), validators=[Optional()])
+
+
+class StandardUploadForm(FlaskForm):
+    """Step 1 of the web import: a YAML file in the format of ``flask standards import``."""
+
+    file = FileField(_l("课程标准文件（YAML）"), validators=[FileRequired(_l("请选择要上传的 YAML 文件。"))])
+    lenient_hours = BooleanField(_l("学习任务学时与课程学时不一致时仍然导入（标准页面会显示警告）"))
+
+
+class StandardImportConfirmForm(FlaskForm):
+    """Step 2: the previewed file's text travels back with the confirmation and is validated again."""
+
+    content = HiddenField(validators=[DataRequired()])
+    filename = HiddenField()
+    lenient_hours = HiddenField()

@@ -14,13 +14,14 @@ from app.catalog.views import PROFESSION_PANELS
 from app.core.exports import download_name
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
-from app.errors import NotFound, ValidationError
+from app.errors import DomainError, NotFound, ValidationError
 from app.extensions import db
 from app.review import permissions as review_permissions
 from app.review import services as review
 from app.standards import browse, forms, permissions, resources, services
 from app.standards.sections import DEFAULT_STAGES, SECTIONS
-from app.standards.yamlio import dump_version
+from app.standards import yamlio
+from app.standards.yamlio import StandardImportError, dump_version
 
 bp = Blueprint("standards", __name__)
 
@@ -79,6 +80,55 @@ def new():
             flash(_("课程标准已创建，请编写第 1 版草稿。"), "success")
             return redirect(url_for("standards.version", version_id=created[0].id))
     return _form_page("standards/new.html", form)
+
+
+@bp.route("/standards/import", methods=["GET", "POST"])
+@login_required
+def upload_yaml():
+    """Upload a YAML standard file and preview what importing it would create; nothing is written yet."""
+    require(permissions.can_edit_standards(current_user))
+    form = forms.StandardUploadForm()
+    errors, plans, confirm = [], [], None
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw = upload.read(yamlio.MAX_UPLOAD_BYTES + 1)
+        try:
+            plans = yamlio.plan_upload(yamlio.read_upload(raw, upload.filename),
+                                       lenient_hours=form.lenient_hours.data)
+        except StandardImportError as exc:
+            errors = exc.errors
+        else:
+            confirm = forms.StandardImportConfirmForm(
+                formdata=None, content=raw.decode("utf-8-sig"), filename=upload.filename,
+                lenient_hours="1" if form.lenient_hours.data else "")
+    status = 400 if errors or form.errors else 200
+    return render_template("standards/import.html", form=form, errors=errors, plans=plans,
+                           confirm=confirm), status
+
+
+@bp.route("/standards/import/confirm", methods=["POST"])
+@login_required
+def confirm_upload():
+    """Import the previewed file, all or nothing; the file is validated again (it may have been edited since)."""
+    require(permissions.can_edit_standards(current_user))
+    form = forms.StandardImportConfirmForm()
+    if not form.validate_on_submit():
+        raise ValidationError(_("导入请求无效，请重新上传文件。"))
+    try:
+        results = yamlio.import_upload(form.content.data.encode("utf-8"), form.filename.data, current_user,
+                                       lenient_hours=form.lenient_hours.data == "1")
+    except (StandardImportError, DomainError) as exc:
+        db.session.rollback()
+        errors = exc.errors if isinstance(exc, StandardImportError) else [exc.message]
+        return render_template("standards/import.html", form=forms.StandardUploadForm(), errors=errors, plans=[],
+                               confirm=None), 400
+    db.session.commit()
+    changed = [v for v, was_changed in results if was_changed]
+    flash(_("已导入 %(n)s 个课程标准版本（草稿），未改动 %(u)s 个。", n=len(changed), u=len(results) - len(changed)),
+          "success")
+    if len(results) == 1:
+        return redirect(url_for("standards.version", version_id=results[0][0].id))
+    return redirect(url_for("standards.index"))
 
 
 @bp.route("/standards/<int:standard_id>")

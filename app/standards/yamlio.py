@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from dataclasses import dataclass, field
 
 import yaml
 from sqlalchemy import select
@@ -383,8 +385,9 @@ def _write_tree(version: StandardVersion, courses: list[dict], base: StandardVer
             course.lineage_id = course.id
 
 
-def import_items(items: list, *, actor=None, lenient_hours: bool = False, prefix: str = "course_standards"):
-    """Validate every standard of a ``course_standards`` list, then write them all. Returns [(version, changed)]."""
+def validate_items(items: list, *, lenient_hours: bool = False, prefix: str = "course_standards") -> list[dict]:
+    """Validate every standard of a ``course_standards`` list (and that none appears twice); return them
+    validated, or raise StandardImportError with every problem found."""
     errors, validated = [], []
     for i, item in enumerate(items):
         try:
@@ -399,7 +402,98 @@ def import_items(items: list, *, actor=None, lenient_hours: bool = False, prefix
         seen[key] = i
     if errors:
         raise StandardImportError(errors[:MAX_ERRORS])
+    return validated
+
+
+def import_items(items: list, *, actor=None, lenient_hours: bool = False, prefix: str = "course_standards"):
+    """Validate every standard of a ``course_standards`` list, then write them all. Returns [(version, changed)]."""
+    validated = validate_items(items, lenient_hours=lenient_hours, prefix=prefix)
     return [import_standard(data, actor) for data in validated]
+
+
+# --- upload through the web (same format and rules as ``flask standards import``) ----------------------------
+
+#: Largest YAML file the upload form accepts (the shipped demo standard is about 10 KB).
+MAX_UPLOAD_BYTES = 1024 * 1024
+
+
+@dataclass
+class PlannedStandard:
+    """What importing one standard of an uploaded file would do (the preview shows a list of these)."""
+
+    profession: Profession
+    level: TrainingLevel
+    title: str
+    #: ``new`` (new standard, version 1), ``new_version``, ``rewrite`` (the open draft is replaced) or ``unchanged``.
+    action: str
+    #: The version number that will hold the content.
+    number: int
+    courses: list[dict]
+    #: Courses whose tasks' hours do not add up (only with lenient hours): (course code, tasks' sum, course hours).
+    hour_gaps: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def task_count(self) -> int:
+        return sum(len(c["tasks"]) for c in self.courses)
+
+    @property
+    def hours(self) -> int:
+        return sum(c["hours"] for c in self.courses)
+
+
+def read_upload(raw: bytes, filename: str) -> list:
+    """The ``course_standards`` items of an uploaded YAML file; StandardImportError when it cannot be read."""
+    from app.core.content import ContentError, parse_text
+
+    name = os.path.basename(filename or "upload.yaml")
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise StandardImportError([f"{name}: larger than {MAX_UPLOAD_BYTES // 1024} KB"])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StandardImportError([f"{name}: the file is not UTF-8 text"]) from None
+    try:
+        sections = parse_text(text, name)
+    except ContentError as exc:
+        raise StandardImportError([str(exc)]) from None
+    items = sections.get("course_standards")
+    if not items:
+        raise StandardImportError([f"{name}: no 'course_standards:' list found"])
+    return items
+
+
+def plan_upload(items: list, *, lenient_hours: bool = False) -> list[PlannedStandard]:
+    """Validate an uploaded file's standards and say what importing them would create, writing nothing.
+    A standard whose latest version waits for review cannot be imported (the same Conflict as the import)."""
+    validated = validate_items(items, lenient_hours=lenient_hours)
+    plans, errors = [], []
+    for i, data in enumerate(validated):
+        standard = services.find_standard(data["_profession"].id, data["_level"].id)
+        latest = services.latest_version(standard) if standard else None
+        if latest is None:
+            action, number = "new", 1
+        elif latest.fingerprint == fingerprint(data):
+            action, number = "unchanged", latest.number
+        elif latest.review_state == ReviewState.submitted.value:
+            errors.append(f"course_standards[{i}]: version {latest.number} of this standard is waiting for review; "
+                          "withdraw it first")
+            continue
+        elif review.is_editable(latest):
+            action, number = "rewrite", latest.number
+        else:
+            action, number = "new_version", latest.number + 1
+        gaps = [(c["code"], sum(t["hours"] for t in c["tasks"]), c["hours"]) for c in data["courses"]
+                if sum(t["hours"] for t in c["tasks"]) != c["hours"]]
+        plans.append(PlannedStandard(data["_profession"], data["_level"], data["title"], action, number,
+                                     data["courses"], gaps))
+    if errors:
+        raise StandardImportError(errors)
+    return plans
+
+
+def import_upload(raw: bytes, filename: str, actor, *, lenient_hours: bool = False):
+    """Import an uploaded YAML file, all or nothing (the caller commits). Returns [(version, changed)]."""
+    return import_items(read_upload(raw, filename), actor=actor, lenient_hours=lenient_hours)
 
 
 def export_standard(profession_key: str, level_key: str, *, number: int | None = None) -> str:

@@ -57,10 +57,12 @@ class WorkTaskKind(ActivityKind):
             return {a.id: {uid: NOT_STARTED for uid in ids} for a in acts}
         assignments = list(db.session.scalars(select(TaskAssignment).where(TaskAssignment.id.in_(targets))))
         scores = scoring.breakdowns(assignments, ids)
-        started = {tuple(r) for r in db.session.execute(
-            select(TaskSubmission.assignment_id, TaskSubmission.student_id).join(
-                StageEntry, StageEntry.submission_id == TaskSubmission.id)
-            .where(TaskSubmission.assignment_id.in_(targets), TaskSubmission.student_id.in_(ids)).distinct())}
+        # Started = the student's submission (or their group's) has any entry.
+        subs = scoring.submissions_of(assignments, ids)
+        with_entries = set(db.session.scalars(select(StageEntry.submission_id).join(
+            TaskSubmission, StageEntry.submission_id == TaskSubmission.id)
+            .where(TaskSubmission.assignment_id.in_(targets)).distinct()))
+        started = {key for key, (sid, _points, _reason) in subs.items() if sid in with_entries}
         out = {}
         for act in acts:
             mark = float((act.rule or {}).get("min_score", 60))

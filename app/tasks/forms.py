@@ -7,11 +7,12 @@ from datetime import datetime, timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.errors import ValidationError
 
+WORK_MODES = [("individual", _l("个人完成")), ("group", _l("小组合作"))]
 MISSING_RULES = [("renormalise", _l("缺评方的权重按比例分给其他评价方")), ("zero", _l("缺评方按 0 分计"))]
 
 
@@ -27,12 +28,34 @@ class AssignmentForm(FlaskForm):
     peer_count = IntegerField(_l("每份作业的互评人数"), default=2, validators=[InputRequired(), NumberRange(0, 10)])
     peer_due_at = DateTimeLocalField(_l("互评截止时间"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
                                      description=_l("截止后缺少的互评按缺评规则处理，不再等待"))
+    work_mode = SelectField(_l("完成方式"), choices=WORK_MODES, default="individual")
+    group_size = IntegerField(_l("每组人数"), default=4, validators=[Optional(), NumberRange(2, 12)],
+                              description=_l("小组合作时按此人数自动分组，布置后可在“分组”页调整"))
     criteria = TextAreaField(_l("评分量规"), validators=[DataRequired(), Length(max=5000)],
                              description=_l("每行一项：名称 | 满分 | 等级=分数, …（等级可省略）"))
 
     def weights(self) -> dict[str, int]:
         return {"self": self.weight_self.data, "peer": self.weight_peer.data,
                 "teacher": self.weight_teacher.data, "mentor": self.weight_mentor.data}
+
+
+class AutoGroupForm(FlaskForm):
+    size = IntegerField(_l("每组人数"), default=4, validators=[InputRequired(), NumberRange(2, 12)])
+
+
+class NewGroupForm(FlaskForm):
+    name = StringField(_l("小组名称"), validators=[Optional(), Length(max=100)], description=_l("留空则自动命名"))
+
+
+class MoveForm(FlaskForm):
+    student_id = SelectField(_l("学生"), coerce=int, validators=[DataRequired()])
+    group_id = SelectField(_l("调入小组"), coerce=int, validators=[DataRequired()])
+
+
+class AdjustForm(FlaskForm):
+    points = DecimalField(_l("调整分"), places=1, validators=[InputRequired(), NumberRange(-30, 30)],
+                          description=_l("在小组得分上加减，-30 到 30"))
+    reason = StringField(_l("原因"), validators=[Optional(), Length(max=2000)])
 
 
 class DecisionForm(FlaskForm):

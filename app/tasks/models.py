@@ -1,10 +1,12 @@
 """学习任务实施 and 多元评价: a learning task set for a course, worked stage by stage, evaluated by several parties.
 
 TaskAssignment -> AssignmentStage (the stages, editable per assignment), Rubric -> RubricCriterion;
-TaskSubmission (one per student) -> SubmissionStage (current state of each stage) + StageEntry (append-only
-history of saves and decisions) + TaskFile (uploaded photos/files); Evaluation and PeerReview.
+TaskSubmission (one per student, or one per TaskGroup for group work) -> SubmissionStage (current state of each
+stage) + StageEntry (append-only history of saves and decisions, with the member who saved each) + TaskFile
+(uploaded photos/files); Evaluation and PeerReview.
 
-Groups (TaskGroup) are not modelled: every submission belongs to one student.
+Group work: the assignment's ``work_mode`` is ``group``; the teacher forms TaskGroups (TaskGroupMember: one group
+per student and assignment) and each group shares one submission (``student_id`` empty, ``group_id`` set).
 """
 from __future__ import annotations
 
@@ -44,6 +46,11 @@ class EntryKind(str, enum.Enum):
     approve = "approve"  #: the teacher approved the stage
     return_ = "return"  #: the teacher sent the stage back (comment says why)
     upload = "upload"  #: a photo or file was added to the stage
+
+
+class WorkMode(str, enum.Enum):
+    individual = "individual"  #: 个人完成: one submission per student
+    group = "group"  #: 小组合作: one submission per TaskGroup, shared by its members
 
 
 class Rubric(db.Model):
@@ -104,6 +111,11 @@ class TaskAssignment(db.Model):
     peer_count: Mapped[int] = mapped_column(default=2)
     #: After this moment missing peer reviews no longer hold the final score back (the missing rule applies).
     peer_due_at: Mapped[datetime | None]
+    #: A :class:`WorkMode` value: individual work or group work (set when the task is set).
+    work_mode: Mapped[str] = mapped_column(String(16), default=WorkMode.individual.value,
+                                           server_default=WorkMode.individual.value)
+    #: Group work: the size used when groups are formed automatically (the teacher may re-form them).
+    group_size: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -116,6 +128,10 @@ class TaskAssignment(db.Model):
 
     def weight(self, party: str) -> int:
         return getattr(self, f"weight_{party}")
+
+    @property
+    def is_group_work(self) -> bool:
+        return self.work_mode == WorkMode.group.value
 
 
 class AssignmentStage(db.Model):
@@ -140,19 +156,70 @@ class AssignmentStage(db.Model):
     assignment: Mapped[TaskAssignment] = relationship(back_populates="stages")
 
 
+class TaskGroup(db.Model):
+    """学习小组 of a group-work assignment: its members share one submission."""
+
+    __tablename__ = "task_group"
+    __table_args__ = (UniqueConstraint("assignment_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("task_assignment.id", ondelete="CASCADE"), index=True)
+    #: Shown to students and on the board, e.g. "第 1 组"; unique within the assignment.
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list["TaskGroupMember"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="TaskGroupMember.id")
+
+
+class TaskGroupMember(db.Model):
+    """A student's place in a group; one group per student and assignment. Carries the teacher's per-member
+    adjustment of the group's final score (with who, when and why)."""
+
+    __tablename__ = "task_group_member"
+    __table_args__ = (UniqueConstraint("assignment_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("task_group.id", ondelete="CASCADE"), index=True)
+    #: Repeated from the group so that "one group per student" is a database constraint.
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("task_assignment.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: Points (−30..+30) added to the group's final score for this member; 0 = none.
+    adjustment: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    #: Why the teacher adjusted (required when ``adjustment`` is not 0).
+    adjustment_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    adjusted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    adjusted_at: Mapped[datetime | None]
+
+    group: Mapped[TaskGroup] = relationship(back_populates="members")
+    student = relationship("User", foreign_keys=[student_id], lazy="joined", innerjoin=True)
+
+
 class TaskSubmission(db.Model):
-    """One student's work on an assignment."""
+    """The work on an assignment of one student (individual work) or of one group (group work)."""
 
     __tablename__ = "task_submission"
     __table_args__ = (UniqueConstraint("assignment_id", "student_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("task_assignment.id", ondelete="CASCADE"), index=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: The student of individual work; empty for group work.
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: The group of group work; empty for individual work.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("task_group.id", ondelete="CASCADE"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assignment: Mapped[TaskAssignment] = relationship(lazy="joined", innerjoin=True)
-    student = relationship("User", lazy="joined", innerjoin=True)
+    student = relationship("User", lazy="joined")
+    group = relationship("TaskGroup", lazy="joined")
+
+    @property
+    def owner_name(self) -> str:
+        """The student's name, or the group's name."""
+        if self.group is not None:
+            return self.group.name
+        return self.student.full_name or self.student.username
 
 
 class SubmissionStage(db.Model):

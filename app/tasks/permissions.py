@@ -1,5 +1,6 @@
 """Who may do what with work tasks. Built on the course predicates: instructors manage, a learner works on
-their own submission, assigned peers and mentors see (and evaluate) only the submissions they are given."""
+their own submission (group work: their group's), assigned peers and mentors see (and evaluate) only the
+submissions they are given."""
 from __future__ import annotations
 
 from app.courses import permissions as course_permissions
@@ -16,17 +17,29 @@ def can_view_assignment(user, assignment) -> bool:
 
 
 def can_work_on(user, submission) -> bool:
-    """Only the student themself fills in and submits their stages."""
-    return bool(user and user.is_authenticated and user.id == submission.student_id
+    """Only the student themself (group work: a member of the group) fills in and submits the stages."""
+    return bool(user and user.is_authenticated and services.is_member(submission, user)
                 and course_permissions.is_learner(user, submission.assignment.course))
 
 
+def can_manage_groups(user, assignment) -> bool:
+    """Form groups, move students and adjust a member's score: the course's teachers."""
+    return assignment.is_group_work and can_manage_assignment(user, assignment)
+
+
 def can_view_submission(user, submission) -> bool:
-    """Teachers, the student, the student's assigned mentors and assigned peer reviewers."""
+    """Teachers, the student (group work: the group's members — a member of another group is refused), the
+    student's assigned mentors (of any member) and assigned peer reviewers."""
+    if not (user and user.is_authenticated):
+        return False
     course = submission.assignment.course
-    if course_permissions.can_view_student(user, course, submission.student_id):
+    if submission.group_id is None:
+        if course_permissions.can_view_student(user, course, submission.student_id):
+            return True
+    elif (course_permissions.can_manage_course(user, course) or can_work_on(user, submission)
+          or (course_permissions.is_mentor(user, course) and services.is_assigned_mentor(submission, user))):
         return True
-    return bool(user and user.is_authenticated and services.is_peer_reviewer(submission, user))
+    return services.is_peer_reviewer(submission, user)
 
 
 def can_evaluate(user, submission, party: str) -> bool:
@@ -38,7 +51,7 @@ def can_evaluate(user, submission, party: str) -> bool:
     if party == "self":
         return can_work_on(user, submission)
     if party == "peer":
-        return user.id != submission.student_id and services.is_peer_reviewer(submission, user)
+        return not services.is_member(submission, user) and services.is_peer_reviewer(submission, user)
     if party == "teacher":
         return course_permissions.can_manage_course(user, course)
     if party == "mentor":

@@ -8,6 +8,9 @@ Rule (shown to students and teachers on the score page):
    while assigned peer reviews are missing before the peer deadline. After the deadline nobody waits: a
    missing party (self, peer or mentor) follows the assignment's missing-party rule:
    ``renormalise`` — left out, the other weights are scaled up to 100; ``zero`` — counts as 0 points.
+3. Group work: the peer, teacher and mentor evaluations are of the group's shared submission; the self score is
+   the member's own self evaluation. The teacher may adjust one member's final by up to ±30 points with a
+   reason (clamped to 0–100); the breakdown shows the group's score and the adjustment.
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from sqlalchemy import func, select
 
 from app.core import clock
 from app.extensions import db
-from app.tasks.models import Evaluation, MissingRule, Party, PeerReview, TaskAssignment, TaskSubmission
+from app.tasks.models import (Evaluation, MissingRule, Party, PeerReview, TaskAssignment, TaskGroupMember,
+                              TaskSubmission)
 
 PARTIES = [p.value for p in Party]
 
@@ -51,6 +55,10 @@ class Breakdown:
     pending_reason: str = ""
     renormalised: bool = False
     missing_rule: str = MissingRule.renormalise.value
+    #: Group work: the teacher's adjustment for this member (points) and why; ``base`` is the score before it.
+    adjustment: float = 0.0
+    adjustment_reason: str = ""
+    base: float | None = None
 
 
 def _pending(assignment, student_id, parties, reason) -> Breakdown:
@@ -58,8 +66,19 @@ def _pending(assignment, student_id, parties, reason) -> Breakdown:
 
 
 def compute(assignment: TaskAssignment, student_id: int, sums: dict[str, tuple[float, int]],
-            peers_assigned: int, now) -> Breakdown:
-    """The breakdown of one student from already loaded sums ``{party: (total percent, count)}``."""
+            peers_assigned: int, now, adjustment: tuple[float, str] = (0.0, "")) -> Breakdown:
+    """The breakdown of one student from already loaded sums ``{party: (total percent, count)}`` and the
+    teacher's adjustment ``(points, reason)`` (group work)."""
+    result = _compute(assignment, student_id, sums, peers_assigned, now)
+    points, reason = adjustment
+    if points and result.final is not None:
+        result.base = result.final
+        result.final = round(min(100.0, max(0.0, result.final + points)), 2)
+        result.adjustment, result.adjustment_reason = points, reason
+    return result
+
+
+def _compute(assignment, student_id, sums, peers_assigned, now) -> Breakdown:
     from flask_babel import gettext as _
 
     raw = {p: (sums[p][0] / sums[p][1] if sums.get(p) and sums[p][1] else None) for p in PARTIES}
@@ -83,27 +102,61 @@ def compute(assignment: TaskAssignment, student_id: int, sums: dict[str, tuple[f
                      assignment.missing_rule)
 
 
+def submissions_of(assignments, user_ids) -> dict[tuple[int, int], tuple[int, float, str]]:
+    """{(assignment id, student id): (submission id, adjustment points, reason)}: the student's own submission,
+    or their group's (one query per work mode present)."""
+    individual = [a.id for a in assignments if not a.is_group_work]
+    group = [a.id for a in assignments if a.is_group_work]
+    out = {}
+    if individual:
+        for aid, uid, sid in db.session.execute(
+                select(TaskSubmission.assignment_id, TaskSubmission.student_id, TaskSubmission.id)
+                .where(TaskSubmission.assignment_id.in_(individual), TaskSubmission.student_id.in_(user_ids))):
+            out[(aid, uid)] = (sid, 0.0, "")
+    if group:
+        for aid, uid, sid, points, reason in db.session.execute(
+                select(TaskGroupMember.assignment_id, TaskGroupMember.student_id, TaskSubmission.id,
+                       TaskGroupMember.adjustment, TaskGroupMember.adjustment_reason)
+                .join(TaskSubmission, TaskSubmission.group_id == TaskGroupMember.group_id)
+                .where(TaskGroupMember.assignment_id.in_(group), TaskGroupMember.student_id.in_(user_ids))):
+            out[(aid, uid)] = (sid, float(points or 0), reason or "")
+    return out
+
+
 def breakdowns(assignments, user_ids) -> dict[tuple[int, int], Breakdown]:
-    """{(assignment id, student id): Breakdown} for every given assignment and student (two queries)."""
+    """{(assignment id, student id): Breakdown} for every given assignment and student (three queries, four
+    when individual and group work are mixed)."""
     assignments = list(assignments)
     ids = list(user_ids)
     if not assignments or not ids:
         return {}
-    by_id = {a.id: a for a in assignments}
-    sums: dict[tuple[int, int], dict[str, tuple[float, int]]] = defaultdict(dict)
+    aids = [a.id for a in assignments]
+    subs = submissions_of(assignments, ids)
+    # Per submission and party; self evaluations also per evaluator (each group member scores themself).
+    by_sub: dict[int, dict[str, tuple[float, int]]] = defaultdict(dict)
+    self_by: dict[tuple[int, int], tuple[float, int]] = {}
     rows = db.session.execute(
-        select(TaskSubmission.assignment_id, TaskSubmission.student_id, Evaluation.party,
+        select(Evaluation.submission_id, Evaluation.party, Evaluation.evaluator_id,
                func.sum(Evaluation.percent), func.count(Evaluation.id))
-        .join(Evaluation, Evaluation.submission_id == TaskSubmission.id)
-        .where(TaskSubmission.assignment_id.in_(list(by_id)), TaskSubmission.student_id.in_(ids))
-        .group_by(TaskSubmission.assignment_id, TaskSubmission.student_id, Evaluation.party))
-    for aid, uid, party, total, count in rows:
-        sums[(aid, uid)][party] = (float(total or 0), int(count))
-    peers = dict(((aid, uid), n) for aid, uid, n in db.session.execute(
-        select(TaskSubmission.assignment_id, TaskSubmission.student_id, func.count(PeerReview.id))
-        .join(PeerReview, PeerReview.submission_id == TaskSubmission.id)
-        .where(TaskSubmission.assignment_id.in_(list(by_id)), TaskSubmission.student_id.in_(ids))
-        .group_by(TaskSubmission.assignment_id, TaskSubmission.student_id)))
+        .join(TaskSubmission, Evaluation.submission_id == TaskSubmission.id)
+        .where(TaskSubmission.assignment_id.in_(aids))
+        .group_by(Evaluation.submission_id, Evaluation.party, Evaluation.evaluator_id))
+    for sid, party, evaluator, total, count in rows:
+        if party == Party.self_.value:
+            self_by[(sid, evaluator)] = (float(total or 0), int(count))
+            continue
+        old_total, old_count = by_sub[sid].get(party, (0.0, 0))
+        by_sub[sid][party] = (old_total + float(total or 0), old_count + int(count))
+    peers = dict(db.session.execute(
+        select(PeerReview.submission_id, func.count(PeerReview.id)).where(PeerReview.assignment_id.in_(aids))
+        .group_by(PeerReview.submission_id)).all())
     now = clock.now()
-    return {(a.id, uid): compute(a, uid, sums.get((a.id, uid), {}), peers.get((a.id, uid), 0), now)
-            for a in assignments for uid in ids}
+    out = {}
+    for a in assignments:
+        for uid in ids:
+            sid, points, reason = subs.get((a.id, uid), (None, 0.0, ""))
+            sums = dict(by_sub.get(sid, {}))
+            if (sid, uid) in self_by:
+                sums[Party.self_.value] = self_by[(sid, uid)]
+            out[(a.id, uid)] = compute(a, uid, sums, peers.get(sid, 0), now, (points, reason))
+    return out

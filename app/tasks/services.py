@@ -1,5 +1,11 @@
 """学习任务实施 and 多元评价: set a task for a course, work it stage by stage, evaluate it from four sides.
 
+Group work (``work_mode`` group): the teacher forms TaskGroups (by hand, or automatically of a size from the
+enrolled learners) and may move students between groups until a group has saved anything; each group shares one
+submission, so stage state, drafts, history (with who saved), gates and the teacher's/mentor's/peers'
+evaluations are per group, self evaluation is per member, and the final score goes to every member (with the
+teacher's per-member adjustment, see scoring).
+
 Services flush, never commit. Stage workflow: locked -> open -> submitted -> (approved | returned -> submitted).
 A stage needing approval (决策 by default) keeps the next one locked until the teacher approves it; any other
 stage opens the next one when submitted.
@@ -26,7 +32,7 @@ from app.tasks import grade_source as _grade_source  # noqa: F401  (registers th
 from app.tasks import scoring
 from app.tasks.models import (AssignmentStage, EntryKind, Evaluation, MissingRule, Party, PeerReview, Rubric,
                               RubricCriterion, StageEntry, StageState, SubmissionStage, TaskAssignment, TaskFile,
-                              TaskSubmission)
+                              TaskGroup, TaskGroupMember, TaskSubmission, WorkMode)
 from app.workbooks import fields as field_types
 
 #: Stages that need the teacher's approval / evidence unless the teacher changes it.
@@ -157,9 +163,12 @@ def _parse_levels(text: str, max_points: float, number: int) -> list[dict]:
 def create_assignment(course: Course, learning_task, *, by: User, title: str = "", instructions: str = "",
                       weights: dict[str, int] | None = None, missing_rule: str = MissingRule.renormalise.value,
                       peer_count: int = 2, peer_due_at: datetime | None = None, criteria: str = DEFAULT_CRITERIA,
-                      due_dates: dict[str, datetime] | None = None) -> TaskAssignment:
+                      due_dates: dict[str, datetime] | None = None, work_mode: str = WorkMode.individual.value,
+                      group_size: int | None = None) -> TaskAssignment:
     """Set ``learning_task`` for ``course``: pins the current workbook page versions, copies the task's stages
-    (六步法 by default), builds the rubric, creates a submission per learner and assigns peer reviewers."""
+    (六步法 by default), builds the rubric, creates a submission per learner and assigns peer reviewers.
+    Group work with a ``group_size`` forms the groups at once (the teacher may change them before work starts);
+    without one the teacher forms them on the groups page."""
     if learning_task.id not in {tid for tid, _label in learning_task_choices(course)}:
         raise ValidationError(_("这个学习任务不属于本课程的一体化课程或专业。"))
     weights = check_weights(weights or {"self": 10, "peer": 20, "teacher": 50, "mentor": 20})
@@ -167,12 +176,17 @@ def create_assignment(course: Course, learning_task, *, by: User, title: str = "
         raise ValidationError(_("缺评规则只能是“重新分配权重”或“按零分计”。"))
     if isinstance(peer_count, bool) or not isinstance(peer_count, int) or not 0 <= peer_count <= 10:
         raise ValidationError(_("互评人数必须是 0 到 10 之间的整数。"))
+    if work_mode not in {m.value for m in WorkMode}:
+        raise ValidationError(_("完成方式只能是“个人完成”或“小组合作”。"))
+    if work_mode == WorkMode.group.value and group_size is not None:
+        check_group_size(group_size)
     rubric = Rubric(title=title or learning_task.name)
     rubric.criteria = [RubricCriterion(position=i, **c) for i, c in enumerate(parse_criteria(criteria), start=1)]
     assignment = TaskAssignment(
         course_id=course.id, learning_task_id=learning_task.id, title=(title or learning_task.name).strip()[:200],
         instructions=instructions or "", page_version_ids=current_page_versions(learning_task), rubric=rubric,
         missing_rule=missing_rule, peer_count=peer_count, peer_due_at=peer_due_at, created_by_id=by.id,
+        work_mode=work_mode, group_size=group_size if work_mode == WorkMode.group.value else None,
         **{f"weight_{p}": w for p, w in weights.items()})
     steps = [(s.key, s.name) for s in learning_task.stages] or SIX_STEPS
     due_dates = due_dates or {}
@@ -182,6 +196,8 @@ def create_assignment(course: Course, learning_task, *, by: User, title: str = "
                          for i, (key, name) in enumerate(steps, start=1)]
     db.session.add(assignment)
     db.session.flush()
+    if assignment.is_group_work and group_size:
+        form_groups_automatically(assignment, group_size)
     start_submissions(assignment)
     assign_peers(assignment)
     return assignment
@@ -267,7 +283,10 @@ def _open_next(assignment: TaskAssignment, rows: dict[int, SubmissionStage]) -> 
 
 
 def start_submissions(assignment: TaskAssignment) -> int:
-    """Create the submission (first stage open) of every active learner who has none yet."""
+    """Create the submission (first stage open) of every active learner (group work: of every group) who has
+    none yet."""
+    if assignment.is_group_work:
+        return _start_group_submissions(assignment)
     existing = set(db.session.scalars(select(TaskSubmission.student_id)
                                       .where(TaskSubmission.assignment_id == assignment.id)))
     created = 0
@@ -279,8 +298,9 @@ def start_submissions(assignment: TaskAssignment) -> int:
     return created
 
 
-def _new_submission(assignment: TaskAssignment, student_id: int) -> TaskSubmission:
-    submission = TaskSubmission(assignment_id=assignment.id, student_id=student_id)
+def _new_submission(assignment: TaskAssignment, student_id: int | None, group_id: int | None = None
+                    ) -> TaskSubmission:
+    submission = TaskSubmission(assignment_id=assignment.id, student_id=student_id, group_id=group_id)
     db.session.add(submission)
     db.session.flush()
     for i, stage in enumerate(assignment.stages):
@@ -290,7 +310,12 @@ def _new_submission(assignment: TaskAssignment, student_id: int) -> TaskSubmissi
 
 
 def submission_of(assignment: TaskAssignment, student: User, *, create: bool = False) -> TaskSubmission | None:
-    """The student's submission (created on first visit for a learner who joined after the task was set)."""
+    """The student's submission (created on first visit for a learner who joined after the task was set).
+    Group work: the submission of the student's group (None while they are in none; never created here)."""
+    if assignment.is_group_work:
+        return db.session.scalar(select(TaskSubmission).join(
+            TaskGroupMember, TaskGroupMember.group_id == TaskSubmission.group_id).where(
+            TaskGroupMember.assignment_id == assignment.id, TaskGroupMember.student_id == student.id))
     submission = db.session.scalar(select(TaskSubmission).where(
         TaskSubmission.assignment_id == assignment.id, TaskSubmission.student_id == student.id))
     if submission is None and create:
@@ -301,7 +326,10 @@ def submission_of(assignment: TaskAssignment, student: User, *, create: bool = F
 
 def assign_peers(assignment: TaskAssignment) -> int:
     """Round-robin peer reviewers within the course: in username order each student reviews the next
-    ``peer_count`` classmates (never themself). Idempotent; returns how many pairs were added."""
+    ``peer_count`` classmates (never themself). Group work: see :func:`_assign_group_peers`. Idempotent; returns
+    how many pairs were added."""
+    if assignment.is_group_work:
+        return _assign_group_peers(assignment)
     subs = list(db.session.execute(
         select(TaskSubmission.id, TaskSubmission.student_id).join(User, User.id == TaskSubmission.student_id)
         .where(TaskSubmission.assignment_id == assignment.id).order_by(User.username)))
@@ -414,10 +442,15 @@ def stage_row(submission: TaskSubmission, stage: AssignmentStage) -> SubmissionS
     return row
 
 
-def latest_answers(submission: TaskSubmission, stage: AssignmentStage) -> dict:
-    entry = db.session.scalar(select(StageEntry).options(lazyload(StageEntry.author)).where(
+def latest_entry(submission: TaskSubmission, stage: AssignmentStage) -> StageEntry | None:
+    """The latest saved or submitted answers of the stage (None before the first save)."""
+    return db.session.scalar(select(StageEntry).options(lazyload(StageEntry.author)).where(
         StageEntry.submission_id == submission.id, StageEntry.stage_id == stage.id,
         StageEntry.kind.in_([EntryKind.draft.value, EntryKind.submit.value])).order_by(StageEntry.id.desc()).limit(1))
+
+
+def latest_answers(submission: TaskSubmission, stage: AssignmentStage) -> dict:
+    entry = latest_entry(submission, stage)
     return dict(entry.answers) if entry else {}
 
 
@@ -449,10 +482,17 @@ def _with_uploads(submission, stage, fields_, answers: dict) -> dict:
 
 
 def save_stage(submission: TaskSubmission, stage: AssignmentStage, raw: dict, *, by: User,
-               submit: bool = False) -> StageEntry | None:
+               submit: bool = False, base: int | None = None) -> StageEntry | None:
     """Append the stage's answers as a draft (``submit=False``; nothing is appended when they did not change)
-    or hand the stage in. Refuses (409) a stage that is not open; a stage requiring evidence needs a photo."""
+    or hand the stage in. Refuses (409) a stage that is not open; a stage requiring evidence needs a photo.
+
+    ``base`` is the entry the form was loaded from (0: none yet). When someone else (another group member)
+    has saved since, the save is refused (409) instead of silently overwriting their answers."""
     row = stage_row(submission, stage)
+    if base is not None:
+        latest = latest_entry(submission, stage)
+        if latest is not None and latest.id != base and latest.author_id != by.id:
+            raise Conflict(_("小组的其他成员刚刚保存了这个环节，请刷新页面看到最新内容后再修改。"))
     _require_open(row, _("“%(stage)s”环节现在不能提交：它还没有开放，或已经提交。", stage=stage.name) if submit
                   else _("“%(stage)s”环节没有开放，不能保存。", stage=stage.name))
     fields_ = stage_fields(submission.assignment, stage)
@@ -550,20 +590,35 @@ class BoardRow:
     current: AssignmentStage | None
     late: list[AssignmentStage] = field(default_factory=list)
     waiting: list[AssignmentStage] = field(default_factory=list)
+    #: Group work: the group's members (User), in the order they joined.
+    members: list = field(default_factory=list)
+
+    @property
+    def student_ids(self) -> list[int]:
+        return [u.id for u in self.members] if self.submission.group_id else [self.submission.student_id]
+
+
+def _board_submissions(assignment: TaskAssignment) -> list[TaskSubmission]:
+    stmt = select(TaskSubmission).options(lazyload(TaskSubmission.assignment)).where(
+        TaskSubmission.assignment_id == assignment.id)
+    if assignment.is_group_work:
+        return list(db.session.scalars(stmt.join(TaskGroup, TaskGroup.id == TaskSubmission.group_id)
+                                       .order_by(TaskGroup.position, TaskGroup.id)))
+    return list(db.session.scalars(stmt.join(User, User.id == TaskSubmission.student_id).order_by(User.username)))
 
 
 def board(assignment: TaskAssignment) -> list[BoardRow]:
-    """One row per student: the stage they are at, late stages (unfinished after the due date) and stages
-    waiting for approval. Two queries whatever the class size."""
-    subs = list(db.session.scalars(select(TaskSubmission).options(lazyload(TaskSubmission.assignment))
-                                   .join(User, User.id == TaskSubmission.student_id)
-                                   .where(TaskSubmission.assignment_id == assignment.id).order_by(User.username)))
+    """One row per student (group work: per group, with its members): the stage they are at, late stages
+    (unfinished after the due date) and stages waiting for approval. Two queries (three for group work)
+    whatever the class size."""
+    subs = _board_submissions(assignment)
     states = _states_by_submission([s.id for s in subs]) if subs else {}
+    members = members_by_group(assignment) if assignment.is_group_work else {}
     now = clock.now()
     rows = []
     for sub in subs:
         mine = states.get(sub.id, {})
-        row = BoardRow(sub, mine, None)
+        row = BoardRow(sub, mine, None, members=[m.student for m in members.get(sub.group_id, [])])
         for stage in assignment.stages:
             st = mine.get(stage.id)
             state = st.state if st else StageState.locked.value
@@ -592,9 +647,10 @@ def is_peer_reviewer(submission: TaskSubmission, user: User) -> bool:
 
 
 def is_assigned_mentor(submission: TaskSubmission, user: User) -> bool:
+    """The user mentors the student (group work: at least one member of the group) in this course."""
     return db.session.scalar(select(MentorAssignment.id).where(
         MentorAssignment.course_id == submission.assignment.course_id, MentorAssignment.mentor_id == user.id,
-        MentorAssignment.student_id == submission.student_id)) is not None
+        MentorAssignment.student_id.in_(student_ids_of(submission))).limit(1)) is not None
 
 
 def evaluations_of(submission: TaskSubmission) -> list[Evaluation]:
@@ -634,9 +690,13 @@ def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: di
     return evaluation
 
 
-def breakdown(submission: TaskSubmission) -> scoring.Breakdown:
-    return scoring.breakdowns([submission.assignment], [submission.student_id])[
-        (submission.assignment_id, submission.student_id)]
+def breakdown(submission: TaskSubmission, student_id: int | None = None) -> scoring.Breakdown | None:
+    """The score breakdown of the submission's student (group work: of ``student_id``, a member; None when
+    the group has no such member)."""
+    student_id = student_id or submission.student_id
+    if student_id is None:
+        return None
+    return scoring.breakdowns([submission.assignment], [student_id]).get((submission.assignment_id, student_id))
 
 
 PARTY_VALUES = [p.value for p in Party]
@@ -662,3 +722,265 @@ def states_of(submission: TaskSubmission) -> dict[int, SubmissionStage]:
 def scores_for(assignment: TaskAssignment, student_ids) -> dict[int, scoring.Breakdown]:
     """{student id: Breakdown} for the board (two queries)."""
     return {uid: b for (_aid, uid), b in scoring.breakdowns([assignment], student_ids).items()}
+
+
+# --- groups (小组合作) -------------------------------------------------------------------------------------------
+
+MIN_GROUP_SIZE, MAX_GROUP_SIZE = 2, 12
+#: A teacher's per-member adjustment of a group's final score stays within ± this many points.
+MAX_ADJUSTMENT = 30
+
+
+def check_group_size(size) -> int:
+    """A group size for automatic forming: an integer 2–12 (ValidationError otherwise)."""
+    if isinstance(size, bool) or not isinstance(size, int) or not MIN_GROUP_SIZE <= size <= MAX_GROUP_SIZE:
+        raise ValidationError(_("每组人数必须是 %(lo)s 到 %(hi)s 之间的整数。", lo=MIN_GROUP_SIZE, hi=MAX_GROUP_SIZE))
+    return size
+
+
+def _require_group_work(assignment: TaskAssignment) -> None:
+    if not assignment.is_group_work:
+        raise Conflict(_("这个学习任务是个人完成的，没有小组。"))
+
+
+def groups_of(assignment: TaskAssignment) -> list[TaskGroup]:
+    return list(db.session.scalars(select(TaskGroup).where(TaskGroup.assignment_id == assignment.id)
+                                   .order_by(TaskGroup.position, TaskGroup.id)))
+
+
+def get_group(assignment: TaskAssignment, group_id) -> TaskGroup:
+    group = db.session.get(TaskGroup, group_id) if isinstance(group_id, int) else None
+    if group is None or group.assignment_id != assignment.id:
+        raise NotFound(_("找不到这个小组。"))
+    return group
+
+
+def members_by_group(assignment: TaskAssignment) -> dict[int, list[TaskGroupMember]]:
+    """{group id: members (with their users)} of the assignment in one query."""
+    out: dict[int, list[TaskGroupMember]] = defaultdict(list)
+    rows = db.session.scalars(select(TaskGroupMember).options(joinedload(TaskGroupMember.student).lazyload(User.roles))
+                              .where(TaskGroupMember.assignment_id == assignment.id).order_by(TaskGroupMember.id))
+    for member in rows:
+        out[member.group_id].append(member)
+    return out
+
+
+def student_ids_of(submission: TaskSubmission) -> list[int]:
+    """Whose work a submission is: its student, or every member of its group."""
+    if submission.group_id is None:
+        return [submission.student_id]
+    return list(db.session.scalars(select(TaskGroupMember.student_id)
+                                   .where(TaskGroupMember.group_id == submission.group_id)))
+
+
+def is_member(submission: TaskSubmission, user: User) -> bool:
+    """The user's own work: their submission, or their group's."""
+    if submission.group_id is None:
+        return user.id == submission.student_id
+    return db.session.scalar(select(TaskGroupMember.id).where(TaskGroupMember.group_id == submission.group_id,
+                                                              TaskGroupMember.student_id == user.id)) is not None
+
+
+def membership(submission: TaskSubmission, user: User) -> TaskGroupMember | None:
+    if submission.group_id is None:
+        return None
+    return db.session.scalar(select(TaskGroupMember).where(TaskGroupMember.group_id == submission.group_id,
+                                                           TaskGroupMember.student_id == user.id))
+
+
+def started_group_ids(assignment: TaskAssignment) -> set[int]:
+    """Groups that have saved, uploaded or handed in anything: their membership is fixed from then on."""
+    return set(db.session.scalars(select(TaskSubmission.group_id).join(
+        StageEntry, StageEntry.submission_id == TaskSubmission.id).where(
+        TaskSubmission.assignment_id == assignment.id, TaskSubmission.group_id.is_not(None)).distinct()))
+
+
+def ungrouped_learners(assignment: TaskAssignment) -> list[User]:
+    """Active learners of the course who are in no group of this assignment (e.g. enrolled later)."""
+    grouped = set(db.session.scalars(select(TaskGroupMember.student_id)
+                                     .where(TaskGroupMember.assignment_id == assignment.id)))
+    return [u for u in courses.learners(assignment.course) if u.id not in grouped]
+
+
+def _next_group_name(assignment: TaskAssignment, taken: set[str]) -> tuple[str, int]:
+    n = 1
+    while _("第 %(n)s 组", n=n) in taken:
+        n += 1
+    return _("第 %(n)s 组", n=n), n
+
+
+def _add_group(assignment: TaskAssignment, name: str, position: int, student_ids: list[int]) -> TaskGroup:
+    group = TaskGroup(assignment_id=assignment.id, name=name, position=position, created_at=clock.now())
+    db.session.add(group)
+    db.session.flush()
+    for sid in student_ids:
+        db.session.add(TaskGroupMember(group_id=group.id, assignment_id=assignment.id, student_id=sid))
+    db.session.flush()
+    _new_submission(assignment, None, group.id)
+    return group
+
+
+def form_groups_automatically(assignment: TaskAssignment, size: int) -> list[TaskGroup]:
+    """Replace all groups by ⌈n/size⌉ groups of the active learners (in username order, dealt round so that
+    sizes differ by at most one). Refused (409) once any group has started work."""
+    _require_group_work(assignment)
+    check_group_size(size)
+    if started_group_ids(assignment):
+        raise Conflict(_("已有小组开始作业，不能再自动分组；请逐个调整。"))
+    learners = sorted(courses.learners(assignment.course), key=lambda u: u.username)
+    if len(learners) < 1:
+        raise ValidationError(_("课程还没有学员，无法分组。"))
+    _delete_groups(assignment, [g.id for g in groups_of(assignment)])
+    count = -(-len(learners) // size)
+    base, extra = divmod(len(learners), count)
+    buckets, start = [], 0
+    for k in range(count):  # contiguous runs whose sizes differ by at most one
+        end = start + base + (1 if k < extra else 0)
+        buckets.append([u.id for u in learners[start:end]])
+        start = end
+    groups = [_add_group(assignment, _("第 %(n)s 组", n=i), i, ids) for i, ids in enumerate(buckets, start=1)]
+    assignment.group_size = size
+    db.session.flush()
+    return groups
+
+
+def _delete_groups(assignment: TaskAssignment, group_ids: list[int]) -> None:
+    """Delete groups that have not started: the database cascades to their submissions (stage rows, peer
+    reviews, evaluations) and members."""
+    if not group_ids:
+        return
+    db.session.execute(TaskSubmission.__table__.delete().where(TaskSubmission.group_id.in_(group_ids)))
+    db.session.execute(TaskGroupMember.__table__.delete().where(TaskGroupMember.group_id.in_(group_ids)))
+    db.session.execute(TaskGroup.__table__.delete().where(TaskGroup.id.in_(group_ids)))
+    db.session.expire_all()
+
+
+def create_group(assignment: TaskAssignment, name: str, students: list[User]) -> TaskGroup:
+    """A group formed by hand from learners of the course who are in no group yet (students may be empty:
+    fill it by moving students in)."""
+    _require_group_work(assignment)
+    name = (name or "").strip()
+    existing = groups_of(assignment)
+    taken = {g.name for g in existing}
+    if not name:
+        name, _n = _next_group_name(assignment, taken)
+    if len(name) > 100 or name in taken:
+        raise ValidationError(_("小组名称不能重复，最多 100 个字。"))
+    free = {u.id for u in ungrouped_learners(assignment)}
+    wrong = [u for u in students if u.id not in free]
+    if wrong:
+        raise ValidationError(_("%(names)s 不是本课程未分组的学员。",
+                                names="、".join(u.full_name or u.username for u in wrong)))
+    group = _add_group(assignment, name, max((g.position for g in existing), default=0) + 1,
+                       [u.id for u in students])
+    return group
+
+
+def move_member(assignment: TaskAssignment, student: User, target: TaskGroup) -> None:
+    """Put a learner into ``target`` (out of their current group, if any). Refused (409) when either group has
+    already started work: the shared history must stay whose it was."""
+    _require_group_work(assignment)
+    if target.assignment_id != assignment.id:
+        raise NotFound(_("找不到这个小组。"))
+    if not _is_learner(student, assignment.course):
+        raise ValidationError(_("%(name)s 不是本课程的学员。", name=student.full_name or student.username))
+    member = db.session.scalar(select(TaskGroupMember).where(TaskGroupMember.assignment_id == assignment.id,
+                                                             TaskGroupMember.student_id == student.id))
+    if member is not None and member.group_id == target.id:
+        return
+    started = started_group_ids(assignment)
+    if target.id in started or (member is not None and member.group_id in started):
+        raise Conflict(_("小组已经开始作业，成员不能再调整。"))
+    source = member.group_id if member is not None else None
+    if member is None:
+        db.session.add(TaskGroupMember(group_id=target.id, assignment_id=assignment.id, student_id=student.id))
+    else:
+        member.group_id = target.id
+    db.session.flush()
+    # The student's peer reviews were on behalf of their old group (and might now be of their own group):
+    # drop them; the old group's turn passes to another of its members below.
+    db.session.execute(PeerReview.__table__.delete().where(PeerReview.assignment_id == assignment.id,
+                                                           PeerReview.reviewer_id == student.id))
+    if source is not None and not db.session.scalar(select(TaskGroupMember.id).where(
+            TaskGroupMember.group_id == source).limit(1)):
+        _delete_groups(assignment, [source])  # the last member left a group that never started
+    db.session.expire_all()
+    _assign_group_peers(assignment)
+
+
+def _is_learner(user: User, course: Course) -> bool:
+    from app.courses import permissions as course_permissions
+
+    return course_permissions.is_learner(user, course)
+
+
+def _start_group_submissions(assignment: TaskAssignment) -> int:
+    have = set(db.session.scalars(select(TaskSubmission.group_id).where(
+        TaskSubmission.assignment_id == assignment.id, TaskSubmission.group_id.is_not(None))))
+    created = 0
+    for group in groups_of(assignment):
+        if group.id not in have:
+            _new_submission(assignment, None, group.id)
+            created += 1
+    db.session.flush()
+    return created
+
+
+def _assign_group_peers(assignment: TaskAssignment) -> int:
+    """互评 between groups: in group order each group's work is reviewed by the next ``peer_count`` groups;
+    from each reviewing group one member reviews it, taken in turn so that the reviews spread over the group.
+    A group never reviews itself; a group without members reviews nothing."""
+    subs = list(db.session.execute(select(TaskSubmission.id, TaskSubmission.group_id).join(
+        TaskGroup, TaskGroup.id == TaskSubmission.group_id).where(TaskSubmission.assignment_id == assignment.id)
+        .order_by(TaskGroup.position, TaskGroup.id)))
+    members = {gid: [m.student_id for m in ms] for gid, ms in members_by_group(assignment).items()}
+    subs = [(sid, gid) for sid, gid in subs if members.get(gid)]
+    n = len(subs)
+    count = min(assignment.peer_count, n - 1)
+    if count <= 0:
+        return 0
+    group_of = {uid: gid for gid, uids in members.items() for uid in uids}
+    have = {(sub_id, group_of.get(reviewer)) for sub_id, reviewer in db.session.execute(
+        select(PeerReview.submission_id, PeerReview.reviewer_id).where(PeerReview.assignment_id == assignment.id))}
+    turns: dict[int, int] = defaultdict(int)
+    added = 0
+    for i, (target_sub, _gid) in enumerate(subs):
+        for step in range(1, count + 1):
+            _rsub, reviewing = subs[(i + step) % n]
+            if (target_sub, reviewing) in have:
+                continue
+            crew = members[reviewing]
+            reviewer = crew[turns[reviewing] % len(crew)]
+            turns[reviewing] += 1
+            db.session.add(PeerReview(assignment_id=assignment.id, submission_id=target_sub, reviewer_id=reviewer))
+            have.add((target_sub, reviewing))
+            added += 1
+    db.session.flush()
+    return added
+
+
+def adjust_member(member: TaskGroupMember, points, reason: str, *, by: User) -> TaskGroupMember:
+    """The teacher's adjustment of one member's final score (e.g. did not take part): −30..+30 points with a
+    reason; 0 removes it. Recorded with who and when; shown to the student beside the group's score."""
+    try:
+        value = round(float(points), 1)
+    except (TypeError, ValueError):
+        raise ValidationError(_("调整分必须是数字。")) from None
+    if not -MAX_ADJUSTMENT <= value <= MAX_ADJUSTMENT:
+        raise ValidationError(_("调整分须在 -%(n)s 到 %(n)s 之间。", n=MAX_ADJUSTMENT))
+    reason = (reason or "").strip()
+    if value and not reason:
+        raise ValidationError(_("调整个人得分时必须写明原因。"))
+    member.adjustment, member.adjustment_reason = value, reason[:2000] if value else ""
+    member.adjusted_by_id, member.adjusted_at = by.id, clock.now()
+    db.session.flush()
+    return member
+
+
+def get_member(submission: TaskSubmission, student_id: int) -> TaskGroupMember:
+    member = db.session.scalar(select(TaskGroupMember).where(TaskGroupMember.group_id == submission.group_id,
+                                                             TaskGroupMember.student_id == student_id)) \
+        if submission.group_id else None
+    if member is None:
+        raise NotFound(_("这位学生不是该小组的成员。"))
+    return member

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.auth.forms import ConfirmForm
+from app.auth.models import User
 from app.auth.services import require
 from app.core import clock, fileserve, uploads
 from app.courses import permissions as course_permissions
@@ -76,7 +77,8 @@ def new_assignment(course_id: int):
             course, standards.get_task(form.learning_task_id.data), by=current_user, title=form.title.data or "",
             instructions=form.instructions.data or "", weights=form.weights(), missing_rule=form.missing_rule.data,
             peer_count=form.peer_count.data, peer_due_at=forms.local_to_utc(form.peer_due_at.data),
-            criteria=form.criteria.data)
+            criteria=form.criteria.data, work_mode=form.work_mode.data,
+            group_size=form.group_size.data if form.work_mode.data == "group" else None)
         db.session.commit()
         flash(_("学习任务“%(title)s”已布置，共 %(n)s 个环节。下一步：设置各环节的截止时间。",
                 title=assignment.title, n=len(assignment.stages)), "success")
@@ -121,17 +123,21 @@ def assignment(assignment_id: int):
     assignment = _assignment(assignment_id)
     if permissions.can_manage_assignment(current_user, assignment):
         rows = services.board(assignment)
-        scores = services.scores_for(assignment, [r.submission.student_id for r in rows])
+        scores = services.scores_for(assignment, [uid for r in rows for uid in r.student_ids])
+        ungrouped = services.ungrouped_learners(assignment) if assignment.is_group_work else []
         return render_template("tasks/board.html", assignment=assignment, rows=rows, scores=scores,
-                               confirm=ConfirmForm(), now=clock.now())
+                               confirm=ConfirmForm(), now=clock.now(), ungrouped=ungrouped)
     if course_permissions.is_learner(current_user, assignment.course):
         submission = services.submission_of(assignment, current_user)
+        if submission is None and assignment.is_group_work:  # the teacher has not put them in a group yet
+            return render_template("tasks/start.html", assignment=assignment, confirm=None)
         if submission is None:  # joined the course after the task was set: starting it is a POST
             return render_template("tasks/start.html", assignment=assignment, confirm=ConfirmForm())
         return redirect(url_for("tasks.submission", submission_id=submission.id))
-    # Mentors (and anyone else who may view the course) see only the students assigned to them.
+    # Mentors (and anyone else who may view the course) see only the students assigned to them (group work:
+    # the groups with at least one of them).
     visible = {u.id for u in courses.mentees(assignment.course, current_user)}
-    rows = [r for r in services.board(assignment) if r.submission.student_id in visible]
+    rows = [r for r in services.board(assignment) if visible.intersection(r.student_ids)]
     return render_template("tasks/board.html", assignment=assignment, rows=rows, scores={}, confirm=ConfirmForm(),
                            now=clock.now(), readonly=True)
 
@@ -141,7 +147,7 @@ def assignment(assignment_id: int):
 def start(assignment_id: int):
     """A learner who joined after the task was set starts their own submission."""
     assignment = _assignment(assignment_id)
-    require(course_permissions.is_learner(current_user, assignment.course))
+    require(course_permissions.is_learner(current_user, assignment.course) and not assignment.is_group_work)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     submission = services.submission_of(assignment, current_user, create=True)
@@ -157,12 +163,21 @@ def submission(submission_id: int):
     submission = _submission(submission_id)
     assignment = submission.assignment
     states = services.states_of(submission)
+    mine = services.is_member(submission, current_user)
+    members = services.members_by_group(assignment).get(submission.group_id, []) if submission.group_id else []
+    member_scores = services.scores_for(assignment, [m.student_id for m in members]) if members else {}
+    # A member sees their own score; anyone else sees every member's, and the first member's worked out.
+    shown = current_user.id if mine else (members[0].student_id if members else None)
+    shown_member = next((m for m in members if m.student_id == shown), None)
     return render_template(
         "tasks/submission.html", submission=submission, assignment=assignment, states=states,
-        breakdown=services.breakdown(submission), evaluations=services.evaluations_of(submission),
-        parties=permissions.parties_for(current_user, submission),
-        reviews=services.peer_reviews_of(assignment, current_user) if current_user.id == submission.student_id else [],
-        mine=current_user.id == submission.student_id)
+        breakdown=member_scores.get(shown) if members else services.breakdown(submission),
+        evaluations=services.evaluations_of(submission),
+        parties=permissions.parties_for(current_user, submission), members=members, member_scores=member_scores,
+        shown_member=shown_member if not mine else None,
+        can_adjust=bool(members) and permissions.can_manage_assignment(current_user, assignment),
+        adjust_form=forms.AdjustForm(),
+        reviews=services.peer_reviews_of(assignment, current_user) if mine else [], mine=mine)
 
 
 @bp.route("/tasks/submissions/<int:submission_id>/stages/<int:stage_id>", methods=["GET", "POST"])
@@ -176,8 +191,9 @@ def stage(submission_id: int, stage_id: int):
             abort(400)
         fields_ = services.stage_fields(submission.assignment, stage)
         submit = request.form.get("action") == "submit"
+        base = request.form.get("base", "")
         entry = services.save_stage(submission, stage, services.parse_form(fields_, request.form), by=current_user,
-                                    submit=submit)
+                                    submit=submit, base=int(base) if base.isdigit() else None)
         db.session.commit()
         if wants_json():
             return jsonify({"saved": entry is not None, "entry": entry.id if entry else None,
@@ -190,7 +206,7 @@ def stage(submission_id: int, stage_id: int):
     files = services.files_of(submission, stage)
     return render_template(
         "tasks/stage.html", submission=submission, assignment=submission.assignment, stage=stage, row=row,
-        fields=fields_, answers=services.latest_answers(submission, stage), files=files,
+        fields=fields_, latest=services.latest_entry(submission, stage), files=files,
         history=services.history(submission, stage), form=ConfirmForm(), decision=forms.DecisionForm(),
         can_work=permissions.can_work_on(current_user, submission) and row.state in services.OPEN_STATES,
         can_decide=permissions.can_manage_assignment(current_user, submission.assignment)
@@ -245,6 +261,105 @@ def file(file_id: int):
                                  filename=media.original_name, attachment=media.kind != "image")
 
 
+# --- groups (小组合作) ------------------------------------------------------------------------------------------------
+
+def _group_assignment(assignment_id: int) -> TaskAssignment:
+    assignment = _assignment(assignment_id, manage=True)
+    if not assignment.is_group_work:
+        abort(404)
+    return assignment
+
+
+def _int(value, message) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(message) from None
+
+
+def _learner(assignment: TaskAssignment, student_id: int):
+    student = db.session.get(User, student_id)
+    if student is None or not course_permissions.is_learner(student, assignment.course):
+        raise ValidationError(_("请选择本课程的学员。"))
+    return student
+
+
+@bp.route("/tasks/<int:assignment_id>/groups")
+@login_required
+def groups(assignment_id: int):
+    """The teacher forms groups: automatically of a size, by hand, and moves students before work starts."""
+    assignment = _group_assignment(assignment_id)
+    groups_ = services.groups_of(assignment)
+    members = services.members_by_group(assignment)
+    ungrouped = services.ungrouped_learners(assignment)
+    move = forms.MoveForm()
+    move.student_id.choices = [(m.student_id, f"{m.student.full_name or m.student.username}（{g.name}）")
+                               for g in groups_ for m in members.get(g.id, [])] + \
+                              [(u.id, f"{u.full_name or u.username}（{_('未分组')}）") for u in ungrouped]
+    move.group_id.choices = [(g.id, g.name) for g in groups_]
+    return render_template("tasks/groups.html", assignment=assignment, groups=groups_, members=members,
+                           ungrouped=ungrouped, started=services.started_group_ids(assignment),
+                           auto=forms.AutoGroupForm(size=assignment.group_size or 4), new=forms.NewGroupForm(),
+                           move=move)
+
+
+@bp.route("/tasks/<int:assignment_id>/groups/auto", methods=["POST"])
+@login_required
+def auto_groups(assignment_id: int):
+    assignment = _group_assignment(assignment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    made = services.form_groups_automatically(assignment, _int(request.form.get("size"), _("请填写每组人数。")))
+    services.assign_peers(assignment)
+    db.session.commit()
+    flash(_("已自动分成 %(n)s 个小组。", n=len(made)), "success")
+    return redirect(url_for("tasks.groups", assignment_id=assignment.id))
+
+
+@bp.route("/tasks/<int:assignment_id>/groups", methods=["POST"])
+@login_required
+def new_group(assignment_id: int):
+    assignment = _group_assignment(assignment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    students = [_learner(assignment, _int(v, _("请选择本课程的学员。"))) for v in request.form.getlist("students")]
+    group = services.create_group(assignment, request.form.get("name", ""), students)
+    services.assign_peers(assignment)
+    db.session.commit()
+    flash(_("已建立“%(name)s”。", name=group.name), "success")
+    return redirect(url_for("tasks.groups", assignment_id=assignment.id))
+
+
+@bp.route("/tasks/<int:assignment_id>/groups/move", methods=["POST"])
+@login_required
+def move_member(assignment_id: int):
+    assignment = _group_assignment(assignment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    student = _learner(assignment, _int(request.form.get("student_id"), _("请选择本课程的学员。")))
+    target = services.get_group(assignment, _int(request.form.get("group_id"), _("请选择小组。")))
+    services.move_member(assignment, student, target)
+    db.session.commit()
+    flash(_("已把 %(name)s 调入“%(group)s”。", name=student.full_name or student.username, group=target.name),
+          "success")
+    return redirect(url_for("tasks.groups", assignment_id=assignment.id))
+
+
+@bp.route("/tasks/submissions/<int:submission_id>/members/<int:student_id>/adjust", methods=["POST"])
+@login_required
+def adjust(submission_id: int, student_id: int):
+    """The teacher adjusts one member's share of the group's score, with a reason."""
+    submission = services.get_submission(submission_id)
+    require(permissions.can_manage_assignment(current_user, submission.assignment))
+    member = services.get_member(submission, student_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.adjust_member(member, request.form.get("points"), request.form.get("reason", ""), by=current_user)
+    db.session.commit()
+    flash(_("已调整 %(name)s 的得分。", name=member.student.full_name or member.student.username), "success")
+    return redirect(url_for("tasks.submission", submission_id=submission.id))
+
+
 # --- evaluations ---------------------------------------------------------------------------------------------------
 
 def _scores_from(form) -> dict:
@@ -272,7 +387,8 @@ def evaluate(submission_id: int, party: str):
 
 def _breakdown_json(b) -> dict:
     return {"final": b.final, "pending": b.final is None, "pending_reason": b.pending_reason,
-            "missing_rule": b.missing_rule, "renormalised": b.renormalised,
+            "missing_rule": b.missing_rule, "renormalised": b.renormalised, "adjustment": b.adjustment,
+            "adjustment_reason": b.adjustment_reason, "base": b.base,
             "parties": [{"party": p.party, "weight": p.weight, "effective_weight": p.effective_weight,
                          "score": p.score, "evaluations": p.evaluations} for p in b.parties]}
 
@@ -282,11 +398,22 @@ def _breakdown_json(b) -> dict:
 def submission_json(submission_id: int):
     submission = _submission(submission_id)
     states = services.states_of(submission)
-    return jsonify({"id": submission.id, "assignment": submission.assignment_id,
-                    "student": {"id": submission.student_id, "username": submission.student.username},
-                    "stages": [{"id": s.id, "key": s.key, "name": s.name, "state": states[s.id].state}
-                               for s in submission.assignment.stages],
-                    "score": _breakdown_json(services.breakdown(submission))})
+    body = {"id": submission.id, "assignment": submission.assignment_id,
+            "stages": [{"id": s.id, "key": s.key, "name": s.name, "state": states[s.id].state}
+                       for s in submission.assignment.stages]}
+    return jsonify({**body, **_owner_json(submission)})
+
+
+def _owner_json(submission) -> dict:
+    """``student`` and ``score`` of individual work; ``group`` with each member's score for group work."""
+    if submission.group_id is None:
+        return {"student": {"id": submission.student_id, "username": submission.student.username},
+                "score": _breakdown_json(services.breakdown(submission))}
+    members = services.members_by_group(submission.assignment).get(submission.group_id, [])
+    scores = services.scores_for(submission.assignment, [m.student_id for m in members])
+    return {"group": {"id": submission.group_id, "name": submission.group.name,
+                      "members": [{"id": m.student_id, "username": m.student.username,
+                                   "score": _breakdown_json(scores[m.student_id])} for m in members]}}
 
 
 @bp.route("/api/tasks/submissions/<int:submission_id>/evaluations", methods=["POST"])
@@ -301,8 +428,7 @@ def evaluate_json(submission_id: int):
     evaluation = services.evaluate(submission, party, current_user, data.get("scores") or {},
                                    str(data.get("comment") or ""))
     db.session.commit()
-    return jsonify({"id": evaluation.id, "percent": evaluation.percent,
-                    "score": _breakdown_json(services.breakdown(submission))}), 201
+    return jsonify({"id": evaluation.id, "percent": evaluation.percent, **_owner_json(submission)}), 201
 
 
 STATE_LABELS = {"locked": _l("未开放"), "open": _l("进行中"), "submitted": _l("已提交"), "approved": _l("已批准"),

@@ -1,13 +1,12 @@
 """The profession's resource package lists approved workbook pages under the learning task they serve."""
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from app.standards.resources import ResourceLink, register_resource_provider
+from app.standards.resources import ResourceLink, register_resource_provider, url_maker
 from app.workbooks.models import PageVersion, Workbook, WorkbookPage
 
 KIND = "workbook_page"
@@ -31,10 +30,12 @@ def _published_pages(task_ids: list[int]):
 
 def _links(stmt) -> dict[int, list[ResourceLink]]:
     out: dict[int, list[ResourceLink]] = {}
+    # Translated and routed once, formatted per row (hundreds of pages on a profession page).
+    detail, page_url = _("第 %(p)s 页 · 第 %(n)s 版"), url_maker("workbooks.page", "page_id")
     for task_id, page_id, position, stage, workbook_title, title, number in db.session.execute(stmt):
         out.setdefault(task_id, []).append(ResourceLink(
-            KIND, f"{workbook_title} · {title}", url_for("workbooks.page", page_id=page_id),
-            detail=_("第 %(p)s 页 · 第 %(n)s 版", p=position, n=number), stage_key=stage or None))
+            KIND, f"{workbook_title} · {title}", page_url(page_id), detail=detail % {"p": position, "n": number},
+            stage_key=stage or None))
     return out
 
 

@@ -31,10 +31,6 @@ def _field_helpers():
     return {"worksheet_parts": split_slots, "WORKSHEET_FIELD_TYPES": FIELD_TYPES}
 
 
-def _form_error(form) -> str:
-    return "；".join(str(e) for errors in form.errors.values() for e in errors)
-
-
 @bp.route("/workbooks")
 @login_required
 def index():

@@ -36,7 +36,7 @@ def test_upload_page_offers_a_progress_bar(client, login_as):
     login_as("teacher")
     page = client.get("/media/upload").get_data(as_text=True)
     assert 'data-upload-progress="#upload-progress"' in page and 'id="upload-progress"' in page
-    assert 'accept=".docx,.m4v,.mp4,.pdf,.pptx,.webm,.xlsx"' in page
+    assert 'accept=".docx,.gif,.jpe,.jpeg,.jpg,.m4v,.mp4,.pdf,.png,.pptx,.webm,.webp,.xlsx"' in page
 
 
 def test_refused_upload_keeps_nothing_and_says_why(client, login_as, profession):

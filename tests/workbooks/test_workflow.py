@@ -130,7 +130,9 @@ def test_review_queue_shows_the_escaped_change_since_the_published_version(clien
         body = client.get("/review").get_data(as_text=True)
     assert "汽车制动系统检修工作页 · 第 1 页“更换制动片” 第 2 版" in body and "补充步骤" in body
     assert '<span class="diff-add">+ &lt;b&gt;新增0&lt;/b&gt;</span>' in body
-    assert q.count <= 10, "\n".join(s[:120] for s in q.statements)
+    # A bound, not a count: the queue asks each registered review kind once (standards, pages, videos, documents,
+    # images, questions ...), whatever the number of waiting items.
+    assert q.count <= 11, "\n".join(s[:120] for s in q.statements)
 
 
 def test_unpublishing_the_current_version_falls_back_to_the_previous_approved_one(client, login_as, people):

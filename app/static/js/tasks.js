@@ -22,13 +22,20 @@
       return response.json().then(function (body) { return {ok: response.ok, body: body}; });
     }).then(function (result) {
       if (result.ok) {
+        // The next save builds on this one: another member's save in between is then a conflict (409).
+        var base = document.getElementById("stage-base");
+        if (base && result.body.entry) base.value = result.body.entry;
         say(form.dataset.savedText + " " + new Date().toLocaleTimeString());
       } else {
         say(result.body && result.body.error ? result.body.error.message : form.dataset.failedText);
       }
     }).catch(function () {
       say(form.dataset.offlineText);
-    }).finally(function () { saving = false; });
+    }).then(done, done);  // not .finally(): older WeChat X5 kernels (Chromium 57) lack it
+  }
+
+  function done() {
+    saving = false;
   }
 
   function schedule() {
@@ -39,7 +46,8 @@
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
   form.addEventListener("submit", function (event) {
-    var button = event.submitter;
+    // event.submitter is missing in older WeChat X5 kernels: the tapped button is then the focused element.
+    var button = event.submitter || document.activeElement;
     if (timer) window.clearTimeout(timer);
     if (button && button.dataset.confirmSubmit && !window.confirm(button.dataset.confirmSubmit)) {
       event.preventDefault();
