@@ -29,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from bench.exam_load import Http, free_port, pct, wait_for  # noqa: E402
+from bench.server import _children, _process_cpu  # noqa: E402
 
 
 def setup(app, teachers: int, duration: float) -> tuple[int, dict[str, str]]:
@@ -133,20 +134,28 @@ def verify(app, stats: Stats, tokens: dict) -> tuple[int, float]:
     return off, worst
 
 
-async def drive(port: int, video_id: int, tokens: dict, args) -> Stats:
-    http, stats = Http("127.0.0.1", port), Stats()
+async def warm_up(port: int, token: str) -> None:
+    """Wait until gunicorn's workers answer (they import the app after the port is bound)."""
+    http = Http("127.0.0.1", port)
     deadline = time.perf_counter() + 120
-    while time.perf_counter() < deadline:  # workers import the app after the port is bound
+    answered = 0
+    while time.perf_counter() < deadline and answered < 10:
         try:
-            status, _b, _t = await http.request("POST", "/api/v1/videos/0/watch-sessions", next(iter(tokens.values())),
-                                                {})
-            if status == 404:
-                break
+            status, _b, _t = await http.request("POST", "/api/v1/videos/0/watch-sessions", token, {})
+            answered += status == 404
         except OSError:
             pass
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.3)
+
+
+async def drive(port: int, video_id: int, tokens: dict, args) -> Stats:
+    http, stats = Http("127.0.0.1", port), Stats()
     await asyncio.gather(*(teacher(http, video_id, token, args, stats, n) for n, token in enumerate(tokens.values())))
     return stats
+
+
+def _server_cpu(pid: int) -> float:
+    return sum(_process_cpu(p) for p in [pid, *_children(pid)])
 
 
 def main(argv=None) -> int:
@@ -187,9 +196,16 @@ def main(argv=None) -> int:
                               cwd=ROOT, env=env, start_new_session=True)
     try:
         wait_for(port)
+        asyncio.run(warm_up(port, next(iter(tokens.values()))))
+        time.sleep(2)  # let the slower worker finish importing before CPU is counted
+        load_before = os.getloadavg()
+        cpu_before = _server_cpu(server.pid)
         t = time.perf_counter()
         stats = asyncio.run(drive(port, video_id, tokens, args))
         wall = time.perf_counter() - t
+        # CPU of gunicorn's processes: steadier than latency when other work shares the machine.
+        server_cpu = _server_cpu(server.pid) - cpu_before
+        load_after = os.getloadavg()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
@@ -199,6 +215,10 @@ def main(argv=None) -> int:
           f"-k gthread --threads {args.threads}")
     print(f"  heartbeat p50 {pct(stats.latency, 50):.1f} ms  p90 {pct(stats.latency, 90):.1f} ms  "
           f"p99 {pct(stats.latency, 99):.1f} ms  max {pct(stats.latency, 100):.1f} ms")
+    print(f"  server CPU (gunicorn master + workers) during the run: {server_cpu:.1f} s for {n} heartbeats and "
+          f"{args.teachers} session starts = {server_cpu / max(n + args.teachers, 1) * 1000:.2f} ms per request")
+    print(f"  load average at start {load_before[0]:.2f}, at end {load_after[0]:.2f} "
+          f"({os.cpu_count()} CPUs; the load generator runs on the same machine)")
     print(f"errors: {len(stats.errors)}" + (f" (first: {stats.errors[:3]})" if stats.errors else ""))
     print(f"rejected: {stats.rejected or 'none'}")
     print(f"ledger vs expected credit (min of position advance and server time between accepted beats): {off} teachers off by more than 1 s (largest difference {worst:.3f} s)")

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from flask import current_app, request
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import defaultload
 
 from app.auth import passwords
 from app.auth.models import ActivationCode, ApiToken, Role, User, UserRole, UserSession
@@ -181,11 +182,28 @@ def start_session(user: User) -> str:
     return token
 
 
+_LOOKUPS: dict = {}
+
+
+def _lookup(kind: str):
+    """The statement finding a browser session or an API token by its hash, built once (every request runs one).
+
+    One indexed query with the user, school and enterprise joined; the user's roles load on first use, so a
+    request that never asks for them (the video heartbeat, 133/s with 2,000 teachers watching) skips that query.
+    """
+    stmt = _LOOKUPS.get(kind)
+    if stmt is None:
+        model = {"session": UserSession, "token": ApiToken}[kind]
+        stmt = _LOOKUPS[kind] = (select(model).where(model.token_hash == bindparam("token_hash"))
+                                 .options(defaultload(model.user).lazyload(User.roles)))
+    return stmt
+
+
 def load_session(token: str) -> UserSession | None:
     """The live session for a cookie token, or None (unknown, ended, or its user deactivated)."""
     if not token:
         return None
-    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == sha256(token)))
+    record = db.session.scalar(_lookup("session"), {"token_hash": sha256(token)})
     if record is None or not record.user.is_active:
         return None
     record.user._session_token = token
@@ -227,7 +245,7 @@ def issue_api_token(user: User, name: str = "") -> tuple[ApiToken, str]:
 
 
 def authenticate_token(plain: str) -> User | None:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(plain or "")))
+    token = db.session.scalar(_lookup("token"), {"token_hash": sha256(plain or "")})
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = clock.now()

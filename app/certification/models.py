@@ -78,6 +78,10 @@ class WatchSession(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="active")
     #: Seconds credited in this session (sum of its ledger entries).
     credited_seconds: Mapped[float] = mapped_column(default=0.0)
+    #: Flood guard kept in the row itself (no rate-limit store on the hot path): when the current one-minute
+    #: window began and how many heartbeats it has seen; past ``CERT_HEARTBEAT_FLOOD_LIMIT`` the answer is 429.
+    flood_window_at: Mapped[datetime | None]
+    flood_window_beats: Mapped[int] = mapped_column(default=0)
 
 
 class WatchProgress(db.Model):
@@ -309,6 +313,43 @@ class CertificateEvent(db.Model):
     reason: Mapped[str] = mapped_column(String(255), default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CertificateBatch(db.Model):
+    """An administrator's batch issue of one program's certificates, worked through chunk by chunk.
+
+    The batch page asks for the next chunk while it is open (htmx); each chunk checks ``BATCH_CHUNK`` teachers,
+    issues to those who meet everything, commits, and stores their certificates as one print-ready PDF part.
+    The row is the progress bar: ``checked`` of ``total``.
+    """
+
+    __tablename__ = "certificate_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("training_program.id", ondelete="CASCADE"), index=True)
+    #: ``running`` until every pending enrollment has been checked, then ``done``.
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    #: Teachers without a certificate when the batch started.
+    total: Mapped[int] = mapped_column(default=0)
+    #: Teachers checked so far.
+    checked: Mapped[int] = mapped_column(default=0)
+    issued: Mapped[int] = mapped_column(default=0)
+    #: ``[{"name": ..., "username": ..., "reasons": [...]}, ...]`` (the first 200 refused teachers).
+    refused: Mapped[list] = mapped_column(JSON, default=list)
+    refused_count: Mapped[int] = mapped_column(default=0)
+    #: Last ProgramEnrollment.id checked: the next chunk starts after it.
+    cursor: Mapped[int] = mapped_column(default=0)
+    #: Storage keys of the print-ready PDF parts, one per chunk that issued certificates.
+    pdf_keys: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    program: Mapped[TrainingProgram] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.checked * 100 // self.total)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -1,16 +1,16 @@
 """The 百千万 dashboard: how far the country, a province or a school is from the national targets.
 
 Every number comes from a fixed set of grouped queries over certificates, program enrollments, schools and
-professions — never over watch/heartbeat rows — and the result of a scope is kept in an in-process cache for
-``CERT_DASHBOARD_TTL`` seconds (default 60), so pages after the first answer from memory and numbers are at
-most a minute old. Metrics are a registry keyed by the ``Target.metric`` names in content/targets.yaml.
+professions — never over watch/heartbeat rows — and the result of a scope is shared by every worker process
+through a database row (app.dashboard.snapshots) recomputed by one worker when older than half of
+``CERT_DASHBOARD_TTL`` (default 60 s), so pages after the first answer from memory and numbers are at most a
+minute old. Metrics are a registry keyed by the ``Target.metric`` names in content/targets.yaml.
 """
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 from flask import current_app
@@ -159,26 +159,57 @@ def _trend(summary: Summary, scope: Scope) -> None:
         summary.projected = today + timedelta(days=round(months_needed * 30.44))
 
 
-# ---- cache ------------------------------------------------------------------------------------------------------
-_cache: dict[str, Summary] = {}
-_lock = threading.Lock()
-
-
+# ---- cache shared by every worker (app.dashboard.snapshots) ----------------------------------------------------
 def summary_for(scope: Scope) -> Summary:
-    """The cached summary of ``scope``, recomputed when older than the TTL."""
+    """The summary of ``scope``, at most ``CERT_DASHBOARD_TTL`` seconds old (default 60), computed by one worker
+    process at a time and shared by all through the database."""
+    from app.dashboard import snapshots
+
     ttl = current_app.config.get("CERT_DASHBOARD_TTL", 60)
-    key = f"{current_app.config.get('SQLALCHEMY_DATABASE_URI')}|{scope.key}"
-    cached = _cache.get(key)
-    if cached is not None and time.time() - cached.computed_at < ttl:
-        return cached
-    summary = compute(scope)
-    with _lock:
-        _cache[key] = summary
-    return summary
+    return snapshots.shared(f"progress:{scope.key}", ttl, lambda: _encode(compute(scope)), _decode)
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    """Forget every computed summary (the next request recomputes). Flushes; the caller commits."""
+    from app.dashboard import snapshots
+
+    snapshots.forget("progress:")
+
+
+def _encode(summary: Summary) -> dict:
+    """The summary as JSON-able data (dates as ISO strings, marked)."""
+    def plain(value):
+        if isinstance(value, date):
+            return {"$date": value.isoformat()}
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    data = {f.name: plain(getattr(summary, f.name)) for f in fields(Summary) if f.name != "scope"}
+    data["scope"] = {"province": summary.scope.province, "school_id": summary.scope.school_id}
+    return data
+
+
+def _decode(data: dict) -> Summary:
+    def rich(value):
+        if isinstance(value, dict):
+            if set(value) == {"$date"}:
+                return date.fromisoformat(value["$date"])
+            return {k: rich(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rich(v) for v in value]
+        return value
+
+    out = Summary(scope=Scope(**data["scope"]))
+    for f in fields(Summary):
+        if f.name != "scope":
+            setattr(out, f.name, rich(data[f.name]))
+    # Breakdowns and the trend are lists of tuples in the templates and the export.
+    for name in ("trend", "by_province", "by_school", "by_profession", "by_level"):
+        setattr(out, name, [tuple(row) for row in getattr(out, name)])
+    return out
 
 
 def school_teachers(school_id: int) -> list[dict]:

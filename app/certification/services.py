@@ -1,17 +1,16 @@
 """Training programs, 学时, certificates. Functions flush, never commit."""
 from __future__ import annotations
 
-import io
 import secrets
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app.certification import rules
-from app.certification.models import (Certificate, CertificateEvent, CreditHourEntry, PracticalSubmission,
-                                      ProgramCourse, ProgramEnrollment, SerialCounter, TeacherLevel,
-                                      TrainingProgram)
+from app.certification.models import (Certificate, CertificateBatch, CertificateEvent, CreditHourEntry,
+                                      PracticalSubmission, ProgramCourse, ProgramEnrollment, SerialCounter,
+                                      TeacherLevel, TrainingProgram)
 from app.certification.sources import get_source
 from app.core import clock
 from app.errors import Conflict, NotFound, ValidationError
@@ -121,30 +120,42 @@ def record_credit(user, *, seconds: float, source: str, evidence: str, course_id
 
 def hours_by_course(user_id: int, course_ids: list[int]) -> dict[int, float]:
     """学时 per training course: lines recorded for the course plus video watching of the course's video
-    activities. Two grouped queries whatever the number of courses."""
+    activities."""
+    return hours_by_course_many([user_id], course_ids)[user_id] if course_ids else {}
+
+
+def hours_by_course_many(user_ids: list[int], course_ids: list[int]) -> dict[int, dict[int, float]]:
+    """:func:`hours_by_course` of many teachers: two grouped queries whatever the numbers of teachers and courses."""
     from app.courses.models import Activity
 
-    if not course_ids:
-        return {}
-    result = dict.fromkeys(course_ids, 0.0)
-    direct = db.session.execute(select(CreditHourEntry.course_id, func.sum(CreditHourEntry.seconds))
-                                .where(CreditHourEntry.user_id == user_id, CreditHourEntry.course_id.in_(course_ids))
-                                .group_by(CreditHourEntry.course_id))
-    video = db.session.execute(select(Activity.course_id, func.sum(CreditHourEntry.seconds))
-                               .join(Activity, (Activity.target_id == CreditHourEntry.video_id)
-                                     & (Activity.kind == "video"))
-                               .where(CreditHourEntry.user_id == user_id, CreditHourEntry.source == "video_watch",
-                                      Activity.course_id.in_(course_ids))
-                               .group_by(Activity.course_id))
-    for course_id, seconds in list(direct) + list(video):
-        result[course_id] += (seconds or 0.0) / SECONDS_PER_HOUR
-    return result
+    hours = {uid: dict.fromkeys(course_ids, 0.0) for uid in user_ids}
+    if not course_ids or not user_ids:
+        return hours
+    direct = db.session.execute(
+        select(CreditHourEntry.user_id, CreditHourEntry.course_id, func.sum(CreditHourEntry.seconds))
+        .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.course_id.in_(course_ids))
+        .group_by(CreditHourEntry.user_id, CreditHourEntry.course_id))
+    video = db.session.execute(
+        select(CreditHourEntry.user_id, Activity.course_id, func.sum(CreditHourEntry.seconds))
+        .join(Activity, (Activity.target_id == CreditHourEntry.video_id) & (Activity.kind == "video"))
+        .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.source == "video_watch",
+               Activity.course_id.in_(course_ids))
+        .group_by(CreditHourEntry.user_id, Activity.course_id))
+    for uid, course_id, seconds in list(direct) + list(video):
+        hours[uid][course_id] += (seconds or 0.0) / SECONDS_PER_HOUR
+    return hours
 
 
 def total_hours(user_id: int) -> float:
-    seconds = db.session.scalar(select(func.coalesce(func.sum(CreditHourEntry.seconds), 0.0))
-                                .where(CreditHourEntry.user_id == user_id))
-    return (seconds or 0.0) / SECONDS_PER_HOUR
+    return total_hours_many([user_id])[user_id]
+
+
+def total_hours_many(user_ids: list[int]) -> dict[int, float]:
+    """学时 over all sources per teacher (one grouped query)."""
+    sums = dict(db.session.execute(select(CreditHourEntry.user_id, func.sum(CreditHourEntry.seconds))
+                                   .where(CreditHourEntry.user_id.in_(user_ids))
+                                   .group_by(CreditHourEntry.user_id)).all()) if user_ids else {}
+    return {uid: (sums.get(uid) or 0.0) / SECONDS_PER_HOUR for uid in user_ids}
 
 
 def ledger_of(user_id: int, limit: int = 50) -> list[CreditHourEntry]:
@@ -200,26 +211,43 @@ def pending_practicals() -> list[PracticalSubmission]:
 # ---- requirements and certificates ----------------------------------------------------------------------------
 def gather_facts(program: TrainingProgram, user) -> rules.Facts:
     """Everything the rules need about ``user`` in ``program``, in a fixed number of queries."""
+    return gather_facts_many(program, [user.id])[user.id]
+
+
+def gather_facts_many(program: TrainingProgram, user_ids: list[int]) -> dict[int, rules.Facts]:
+    """:func:`gather_facts` for many teachers at once: the same grouped queries whatever their number (a batch
+    of 1,000 certificates checks its teachers a chunk at a time instead of seven queries per teacher)."""
     from app.exams.models import Attempt
 
+    ids = list(user_ids)
+    if not ids:
+        return {}
     course_ids = [pc.course_id for pc in program.courses]
-    exam_ok = False
+    exam_ok: set[int] = set()
     if program.exam_id is not None:
-        best = db.session.scalar(select(func.max(Attempt.score * 100.0 / Attempt.max_score)).where(
-            Attempt.exam_id == program.exam_id, Attempt.user_id == user.id, Attempt.score.is_not(None),
-            Attempt.max_score > 0))
-        exam_ok = best is not None and best >= program.exam_pass_percent - 1e-9
-    practical = db.session.execute(select(func.max(PracticalSubmission.score), func.count(PracticalSubmission.id))
-                                   .where(PracticalSubmission.program_id == program.id,
-                                          PracticalSubmission.user_id == user.id)).one()
-    prereq = False
+        best = db.session.execute(select(Attempt.user_id, func.max(Attempt.score * 100.0 / Attempt.max_score)).where(
+            Attempt.exam_id == program.exam_id, Attempt.user_id.in_(ids), Attempt.score.is_not(None),
+            Attempt.max_score > 0).group_by(Attempt.user_id))
+        exam_ok = {uid for uid, pct in best if pct is not None and pct >= program.exam_pass_percent - 1e-9}
+    practical = {uid: (score, n) for uid, score, n in db.session.execute(
+        select(PracticalSubmission.user_id, func.max(PracticalSubmission.score), func.count(PracticalSubmission.id))
+        .where(PracticalSubmission.program_id == program.id, PracticalSubmission.user_id.in_(ids))
+        .group_by(PracticalSubmission.user_id))}
+    prereq: set[int] = set()
     if program.prerequisite_level_id is not None:
-        prereq = db.session.scalar(select(Certificate.id).where(
-            Certificate.user_id == user.id, Certificate.level_id == program.prerequisite_level_id,
-            Certificate.revoked_at.is_(None)).limit(1)) is not None
-    return rules.Facts(program=program, course_hours=hours_by_course(user.id, course_ids),
-                       total_hours=total_hours(user.id), exam_passed=exam_ok, practical_score=practical[0],
-                       practical_submitted=practical[1] > 0, has_prerequisite=prereq)
+        prereq = set(db.session.scalars(select(Certificate.user_id).where(
+            Certificate.user_id.in_(ids), Certificate.level_id == program.prerequisite_level_id,
+            Certificate.revoked_at.is_(None))))
+    totals = total_hours_many(ids)
+    hours = hours_by_course_many(ids, course_ids)
+    out = {}
+    for uid in ids:
+        score, submitted = practical.get(uid, (None, 0))
+        out[uid] = rules.Facts(program=program, course_hours=hours[uid],
+                               total_hours=totals[uid], exam_passed=uid in exam_ok,
+                               practical_score=score, practical_submitted=submitted > 0,
+                               has_prerequisite=uid in prereq)
+    return out
 
 
 def check_requirements(program: TrainingProgram, user) -> list[rules.Outcome]:
@@ -231,14 +259,16 @@ def certificate_of(program: TrainingProgram, user) -> Certificate | None:
                                                        Certificate.user_id == user.id))
 
 
-def _next_serial(year: int) -> str:
+def _next_serials(year: int, count: int = 1) -> list[str]:
+    """Reserve ``count`` consecutive serial numbers of ``year`` (one locked counter update for a whole chunk)."""
     counter = db.session.get(SerialCounter, year, with_for_update=True)
     if counter is None:
         counter = SerialCounter(year=year, last=0)
         db.session.add(counter)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     db.session.flush()
-    return f"GX-{year}-{counter.last:06d}"
+    return [f"GX-{year}-{n:06d}" for n in range(first, first + count)]
 
 
 def issue_certificate(program: TrainingProgram, user, *, actor=None) -> Certificate:
@@ -256,45 +286,173 @@ def issue_certificate(program: TrainingProgram, user, *, actor=None) -> Certific
 
 
 def _create_certificate(program, user, enrollment, actor) -> Certificate:
+    return _create_certificates(program, [(user, enrollment)], actor)[0]
+
+
+def _create_certificates(program, pairs, actor) -> list[Certificate]:
+    """Certificates for ``[(user, enrollment), ...]`` with consecutive serials, in two flushes."""
+    if not pairs:
+        return []
     today = clock.today()
-    school = user.school
     expires = None
     if program.validity_years:
         try:
             expires = today.replace(year=today.year + program.validity_years)
         except ValueError:  # 29 February
             expires = date(today.year + program.validity_years, 2, 28)
-    cert = Certificate(serial=_next_serial(today.year), code=secrets.token_urlsafe(24), user_id=user.id,
-                       program_id=program.id, level_id=program.level_id, school_id=user.school_id,
-                       profession_id=enrollment.profession_id, holder_name=user.full_name or user.username,
-                       school_name=school.name if school else "", province=school.province if school else "",
-                       profession_name=enrollment.profession.name if enrollment.profession else "",
-                       level_name=program.level.name, program_title=program.title, issued_on=today,
-                       expires_on=expires, created_at=clock.now())
-    db.session.add(cert)
+    now = clock.now()
+    rows = []
+    for serial, (user, enrollment) in zip(_next_serials(today.year, len(pairs)), pairs):
+        school = user.school
+        rows.append(dict(
+            serial=serial, code=secrets.token_urlsafe(24), user_id=user.id, program_id=program.id,
+            level_id=program.level_id, school_id=user.school_id, profession_id=enrollment.profession_id,
+            holder_name=user.full_name or user.username, school_name=school.name if school else "",
+            province=school.province if school else "",
+            profession_name=enrollment.profession.name if enrollment.profession else "",
+            level_name=program.level.name, program_title=program.title, issued_on=today, expires_on=expires,
+            revoked_at=None, revoke_reason="", created_at=now))
+    # Three statements whatever the number: the rows in one executemany, read back by serial, their events.
     db.session.flush()
-    db.session.add(CertificateEvent(certificate_id=cert.id, action="issued", actor_id=actor.id if actor else None,
-                                    created_at=clock.now()))
-    db.session.flush()
-    return cert
+    db.session.execute(insert(Certificate), rows)
+    certs = list(db.session.scalars(select(Certificate).where(Certificate.serial.in_([r["serial"] for r in rows]))
+                                    .order_by(Certificate.serial)))
+    db.session.execute(insert(CertificateEvent), [
+        dict(certificate_id=cert.id, action="issued", reason="", actor_id=actor.id if actor else None, created_at=now)
+        for cert in certs])
+    return certs
 
 
-def issue_ready(program: TrainingProgram, *, actor=None, progress=None) -> tuple[list[Certificate], dict]:
-    """Batch: issue to every enrolled teacher who meets the requirements; returns (issued, {user: reasons})."""
-    enrolled = list(db.session.scalars(select(ProgramEnrollment).where(ProgramEnrollment.program_id == program.id)
-                                       .order_by(ProgramEnrollment.id)))
-    held = set(db.session.scalars(select(Certificate.user_id).where(Certificate.program_id == program.id)))
-    issued, refused = [], {}
-    for enrollment in enrolled:
-        if enrollment.user_id not in held:
-            missing = [o.reason for o in check_requirements(program, enrollment.user) if not o.ok]
-            if missing:
-                refused[enrollment.user] = missing
-            else:
-                issued.append(_create_certificate(program, enrollment.user, enrollment, actor))
+#: Teachers checked (and certificates created) per chunk of a batch.
+BATCH_CHUNK = 100
+
+
+def pending_enrollments(program: TrainingProgram, *, after_id: int = 0,
+                        limit: int | None = None) -> list[ProgramEnrollment]:
+    """Enrollments of ``program`` without a certificate yet, by id, after ``after_id`` (a batch's cursor)."""
+    held = select(Certificate.user_id).where(Certificate.program_id == program.id)
+    stmt = (select(ProgramEnrollment).where(ProgramEnrollment.program_id == program.id,
+                                            ProgramEnrollment.id > after_id, ProgramEnrollment.user_id.not_in(held))
+            .order_by(ProgramEnrollment.id))
+    return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
+
+
+def count_pending(program: TrainingProgram) -> int:
+    held = select(Certificate.user_id).where(Certificate.program_id == program.id)
+    return db.session.scalar(select(func.count(ProgramEnrollment.id)).where(
+        ProgramEnrollment.program_id == program.id, ProgramEnrollment.user_id.not_in(held))) or 0
+
+
+def issue_chunk(program: TrainingProgram, enrollments, *, actor=None) -> tuple[list[Certificate], dict]:
+    """Check ``enrollments`` together (a fixed number of grouped queries) and issue to those who meet
+    everything; returns (issued, {user: reasons})."""
+    facts = gather_facts_many(program, [e.user_id for e in enrollments])
+    ready, refused = [], {}
+    for enrollment in enrollments:
+        missing = [o.reason for o in rules.evaluate(facts[enrollment.user_id]) if not o.ok]
+        if missing:
+            refused[enrollment.user] = missing
+        else:
+            ready.append((enrollment.user, enrollment))
+    return _create_certificates(program, ready, actor), refused
+
+
+def issue_ready(program: TrainingProgram, *, actor=None, progress=None, after_chunk=None,
+                chunk: int = BATCH_CHUNK) -> tuple[list[Certificate], dict]:
+    """Batch: issue to every enrolled teacher who meets the requirements; returns (issued, {user: reasons}).
+
+    Teachers are checked ``chunk`` at a time. After each chunk ``after_chunk()`` runs (the CLI commits there, so
+    work survives an interruption and no request waits behind one long write transaction) and then
+    ``progress(n)`` with the number of teachers checked.
+    """
+    issued, refused, cursor = [], {}, 0
+    while True:
+        enrollments = pending_enrollments(program, after_id=cursor, limit=chunk)
+        if not enrollments:
+            return issued, refused
+        cursor = enrollments[-1].id
+        new, no = issue_chunk(program, enrollments, actor=actor)
+        issued += new
+        refused.update(no)
+        if after_chunk:
+            after_chunk()
         if progress:
-            progress(1)
-    return issued, refused
+            progress(len(enrollments))
+
+
+# ---- batch issue from the admin page ----------------------------------------------------------------------------
+#: Refused teachers remembered on a batch row (the count is kept whole).
+BATCH_REFUSED_SHOWN = 200
+
+
+def start_batch(program: TrainingProgram, actor) -> CertificateBatch:
+    """Open a batch issue over ``program``'s enrollments without a certificate; a batch of the program that is
+    still running is returned instead of a second one."""
+    running = db.session.scalar(select(CertificateBatch).where(CertificateBatch.program_id == program.id,
+                                                               CertificateBatch.state == "running"))
+    if running is not None:
+        return running
+    batch = CertificateBatch(program_id=program.id, total=count_pending(program), refused=[], pdf_keys=[],
+                             created_by_id=actor.id if actor else None, created_at=clock.now())
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def get_batch(batch_id: int, *, lock: bool = False) -> CertificateBatch:
+    """The batch (``lock``: its row locked for this transaction where the database can, and re-read)."""
+    # FOR UPDATE OF the batch only: PostgreSQL refuses to lock the outer-joined rows of its eager loads.
+    batch = db.session.get(CertificateBatch, batch_id, with_for_update={"of": CertificateBatch} if lock else None,
+                           populate_existing=lock)
+    if batch is None:
+        raise NotFound(_("批量发证任务不存在。"))
+    return batch
+
+
+def recent_batches(limit: int = 20) -> list[CertificateBatch]:
+    return list(db.session.scalars(select(CertificateBatch).order_by(CertificateBatch.id.desc()).limit(limit)))
+
+
+def run_batch_chunk(batch: CertificateBatch, *, actor=None) -> list[Certificate]:
+    """Check the next ``BATCH_CHUNK`` teachers of ``batch`` and issue to those who meet everything; the batch
+    row records the progress (``done`` when nobody is left). Returns the new certificates."""
+    if batch.state != "running":
+        return []
+    enrollments = pending_enrollments(batch.program, after_id=batch.cursor, limit=BATCH_CHUNK)
+    if not enrollments:
+        batch.state, batch.finished_at = "done", clock.now()
+        batch.total = batch.checked  # teachers certified elsewhere meanwhile were not checked here
+        db.session.flush()
+        return []
+    issued, refused = issue_chunk(batch.program, enrollments, actor=actor)
+    batch.cursor = enrollments[-1].id
+    batch.checked += len(enrollments)
+    batch.total = max(batch.total, batch.checked)
+    batch.issued += len(issued)
+    batch.refused_count += len(refused)
+    room = BATCH_REFUSED_SHOWN - len(batch.refused or [])
+    if room > 0 and refused:
+        batch.refused = list(batch.refused or []) + [
+            {"name": user.full_name or user.username, "username": user.username, "reasons": reasons}
+            for user, reasons in list(refused.items())[:room]]
+    db.session.flush()
+    return issued
+
+
+def render_batch_part(certs, verify_url) -> bytes:
+    """One print-ready PDF of ``certs`` (a page each); ``verify_url(cert)`` gives each QR code's address."""
+    return certificates_pdf([(cert, verify_url(cert)) for cert in certs])
+
+
+def add_batch_part(batch: CertificateBatch, data: bytes) -> str:
+    """Store a PDF part of ``batch`` under a generated key and remember it on the batch."""
+    from app.core.storage import get_storage, new_key
+
+    key = new_key(f"certificate-batches/{batch.id}", "pdf")
+    get_storage().put(key, data)
+    batch.pdf_keys = list(batch.pdf_keys or []) + [key]
+    db.session.flush()
+    return key
 
 
 def issue_if_complete(program: TrainingProgram, user) -> Certificate | None:
@@ -369,7 +527,7 @@ def certificates_pdf(items) -> bytes:
 
 
 def _draw_certificate(pdf, cert: Certificate, verify_url: str) -> None:
-    import segno
+    from app.core.pdf import qr_code
 
     pdf.add_page()
     pdf.set_draw_color(150, 30, 30)
@@ -389,10 +547,7 @@ def _draw_certificate(pdf, cert: Certificate, verify_url: str) -> None:
         pdf.set_x(40)
         pdf.cell(40, 10, label + "：")
         pdf.cell(150, 10, value, new_x="LMARGIN", new_y="NEXT")
-    qr = io.BytesIO()
-    segno.make(verify_url, error="m").save(qr, kind="png", scale=6, border=2)
-    qr.seek(0)
-    pdf.image(qr, x=225, y=120, w=45)
+    qr_code(pdf, verify_url, x=225, y=120, size=45)
     pdf.set_font(size=9)
     pdf.set_xy(205, 167)
     pdf.multi_cell(80, 5, _("扫码核验证书真伪"), align="C")

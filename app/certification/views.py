@@ -11,6 +11,7 @@ from app.certification import credentials, forms, permissions, services
 from app.certification import program_views
 from app.certification import programs as program_admin
 from app.certification.api import api
+from app.certification.batch_views import batches
 from app.certification.models import PracticalSubmission
 from app.core.exports import download_name
 from app.errors import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from app.extensions import db, limiter
 
 bp = Blueprint("certification", __name__)
 bp.register_blueprint(api)
+bp.register_blueprint(batches)
 program_views.register_routes(bp)
 
 

@@ -10,8 +10,8 @@ The browser only reports what it sees (position, playing, rate). The server deci
   sequence number or a heartbeat sooner than the minimum interval earn nothing and are logged in
   :class:`HeartbeatRejection`.
 
-The heartbeat path is a handful of statements: one read of session + coverage + duration, one check for
-another live session, then the updates and inserts.
+The heartbeat path is a handful of Core statements: one read of session + coverage + duration + "another
+session alive", then the row updates and evidence inserts in one short write transaction.
 """
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import JSON, bindparam, func, insert, select, update
 
 from app.certification.models import (CreditHourEntry, HeartbeatRejection, WatchProgress, WatchSegment,
                                       WatchSession)
 from app.core import clock
-from app.errors import NotFound, ValidationError
+from app.errors import DomainError, NotFound, ValidationError
 from app.extensions import db
 
 #: Defaults, overridable in the app config.
@@ -36,6 +36,10 @@ DEFAULTS = {
     "CERT_CONCURRENT_WINDOW_SECONDS": 45,  # another session alive within this = two videos at once
     "CERT_JUMP_TOLERANCE_SECONDS": 2.0,  # position may run this much ahead of elapsed × rate (buffering)
     "CERT_MAX_REPORTED_RATE": 16.0,  # above this the request itself is malformed (400)
+    # Heartbeats of one watch session per minute before 429: a player sends 4, plus one per play/pause/seek.
+    "CERT_HEARTBEAT_FLOOD_LIMIT": 12,
+    # Watch sessions one user may open per minute (each page view of a video opens one).
+    "CERT_WATCH_SESSIONS_PER_MINUTE": 30,
 }
 
 
@@ -88,23 +92,72 @@ def total_length(intervals: list) -> float:
     return sum(b - a for a, b in intervals)
 
 
+class Flooded(DomainError):
+    """More heartbeats (or watch sessions) in a minute than any player opens: answered 429, nothing judged,
+    credited or written."""
+
+    status = 429
+
+
+_FLOOD_WINDOW = timedelta(minutes=1)
+
+
 # ---- sessions -----------------------------------------------------------------------------------------------
-def start_watch_session(user, video) -> tuple[WatchSession, WatchProgress]:
-    """Open a watch session of ``user`` on ``video`` (any older active session of the pair is closed) and
-    return it with the user's coverage of the video, whose ``resume_position`` tells the player where to go."""
-    db.session.execute(update(WatchSession).where(WatchSession.user_id == user.id, WatchSession.video_id == video.id,
-                                                  WatchSession.state == "active").values(state="closed"))
-    progress = db.session.scalar(select(WatchProgress).where(WatchProgress.user_id == user.id,
-                                                             WatchProgress.video_id == video.id))
+@dataclass
+class Started:
+    """A newly opened watch session and the user's coverage of its video so far."""
+
+    watch_session_id: int
+    resume_position: float
+    covered_seconds: float
+
+
+def _start_statements() -> dict:
+    """The statements of :func:`start_watch_session`, built once (every teacher opening a video runs them)."""
+    if _START:
+        return _START
+    b = bindparam
+    _START.update({
+        "recent": select(func.count(_SESSION.c.id)).where(_SESSION.c.user_id == b("user_id"),
+                                                          _SESSION.c.started_at > b("since")),
+        "close": update(_SESSION).where(_SESSION.c.user_id == b("b_user"), _SESSION.c.video_id == b("b_video"),
+                                        _SESSION.c.state == "active").values(state="closed"),
+        "progress": select(_PROGRESS.c.resume_position, _PROGRESS.c.covered_seconds).where(
+            _PROGRESS.c.user_id == b("user_id"), _PROGRESS.c.video_id == b("video_id")),
+        "new_progress": insert(_PROGRESS),
+        "new_session": insert(_SESSION).returning(_SESSION.c.id),
+    })
+    return _START
+
+
+_START: dict = {}
+
+
+def start_watch_session(user_id: int, video_id: int) -> Started:
+    """Open a watch session of user ``user_id`` on video ``video_id`` (any older active session of the pair is
+    closed); the answer carries the coverage so far, whose ``resume_position`` tells the player where to go.
+    More than ``CERT_WATCH_SESSIONS_PER_MINUTE`` opened by one user within a minute is :class:`Flooded`.
+    Prebuilt Core statements, like the heartbeat: 2,000 teachers open their videos within the same minutes."""
+    dml = _start_statements()
+    now = clock.now()
+    recent = db.session.scalar(dml["recent"], {"user_id": user_id, "since": now - _FLOOD_WINDOW})
+    if recent >= setting("CERT_WATCH_SESSIONS_PER_MINUTE"):
+        # Kept in the database like the heartbeat guard (no rate-limit store write on every page view); it also
+        # caps how many per-session heartbeat allowances one account can open.
+        raise Flooded(_("打开视频过于频繁，请稍后再试。"))
+    db.session.execute(dml["close"], {"b_user": user_id, "b_video": video_id})
+    progress = db.session.execute(dml["progress"], {"user_id": user_id, "video_id": video_id}).first()
     if progress is None:
-        progress = WatchProgress(user_id=user.id, video_id=video.id, intervals=[], covered_seconds=0.0,
-                                 resume_position=0.0)
-        db.session.add(progress)
-    session = WatchSession(user_id=user.id, video_id=video.id, started_at=clock.now(), last_position=0.0,
-                           state="active")
-    db.session.add(session)
-    db.session.flush()
-    return session, progress
+        db.session.execute(dml["new_progress"], {"user_id": user_id, "video_id": video_id, "intervals": [],
+                                                 "covered_seconds": 0.0, "resume_position": 0.0, "updated_at": now})
+        resume, covered = 0.0, 0.0
+    else:
+        resume, covered = progress.resume_position, progress.covered_seconds
+    session_id = db.session.scalar(dml["new_session"], {
+        "user_id": user_id, "video_id": video_id, "started_at": now, "last_heartbeat_at": None,
+        "last_position": 0.0, "last_playing": False, "last_seq": 0, "state": "active", "credited_seconds": 0.0,
+        "flood_window_at": None, "flood_window_beats": 0})
+    return Started(session_id, resume, covered)
 
 
 def _validate(position, playing, rate, seq, duration: float) -> tuple[float, bool, float, int | None]:
@@ -125,85 +178,155 @@ def _validate(position, playing, rate, seq, duration: float) -> tuple[float, boo
     return min(position, duration), playing, rate, seq
 
 
-def record_heartbeat(user, video_id: int, session_id, *, position, playing, rate, seq=None) -> HeartbeatResult:
-    """Judge one heartbeat of ``user``'s watch session and credit what it honestly covers.
+_SESSION = WatchSession.__table__
+_PROGRESS = WatchProgress.__table__
 
-    Someone else's session (or one of another video) is :class:`NotFound`; malformed values are
-    :class:`ValidationError`. Everything else answers 200 with ``accepted`` and the ``reason``.
-    """
+
+_ROW_STATEMENTS: dict[str, object] = {}
+
+
+def _heartbeat_row_statement(dialect: str):
+    """The SELECT of :func:`_heartbeat_row`, built once per dialect (building it costs more than running it)."""
     from app.media.models import Video
 
+    other = _SESSION.alias("other")
+    other_alive = (select(other.c.id).where(other.c.user_id == _SESSION.c.user_id, other.c.id != _SESSION.c.id,
+                                            other.c.last_heartbeat_at > bindparam("since"),
+                                            other.c.last_playing.is_(True), other.c.state == "active").exists())
+    videos = Video.__table__
+    stmt = (select(_SESSION.c.user_id, _SESSION.c.video_id, _SESSION.c.state, _SESSION.c.last_heartbeat_at,
+                   _SESSION.c.last_position, _SESSION.c.last_playing, _SESSION.c.last_seq,
+                   _SESSION.c.credited_seconds, _SESSION.c.flood_window_at, _SESSION.c.flood_window_beats,
+                   _PROGRESS.c.id.label("progress_id"), _PROGRESS.c.intervals, _PROGRESS.c.covered_seconds,
+                   videos.c.duration, other_alive.label("other_alive"))
+            .select_from(_SESSION.join(videos, videos.c.id == _SESSION.c.video_id)
+                         .join(_PROGRESS, (_PROGRESS.c.user_id == _SESSION.c.user_id)
+                               & (_PROGRESS.c.video_id == _SESSION.c.video_id)))
+            .where(_SESSION.c.id == bindparam("session_id")))
+    if dialect != "sqlite":  # SQLite's BEGIN IMMEDIATE already serialises writers
+        stmt = stmt.with_for_update(of=_SESSION)
+    return stmt
+
+
+def _heartbeat_row(session_id: int, now):
+    """One SELECT: the session, the user's coverage of its video, the duration and whether another of the
+    user's sessions played within the concurrency window (an EXISTS on the (user_id, last_heartbeat_at) index).
+    On PostgreSQL the session row is locked for the rest of this short transaction."""
+    dialect = db.session.get_bind().dialect.name
+    stmt = _ROW_STATEMENTS.get(dialect)
+    if stmt is None:
+        stmt = _ROW_STATEMENTS[dialect] = _heartbeat_row_statement(dialect)
+    since = now - timedelta(seconds=setting("CERT_CONCURRENT_WINDOW_SECONDS"))
+    return db.session.execute(stmt, {"session_id": session_id, "since": since}).first()
+
+
+def _statements() -> dict:
+    """The heartbeat's DML, built once: constructing a statement costs more than executing it (SQLAlchemy
+    coerces every ``values()`` argument and computes a cache key), and this runs 133 times a second."""
+    if _DML:
+        return _DML
+    b = bindparam
+    _DML.update({
+        "session": update(_SESSION).where(_SESSION.c.id == b("b_id")).values(
+            flood_window_at=b("b_window_at"), flood_window_beats=b("b_beats"), last_heartbeat_at=b("b_last_at"),
+            last_position=b("b_position"), last_playing=b("b_playing"), last_seq=b("b_seq"),
+            credited_seconds=b("b_credited")),
+        "progress": update(_PROGRESS).where(_PROGRESS.c.id == b("b_id")).values(
+            resume_position=b("b_position"), updated_at=b("b_now"), intervals=b("b_intervals", type_=JSON),
+            covered_seconds=b("b_covered")),
+        "rejection": insert(HeartbeatRejection.__table__),
+        "segment": insert(WatchSegment.__table__),
+        "ledger": insert(CreditHourEntry.__table__),
+    })
+    return _DML
+
+
+_DML: dict = {}
+
+
+def record_heartbeat(user_id: int, video_id: int, session_id, *, position, playing, rate,
+                     seq=None) -> HeartbeatResult:
+    """Judge one heartbeat of user ``user_id``'s watch session and credit what it honestly covers.
+
+    Someone else's session (or one of another video) is :class:`NotFound`; malformed values are
+    :class:`ValidationError`; more than ``CERT_HEARTBEAT_FLOOD_LIMIT`` heartbeats of one session within a minute
+    are :class:`Flooded` (429, nothing written). Everything else answers 200 with ``accepted`` and the ``reason``.
+
+    The hot path of 2,000 teachers watching at once, so it is prebuilt SQLAlchemy Core, not the ORM: one SELECT
+    (above), one UPDATE of the session row (judgement, baseline and flood window together), one of the coverage
+    row when the baseline moves, and the evidence INSERTs (a rejection, or a segment and its ledger line).
+    """
     if not isinstance(session_id, int) or isinstance(session_id, bool):
         raise ValidationError(_("watch_session_id 必须是整数。"))
-    row = db.session.execute(
-        select(WatchSession, WatchProgress, Video.duration)
-        .join(Video, Video.id == WatchSession.video_id)
-        .join(WatchProgress, (WatchProgress.user_id == WatchSession.user_id)
-              & (WatchProgress.video_id == WatchSession.video_id))
-        .where(WatchSession.id == session_id).with_for_update(of=WatchSession)).first()
-    if row is None or row[0].user_id != user.id or row[0].video_id != video_id:
-        raise NotFound(_("观看记录不存在。"))
-    session, progress, duration = row
-    position, playing, rate, seq = _validate(position, playing, rate, seq, duration)
     now = clock.now()
-    reason, credited = _judge(session, progress, now, position, playing, rate, seq)
-    if reason in ("too_frequent", "replay", "closed"):
-        # Nothing about the session changes: a replay or a burst must not move the baseline.
-        db.session.add(HeartbeatRejection(session_id=session.id, reason=reason, position=position, rate=rate,
-                                          created_at=now))
-        return HeartbeatResult(False, 0.0, reason, progress.covered_seconds, duration, session.credited_seconds, now)
+    row = _heartbeat_row(session_id, now)
+    if row is None or row.user_id != user_id or row.video_id != video_id:
+        raise NotFound(_("观看记录不存在。"))
+    position, playing, rate, seq = _validate(position, playing, rate, seq, row.duration)
+    window_at, beats = clock.as_utc(row.flood_window_at), row.flood_window_beats or 0
+    if window_at is None or not timedelta(0) <= now - window_at < _FLOOD_WINDOW:
+        window_at, beats = now, 0
+    if beats >= setting("CERT_HEARTBEAT_FLOOD_LIMIT"):
+        raise Flooded(_("心跳过于频繁，请稍后再试。"))
+    dml = _statements()
+    # The session row as it stands, with the flood window counted; the judgement changes what it must.
+    values = {"b_id": session_id, "b_window_at": window_at, "b_beats": beats + 1,
+              "b_last_at": row.last_heartbeat_at, "b_position": row.last_position, "b_playing": row.last_playing,
+              "b_seq": row.last_seq, "b_credited": row.credited_seconds}
+    reason, credit = _judge(row, now, position, playing, rate, seq)
+    credited, covered = 0.0, row.covered_seconds
     if reason:
-        db.session.add(HeartbeatRejection(session_id=session.id, reason=reason, position=position, rate=rate,
-                                          created_at=now))
-    session.last_heartbeat_at = now
-    session.last_position = position
-    session.last_playing = playing
-    if seq is not None:
-        session.last_seq = seq
-    progress.resume_position = position
-    return HeartbeatResult(not reason, credited, reason or "ok", progress.covered_seconds, duration,
-                           session.credited_seconds, now)
+        db.session.execute(dml["rejection"], {"session_id": session_id, "reason": reason, "position": position,
+                                              "rate": rate, "created_at": now})
+    if reason not in ("too_frequent", "replay", "closed"):
+        # Accepted, or rejected for the interval only (rate, jump, concurrent): the baseline moves here.
+        # A replay or a burst must not move it.
+        values.update(b_last_at=now, b_position=position, b_playing=playing)
+        if seq is not None:
+            values["b_seq"] = seq
+        intervals = row.intervals or []
+        if credit is not None:
+            credited, intervals, covered = _credit(row, session_id, now, *credit)
+            values["b_credited"] = round(row.credited_seconds + credited, 3)
+        db.session.execute(dml["progress"], {"b_id": row.progress_id, "b_position": position, "b_now": now,
+                                             "b_intervals": intervals, "b_covered": covered})
+    db.session.execute(dml["session"], values)
+    return HeartbeatResult(not reason, credited, reason or "ok", covered, row.duration, values["b_credited"], now)
 
 
-def _judge(session, progress, now, position, playing, rate, seq) -> tuple[str, float]:
-    """Return (rejection reason or "", seconds credited), crediting as a side effect when accepted."""
-    if session.state != "active":
-        return "closed", 0.0
-    if seq is not None and seq <= session.last_seq:
-        return "replay", 0.0
-    last = clock.as_utc(session.last_heartbeat_at)
+def _judge(row, now, position, playing, rate, seq) -> tuple[str, tuple | None]:
+    """Return (rejection reason or "", the (start, end, elapsed) interval to credit or None)."""
+    if row.state != "active":
+        return "closed", None
+    if seq is not None and seq <= row.last_seq:
+        return "replay", None
+    last = clock.as_utc(row.last_heartbeat_at)
     elapsed = (now - last).total_seconds() if last is not None else None
     if elapsed is not None and elapsed < setting("CERT_HEARTBEAT_MIN_SECONDS"):
-        return "too_frequent", 0.0
+        return "too_frequent", None
     if playing and rate > setting("CERT_MAX_PLAYBACK_RATE"):
-        return "rate", 0.0
-    if playing and _other_session_alive(session, now):
-        return "concurrent", 0.0
-    if elapsed is None or not (playing and session.last_playing):
-        return "", 0.0  # a start or a pause: it sets the baseline, earns nothing
-    advanced = position - session.last_position
+        return "rate", None
+    if playing and row.other_alive:
+        return "concurrent", None
+    if elapsed is None or not (playing and row.last_playing):
+        return "", None  # a start or a pause: it sets the baseline, earns nothing
+    advanced = position - row.last_position
     if advanced < 0 or advanced > elapsed * setting("CERT_MAX_PLAYBACK_RATE") + setting("CERT_JUMP_TOLERANCE_SECONDS"):
-        return "jump", 0.0
-    return "", _credit(session, progress, now, session.last_position, position, elapsed)
+        return "jump", None
+    return "", (row.last_position, position, elapsed)
 
 
-def _other_session_alive(session, now) -> bool:
-    since = now - timedelta(seconds=setting("CERT_CONCURRENT_WINDOW_SECONDS"))
-    return db.session.scalar(select(WatchSession.id).where(
-        WatchSession.user_id == session.user_id, WatchSession.id != session.id,
-        WatchSession.last_heartbeat_at > since, WatchSession.last_playing.is_(True),
-        WatchSession.state == "active").limit(1)) is not None
-
-
-def _credit(session, progress, now, start: float, end: float, elapsed: float) -> float:
-    intervals, new = merge_interval([list(i) for i in progress.intervals or []], start, end)
+def _credit(row, session_id: int, now, start: float, end: float, elapsed: float) -> tuple[float, list, float]:
+    """Merge ``[start, end)`` into the coverage; write the segment evidence and the ledger line.
+    Returns (seconds credited, new intervals, new covered seconds)."""
+    intervals, new = merge_interval([list(i) for i in row.intervals or []], start, end)
     credited = round(max(0.0, min(new, elapsed)), 3)
-    progress.intervals = intervals
-    progress.covered_seconds = round(total_length(intervals), 3)
-    session.credited_seconds = round(session.credited_seconds + credited, 3)
-    db.session.add(WatchSegment(session_id=session.id, start=start, end=end, credited=credited, created_at=now))
+    dml = _statements()
+    db.session.execute(dml["segment"], {"session_id": session_id, "start": start, "end": end, "credited": credited,
+                                        "created_at": now})
     if credited > 0:
-        db.session.add(CreditHourEntry(user_id=session.user_id, seconds=credited, source="video_watch",
-                                       evidence=f"watch_session:{session.id}", video_id=session.video_id,
-                                       created_at=now))
-    return credited
+        db.session.execute(dml["ledger"], {
+            "user_id": row.user_id, "seconds": credited, "source": "video_watch",
+            "evidence": f"watch_session:{session_id}", "video_id": row.video_id, "course_id": None, "note": "",
+            "created_by_id": None, "created_at": now})
+    return credited, intervals, round(total_length(intervals), 3)

@@ -34,6 +34,7 @@ NAVIGATION: list[tuple] = [
     ("tasks.mine", _l("学习任务"), {"student", "teacher", "mentor"}, "teaching"),
     ("certification.programs", _l("师资培训"), {"teacher", "school_admin", "platform_admin", "reviewer"}, "training"),
     ("certification.progress_national", _l("百千万进展"), {"platform_admin", "school_admin"}, "training"),
+    ("certification.batches.index", _l("批量发证"), {"platform_admin"}, "training"),
     ("certification.my_hours", _l("我的学时"), {"teacher"}, "training"),
     ("certification.offline_sessions", _l("线下培训"), {"platform_admin", "school_admin"}, "training"),
     ("certification.admin_programs", _l("培训项目管理"), {"platform_admin"}, "training"),

@@ -51,3 +51,16 @@ def test_certificate_and_public_verification_fit_a_phone(new_context):
     assert "证书有效" in page.get_by_test_id("status").inner_text()
     assert "林*" in page.content()
     _fits(page)
+
+
+def test_batch_issue_page_steps_itself_to_the_end_on_a_phone(new_context):
+    """The batch page asks for chunk after chunk by itself (htmx, CSRF header from the page) until done."""
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, "admin")
+    page.goto("/training/batches")
+    _fits(page)
+    page.get_by_role("button", name="开始批量发证").click()
+    page.locator("#batch-progress .badge", has_text="已完成").wait_for(timeout=30000)
+    assert "hx-post" not in page.locator("#batch-progress").evaluate("e => e.outerHTML")
+    assert page.locator("#batch-progress .progress-bar").get_attribute("data-width") == "100"
+    _fits(page)

@@ -59,24 +59,3 @@ def frozen():
     c = Clock()
     c.at(0)
     return c
-
-
-@pytest.fixture(autouse=True)
-def _generous_heartbeat_limit(app, request):
-    """The test clock is frozen but the limiter counts real time: schedules replayed in a blink would hit it.
-    The flood test opts out with the ``strict_limit`` marker-free fixture below."""
-    if "strict_limit" in request.fixturenames:
-        yield
-        return
-    old = app.config.get("CERT_HEARTBEAT_RATE_LIMIT")
-    app.config["CERT_HEARTBEAT_RATE_LIMIT"] = "10000/minute"
-    yield
-    if old is None:
-        app.config.pop("CERT_HEARTBEAT_RATE_LIMIT", None)
-    else:
-        app.config["CERT_HEARTBEAT_RATE_LIMIT"] = old
-
-
-@pytest.fixture
-def strict_limit():
-    """Keep the real heartbeat rate limit."""

@@ -160,7 +160,9 @@ def test_bad_values_are_400_and_other_users_session_is_404(client, make_video, b
                        headers=bearer(other)).status_code == 404
 
 
-def test_flood_is_rate_limited_and_earns_nothing(client, make_video, bearer, frozen, strict_limit):
+def test_flood_is_rate_limited_and_earns_nothing(client, make_video, bearer, frozen):
+    """The flood guard is the session row's own one-minute window (no rate-limit store on the hot path):
+    past 12 heartbeats a minute the answer is 429 and nothing is written; a minute later beats count again."""
     teacher = factories.user("teacher")
     video = make_video()
     headers = bearer(teacher)
@@ -169,8 +171,37 @@ def test_flood_is_rate_limited_and_earns_nothing(client, make_video, bearer, fro
     for i in range(30):
         frozen.at(i * 0.1)
         statuses.append(_beat(client, video, headers, sid, i * 0.1).status_code)
-    assert 429 in statuses
+    assert statuses[:12] == [200] * 12 and set(statuses[12:]) == {429}
     assert _credited(teacher) == 0
+    assert _reasons(sid) == ["too_frequent"] * 11  # the 429s left no trace: a flood cannot fill the log
+    body = client.post(f"/api/v1/videos/{video.id}/heartbeat", headers=headers,
+                       json={"watch_session_id": sid, "position": 3.0, "playing": True, "rate": 1.0}).get_json()
+    assert body["error"]["status"] == 429
+    frozen.at(61)
+    assert _beat(client, video, headers, sid, 61).get_json()["accepted"]  # a new window, a new baseline
+    frozen.at(76)
+    assert _beat(client, video, headers, sid, 76).get_json()["credited_seconds"] == 15
+
+
+def test_flood_guard_is_per_session_and_session_starts_are_limited(client, make_video, bearer, frozen, app):
+    teacher = factories.user("teacher")
+    video = make_video()
+    headers = bearer(teacher)
+    first = _start(client, video, headers)["watch_session_id"]
+    for i in range(13):
+        _beat(client, video, headers, first, 0)
+    assert _beat(client, video, headers, first, 0).status_code == 429
+    second = _start(client, video, headers)["watch_session_id"]  # a reload of the player page
+    assert _beat(client, video, headers, second, 0).status_code == 200
+    app.config["CERT_WATCH_SESSIONS_PER_MINUTE"] = 4
+    try:
+        statuses = [client.post(f"/api/v1/videos/{video.id}/watch-sessions", headers=headers).status_code
+                    for _ in range(4)]
+        frozen.at(61)
+        later = client.post(f"/api/v1/videos/{video.id}/watch-sessions", headers=headers).status_code
+    finally:
+        app.config.pop("CERT_WATCH_SESSIONS_PER_MINUTE")
+    assert statuses == [201, 201, 429, 429] and later == 201  # two were opened above, in the same minute
 
 
 def test_resume_where_the_teacher_stopped(client, make_video, bearer, frozen):

@@ -75,7 +75,7 @@ def test_video_watching_counts_for_the_course_that_lists_the_video(app, program,
     db.session.add(CreditHourEntry(user_id=teacher.id, seconds=1800, source="video_watch", evidence="watch_session:1",
                                    video_id=video.id))
     db.session.flush()
-    hours = services.hours_by_course(teacher.id, [pc.course_id for pc in program.courses])
+    hours = services.gather_facts(program, teacher).course_hours
     assert hours == {program.courses[0].course_id: 0.0, program.courses[1].course_id: 0.5}
 
 
@@ -159,6 +159,35 @@ def test_expired_certificate_says_so(client, program):
     assert "此证书已过期" in client.get(f"/verify/{cert.code}").get_data(as_text=True)
 
 
+def _qr_modules(pdf: bytes) -> set[tuple[int, int]]:
+    """The dark modules of the QR code drawn in a PDF page (the filled path of ``re`` squares)."""
+    import re
+    import zlib
+
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+        try:
+            text = zlib.decompress(stream).decode("latin-1")
+        except zlib.error:
+            continue
+        found = re.search(r"q 0 g (.*?) f Q", text)
+        if found:
+            rects = [tuple(map(float, r)) for r in re.findall(r"([\d.-]+) ([\d.-]+) ([\d.-]+) ([\d.-]+) re", found.group(1))]
+            size = -rects[0][3]
+            left, top = min(r[0] for r in rects), max(r[1] for r in rects)
+            return {(round((top - y) / size), round((x - left) / size) + c) for x, y, w, _h in rects
+                    for c in range(round(w / size))}
+    return set()
+
+
+def _dark_modules(data: str) -> set[tuple[int, int]]:
+    import segno
+
+    matrix = segno.make(data, error="m", mask=0).matrix
+    cells = {(r, c) for r, row in enumerate(matrix) for c, v in enumerate(row) if v}
+    top, left = min(r for r, _c in cells), min(c for _r, c in cells)
+    return {(r - top, c - left) for r, c in cells}
+
+
 def test_pdf_has_qr_code_and_only_owner_may_download(app, client, login_as, program):
     teacher = login_as("teacher")
     services.enroll(program, teacher)
@@ -168,7 +197,8 @@ def test_pdf_has_qr_code_and_only_owner_may_download(app, client, login_as, prog
     response = client.get(f"/certificates/{cert.id}/certificate.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
-    assert b"/Subtype /Image" in response.data
+    verify_url = f"http://localhost/verify/{cert.code}"
+    assert _qr_modules(response.data) == _dark_modules(verify_url)  # the printed QR code encodes the verify URL
     other = app.test_client()
     login_as("teacher", client_=other)
     assert other.get(f"/certificates/{cert.id}/certificate.pdf").status_code == 404
