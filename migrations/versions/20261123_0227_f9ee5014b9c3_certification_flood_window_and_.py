@@ -1,7 +1,7 @@
 """certification flood window and certificate batches, dashboard snapshots
 
 Revision ID: f9ee5014b9c3
-Revises: 2dc9fd9c0371
+Revises: 4a8192d61a08
 Create Date: 2026-11-23 02:27:13.553055
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f9ee5014b9c3'
-down_revision = '2dc9fd9c0371'
+down_revision = '4a8192d61a08'
 branch_labels = None
 depends_on = None
 
