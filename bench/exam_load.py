@@ -221,6 +221,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def add_server_arguments(parser) -> None:
+    """gunicorn options shared by the load scripts."""
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
+                        help="sync: one request at a time per worker process (behind a buffering proxy such as nginx)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker")
+
+
+def gunicorn_command(args, port: int) -> list[str]:
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or "gunicorn"
+    command = [gunicorn, "-w", str(args.workers), "-k", args.worker_class]
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.threads)]
+    return command + ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+
+
+def describe_server(args) -> str:
+    threads = f" --threads {args.threads}" if args.worker_class == "gthread" else ""
+    return f"gunicorn -w {args.workers} -k {args.worker_class}{threads}"
+
+
 def wait_for(port: int, timeout: float = 30) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -295,8 +316,7 @@ def main(argv=None) -> int:
                         help="students arrive evenly over this many seconds (0: within one interval)")
     parser.add_argument("--submit-window", type=float, default=30, help="everyone submits within this many seconds")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file (WAL)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    add_server_arguments(parser)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     # Up to one open connection per student, plus the server's: lift the soft limit on open files (often 1024).
@@ -329,10 +349,7 @@ def main(argv=None) -> int:
     print(f"set-up: {args.students} students with tokens, exam {exam_id} of {len(QUESTION_MIX)} questions "
           f"({time.perf_counter() - t:.1f} s); database {url.split('@')[-1]}")
     port = free_port()
-    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or "gunicorn"
-    server = subprocess.Popen([gunicorn, "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
-                               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-                              cwd=ROOT, env=env, start_new_session=True)
+    server = subprocess.Popen(gunicorn_command(args, port), cwd=ROOT, env=env, start_new_session=True)
     acked: dict = {}
     try:
         wait_for(port)
@@ -350,7 +367,7 @@ def main(argv=None) -> int:
     print(f"students arrived evenly over {args.ramp:.0f} s, autosave every {args.interval:.0f} s +-1 s, "
           f"submits spread over {args.submit_window:.0f} s")
     print(f"ran {wall:.0f} s: {len(saves)} autosaves ({len(saves) / max(wall, 1e-9):.0f}/s), "
-          f"{len(stats.latency['submit'])} submits, gunicorn -w {args.workers} -k gthread --threads {args.threads}")
+          f"{len(stats.latency['submit'])} submits, {describe_server(args)}")
     for name, values in stats.latency.items():
         print(f"  {name:<7} n={len(values):>6}  p50 {pct(values, 50):7.1f} ms  p95 {pct(values, 95):7.1f} ms  "
               f"p99 {pct(values, 99):7.1f} ms  max {pct(values, 100):7.1f} ms"

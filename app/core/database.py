@@ -13,6 +13,11 @@ from sqlalchemy.pool import Pool
 
 from app.core import clock
 
+try:
+    import fcntl
+except ImportError:  # Windows: threads still queue on the process lock, processes in SQLite's busy handler
+    fcntl = None
+
 
 def configure(app: Flask) -> None:
     """Default to SQLite in the instance folder, with WAL and a busy timeout."""
@@ -75,10 +80,54 @@ def enable_wal(conn: sqlite3.Connection, wait: float = 30.0) -> None:
             delay = min(delay * 2, 0.2)
 
 
-#: Writers of one process queue here (a fair, instant hand-over) instead of in SQLite's busy handler, which polls
-#: with sleeps of up to 100 ms and turns a burst of writers into seconds of latency.
-_SQLITE_WRITE_LOCK = threading.Lock()
+class _WriteSlot:
+    """One SQLite writer at a time, handed over at once.
+
+    Threads of a process queue on a lock, and processes (gunicorn workers) on an ``flock`` of a file beside the
+    database, both of which wake the next writer the moment the slot is free. Without them writers wait in
+    SQLite's busy handler, which polls with sleeps of up to 100 ms and turns a burst of writers into seconds of
+    latency (measured: heartbeat p99 435 ms at 1,000 watchers, mostly two workers polling for each other).
+    """
+
+    def __init__(self):
+        self._thread_lock = threading.Lock()
+        self._files: dict[str, tuple[int, int]] = {}  # lock path -> (pid, fd); an fd inherited by fork is shared
+
+    def _fd(self, database: str | None) -> int | None:
+        if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        path = os.path.abspath(database) + "-writelock"
+        pid, fd = self._files.get(path, (None, None))
+        if pid != os.getpid():
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._files[path] = (os.getpid(), fd)
+        return fd
+
+    def acquire(self, database: str | None, info) -> None:
+        if not self._thread_lock.acquire(timeout=60):
+            raise TimeoutError("no SQLite write slot within 60 s")
+        try:
+            fd = self._fd(database)
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # released by commit/rollback/check-in, or by the kernel on exit
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        info[_LOCK_KEY] = fd
+
+    def release(self, info) -> None:
+        if _LOCK_KEY not in info:
+            return
+        fd = info.pop(_LOCK_KEY)
+        try:
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
 _LOCK_KEY = "gx_sqlite_write_lock"
+_WRITE_SLOT = _WriteSlot()
 
 
 @event.listens_for(Engine, "begin")
@@ -90,9 +139,7 @@ def _sqlite_begin(conn):
     if not conn.get_execution_options().get("sqlite_immediate"):
         conn.exec_driver_sql("BEGIN")
         return
-    if not _SQLITE_WRITE_LOCK.acquire(timeout=60):
-        raise TimeoutError("no SQLite write slot within 60 s")
-    conn.info[_LOCK_KEY] = True
+    _WRITE_SLOT.acquire(conn.engine.url.database, conn.info)
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
@@ -101,8 +148,7 @@ def _sqlite_begin(conn):
 
 
 def _release_write_lock(info) -> None:
-    if info.pop(_LOCK_KEY, False):
-        _SQLITE_WRITE_LOCK.release()
+    _WRITE_SLOT.release(info)
 
 
 @event.listens_for(Engine, "commit")
