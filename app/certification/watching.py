@@ -25,6 +25,7 @@ from sqlalchemy import JSON, bindparam, func, insert, select, update
 from app.certification.models import (CreditHourEntry, HeartbeatRejection, WatchProgress, WatchSegment,
                                       WatchSession)
 from app.core import clock
+from app.core.signals import results_changed
 from app.errors import DomainError, NotFound, ValidationError
 from app.extensions import db
 
@@ -63,6 +64,15 @@ class HeartbeatResult:
                 "covered_seconds": round(self.covered_seconds, 3), "duration": self.duration,
                 "covered_percent": covered_percent(self.covered_seconds, self.duration),
                 "session_credited_seconds": round(self.session_credited, 3)}
+
+
+#: Coverage steps (in percent) at which a heartbeat tells the rest of the platform that results changed.
+SIGNAL_STEP_PERCENT = 5
+
+
+def _crossed_step(before: float, after: float, duration: float) -> bool:
+    step = SIGNAL_STEP_PERCENT
+    return covered_percent(after, duration) // step > covered_percent(before, duration) // step
 
 
 def covered_percent(covered: float, duration: float) -> int:
@@ -291,6 +301,11 @@ def record_heartbeat(user_id: int, video_id: int, session_id, *, position, playi
         db.session.execute(dml["progress"], {"b_id": row.progress_id, "b_position": position, "b_now": now,
                                              "b_intervals": intervals, "b_covered": covered})
     db.session.execute(dml["session"], values)
+    if credited and _crossed_step(row.covered_seconds, covered, row.duration):
+        # Coverage completes video activities, and a training course whose last activity that was earns its
+        # 学时 (certification.programs). Sent at each 5% step, not on every beat, to keep the hot path short;
+        # a threshold between steps is caught at the next one (or by `flask certification credit-completions`).
+        results_changed.send("video", target_id=video_id, user_ids=[user_id])
     return HeartbeatResult(not reason, credited, reason or "ok", covered, row.duration, values["b_credited"], now)
 
 

@@ -136,3 +136,33 @@ def test_cli_sets_a_course_credit_and_catches_up_completions(runner, setup):
     again = runner.invoke(args=["certification", "credit-completions"])
     assert "wrote 0 lines" in again.output
     assert runner.invoke(args=["certification", "course-credit", "999999", "1"]).exit_code != 0
+
+
+def test_watching_the_course_video_to_its_threshold_credits_the_course(app, client, make_video, bearer, frozen):
+    """A training course whose only activity is a video: the heartbeat that brings coverage to the activity's
+    percentage writes the course_completion line, with no catch-up command."""
+    level = db.session.scalars(select(TeacherLevel).order_by(TeacherLevel.position)).first()
+    video = make_video(duration=100)
+    course = courses.create_course(title="工学一体化教学视频课", kind="training_course", is_shared=True)
+    courses.add_activity(course, kind="video", title="示范课", target_id=video.id, rule={"min_percent": 60})
+    program = services.save_program(key="completion-video", title="看完得学时", level=level, courses=[(course, 2)])
+    admin.set_course_credit(course.id, 2)
+    teacher = factories.user("teacher")
+    services.enroll(program, teacher)
+    db.session.commit()
+    headers = bearer(teacher)
+    sid = client.post(f"/api/v1/videos/{video.id}/watch-sessions", headers=headers).get_json()["watch_session_id"]
+
+    def beat(t):
+        frozen.at(t)
+        response = client.post(f"/api/v1/videos/{video.id}/heartbeat", headers=headers,
+                               json={"watch_session_id": sid, "position": t, "playing": True, "rate": 1.0})
+        assert response.get_json()["accepted"], response.get_json()
+
+    for t in (0, 15, 30, 45):
+        beat(t)
+    assert _completion_lines(teacher.id) == []  # 45% watched
+    beat(60)
+    assert [line.evidence for line in _completion_lines(teacher.id)] == [f"course:{course.id}"]
+    beat(75)
+    assert len(_completion_lines(teacher.id)) == 1
