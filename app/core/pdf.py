@@ -13,9 +13,10 @@ import os
 import re
 import threading
 
-from fontTools import ttLib
-from fpdf import FPDF, FontFace, TextStyle
-from fpdf.fonts import SubsetMap
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # fpdf2 and fontTools take ~0.6 s to import: loaded on the first PDF, not at app start-up
+    from fpdf import FPDF
 
 FONT_DIR = os.path.join(os.path.dirname(__file__), "fonts")
 FONT_FILE = os.path.join(FONT_DIR, "NotoSansSC-GB2312.otf")
@@ -26,6 +27,8 @@ CJK_FAMILY = "NotoSansSC"
 def cjk_pdf(*, orientation: str = "portrait", unit: str = "mm", format: str = "A4", title: str = "",
             author: str = "") -> FPDF:
     """A new FPDF document with the CJK font registered (regular; bold falls back to the same face) and set."""
+    from fpdf import FPDF
+
     pdf = FPDF(orientation=orientation, unit=unit, format=format)
     # One face only keeps the repository small; bold and italic map to it (fpdf2 refuses unregistered styles,
     # and write_html asks for them for <b>, <em> ...).
@@ -56,6 +59,10 @@ def _add_cached_font(pdf: FPDF, style: str) -> None:
     the fontTools object (the output step subsets it in place; re-opened lazily from bytes in memory), the
     subset map of used glyphs, and the font descriptor (the output numbers it as a PDF object).
     """
+    from fontTools import ttLib
+    from fpdf import FPDF
+    from fpdf.fonts import SubsetMap
+
     fontkey = f"{CJK_FAMILY.lower()}{style}"
     template = _FONT_TEMPLATES.get(style)
     if template is None:
@@ -145,6 +152,8 @@ def write_html(pdf: FPDF, html: str) -> None:
 def _tag_styles() -> dict:
     """Black headings a little larger than the text (fpdf2's defaults are dark red and huge), code in the CJK
     face (the built-in Courier has no Chinese glyphs)."""
+    from fpdf import FontFace, TextStyle
+
     def heading(size: float) -> TextStyle:
         return TextStyle(font_family=CJK_FAMILY, font_size_pt=size, color=(0, 0, 0), t_margin=3, b_margin=1)
 
