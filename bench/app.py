@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, abort, g, render_template
 
 from app import create_app
 from app.auth.models import Role, User, UserRole
@@ -125,7 +125,33 @@ def profession():
                            panels=[("standards/_package.html", panel)], can_edit=True)
 
 
+def _static_summary():
+    """The dashboard scenario's national summary, decoded from the JSON file it wrote (no database)."""
+    import json
+    import os
+
+    from app.certification import progress
+
+    path = os.environ.get("BENCH_DASHBOARD_SUMMARY")
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as fh:
+        return progress._decode(json.load(fh))
+
+
+@bare_bp.route("/dashboard")
+def dashboard():
+    """certification/dashboard.html with the national summary and chart data, from static data."""
+    from app.certification.views import _chart_data
+
+    g._login_user = STATIC_ADMIN
+    summary = STATIC_SUMMARY or abort(404)
+    return render_template("certification/dashboard.html", s=summary, public=False, school=None, teachers=[],
+                           chart=_chart_data(summary))
+
+
 app = create_app()
 app.register_blueprint(bare_bp)
 # Built after create_app(): every model (and so every relationship target) is imported by then.
 STATIC_PACKAGE = _static_package()
+STATIC_SUMMARY = _static_summary()

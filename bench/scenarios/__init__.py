@@ -39,7 +39,7 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {}
 
 #: Scenario modules, imported by :func:`load`; later issues append theirs.
-MODULES = ["users", "imports", "startup", "video", "profession"]
+MODULES = ["users", "imports", "startup", "video", "profession", "dashboard"]
 
 
 def scenario(name: str, description: str):
