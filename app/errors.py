@@ -126,3 +126,14 @@ def register(app: Flask) -> None:
         if app.config.get("PROPAGATE_EXCEPTIONS") and not app.config.get("TESTING"):
             raise exc
         return render_error(500)
+
+
+def get_or_raise(model, ident, message: str, **options):
+    """The row of ``model`` with primary key ``ident``, or :class:`NotFound` with ``message`` (a 404 page or
+    JSON answer); the one way services and views load an object by id. ``options`` go to ``Session.get``."""
+    from app.extensions import db
+
+    obj = db.session.get(model, ident, **options)
+    if obj is None:
+        raise NotFound(message)
+    return obj

@@ -14,7 +14,7 @@ from sqlalchemy.orm import defaultload
 from app.auth import passwords
 from app.auth.models import ActivationCode, ApiToken, Role, User, UserRole, UserSession
 from app.core import clock
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
 from app.extensions import db
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -72,10 +72,7 @@ def check_password_policy(password: str) -> None:
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("用户不存在。"))
-    return user
+    return get_or_raise(User, user_id, _("用户不存在。"))
 
 
 def find_user(username: str) -> User | None:

@@ -5,15 +5,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.catalog.models import IndustryField, Profession, TrainingLevel
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 
 
 def get_profession(profession_id: int) -> Profession:
-    profession = db.session.get(Profession, profession_id)
-    if profession is None:
-        raise NotFound(_("专业不存在。"))
-    return profession
+    return get_or_raise(Profession, profession_id, _("专业不存在。"))
 
 
 def profession_by_key(key: str) -> Profession:

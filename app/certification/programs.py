@@ -17,7 +17,7 @@ from app.certification import services
 from app.certification.models import (CourseCredit, CreditHourEntry, OfflineSession, ProgramEnrollment,
                                       TeacherLevel, TrainingProgram)
 from app.core.signals import results_changed
-from app.errors import NotFound, ValidationError
+from app.errors import ValidationError, get_or_raise
 from app.extensions import db
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -323,10 +323,7 @@ def create_offline_session(*, title: str, held_on: date, hours: float, course_id
 
 
 def get_offline_session(session_id: int) -> OfflineSession:
-    row = db.session.get(OfflineSession, session_id)
-    if row is None:
-        raise NotFound(_("线下培训记录不存在。"))
-    return row
+    return get_or_raise(OfflineSession, session_id, _("线下培训记录不存在。"))
 
 
 def offline_sessions_for(user) -> Select:

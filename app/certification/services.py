@@ -13,7 +13,7 @@ from app.certification.models import (Certificate, CertificateBatch, Certificate
                                       TeacherLevel, TrainingProgram)
 from app.certification.sources import get_source
 from app.core import clock
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 
 SECONDS_PER_HOUR = 3600.0
@@ -21,10 +21,7 @@ SECONDS_PER_HOUR = 3600.0
 
 # ---- programs ------------------------------------------------------------------------------------------------
 def get_program(program_id: int) -> TrainingProgram:
-    program = db.session.get(TrainingProgram, program_id)
-    if program is None:
-        raise NotFound(_("培训项目不存在。"))
-    return program
+    return get_or_raise(TrainingProgram, program_id, _("培训项目不存在。"))
 
 
 def program_by_key(key: str) -> TrainingProgram:
@@ -479,10 +476,7 @@ def revoke_certificate(cert: Certificate, reason: str, actor) -> Certificate:
 
 
 def get_certificate(cert_id: int) -> Certificate:
-    cert = db.session.get(Certificate, cert_id)
-    if cert is None:
-        raise NotFound(_("证书不存在。"))
-    return cert
+    return get_or_raise(Certificate, cert_id, _("证书不存在。"))
 
 
 def find_by_code(code: str) -> Certificate | None:

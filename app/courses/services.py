@@ -17,7 +17,7 @@ from app import DOMAINS
 from app.courses.activities import KINDS, Completion, get_kind, load_kinds
 from app.courses.models import (Activity, ActivityCompletion, Cohort, CohortMember, Course, CourseCohort,
                                 CourseKind, Enrollment, EnrollmentRole, EnrollmentStatus, MentorAssignment)
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 
 # Built-in kinds and the adapters of installed domains (tasks registers its own kind from its package).
@@ -328,10 +328,7 @@ def count_learners(course: Course) -> int:
 # --- cohorts -------------------------------------------------------------------------------------------------
 
 def get_cohort(cohort_id: int) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound(_("班级不存在。"))
-    return cohort
+    return get_or_raise(Cohort, cohort_id, _("班级不存在。"))
 
 
 def create_cohort(*, school, name: str, entry_year: int, profession=None, training_level=None) -> Cohort:

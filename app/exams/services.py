@@ -20,7 +20,7 @@ from sqlalchemy.orm import contains_eager, lazyload, load_only
 
 from app.core import clock
 from app.core.signals import results_changed
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
 from app.exams import review
 from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
                               ExamRubric,
@@ -244,10 +244,7 @@ def update_exam(exam: Exam, **fields) -> Exam:
 
 
 def get_exam(exam_id: int) -> Exam:
-    exam = db.session.get(Exam, exam_id)
-    if exam is None:
-        raise NotFound(_("考试不存在。"))
-    return exam
+    return get_or_raise(Exam, exam_id, _("考试不存在。"))
 
 
 def grant_access(exam: Exam, user, *, extra_minutes: int = 0) -> ExamGrant:
@@ -469,10 +466,7 @@ def get_attempt(attempt_id: int, *, lean: bool = False) -> Attempt:
     """The attempt (404 when missing). ``lean`` leaves its student unloaded (the API: the student is the caller,
     and the User row would bring its roles along in a second statement)."""
     options = [lazyload(Attempt.user)] if lean else []
-    attempt = db.session.get(Attempt, attempt_id, options=options)
-    if attempt is None:
-        raise NotFound(_("答卷不存在。"))
-    return attempt
+    return get_or_raise(Attempt, attempt_id, _("答卷不存在。"), options=options)
 
 
 def attempt_history(attempt: Attempt) -> list[AttemptEvent]:
@@ -608,10 +602,7 @@ def attach_file(target: SaveTarget, file_storage, now: datetime | None = None) -
 
 
 def get_file(file_id: int) -> AttemptFile:
-    record = db.session.get(AttemptFile, file_id)
-    if record is None:
-        raise NotFound(_("文件不存在。"))
-    return record
+    return get_or_raise(AttemptFile, file_id, _("文件不存在。"))
 
 
 def files_by_item(item_ids) -> dict[int, dict[int, AttemptFile]]:
@@ -931,10 +922,7 @@ def queue_summary(exam: Exam) -> list[dict]:
 
 
 def get_item(item_id: int) -> AttemptItem:
-    item = db.session.get(AttemptItem, item_id)
-    if item is None:
-        raise NotFound(_("题目不存在。"))
-    return item
+    return get_or_raise(AttemptItem, item_id, _("题目不存在。"))
 
 
 def grade_manually(item: AttemptItem, *, score: float | None, comment: str = "", grader, attachments=None,

@@ -15,7 +15,7 @@ from app.core.database import begin_write
 from app.core.templating import NAVIGATION
 from app.core.exports import download_name, to_csv, to_xlsx
 from app.core.pagination import paginate
-from app.errors import DomainError, NotFound, ValidationError
+from app.errors import DomainError, NotFound, ValidationError, get_or_raise
 from app.exams import forms, permissions, reports, review, services
 from app.exams.api import api
 from app.exams.models import Attempt
@@ -267,9 +267,7 @@ def _grading_views(items) -> dict:
 def set_rubric(exam_id: int, question_id: int):
     """Give a hand-graded question of this exam its rubric (评分量规)."""
     exam = _managed_exam(exam_id)
-    question = db.session.get(Question, question_id)
-    if question is None:
-        raise NotFound(_("题目不存在。"))
+    question = get_or_raise(Question, question_id, _("题目不存在。"))
     back = url_for("exams.grading", exam_id=exam.id, question=question.id)
     form = forms.RubricForm()
     if not form.validate_on_submit():

@@ -6,7 +6,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.orgs.models import Enterprise, Partnership, PartnershipKind, School, SchoolKind
 
@@ -31,10 +31,7 @@ def _check_version(obj, expected: int | None) -> None:
 
 
 def get_school(school_id: int) -> School:
-    school = db.session.get(School, school_id)
-    if school is None:
-        raise NotFound(_("学校不存在。"))
-    return school
+    return get_or_raise(School, school_id, _("学校不存在。"))
 
 
 def school_by_key(key: str) -> School:
@@ -108,10 +105,7 @@ def provinces() -> list[str]:
 
 
 def get_enterprise(enterprise_id: int) -> Enterprise:
-    enterprise = db.session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise NotFound(_("企业不存在。"))
-    return enterprise
+    return get_or_raise(Enterprise, enterprise_id, _("企业不存在。"))
 
 
 def enterprise_by_key(key: str) -> Enterprise:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
 from app.core import clock
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import Conflict, ValidationError, get_or_raise
 from app.extensions import db
 from app.questions import sanitize
 from app.questions.models import KnowledgePoint, Question, QuestionBank, QuestionTag, QuestionVersion
@@ -26,10 +26,7 @@ MAX_TAGS = 20
 # ---------------------------------------------------------------------------------------------- banks
 
 def get_bank(bank_id: int) -> QuestionBank:
-    bank = db.session.get(QuestionBank, bank_id)
-    if bank is None:
-        raise NotFound(_("题库不存在。"))
-    return bank
+    return get_or_raise(QuestionBank, bank_id, _("题库不存在。"))
 
 
 def bank_by_key(key: str) -> QuestionBank | None:
@@ -232,10 +229,7 @@ def prepare_fields(type_name: str, *, text: str, data: dict, name: str = "", poi
 
 
 def get_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        raise NotFound(_("试题不存在。"))
-    return question
+    return get_or_raise(Question, question_id, _("试题不存在。"))
 
 
 def _copy_to_question(question: Question, version: QuestionVersion) -> None:
@@ -315,10 +309,7 @@ def versions(question: Question) -> list[QuestionVersion]:
 
 def get_version(version_id: int) -> QuestionVersion:
     """A pinned version (what an attempt showed)."""
-    version = db.session.get(QuestionVersion, version_id)
-    if version is None:
-        raise NotFound(_("试题版本不存在。"))
-    return version
+    return get_or_raise(QuestionVersion, version_id, _("试题版本不存在。"))
 
 
 def question_list_statement(bank: QuestionBank, *, type_name: str = "", difficulty: int | None = None,

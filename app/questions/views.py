@@ -12,7 +12,7 @@ from app.auth.services import require
 from app.core.exports import download_name
 from app.core.pagination import paginate
 from app.core.storage import get_storage, new_key
-from app.errors import NotFound, ValidationError
+from app.errors import NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.questions import forms, importing, media, permissions, sanitize, services
 from app.questions.models import QuestionFile
@@ -299,9 +299,7 @@ def template():
 def file(file_id: int):
     """A picture or sound of question text, for users who may see its bank, or whom a rule registered in
     ``permissions.FILE_VIEWERS`` lets see it (students taking an exam)."""
-    record = db.session.get(QuestionFile, file_id)
-    if record is None:
-        raise NotFound(_("文件不存在。"))
+    record = get_or_raise(QuestionFile, file_id, _("文件不存在。"))
     require(permissions.can_view_file(current_user, record, services.get_bank(record.bank_id)))
     with get_storage().open(record.storage_key) as fh:
         data = fh.read()

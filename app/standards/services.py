@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Profession, TrainingLevel
 from app.core.sanitize import render_markdown
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import Conflict, ValidationError, get_or_raise
 from app.extensions import db
 from app.review import services as review
 from app.review.models import ReviewState
@@ -25,31 +25,19 @@ MAX_HOURS = 2000
 # --- loading -------------------------------------------------------------------------------------------------
 
 def get_standard(standard_id: int) -> CourseStandard:
-    standard = db.session.get(CourseStandard, standard_id)
-    if standard is None:
-        raise NotFound(_("课程标准不存在。"))
-    return standard
+    return get_or_raise(CourseStandard, standard_id, _("课程标准不存在。"))
 
 
 def get_version(version_id: int) -> StandardVersion:
-    version = db.session.get(StandardVersion, version_id)
-    if version is None:
-        raise NotFound(_("课程标准版本不存在。"))
-    return version
+    return get_or_raise(StandardVersion, version_id, _("课程标准版本不存在。"))
 
 
 def get_course(course_id: int) -> IntegratedCourse:
-    course = db.session.get(IntegratedCourse, course_id)
-    if course is None:
-        raise NotFound(_("一体化课程不存在。"))
-    return course
+    return get_or_raise(IntegratedCourse, course_id, _("一体化课程不存在。"))
 
 
 def get_task(task_id: int) -> LearningTask:
-    task = db.session.get(LearningTask, task_id)
-    if task is None:
-        raise NotFound(_("学习任务不存在。"))
-    return task
+    return get_or_raise(LearningTask, task_id, _("学习任务不存在。"))
 
 
 def find_standard(profession_id: int, level_id: int) -> CourseStandard | None:

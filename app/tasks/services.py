@@ -25,7 +25,7 @@ from app.auth.models import User
 from app.core import clock, uploads
 from app.courses import services as courses
 from app.courses.models import Course, MentorAssignment
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.tasks import activity_kind as _activity_kind  # noqa: F401  (registers the work_task activity kind)
 from app.tasks import grade_source as _grade_source  # noqa: F401  (registers the work_task grade source)
@@ -49,17 +49,11 @@ UPLOAD_KINDS = {"photo": ("image",), "file": ("document", "image"), "": ("image"
 # --- loading -----------------------------------------------------------------------------------------------------
 
 def get_assignment(assignment_id: int) -> TaskAssignment:
-    assignment = db.session.get(TaskAssignment, assignment_id)
-    if assignment is None:
-        raise NotFound(_("找不到这个学习任务。"))
-    return assignment
+    return get_or_raise(TaskAssignment, assignment_id, _("找不到这个学习任务。"))
 
 
 def get_submission(submission_id: int) -> TaskSubmission:
-    submission = db.session.get(TaskSubmission, submission_id)
-    if submission is None:
-        raise NotFound(_("找不到这份任务作业。"))
-    return submission
+    return get_or_raise(TaskSubmission, submission_id, _("找不到这份任务作业。"))
 
 
 def get_stage(assignment: TaskAssignment, stage_id: int) -> AssignmentStage:
@@ -574,10 +568,7 @@ def decide_stage(submission: TaskSubmission, stage: AssignmentStage, *, by: User
 
 
 def file_for(task_file_id: int) -> TaskFile:
-    task_file = db.session.get(TaskFile, task_file_id)
-    if task_file is None:
-        raise NotFound(_("找不到这个文件。"))
-    return task_file
+    return get_or_raise(TaskFile, task_file_id, _("找不到这个文件。"))
 
 
 # --- the teacher's board ----------------------------------------------------------------------------------------

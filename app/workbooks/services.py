@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from app.core import clock
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.review.models import ReviewState
 from app.workbooks import diffing, links
@@ -57,18 +57,12 @@ def _version_opts(entity=None):
 
 def get_workbook(workbook_id: int) -> Workbook:
     """The workbook with its profession, or NotFound."""
-    workbook = db.session.get(Workbook, workbook_id, options=[_workbook_opts()])
-    if workbook is None:
-        raise NotFound(_("活页教材不存在。"))
-    return workbook
+    return get_or_raise(Workbook, workbook_id, _("活页教材不存在。"), options=[_workbook_opts()])
 
 
 def get_page(page_id: int) -> WorkbookPage:
     """The page with its workbook, tasks and current version, or NotFound."""
-    page = db.session.get(WorkbookPage, page_id, options=_page_opts())
-    if page is None:
-        raise NotFound(_("活页不存在。"))
-    return page
+    return get_or_raise(WorkbookPage, page_id, _("活页不存在。"), options=_page_opts())
 
 
 def get_version(page: WorkbookPage, number: int, *, include_unpublished: bool) -> PageVersion:
