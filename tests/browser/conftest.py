@@ -26,6 +26,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DEMO_PASSWORD = "gongxue-demo-2026"
 
+#: The user agent of WeChat's built-in browser on Android (its X5/XWeb engine itself cannot run here).
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2227A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 "
+             "MMWEBID/2247 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI "
+             "Language/zh_CN ABI/arm64")
+
 
 @pytest.fixture(autouse=True)
 def _transaction():

@@ -2,7 +2,7 @@
 heartbeats, the certificate and its public verification page. No console error or CSP violation anywhere."""
 from __future__ import annotations
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import WECHAT_UA, log_in
 
 PHONE = {"width": 360, "height": 740}
 
@@ -13,7 +13,8 @@ def _fits(page):
 
 
 def test_teacher_on_a_phone_sees_training_progress_and_the_player_opens_a_watch_session(new_context):
-    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    """In WeChat's built-in browser (its user agent; the X5/XWeb engine itself cannot run here)."""
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True, user_agent=WECHAT_UA).new_page()
     log_in(page, "teacher")
     page.goto("/training")
     _fits(page)

@@ -12,13 +12,9 @@ import io
 import os
 import tempfile
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import WECHAT_UA, log_in
 
 PHONE = {"width": 360, "height": 740}
-WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2227A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
-             "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 "
-             "MMWEBID/2247 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI "
-             "Language/zh_CN ABI/arm64")
 COURSE = "汽车底盘系统检修（一体化课程）"
 TASK = "盘式制动器检修（示范学习任务）"
 PHOTO = "IMG_20261123_bx.jpg"
