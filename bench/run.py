@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating bare/real rounds")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
+                        help="gunicorn worker class (production runs sync workers behind nginx)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="database for HTTP scenarios (default: bench/out/national.db, generated once)")
     args = parser.parse_args(argv)
@@ -47,7 +49,7 @@ def main(argv=None) -> int:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(scenarios)}")
     names = args.names or list(scenarios)
     ctx = Context(seconds=args.seconds, connections=args.connections, rounds=args.rounds, workers=args.workers,
-                  threads=args.threads, database_url=args.database_url,
+                  threads=args.threads, worker_class=args.worker_class, database_url=args.database_url,
                   log=lambda text: print(text, file=sys.stderr, flush=True))
     os.makedirs(OUT, exist_ok=True)
     stamp = datetime.now(timezone.utc)

@@ -73,7 +73,8 @@ class Server:
         return sum(_process_cpu(pid) for pid in [self.proc.pid, *_children(self.proc.pid)])
 
     def describe(self) -> str:
-        return f"gunicorn {self.workers} workers x gthread {self.threads} threads, GX_CONFIG=production"
+        kind = f"gthread {self.threads} threads" if self.threads else "sync"
+        return f"gunicorn {self.workers} workers x {kind}, GX_CONFIG=production"
 
     def request(self, path: str, *, method: str = "GET", body: bytes | None = None,
                 headers: dict | None = None) -> tuple[int, dict, bytes]:
@@ -135,7 +136,7 @@ def _cookie(headers: dict) -> str:
 
 @contextmanager
 def gunicorn(database_url: str, *, workers: int = 2, threads: int = 4, app: str = "bench.app:app",
-             log_path: str | None = None, extra_env: dict | None = None):
+             log_path: str | None = None, extra_env: dict | None = None, worker_class: str = "gthread"):
     """Serve ``app`` with production settings on a free port of 127.0.0.1; stop it on exit. ``extra_env``
     adds settings (``GX_*``, ``STORAGE_URL``) for scenarios that need them."""
     port = free_port()
@@ -147,13 +148,14 @@ def gunicorn(database_url: str, *, workers: int = 2, threads: int = 4, app: str 
     log_path = log_path or os.path.join(OUT, "gunicorn.log")
     log = open(log_path, "ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
-         "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", worker_class,
+         *(["--threads", str(threads)] if worker_class == "gthread" else []),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/login", proc=proc, timeout=60)
-        yield Server(base, workers, threads, database_url, proc)
+        yield Server(base, workers, threads if worker_class == "gthread" else 0, database_url, proc)
     finally:
         stop(proc)
         log.close()

@@ -22,6 +22,9 @@ class Context:
     rounds: int = 3
     workers: int = 2
     threads: int = 4
+    #: gunicorn worker class: gthread (threads per worker) or sync (one request at a time, as in production
+    #: behind nginx; README "Production")
+    worker_class: str = "gthread"
     #: Database for the HTTP scenarios; None: bench/out/national.db, generated on first use.
     database_url: str | None = None
     log: Callable[[str], None] = print

@@ -155,7 +155,7 @@ def _run(ctx: Context, tmp: str) -> list[Table]:
     summary_file = os.path.join(tmp, "summary.json")
     write_summary(url, summary_file)
     statements = measure.statements_per_request(url, generate.BENCH_ADMIN, generate.BENCH_PASSWORD, "/progress")
-    with gunicorn(url, workers=ctx.workers, threads=ctx.threads,
+    with gunicorn(url, workers=ctx.workers, threads=ctx.threads, worker_class=ctx.worker_class,
                   extra_env={"BENCH_DASHBOARD_SUMMARY": summary_file}) as server:
         cookie = server.login(generate.BENCH_ADMIN, generate.BENCH_PASSWORD)
         table = Table(f"dashboard: GET /progress (national) as platform admin, {CERTIFICATES:,} certificates, "

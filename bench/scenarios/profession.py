@@ -231,7 +231,7 @@ def _run(ctx: Context, tmp: str) -> list[Table]:
         counts.note(f"{n}. {' '.join(sql.split())[:160]}")
     if not constant:
         raise AssertionError("statement count grows with the package")
-    with gunicorn(urls["full"], workers=ctx.workers, threads=ctx.threads) as server:
+    with gunicorn(urls["full"], workers=ctx.workers, threads=ctx.threads, worker_class=ctx.worker_class) as server:
         cookie = server.login(generate.BENCH_ADMIN, generate.BENCH_PASSWORD)
         table = Table(f"profession: GET {path} as platform admin, full package ({server.describe()}; "
                       f"wrk -c{ctx.connections} -d{ctx.seconds}s x {ctx.rounds} rounds)")

@@ -62,7 +62,7 @@ def run(ctx: Context) -> list[Table]:
     url = ctx.database_url or generate.ensure(generate.default_url("national"), "full", log=ctx.log)
     counts = _statement_counts(ctx, url)
     users = _user_count(url)
-    with gunicorn(url, workers=ctx.workers, threads=ctx.threads) as server:
+    with gunicorn(url, workers=ctx.workers, threads=ctx.threads, worker_class=ctx.worker_class) as server:
         cookie = server.login(generate.BENCH_ADMIN, generate.BENCH_PASSWORD)
         table = Table(f"users: GET {PATH} as platform admin, {users:,} users "
                       f"({server.describe()}; wrk -c{ctx.connections} -d{ctx.seconds}s x {ctx.rounds} rounds)")

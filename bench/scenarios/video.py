@@ -275,8 +275,9 @@ def _run(ctx: Context, small: str, tmp: str, padding: int) -> list[Table]:
         fh.write(LUA)
     common = {"STORAGE_URL": "file://" + storage}
     path = f"/media/videos/{video_id}/file"
-    with gunicorn(db_url, workers=ctx.workers, threads=ctx.threads, extra_env=common) as app, \
-            gunicorn(db_url, workers=ctx.workers, threads=ctx.threads,
+    with gunicorn(db_url, workers=ctx.workers, threads=ctx.threads, worker_class=ctx.worker_class,
+                  extra_env=common) as app, \
+            gunicorn(db_url, workers=ctx.workers, threads=ctx.threads, worker_class=ctx.worker_class,
                      extra_env={**common, "GX_MEDIA_X_ACCEL_PREFIX": "/_protected/"}) as accel_app, \
             Nginx(tmp, storage, accel_app.port) as nginx:
         cookie = app.login(generate.BENCH_ADMIN, generate.BENCH_PASSWORD)
