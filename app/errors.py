@@ -128,12 +128,12 @@ def register(app: Flask) -> None:
         return render_error(500)
 
 
-def get_or_raise(model, ident, message: str, **options):
+def get_or_raise(model, ident, message: str, *, belongs_to: dict | None = None, **options):
     """The row of ``model`` with primary key ``ident``, or :class:`NotFound` with ``message`` (a 404 page or
-    JSON answer); the one way services and views load an object by id. ``options`` go to ``Session.get``."""
-    from app.extensions import db
-
+    JSON answer); the one way services and views load an object by id. ``belongs_to`` ({"course_id": 7})
+    also answers 404 for a row of another parent, so an id from another course is never reached through this
+    one. ``options`` go to ``Session.get``."""
     obj = db.session.get(model, ident, **options)
-    if obj is None:
+    if obj is None or any(getattr(obj, name) != value for name, value in (belongs_to or {}).items()):
         raise NotFound(message)
     return obj

@@ -14,7 +14,7 @@ from sqlalchemy.orm import defaultload
 from app.auth import passwords
 from app.auth.models import ActivationCode, ApiToken, Role, User, UserRole, UserSession
 from app.core import clock
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
+from app.errors import Conflict, PermissionDenied, ValidationError, get_or_raise
 from app.extensions import db
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -252,9 +252,7 @@ def authenticate_token(plain: str) -> User | None:
 
 
 def revoke_api_token(user: User, token_id: int) -> ApiToken:
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise NotFound(_("令牌不存在。"))
+    token = get_or_raise(ApiToken, token_id, _("令牌不存在。"), belongs_to={"user_id": user.id})
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         db.session.flush()

@@ -241,10 +241,7 @@ def unenrol(enrollment: Enrollment) -> Enrollment:
 
 
 def get_enrollment(course: Course, enrollment_id: int) -> Enrollment:
-    enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or enrollment.course_id != course.id:
-        raise NotFound(_("选课记录不存在。"))
-    return enrollment
+    return get_or_raise(Enrollment, enrollment_id, _("选课记录不存在。"), belongs_to={"course_id": course.id})
 
 
 def enrol_cohort(course: Course, cohort: Cohort) -> int:
@@ -429,9 +426,8 @@ def assign_mentor(course: Course, student: User, mentor: User) -> MentorAssignme
 
 
 def remove_mentor_assignment(course: Course, assignment_id: int) -> None:
-    assignment = db.session.get(MentorAssignment, assignment_id)
-    if assignment is None or assignment.course_id != course.id:
-        raise NotFound(_("结对记录不存在。"))
+    assignment = get_or_raise(MentorAssignment, assignment_id, _("结对记录不存在。"),
+                              belongs_to={"course_id": course.id})
     db.session.delete(assignment)
     db.session.flush()
 
@@ -471,10 +467,7 @@ def activities(course: Course) -> list[Activity]:
 
 
 def get_activity(course: Course, activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or activity.course_id != course.id:
-        raise NotFound(_("活动不存在。"))
-    return activity
+    return get_or_raise(Activity, activity_id, _("活动不存在。"), belongs_to={"course_id": course.id})
 
 
 def add_activity(course: Course, *, kind: str, title: str, target_id: int | None = None, body: str = "",

@@ -14,7 +14,7 @@ from app.core import clock
 from app.core.signals import results_changed
 from app.courses import services as courses
 from app.courses.models import Cohort, Course, CourseKind, Enrollment, EnrollmentRole, EnrollmentStatus
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.grading.compute import FinalResult, Plan
 from app.grading.models import FinalGrade, FinalStatus, Grade, GradeCategory, GradeItem, GradeOverride
@@ -36,17 +36,11 @@ def items(course: Course) -> list[GradeItem]:
 
 
 def get_category(course: Course, category_id: int) -> GradeCategory:
-    cat = db.session.get(GradeCategory, category_id)
-    if cat is None or cat.course_id != course.id:
-        raise NotFound(_("成绩类别不存在。"))
-    return cat
+    return get_or_raise(GradeCategory, category_id, _("成绩类别不存在。"), belongs_to={"course_id": course.id})
 
 
 def get_item(course: Course, item_id: int) -> GradeItem:
-    item = db.session.get(GradeItem, item_id)
-    if item is None or item.course_id != course.id:
-        raise NotFound(_("成绩项不存在。"))
-    return item
+    return get_or_raise(GradeItem, item_id, _("成绩项不存在。"), belongs_to={"course_id": course.id})
 
 
 def _check_weight(weight) -> float:

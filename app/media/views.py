@@ -175,31 +175,30 @@ def _resource_url(resource) -> str:
     return url_for(endpoint, **{arg: resource.id})
 
 
+def _detail(kind: str, resource_id: int):
+    """A video's, document's or picture's page (media/<kind>.html gets the resource under its kind's name)."""
+    resource = _visible(kind, resource_id)
+    return render_template(f"media/{kind}.html", **{kind: resource}, task=services.linked_task(resource),
+                           can_edit=permissions.can_edit_media(current_user, resource),
+                           delete_form=forms.DeleteForm())
+
+
 @bp.route("/videos/<int:video_id>")
 @login_required
 def video(video_id: int):
-    resource = _visible("video", video_id)
-    return render_template("media/video.html", video=resource, task=services.linked_task(resource),
-                           can_edit=permissions.can_edit_media(current_user, resource),
-                           delete_form=forms.DeleteForm())
+    return _detail("video", video_id)
 
 
 @bp.route("/documents/<int:document_id>")
 @login_required
 def document(document_id: int):
-    resource = _visible("document", document_id)
-    return render_template("media/document.html", document=resource, task=services.linked_task(resource),
-                           can_edit=permissions.can_edit_media(current_user, resource),
-                           delete_form=forms.DeleteForm())
+    return _detail("document", document_id)
 
 
 @bp.route("/images/<int:image_id>")
 @login_required
 def image(image_id: int):
-    resource = _visible("image", image_id)
-    return render_template("media/image.html", image=resource, task=services.linked_task(resource),
-                           can_edit=permissions.can_edit_media(current_user, resource),
-                           delete_form=forms.DeleteForm())
+    return _detail("image", image_id)
 
 
 @bp.route("/<any(video, document, image):kind>/<int:resource_id>/edit", methods=["GET", "POST"])
