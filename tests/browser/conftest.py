@@ -25,6 +25,13 @@ CHROMIUM = os.environ.get("GX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DEMO_PASSWORD = "gongxue-demo-2026"
+#: The phone the narrow-screen journeys use (a common Android size; WeChat opens links at this width).
+PHONE = {"width": 360, "height": 740}
+
+_OVERFLOWING = """(limit) => [...document.querySelectorAll('body *')]
+    .filter(el => el.getBoundingClientRect().right > limit + 0.5)
+    .slice(-5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).replace(/ +/g, '.') : '')
+                   + ' ' + Math.round(el.getBoundingClientRect().right) + 'px')"""
 
 #: The user agent of WeChat's built-in browser on Android (its X5/XWeb engine itself cannot run here).
 WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2227A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -135,6 +142,18 @@ def new_context(browser, server):
     for context in contexts:
         context.close()
     assert not watch.errors, "console errors:\n" + "\n".join(watch.errors)
+
+
+def assert_fits_screen(page, width: int = PHONE["width"]) -> None:
+    """Nothing on the page is wider than the screen, so no sideways scrolling.
+
+    Waits for the ``load`` event first: measured while a stylesheet is still on its way, the layout is not
+    the one a person sees (without Bootstrap's ``fieldset {min-width: 0}`` a form is 16 px too wide), and on a
+    busy CI machine that made the check flaky. A failure names the innermost elements that stick out."""
+    page.wait_for_load_state("load")
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, (f"{page.url} is {scroll_width}px wide on a {width}px screen; "
+                                   f"sticking out: {page.evaluate(_OVERFLOWING, width)}")
 
 
 def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:

@@ -2,14 +2,8 @@
 heartbeats, the certificate and its public verification page. No console error or CSP violation anywhere."""
 from __future__ import annotations
 
-from tests.browser.conftest import WECHAT_UA, log_in
+from tests.browser.conftest import PHONE, WECHAT_UA, assert_fits_screen, log_in
 
-PHONE = {"width": 360, "height": 740}
-
-
-def _fits(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
 
 
 def test_teacher_on_a_phone_sees_training_progress_and_the_player_opens_a_watch_session(new_context):
@@ -17,11 +11,11 @@ def test_teacher_on_a_phone_sees_training_progress_and_the_player_opens_a_watch_
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True, user_agent=WECHAT_UA).new_page()
     log_in(page, "teacher")
     page.goto("/training")
-    _fits(page)
+    assert_fits_screen(page)
     page.get_by_role("link", name="工学一体化教师培训（演示项目）").click()
     page.get_by_test_id("requirements").wait_for()
     assert "还差" in page.get_by_test_id("requirements").inner_text()
-    _fits(page)
+    assert_fits_screen(page)
     page.goto("/media")
     libraries = page.locator("a[href^='/media/professions/']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     href = None
@@ -36,22 +30,22 @@ def test_teacher_on_a_phone_sees_training_progress_and_the_player_opens_a_watch_
         page.goto(href)
     assert started.value.status == 201
     page.locator("[data-watch-status]").wait_for()
-    _fits(page)
+    assert_fits_screen(page)
 
 
 def test_certificate_and_public_verification_fit_a_phone(new_context):
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     log_in(page, "admin")
     page.goto("/progress")
-    _fits(page)
+    assert_fits_screen(page)
     page.locator("a[href^='/progress/schools/']").first.click()
     page.get_by_role("link", name="已发证").first.click()
     page.get_by_test_id("status").wait_for()
-    _fits(page)
+    assert_fits_screen(page)
     page.get_by_role("link", name="公开核验页").click()
     assert "证书有效" in page.get_by_test_id("status").inner_text()
     assert "林*" in page.content()
-    _fits(page)
+    assert_fits_screen(page)
 
 
 def test_batch_issue_page_steps_itself_to_the_end_on_a_phone(new_context):
@@ -59,9 +53,9 @@ def test_batch_issue_page_steps_itself_to_the_end_on_a_phone(new_context):
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     log_in(page, "admin")
     page.goto("/training/batches")
-    _fits(page)
+    assert_fits_screen(page)
     page.get_by_role("button", name="开始批量发证").click()
     page.locator("#batch-progress .badge", has_text="已完成").wait_for(timeout=30000)
     assert "hx-post" not in page.locator("#batch-progress").evaluate("e => e.outerHTML")
     assert page.locator("#batch-progress .progress-bar").get_attribute("data-width") == "100"
-    _fits(page)
+    assert_fits_screen(page)

@@ -14,8 +14,9 @@ import threading
 
 import pytest
 
+from tests.browser.conftest import PHONE, assert_fits_screen
+
 PASSWORD = "exam-journey-2026"
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +117,7 @@ def test_exam_page_autosaves_survives_offline_reload_and_aged_token_then_submits
     fourth.locator("textarea").fill("先对角预紧，再按规定扭矩分两次拧紧。")
     fourth.locator("[data-item-status]", has_text="已保存").wait_for()
 
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"exam page is {width}px wide"
+    assert_fits_screen(page)
 
     # A reload shows every saved answer.
     page.reload()

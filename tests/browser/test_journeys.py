@@ -9,7 +9,7 @@ import urllib.request
 import openpyxl
 import pytest
 
-from tests.browser.conftest import DEMO_PASSWORD, log_in, log_out
+from tests.browser.conftest import DEMO_PASSWORD, PHONE, assert_fits_screen, log_in, log_out
 
 #: username -> (heading of their home page, sees the user administration).
 DEMO_HOMES = {
@@ -20,7 +20,6 @@ DEMO_HOMES = {
     "student": ("学习中心", False),
     "mentor": ("您好，陈师傅", False),
 }
-PHONE = {"width": 360, "height": 740}
 
 
 def _nav(page):
@@ -37,11 +36,6 @@ def _fetch_with_cookies(url: str, cookies: list[dict]) -> str:
     with urllib.request.build_opener(NoRedirect).open(request) as response:
         assert response.status == 200
         return response.read().decode("utf-8")
-
-
-def _assert_no_horizontal_overflow(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
 
 
 @pytest.mark.parametrize("username", list(DEMO_HOMES))
@@ -145,10 +139,10 @@ def test_school_admin_imports_users_with_progress_and_an_imported_student_activa
 def test_on_a_phone_pages_fit_the_screen_and_the_navbar_folds_into_a_toggler(new_context):
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     page.goto("/login")
-    _assert_no_horizontal_overflow(page)
+    assert_fits_screen(page)
 
     log_in(page, "student")
-    _assert_no_horizontal_overflow(page)
+    assert_fits_screen(page)
     toggler = page.get_by_role("button", name="展开导航")
     home_link = _nav(page).get_by_role("link", name="首页")
     assert toggler.is_visible() and not home_link.is_visible()
@@ -190,7 +184,7 @@ def test_a_platform_admin_on_a_phone_can_open_every_menu_page_without_overflow_o
         assert page.locator("main h1").first.is_visible(), href
         if href == "/users":
             assert page.get_by_role("table").is_visible()
-        _assert_no_horizontal_overflow(page)
+        assert_fits_screen(page)
 
 
 def test_school_admin_creates_a_teacher_then_deactivates_them_after_confirming_and_their_session_ends(new_context):

@@ -2,10 +2,9 @@
 through the progress-bar form."""
 from __future__ import annotations
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import PHONE, assert_fits_screen, log_in
 from tests.media import samples
 
-PHONE = {"width": 360, "height": 740}
 
 
 def test_student_watches_and_seeks_the_demo_video_on_a_phone(new_context):
@@ -27,7 +26,7 @@ def test_student_watches_and_seeks_the_demo_video_on_a_phone(new_context):
         v.currentTime = 3;
     })""")
     assert abs(page.evaluate("document.querySelector('video').currentTime") - 3) < 0.5
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_fits_screen(page)
     assert video.bounding_box()["width"] <= PHONE["width"]
 
 

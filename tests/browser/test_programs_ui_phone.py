@@ -6,23 +6,17 @@ import csv
 import io
 import uuid
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import PHONE, assert_fits_screen, log_in
 
-PHONE = {"width": 360, "height": 740}
-
-
-def _fits(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
 
 
 def test_admin_creates_and_unpublishes_a_program_on_a_phone(new_context):
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     log_in(page, "admin")
     page.goto("/training/admin")
-    _fits(page)
+    assert_fits_screen(page)
     page.get_by_role("link", name="新建培训项目").first.click()
-    _fits(page)
+    assert_fits_screen(page)
     key = f"bx-{uuid.uuid4().hex[:8]}"
     page.get_by_label("项目代码").fill(key)
     page.get_by_label("项目名称").fill(f"浏览器创建的项目 {key}")
@@ -41,14 +35,14 @@ def test_admin_creates_and_unpublishes_a_program_on_a_phone(new_context):
     row = page.get_by_test_id("program-list").locator("tr", has_text=key)
     assert "未发布" in row.inner_text()
     assert key in page.url or "q=" in page.url  # back on the filtered list
-    _fits(page)
+    assert_fits_screen(page)
 
 
 def test_school_admin_records_offline_training_on_a_phone(new_context, tmp_path):
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     log_in(page, "schooladmin")
     page.goto("/training/offline")
-    _fits(page)
+    assert_fits_screen(page)
     page.get_by_role("link", name="登记线下培训").first.click()
     title = f"bx-线下培训-{uuid.uuid4().hex[:6]}"
     page.get_by_label("培训名称").fill(title)
@@ -60,7 +54,7 @@ def test_school_admin_records_offline_training_on_a_phone(new_context, tmp_path)
     page.get_by_label("签到表（PDF、Word、Excel 或照片）").set_input_files(str(sheet))
     page.get_by_role("button", name="保存并添加参训教师").click()
     page.get_by_role("heading", name=title).wait_for()
-    _fits(page)
+    assert_fits_screen(page)
     out = io.StringIO()
     csv.writer(out).writerows([["用户名", "备注"], ["teacher", "bx"]])
     names = tmp_path / "名单.csv"
@@ -69,7 +63,7 @@ def test_school_admin_records_offline_training_on_a_phone(new_context, tmp_path)
     page.get_by_role("button", name="导入名单").click()
     page.get_by_test_id("attendees").wait_for()
     assert "teacher" in page.get_by_test_id("attendees").inner_text()
-    _fits(page)
+    assert_fits_screen(page)
 
 
 def test_teacher_finds_their_hours_in_the_training_menu(new_context):
@@ -79,4 +73,4 @@ def test_teacher_finds_their_hours_in_the_training_menu(new_context):
     page.get_by_role("link", name="我的学时").first.click()
     page.get_by_test_id("ledger").wait_for()
     assert "线下培训（管理员登记）" in page.get_by_test_id("ledger").inner_text()
-    _fits(page)
+    assert_fits_screen(page)

@@ -12,19 +12,13 @@ import io
 import os
 import tempfile
 
-from tests.browser.conftest import WECHAT_UA, log_in
+from tests.browser.conftest import PHONE, WECHAT_UA, assert_fits_screen, log_in
 
-PHONE = {"width": 360, "height": 740}
 COURSE = "汽车底盘系统检修（一体化课程）"
 TASK = "盘式制动器检修（示范学习任务）"
 PHOTO = "IMG_20261123_bx.jpg"
 #: Stored photos are shrunk to this longer side (app/core/uploads.py DEFAULT_MAX_SIDE).
 MAX_SIDE = 2560
-
-
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
 
 
 def _sideways_photo() -> str:
@@ -67,31 +61,31 @@ def test_student_in_wechat_on_a_phone_works_a_stage_uploads_a_photo_and_sees_gra
     page = context.new_page()
     log_in(page, "student")
     assert "MicroMessenger" in page.evaluate("navigator.userAgent")
-    _fits(page)
+    assert_fits_screen(page)
 
     # The course and its work task.
     page.goto("/courses")
-    _fits(page)
+    assert_fits_screen(page)
     page.get_by_role("link", name=COURSE).first.click()
     page.wait_for_url("**/courses/*")
     course_url = page.url
-    _fits(page)
+    assert_fits_screen(page)
     page.get_by_role("link", name=TASK).click()
     page.get_by_test_id("open-activity").click()
     page.wait_for_url("**/tasks/submissions/*")
     submission_url = page.url
-    _fits(page)
+    assert_fits_screen(page)
 
     # A stage: fill in a worksheet field and save the draft.
     page.get_by_role("link", name="实施计划").click()
     page.wait_for_url("**/stages/*")
     stage_url = page.url
-    _fits(page)
+    assert_fits_screen(page)
     field = page.locator("#stage-form textarea, #stage-form input.form-control:not([type=hidden])").first
     field.fill("0.04")
     page.get_by_role("button", name="保存草稿").click()
     page.get_by_text("已保存草稿。").wait_for()
-    _fits(page)
+    assert_fits_screen(page)
     assert page.locator("#stage-form textarea, #stage-form input.form-control:not([type=hidden])").first \
         .input_value() == "0.04"
 
@@ -101,7 +95,7 @@ def test_student_in_wechat_on_a_phone_works_a_stage_uploads_a_photo_and_sees_gra
     camera.set_input_files(_sideways_photo())
     page.locator("form:has(input[name=field][value='']) button[type=submit]").click()
     page.get_by_text(f"已上传“{PHOTO}”").wait_for()
-    _fits(page)
+    assert_fits_screen(page)
     link = page.locator(f"a:has(img[alt='{PHOTO}'])").last
     thumb = link.locator("img")
     thumb.wait_for()
@@ -115,7 +109,7 @@ def test_student_in_wechat_on_a_phone_works_a_stage_uploads_a_photo_and_sees_gra
     page.goto(submission_url)
     page.get_by_role("link", name="填写自评").click()
     page.wait_for_url("**/evaluate/self")
-    _fits(page)
+    assert_fits_screen(page)
     for fieldset in page.locator("form fieldset").all():
         fieldset.locator("input[type=radio]").first.check()
     page.get_by_label("评语").fill("按手册完成，制动盘厚度已测量。")
@@ -124,14 +118,14 @@ def test_student_in_wechat_on_a_phone_works_a_stage_uploads_a_photo_and_sees_gra
     assert page.get_by_role("heading", name="评价记录").is_visible()
     assert page.get_by_text("按手册完成，制动盘厚度已测量。").is_visible()
     assert page.get_by_text("任务总评").is_visible()
-    _fits(page)
+    assert_fits_screen(page)
 
     # Grades: from the course page to 我的成绩.
     page.goto(course_url)
     page.get_by_role("link", name="我的成绩").click()
     page.wait_for_url("**/grades")
     assert page.get_by_text(TASK).first.is_visible()
-    _fits(page)
+    assert_fits_screen(page)
     page.screenshot(path="/tmp/gx-student-phone-grades.png", full_page=True)
     page.goto(stage_url)
-    _fits(page)
+    assert_fits_screen(page)

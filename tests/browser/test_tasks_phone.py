@@ -7,8 +7,7 @@ import io
 import os
 import tempfile
 
-from tests.browser.conftest import log_in
-from tests.browser.test_journeys import PHONE, _assert_no_horizontal_overflow
+from tests.browser.conftest import PHONE, assert_fits_screen, log_in
 
 
 def _phone_photo() -> str:
@@ -30,15 +29,15 @@ def test_student_works_the_demo_task_on_a_phone(new_context):
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     log_in(page, "student")
     page.goto("/tasks")
-    _assert_no_horizontal_overflow(page)
+    assert_fits_screen(page)
     page.get_by_role("link", name="盘式制动器检修（示范学习任务）").click()
     page.wait_for_url("**/tasks/submissions/*")
-    _assert_no_horizontal_overflow(page)
+    assert_fits_screen(page)
     assert page.get_by_text("任务总评").is_visible()
 
     page.get_by_role("link", name="实施计划").click()
     page.wait_for_url("**/stages/*")
-    _assert_no_horizontal_overflow(page)
+    assert_fits_screen(page)
     camera = page.locator('input[type=file][capture="environment"]').last
     assert camera.get_attribute("accept") == "image/*"
 
@@ -50,7 +49,7 @@ def test_student_works_the_demo_task_on_a_phone(new_context):
     camera.set_input_files(_phone_photo())
     page.locator("form:has(input[name=field][value='']) button[type=submit]").click()
     page.get_by_text("已上传“IMG_2001.JPG”").wait_for()
-    _assert_no_horizontal_overflow(page)
+    assert_fits_screen(page)
     thumb = page.locator("img.img-thumbnail").last
     thumb.wait_for()
     size = thumb.evaluate("img => [img.naturalWidth, img.naturalHeight]")

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import PHONE, assert_fits_screen, log_in
 
-PHONE = {"width": 360, "height": 740}
 SOURCE = """本页练习识读制动系统图。
 
 ```worksheet
@@ -50,7 +49,6 @@ def test_teacher_writes_a_page_reviewer_approves_it_and_a_student_reads_it_on_a_
     student.goto(page_url)
     student.get_by_text("bx-勾选你认出的部件").wait_for()
     assert student.get_by_text("制动钳").is_visible()
-    width = student.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{student.url} is {width}px wide"
+    assert_fits_screen(student)
     student.goto(page_url + "/history")
     student.get_by_text("首次编写").wait_for()
