@@ -196,7 +196,8 @@ def test_school_admin_creates_a_teacher_then_deactivates_them_after_confirming_a
     admin.get_by_role("checkbox", name="教师").check()
     admin.get_by_label("初始密码（留空则生成激活码）").fill("initial-secret-2")
     admin.get_by_role("button", name="保存").click()
-    assert admin.get_by_role("status").filter(has_text="bx-teacher-2").is_visible()
+    # The click returns once the next page starts loading: wait for its message rather than look at once.
+    admin.get_by_role("status").filter(has_text="bx-teacher-2").wait_for()
 
     teacher = new_context().new_page()
     log_in(teacher, "bx-teacher-2", "initial-secret-2")
