@@ -99,3 +99,11 @@ def test_a_task_without_a_picture_is_reported_lacking_one(client, login_as, prof
     coverage = client.get(f"/professions/{profession.id}/coverage?missing=1").get_data(as_text=True)
     assert "缺少插图：1 个学习任务" in coverage
     assert coverage.count('data-testid="coverage-row"') == 1
+
+
+def test_media_index_counts_published_pictures(client, login_as, profession):
+    _image(factories.user("teacher"), profession, approved=True)
+    _image(factories.user("teacher"), profession, approved=False, color=(1, 1, 1))
+    login_as("student")
+    page = client.get("/media").get_data(as_text=True)
+    assert profession.name in page and "插图 1" in page
