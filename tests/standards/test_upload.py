@@ -187,3 +187,19 @@ def test_standard_page_offers_the_yaml_download(client, login_as, make_standard)
     r = client.get(link)
     assert r.status_code == 200
     assert yaml.safe_load(r.data)["course_standards"][0]["title"] == version.title
+
+
+def _alias_bomb(depth: int = 9) -> bytes:
+    """A few hundred bytes whose nested aliases expand to 10**depth scalars ("billion laughs")."""
+    lines = ["course_standards:", "  - profession: cnc-machining", "    level: advanced", "    title: x",
+             "    padding:", "      - &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"      - &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, depth + 1)]
+    lines += ["    courses:", "      - {code: C1, name: n, hours: 10, tasks: [{code: T1, name: t, hours: *l%d}]}" % depth]
+    return "\n".join(lines).encode("utf-8")
+
+
+def test_yaml_alias_bomb_is_refused_before_it_expands(client, login_as):
+    login_as("reviewer")
+    page = _refused_raw(client, _alias_bomb())
+    assert "标准.yaml（第 6 行）：不接受 YAML 锚点和别名（&amp; 和 *），请直接写出内容" in page
+    assert len(page) < 100_000

@@ -185,3 +185,14 @@ def test_version_downloads_as_importable_yaml(client, login_as, make_standard, t
     path.write_bytes(r.data)
     result = runner.invoke(args=["standards", "import", str(path)])
     assert result.exit_code == 0 and "unchanged" in result.output
+
+
+def test_cli_refuses_yaml_aliases(runner, tmp_path):
+    from tests.standards.test_upload import _alias_bomb
+
+    path = tmp_path / "bomb.yaml"
+    path.write_bytes(_alias_bomb())
+    before = _versions()
+    result = runner.invoke(args=["standards", "import", str(path)])
+    assert result.exit_code != 0 and _versions() == before
+    assert "bomb.yaml（第 6 行）：不接受 YAML 锚点和别名" in result.output and len(result.output) < 2000
