@@ -49,8 +49,9 @@ def _query(model, extra, task_ids, q: str | None = None):
             .where(model.learning_task_id.in_(list(task_ids)), model.review_state == "approved")
             .order_by(model.title, model.id))
     if q:
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(model.title.ilike(pattern), model.description.ilike(pattern)))
+        q = q.strip()  # autoescape: a searched % or _ is a character, not a wildcard
+        stmt = stmt.where(or_(model.title.icontains(q, autoescape=True),
+                              model.description.icontains(q, autoescape=True)))
     return db.session.execute(stmt)
 
 
@@ -79,8 +80,9 @@ def _image_query(task_ids, q: str | None = None):
             .where(Image.learning_task_id.in_(list(task_ids)), Image.review_state == "approved")
             .order_by(Image.title, Image.id))
     if q:
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Image.title.ilike(pattern), Image.description.ilike(pattern)))
+        q = q.strip()
+        stmt = stmt.where(or_(Image.title.icontains(q, autoescape=True),
+                              Image.description.icontains(q, autoescape=True)))
     return ((image_id, title, task_id, (fmt, width, height))
             for image_id, title, task_id, fmt, width, height in db.session.execute(stmt))
 

@@ -107,3 +107,19 @@ def test_media_index_counts_published_pictures(client, login_as, profession):
     login_as("student")
     page = client.get("/media").get_data(as_text=True)
     assert profession.name in page and "插图 1" in page
+
+
+def test_searched_percent_and_underscore_are_characters_not_wildcards(client, login_as, profession, learning_task):
+    author = factories.user("teacher")
+    for title, color in (("扭矩 100% 示意图", (5, 5, 5)), ("扭矩示意图", (6, 6, 6))):
+        stored = uploads.read_bytes(samples.png(color=color), "图.png", ["image"], prefix=services.PREFIX)
+        picture = services.add_resource(author, stored, profession_id=profession.id, title=title,
+                                        learning_task_id=learning_task.id)
+        review.submit(picture, author)
+        review.approve(picture, factories.user("reviewer"))
+    db.session.commit()
+    login_as("student")
+    hits = client.get(f"/resources/search?q=%25&profession={profession.id}&kind=image").get_data(as_text=True)
+    assert "扭矩 100% 示意图" in hits and "扭矩示意图" not in hits
+    library = client.get(f"/media/professions/{profession.id}?kind=image&q=_").get_data(as_text=True)
+    assert "扭矩" not in library
