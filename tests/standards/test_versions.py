@@ -131,6 +131,10 @@ def test_print_view_has_every_course_and_print_css(client, login_as, make_standa
     assert "css/standards.css" in page
     css = client.get("/static/css/standards.css").get_data(as_text=True)
     assert "@media print" in css and "page-break-before: always" in css
+    # Five columns do not fit a 360 px phone: each task table scrolls on its own instead of widening the page
+    # (it made the page 660 px wide), and prints in full.
+    assert page.count('<div class="table-responsive"><table class="table table-bordered table-sm">') == 3
+    assert ".print-course .table-responsive { overflow: visible; }" in css
 
 
 def test_reviewer_unpublishes_from_the_version_page(client, login_as, make_standard):
