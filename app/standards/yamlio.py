@@ -208,7 +208,8 @@ def _task(chk, node, path, task_paths) -> dict:
     if not isinstance(requires, list):
         chk.add(f"{path}.requires", _("必须是学习任务代码的列表"), node)
         requires = []
-    task["requires"] = [str(r).strip() for r in requires]
+    # A code listed twice is one prerequisite: the link table holds each pair once (a duplicate made the write fail).
+    task["requires"] = list(dict.fromkeys(str(r).strip() for r in requires))
     task["_path"], task["_node"] = path, node
     task["stages"] = _stages(chk, node.get("stages"), f"{path}.stages", node)
     return task

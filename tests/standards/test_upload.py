@@ -203,3 +203,16 @@ def test_yaml_alias_bomb_is_refused_before_it_expands(client, login_as):
     page = _refused_raw(client, _alias_bomb())
     assert "标准.yaml（第 6 行）：不接受 YAML 锚点和别名（&amp; 和 *），请直接写出内容" in page
     assert len(page) < 100_000
+
+
+def test_a_prerequisite_named_twice_is_imported_once(client, login_as):
+    login_as("reviewer")
+    data = standard_data(1, 2)
+    data["courses"][0]["tasks"][1]["requires"] = ["C0-T0", "C0-T0"]
+    page = _upload(client, _yaml(data)).get_data(as_text=True)
+    r = client.post(URL + "/confirm", data=_confirm_fields(page))
+    assert r.status_code == 302
+    version = db.session.scalar(select(StandardVersion).order_by(StandardVersion.id.desc()))
+    assert [p.code for p in version.courses[0].tasks[1].prerequisites] == ["C0-T0"]
+    again = _upload(client, _yaml(data)).get_data(as_text=True)
+    assert "与第 1 版相同，不会改动" in again
