@@ -176,7 +176,7 @@ def _course(chk, node, path, codes, task_paths, lenient_hours) -> dict:
     course = {"code": chk.text(node, "code", path, max_len=32), "name": chk.text(node, "name", path, max_len=200),
               "hours": chk.hours(node, path),
               "task_description": chk.text(node, "task_description", path, required=False)}
-    if course["code"] in codes:
+    if course["code"] and course["code"] in codes:  # a missing code is reported once, as missing
         chk.add(f"{path}.code", _("课程代码“%(code)s”重复", code=course["code"]), node)
     codes.add(course["code"])
     tasks = node.get("tasks")

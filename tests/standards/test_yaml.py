@@ -196,3 +196,11 @@ def test_cli_refuses_yaml_aliases(runner, tmp_path):
     result = runner.invoke(args=["standards", "import", str(path)])
     assert result.exit_code != 0 and _versions() == before
     assert "bomb.yaml（第 6 行）：不接受 YAML 锚点和别名" in result.output and len(result.output) < 2000
+
+
+def test_courses_without_a_code_are_reported_missing_not_duplicate(runner, tmp_path):
+    data = standard_data(2, 1)
+    data["courses"][0]["code"] = data["courses"][1]["code"] = ""
+    out = _errors(runner, tmp_path, data)
+    assert "course_standards[0].courses[1].code（第" in out and out.count("必须填写") == 2
+    assert "重复" not in out
