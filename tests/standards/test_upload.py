@@ -116,6 +116,8 @@ def test_upload_errors_come_out_in_english_with_the_english_locale(client, login
     assert "学习任务合计" not in page
     page = _refused_raw(client, "course_standards: []".encode("gbk") + "\n# 中文".encode("gbk"))
     assert "标准.yaml: the file is not UTF-8 text" in page
+    page = _refused_raw(client, b"- just\n- a list\n")  # app/core/content.py's own message
+    assert "标准.yaml:1: a content file must be a mapping of sections" in page
 
 
 def test_lenient_hours_previews_the_gap_and_imports(client, login_as):
