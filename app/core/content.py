@@ -18,12 +18,16 @@ import click
 import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
 
 
 class ContentError(Exception):
+    """A problem in a content file: ``path:line: message`` (the compiler convention editors can jump to); the
+    message is in the current language."""
+
     def __init__(self, path: str, line: int | None, message: str):
         self.path, self.line, self.message = path, line, message
         super().__init__(f"{path}:{line or '?'}: {message}")
@@ -41,7 +45,7 @@ class Item(dict):
     def require(self, *names: str) -> None:
         for name in names:
             if self.get(name) in (None, ""):
-                raise self.error(f"missing required field '{name}'")
+                raise self.error(_("缺少必填字段“%(name)s”", name=name))
 
 
 class _Loader(yaml.SafeLoader):
@@ -111,7 +115,8 @@ def as_date(item: Item, name: str):
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise item.error(f"'{name}' must be a date (YYYY-MM-DD), got {value!r}") from None
+        raise item.error(_("“%(name)s”必须是日期（YYYY-MM-DD），实际为 %(value)s", name=name,
+                           value=repr(value))) from None
 
 
 def check_keys(items: list[Item]) -> None:
@@ -119,7 +124,7 @@ def check_keys(items: list[Item]) -> None:
     for item in items:
         item.require("key")
         if item["key"] in seen:
-            raise item.error(f"duplicate key '{item['key']}' (first at line {seen[item['key']]})")
+            raise item.error(_("键“%(key)s”重复（第一次出现在第 %(line)s 行）", key=item["key"], line=seen[item["key"]]))
         seen[item["key"]] = item.line
 
 
@@ -128,7 +133,7 @@ def parse_file(path: str) -> dict[str, list[Item]]:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except UnicodeDecodeError:
-        raise ContentError(os.path.relpath(path), None, "file is not UTF-8") from None
+        raise ContentError(os.path.relpath(path), None, _("文件不是 UTF-8 编码的文本")) from None
     return parse_text(text, os.path.relpath(path))
 
 
@@ -143,18 +148,20 @@ def parse_text(text: str, name: str) -> dict[str, list[Item]]:
             loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ContentError(name, mark.line + 1 if mark else None, str(exc).split("\n")[0]) from None
+        # PyYAML's own wording stays as it is (it names the construct); the frame around it is translated.
+        raise ContentError(name, mark.line + 1 if mark else None,
+                           _("YAML 语法错误：%(detail)s", detail=str(exc).split("\n")[0])) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ContentError(name, 1, "a content file must be a mapping of sections")
+        raise ContentError(name, 1, _("内容文件必须是由章节组成的映射（顶层为“章节名: 列表”）"))
     out = {}
     for key, items in data.items():
         if key not in SECTIONS:
             raise ContentError(name, getattr(data, "line", None),
-                               f"unknown section '{key}' (known: {', '.join(sorted(SECTIONS))})")
+                               _("未知的章节“%(key)s”（可用：%(known)s）", key=key, known=", ".join(sorted(SECTIONS))))
         if not isinstance(items, list) or not all(isinstance(i, Item) for i in items):
-            raise ContentError(name, None, f"section '{key}' must be a list of mappings")
+            raise ContentError(name, None, _("章节“%(key)s”必须是映射的列表", key=key))
         out[key] = items
     return out
 

@@ -113,6 +113,8 @@ def _send_local(request, path: str, *, mimetype: str, etag: str | None, filename
         byte_range = None  # the client's copy is stale: send the whole new file (RFC 9110 If-Range)
     if byte_range is not None and byte_range.units == "bytes" and len(byte_range.ranges) == 1:
         bounds = byte_range.range_for_length(size)
+        if bounds is None and byte_range.ranges[0][0] < 0 and size:
+            bounds = (0, size)  # a suffix longer than the file means the whole file (RFC 9110 §14.1.2), not 416
         if bounds is None:
             response.status_code = 416
             response.headers["Content-Range"] = f"bytes */{size}"

@@ -1,5 +1,5 @@
-"""Approved videos and documents linked to learning tasks appear on the profession page (the resource package):
-providers for :mod:`app.standards.resources`."""
+"""Approved videos, documents and pictures linked to learning tasks appear on the profession page (the resource
+package) and in its coverage view: providers for :mod:`app.standards.resources`."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -35,13 +35,23 @@ def _document_links(rows) -> dict[int, list[ResourceLink]]:
     return out
 
 
+def _image_links(rows) -> dict[int, list[ResourceLink]]:
+    out: dict[int, list[ResourceLink]] = {}
+    image_url = url_maker("media.image", "image_id")
+    for image_id, title, task_id, (fmt, width, height) in rows:
+        detail = f"{fmt.upper()} {width}×{height}" if width and height else fmt.upper()
+        out.setdefault(task_id, []).append(ResourceLink("image", title, image_url(image_id), detail=detail))
+    return out
+
+
 def _query(model, extra, task_ids, q: str | None = None):
     stmt = (select(model.id, model.title, model.learning_task_id, extra)
             .where(model.learning_task_id.in_(list(task_ids)), model.review_state == "approved")
             .order_by(model.title, model.id))
     if q:
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(model.title.ilike(pattern), model.description.ilike(pattern)))
+        q = q.strip()  # autoescape: a searched % or _ is a character, not a wildcard
+        stmt = stmt.where(or_(model.title.icontains(q, autoescape=True),
+                              model.description.icontains(q, autoescape=True)))
     return db.session.execute(stmt)
 
 
@@ -61,6 +71,29 @@ def documents_for_tasks(task_ids):
 
 def search_documents(q, task_ids):
     return _document_links(_query(Document, Document.format, task_ids, q))
+
+
+def _image_query(task_ids, q: str | None = None):
+    """Like :func:`_query`, with the stored file's format and pixel size as the extra column (a tuple)."""
+    stmt = (select(Image.id, Image.title, Image.learning_task_id, MediaFile.format, MediaFile.width, MediaFile.height)
+            .join(MediaFile, MediaFile.id == Image.file_id)
+            .where(Image.learning_task_id.in_(list(task_ids)), Image.review_state == "approved")
+            .order_by(Image.title, Image.id))
+    if q:
+        q = q.strip()
+        stmt = stmt.where(or_(Image.title.icontains(q, autoescape=True),
+                              Image.description.icontains(q, autoescape=True)))
+    return ((image_id, title, task_id, (fmt, width, height))
+            for image_id, title, task_id, fmt, width, height in db.session.execute(stmt))
+
+
+def images_for_tasks(task_ids):
+    """Approved pictures per learning task id (one statement)."""
+    return _image_links(_image_query(task_ids))
+
+
+def search_images(q, task_ids):
+    return _image_links(_image_query(task_ids, q))
 
 
 def printable_images(image_ids: list[int]) -> dict[int, bytes]:
@@ -83,3 +116,4 @@ def printable_images(image_ids: list[int]) -> dict[int, bytes]:
 register_image_source(r"^/media/images/(\d{1,18})/file$", printable_images)
 register_resource_provider("video", videos_for_tasks, label=_l("教学视频"), search=search_videos)
 register_resource_provider("document", documents_for_tasks, label=_l("课件/案例"), search=search_documents)
+register_resource_provider("image", images_for_tasks, label=_l("插图"), search=search_images)

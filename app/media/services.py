@@ -327,8 +327,9 @@ def library(kind: str, *, profession_id: int, q: str = "", state: str = "", view
     if state:
         stmt = stmt.where(model.review_state == state)
     if q:
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(model.title.ilike(pattern), model.description.ilike(pattern)))
+        q = q.strip()  # autoescape: a searched % or _ is a character, not a wildcard
+        stmt = stmt.where(or_(model.title.icontains(q, autoescape=True),
+                              model.description.icontains(q, autoescape=True)))
     return stmt
 
 

@@ -17,12 +17,14 @@ standards_cli = AppGroup("standards", help="Course standards (课程标准): YAM
 @click.option("--lenient-hours", is_flag=True, help="Import even when tasks' hours do not add up to the course's.")
 def import_command(path, lenient_hours):
     """Import the course standards of a YAML file (all or nothing)."""
-    from app.standards.yamlio import StandardImportError, import_items
+    from app.standards.yamlio import StandardImportError, import_items, located, no_standards_message, refuse_aliases
 
     try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            refuse_aliases(fh.read(), path)
         sections = parse_file(path)
         if "course_standards" not in sections:
-            raise click.ClickException(f"{path}: no 'course_standards:' list found")
+            raise click.ClickException(located(path, None, no_standards_message()))
         results = import_items(sections["course_standards"], lenient_hours=lenient_hours)
     except (ContentError, StandardImportError, DomainError) as exc:
         db.session.rollback()

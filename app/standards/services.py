@@ -303,7 +303,8 @@ def save_task(course: IntegratedCourse, task: LearningTask | None, *, code: str,
             continue
         if pcode not in tasks or pcode == code:
             raise ValidationError(_("先修任务“%(code)s”不存在。", code=pcode))
-        prerequisites.append(tasks[pcode])
+        if tasks[pcode] not in prerequisites:  # a code named twice is one link (the pair is unique in the table)
+            prerequisites.append(tasks[pcode])
     task.prerequisites = prerequisites
     graph = {t.code: [p.code for p in t.prerequisites] for t in tasks.values() if t is not task}
     graph[code] = [p.code for p in prerequisites]

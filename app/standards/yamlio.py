@@ -32,6 +32,7 @@ import os
 from dataclasses import dataclass, field
 
 import yaml
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.catalog.models import Profession, TrainingLevel
@@ -48,7 +49,7 @@ MAX_ERRORS = 50
 
 
 class StandardImportError(Exception):
-    """All problems found in a standard file, each ``path (line N): message``."""
+    """All problems found in a standard file, each ``path（第 N 行）：message`` in the request's language."""
 
     def __init__(self, errors: list[str]):
         self.errors = errors
@@ -61,35 +62,34 @@ class _Checker:
         self.errors: list[str] = []
 
     def add(self, path: str, message: str, node=None) -> None:
-        line = getattr(node, "line", None)
-        where = f"{self.prefix}{path}" + (f" (line {line})" if line else "")
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(f"{where}: {message}")
+            self.errors.append(located(f"{self.prefix}{path}", getattr(node, "line", None), message))
 
     def text(self, node, name: str, path: str, *, required: bool = True, max_len: int | None = None) -> str:
         value = node.get(name) if isinstance(node, dict) else None
         if value is None or value == "":
             if required:
-                self.add(f"{path}.{name}" if path else name, "is required", node)
+                self.add(f"{path}.{name}" if path else name, _("必须填写"), node)
             return ""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            self.add(f"{path}.{name}" if path else name, "must be text", node)
+            self.add(f"{path}.{name}" if path else name, _("必须是文字"), node)
             return ""
         value = value.strip()
         if max_len and len(value) > max_len:
-            self.add(f"{path}.{name}" if path else name, f"is longer than {max_len} characters", node)
+            self.add(f"{path}.{name}" if path else name, _("超过 %(max)d 个字符", max=max_len), node)
         return value
 
     def hours(self, node, path: str) -> int:
         value = node.get("hours")
         if value is None:
-            self.add(f"{path}.hours" if path else "hours", "is required", node)
+            self.add(f"{path}.hours" if path else "hours", _("必须填写"), node)
             return 0
         if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= services.MAX_HOURS:
             self.add(f"{path}.hours" if path else "hours",
-                     f"must be a whole number of hours from 1 to {services.MAX_HOURS}, got {value!r}", node)
+                     _("学时必须是 1 到 %(max)d 之间的整数，实际为 %(value)s", max=services.MAX_HOURS,
+                       value=repr(value)), node)
             return 0
         return value
 
@@ -98,23 +98,24 @@ def validate(data, *, prefix: str = "", lenient_hours: bool = False) -> dict:
     """Check one standard mapping; return it normalised (the canonical form) or raise StandardImportError."""
     chk = _Checker(prefix)
     if not isinstance(data, dict):
-        raise StandardImportError([f"{prefix.rstrip('.') or 'standard'}: must be a mapping"])
+        raise StandardImportError([located(prefix.rstrip(".") or _("课程标准"), None, _("必须是映射（键: 值）"))])
     out = {"profession": chk.text(data, "profession", ""), "level": chk.text(data, "level", ""),
            "title": chk.text(data, "title", "", max_len=200)}
     profession = db.session.scalar(select(Profession).where(Profession.key == out["profession"])) \
         if out["profession"] else None
     level = db.session.scalar(select(TrainingLevel).where(TrainingLevel.key == out["level"])) if out["level"] else None
     if out["profession"] and profession is None:
-        chk.add("profession", f"unknown profession '{out['profession']}'", data)
+        chk.add("profession", _("未知的专业“%(key)s”", key=out["profession"]), data)
     if out["level"] and level is None:
-        chk.add("level", f"unknown training level '{out['level']}'", data)
+        chk.add("level", _("未知的培养层级“%(key)s”", key=out["level"]), data)
     if profession is not None and level is not None and level not in profession.levels:
-        chk.add("level", f"profession '{profession.key}' is not taught at level '{level.key}'", data)
+        chk.add("level", _("专业“%(profession)s”不开设培养层级“%(level)s”", profession=profession.key, level=level.key),
+                data)
     out["change_note"] = chk.text(data, "change_note", "", required=False)
     out["sections"] = _sections(chk, data.get("sections"))
     courses = data.get("courses")
     if not isinstance(courses, list) or not courses:
-        chk.add("courses", "a standard needs at least one integrated course (a list)", data)
+        chk.add("courses", _("课程标准至少需要一门一体化课程（列表）"), data)
         courses = []
     out["courses"] = []
     course_codes: set[str] = set()
@@ -126,70 +127,89 @@ def validate(data, *, prefix: str = "", lenient_hours: bool = False) -> dict:
         total = chk.hours(data, "")
         actual = sum(c["hours"] for c in out["courses"])
         if total and actual != total:
-            chk.add("hours", f"the courses add up to {actual} hours, {_by(actual - total)} the stated {total}", data)
+            chk.add("hours", _courses_gap(actual, total), data)
     if chk.errors:
         raise StandardImportError(chk.errors)
     out["_profession"], out["_level"] = profession, level
     return out
 
 
-def _by(diff: int) -> str:
-    return f"{diff} more than" if diff > 0 else f"{-diff} fewer than"
+def located(where: str, line: int | None, message: str) -> str:
+    """One error line: where in the file (a path such as ``courses[1].hours``), the line if known, the problem."""
+    if line:
+        return _("%(where)s（第 %(line)d 行）：%(message)s", where=where, line=line, message=message)
+    return _("%(where)s：%(message)s", where=where, message=message)
+
+
+def _courses_gap(actual: int, stated: int) -> str:
+    """The courses' hours against the standard's stated total (two sentences: Chinese says 多/少 by how much)."""
+    values = {"sum": actual, "stated": stated, "diff": abs(actual - stated)}
+    if actual > stated:
+        return _("各课程合计 %(sum)d 学时，比标明的 %(stated)d 学时多 %(diff)d 学时", **values)
+    return _("各课程合计 %(sum)d 学时，比标明的 %(stated)d 学时少 %(diff)d 学时", **values)
+
+
+def _tasks_gap(actual: int, course_hours: int) -> str:
+    """A course's learning tasks' hours against the course's hours."""
+    values = {"sum": actual, "stated": course_hours, "diff": abs(actual - course_hours)}
+    if actual > course_hours:
+        return _("学习任务合计 %(sum)d 学时，比课程学时 %(stated)d 多 %(diff)d 学时", **values)
+    return _("学习任务合计 %(sum)d 学时，比课程学时 %(stated)d 少 %(diff)d 学时", **values)
 
 
 def _sections(chk: _Checker, node) -> dict[str, str]:
     if node is None:
         return {key: "" for key in SECTIONS}
     if not isinstance(node, dict):
-        chk.add("sections", "must be a mapping of section keys to Markdown text", node)
+        chk.add("sections", _("必须是由章节键到 Markdown 文本的映射"), node)
         return {}
     for key in node:
         if key not in SECTIONS:
-            chk.add(f"sections.{key}", f"unknown section (known: {', '.join(SECTIONS)})", node)
+            chk.add(f"sections.{key}", _("未知的章节（可用：%(known)s）", known=", ".join(SECTIONS)), node)
     return {key: chk.text(node, key, "sections", required=False) for key in SECTIONS}
 
 
 def _course(chk, node, path, codes, task_paths, lenient_hours) -> dict:
     if not isinstance(node, dict):
-        chk.add(path, "must be a mapping")
+        chk.add(path, _("必须是映射（键: 值）"))
         return {"code": "", "name": "", "hours": 0, "task_description": "", "tasks": []}
     course = {"code": chk.text(node, "code", path, max_len=32), "name": chk.text(node, "name", path, max_len=200),
               "hours": chk.hours(node, path),
               "task_description": chk.text(node, "task_description", path, required=False)}
-    if course["code"] in codes:
-        chk.add(f"{path}.code", f"duplicate course code '{course['code']}'", node)
+    if course["code"] and course["code"] in codes:  # a missing code is reported once, as missing
+        chk.add(f"{path}.code", _("课程代码“%(code)s”重复", code=course["code"]), node)
     codes.add(course["code"])
     tasks = node.get("tasks")
     if not isinstance(tasks, list) or not tasks:
-        chk.add(f"{path}.tasks", "missing learning tasks: a course needs at least one (a list)", node)
+        chk.add(f"{path}.tasks", _("缺少学习任务：每门课程至少需要一个学习任务（列表）"), node)
         tasks = []
     course["tasks"] = [_task(chk, t, f"{path}.tasks[{j}]", task_paths) for j, t in enumerate(tasks)]
     if course["hours"] and all(t["hours"] for t in course["tasks"]) and course["tasks"]:
         total = sum(t["hours"] for t in course["tasks"])
         if total != course["hours"] and not lenient_hours:
-            chk.add(f"{path}.hours", f"the learning tasks add up to {total} hours, {_by(total - course['hours'])} "
-                                     f"the course's {course['hours']}", node)
+            chk.add(f"{path}.hours", _tasks_gap(total, course["hours"]), node)
     return course
 
 
 def _task(chk, node, path, task_paths) -> dict:
     if not isinstance(node, dict):
-        chk.add(path, "must be a mapping")
+        chk.add(path, _("必须是映射（键: 值）"))
         return {"code": "", "name": "", "hours": 0, "objectives": "", "requires": [], "stages": []}
     task = {"code": chk.text(node, "code", path, max_len=32), "name": chk.text(node, "name", path, max_len=200),
             "hours": chk.hours(node, path), "objectives": chk.text(node, "objectives", path, required=False)}
     if task["code"] in task_paths:
-        chk.add(f"{path}.code", f"duplicate learning task code '{task['code']}' (also at {task_paths[task['code']]})",
-                node)
+        chk.add(f"{path}.code", _("学习任务代码“%(code)s”重复（另见 %(other)s）", code=task["code"],
+                                  other=chk.prefix + task_paths[task["code"]]), node)
     elif task["code"]:
         task_paths[task["code"]] = path
     requires = node.get("requires") or []
     if isinstance(requires, str):
         requires = [requires]
     if not isinstance(requires, list):
-        chk.add(f"{path}.requires", "must be a list of learning task codes", node)
+        chk.add(f"{path}.requires", _("必须是学习任务代码的列表"), node)
         requires = []
-    task["requires"] = [str(r).strip() for r in requires]
+    # A code listed twice is one prerequisite: the link table holds each pair once (a duplicate made the write fail).
+    task["requires"] = list(dict.fromkeys(str(r).strip() for r in requires))
     task["_path"], task["_node"] = path, node
     task["stages"] = _stages(chk, node.get("stages"), f"{path}.stages", node)
     return task
@@ -199,7 +219,7 @@ def _stages(chk, node, path, parent) -> list[dict]:
     if node is None:
         return [{"key": k, "name": n} for k, n in DEFAULT_STAGES.items()]
     if not isinstance(node, list) or not node:
-        chk.add(path, "must be a non-empty list of stage keys or {key, name} mappings", parent)
+        chk.add(path, _("必须是非空列表，每项为学习环节键或 {key, name} 映射"), parent)
         return []
     out, seen = [], set()
     for i, item in enumerate(node):
@@ -209,11 +229,11 @@ def _stages(chk, node, path, parent) -> list[dict]:
             stage = {"key": chk.text(item, "key", f"{path}[{i}]", max_len=32),
                      "name": chk.text(item, "name", f"{path}[{i}]", max_len=100)}
         else:
-            chk.add(f"{path}[{i}]", f"unknown stage {item!r} (use one of {', '.join(DEFAULT_STAGES)} "
-                                    "or a {key, name} mapping)", parent)
+            chk.add(f"{path}[{i}]", _("未知的学习环节 %(stage)s（可用 %(known)s，或 {key, name} 映射）",
+                                      stage=repr(item), known=", ".join(DEFAULT_STAGES)), parent)
             continue
         if stage["key"] in seen:
-            chk.add(f"{path}[{i}]", f"duplicate stage '{stage['key']}'", parent)
+            chk.add(f"{path}[{i}]", _("学习环节“%(key)s”重复", key=stage["key"]), parent)
         seen.add(stage["key"])
         out.append(stage)
     return out
@@ -225,15 +245,16 @@ def _prerequisites(chk, courses, task_paths) -> None:
         for task in course["tasks"]:
             for j, code in enumerate(task["requires"]):
                 if code not in task_paths:
-                    chk.add(f"{task['_path']}.requires[{j}]", f"missing learning task '{code}'", task["_node"])
+                    chk.add(f"{task['_path']}.requires[{j}]", _("缺少学习任务“%(code)s”：本标准中没有这个代码", code=code),
+                            task["_node"])
                 elif code == task["code"]:
-                    chk.add(f"{task['_path']}.requires[{j}]", "a learning task cannot require itself", task["_node"])
+                    chk.add(f"{task['_path']}.requires[{j}]", _("学习任务不能以自身为前置任务"), task["_node"])
             if task["code"]:
                 graph[task["code"]] = [c for c in task["requires"] if c in task_paths and c != task["code"]]
     loop = services.find_loop(graph)
     if loop:
         first = loop[0]
-        chk.add(f"{task_paths[first]}.requires", "prerequisites form a loop: " + " -> ".join(loop))
+        chk.add(f"{task_paths[first]}.requires", _("前置任务形成循环：%(loop)s", loop=" -> ".join(loop)))
 
 
 # --- canonical form, fingerprint, export ---------------------------------------------------------------------
@@ -325,7 +346,7 @@ def import_standard(data: dict, actor=None) -> tuple[StandardVersion, bool]:
         db.session.add(standard)
         db.session.flush()
     if latest is not None and latest.review_state == ReviewState.submitted.value:
-        raise Conflict(f"version {latest.number} of this standard is waiting for review; withdraw it first")
+        raise Conflict(_waiting(latest.number))
     base = services.load_tree(standard.current_version) if standard.current_version_id else None
     if latest is not None and review.is_editable(latest):
         version = latest
@@ -398,7 +419,9 @@ def validate_items(items: list, *, lenient_hours: bool = False, prefix: str = "c
     for i, data in enumerate(validated):
         key = (data["profession"], data["level"])
         if key in seen:
-            errors.append(f"{prefix}[{i}]: a second standard for {key[0]} at {key[1]} (first at index {seen[key]})")
+            errors.append(located(f"{prefix}[{i}]", None, _(
+                "同一专业“%(profession)s”和培养层级“%(level)s”的第二个课程标准（第一个是 %(first)s）",
+                profession=key[0], level=key[1], first=f"{prefix}[{seen[key]}]")))
         seen[key] = i
     if errors:
         raise StandardImportError(errors[:MAX_ERRORS])
@@ -441,24 +464,46 @@ class PlannedStandard:
         return sum(c["hours"] for c in self.courses)
 
 
+def no_standards_message() -> str:
+    return _("文件中没有“course_standards:”列表")
+
+
+def _waiting(number: int) -> str:
+    return _("这个课程标准的第 %(number)d 版正在等待审核，请先撤回", number=number)
+
+
+def refuse_aliases(text: str, name: str) -> None:
+    """Refuse YAML anchors and aliases (``&a`` / ``*a``) before anything is built from the text: nested aliases
+    expand exponentially ("billion laughs"), and a 700-byte file grew a 50 MB error message. A standard never
+    needs them. Raises StandardImportError naming the line."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise StandardImportError([located(name, event.start_mark.line + 1,
+                                                   _("不接受 YAML 锚点和别名（& 和 *），请直接写出内容"))])
+    except yaml.YAMLError:
+        return  # the parser proper reports syntax errors with their line
+
+
 def read_upload(raw: bytes, filename: str) -> list:
     """The ``course_standards`` items of an uploaded YAML file; StandardImportError when it cannot be read."""
     from app.core.content import ContentError, parse_text
 
     name = os.path.basename(filename or "upload.yaml")
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise StandardImportError([f"{name}: larger than {MAX_UPLOAD_BYTES // 1024} KB"])
+        raise StandardImportError([located(name, None, _("文件大于 %(kb)d KB", kb=MAX_UPLOAD_BYTES // 1024))])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise StandardImportError([f"{name}: the file is not UTF-8 text"]) from None
+        raise StandardImportError([located(name, None, _("文件不是 UTF-8 编码的文本"))]) from None
+    refuse_aliases(text, name)
     try:
         sections = parse_text(text, name)
     except ContentError as exc:
         raise StandardImportError([str(exc)]) from None
     items = sections.get("course_standards")
     if not items:
-        raise StandardImportError([f"{name}: no 'course_standards:' list found"])
+        raise StandardImportError([located(name, None, no_standards_message())])
     return items
 
 
@@ -475,8 +520,7 @@ def plan_upload(items: list, *, lenient_hours: bool = False) -> list[PlannedStan
         elif latest.fingerprint == fingerprint(data):
             action, number = "unchanged", latest.number
         elif latest.review_state == ReviewState.submitted.value:
-            errors.append(f"course_standards[{i}]: version {latest.number} of this standard is waiting for review; "
-                          "withdraw it first")
+            errors.append(located(f"course_standards[{i}]", None, _waiting(latest.number)))
             continue
         elif review.is_editable(latest):
             action, number = "rewrite", latest.number
@@ -504,11 +548,12 @@ def export_standard(profession_key: str, level_key: str, *, number: int | None =
                                  .join(CourseStandard.training_level)
                                  .where(Profession.key == profession_key, TrainingLevel.key == level_key))
     if standard is None:
-        raise NotFound(f"no course standard for profession '{profession_key}' at level '{level_key}'")
+        raise NotFound(_("专业“%(profession)s”在培养层级“%(level)s”没有课程标准", profession=profession_key,
+                         level=level_key))
     stmt = select(StandardVersion).where(StandardVersion.standard_id == standard.id)
     stmt = stmt.where(StandardVersion.number == number) if number else stmt.order_by(
         StandardVersion.number.desc()).limit(1)
     version = db.session.scalar(stmt)
     if version is None:
-        raise NotFound(f"no version {number} of that standard")
+        raise NotFound(_("这个课程标准没有第 %(number)d 版", number=number))
     return dump_version(services.load_tree(version))

@@ -22,6 +22,7 @@ title or source changed gets a new draft version (the approved one stays until t
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core.content import ContentError, Item, as_date, check_keys, demo_step, section
@@ -39,7 +40,7 @@ def _task(profession_id: int, code: str, item: Item):
         .where(CourseStandard.profession_id == profession_id, LearningTask.code == str(code))
         .order_by(StandardVersion.number.desc()).limit(1))
     if task is None:
-        raise item.error(f"no learning task '{code}' in the course standards of this profession")
+        raise item.error(_("这个专业的课程标准中没有学习任务“%(code)s”", code=code))
     return task
 
 
@@ -49,10 +50,10 @@ def _validate(item: Item) -> dict:
     item.require("key", "profession", "title")
     profession = db.session.scalar(select(Profession).where(Profession.key == item["profession"]))
     if profession is None:
-        raise item.error(f"unknown profession '{item['profession']}'")
+        raise item.error(_("未知的专业“%(key)s”", key=item["profession"]))
     pages = item.get("pages") or []
     if not isinstance(pages, list) or not all(isinstance(p, Item) for p in pages):
-        raise item.error("'pages' must be a list of mappings")
+        raise item.error(_("“pages”必须是映射的列表"))
     out = {"item": item, "profession": profession, "title": str(item["title"]),
            "description": str(item.get("description") or ""),
            "task": _task(profession.id, item["task"], item) if item.get("task") else None, "pages": []}

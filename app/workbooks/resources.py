@@ -46,10 +46,10 @@ def pages_for_tasks(task_ids: list[int]) -> dict[int, list[ResourceLink]]:
 
 def search_pages(q: str, task_ids: list[int]) -> dict[int, list[ResourceLink]]:
     """Approved pages whose title, workbook title or text contains ``q``."""
-    pattern = f"%{q.strip()}%"
-    return _links(_published_pages(task_ids).where(or_(PageVersion.title.ilike(pattern),
-                                                       PageVersion.source.ilike(pattern),
-                                                       Workbook.title.ilike(pattern))))
+    q = q.strip()  # autoescape: a searched % or _ is a character, not a wildcard
+    return _links(_published_pages(task_ids).where(or_(PageVersion.title.icontains(q, autoescape=True),
+                                                       PageVersion.source.icontains(q, autoescape=True),
+                                                       Workbook.title.icontains(q, autoescape=True))))
 
 
 register_resource_provider(KIND, pages_for_tasks, label=_l("活页"), search=search_pages)

@@ -5,6 +5,7 @@ module reacts to them through the hooks registered in :mod:`app.workbooks.review
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -152,7 +153,7 @@ def versions_of(page: WorkbookPage, *, include_unpublished: bool) -> list[PageVe
 def create_workbook(*, profession, title: str, author, description: str = "", integrated_course=None,
                     learning_task=None, key: str | None = None) -> Workbook:
     """Start a workbook for a profession (optionally for one integrated course or learning task)."""
-    title = (title or "").strip()
+    title = one_line(title)
     if not title:
         raise ValidationError(_("请填写标题。"))
     if learning_task is not None and integrated_course is None:
@@ -169,7 +170,7 @@ def create_workbook(*, profession, title: str, author, description: str = "", in
 def update_workbook(workbook: Workbook, *, title: str, description: str = "", integrated_course=None,
                     learning_task=None) -> Workbook:
     """Change a workbook's title, description and links (pages and their versions are untouched)."""
-    title = (title or "").strip()
+    title = one_line(title)
     if not title:
         raise ValidationError(_("请填写标题。"))
     if learning_task is not None and integrated_course is None:
@@ -256,8 +257,15 @@ def _check_page_task(workbook: Workbook, task) -> None:
         links.check(workbook.profession_id, workbook.integrated_course, task)
 
 
+def one_line(text: str | None) -> str:
+    """A title as one line: line breaks and other control characters become spaces. Titles end up in page
+    headers and in the PDF's download name, where a line break made the response fail."""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in (text or ""))
+    return " ".join(cleaned.split())
+
+
 def _title(title: str) -> str:
-    title = (title or "").strip()
+    title = one_line(title)
     if not title:
         raise ValidationError(_("请填写页面标题。"))
     if len(title) > 200:

@@ -240,7 +240,8 @@ def pdf(workbook_id: int):
     require(permissions.can_view_workbook(current_user, workbook))
     data = printing.workbook_pdf(workbook, include_unpublished=_print_drafts(workbook))
     response = Response(data, mimetype="application/pdf")
-    response.headers.update(download_name(f"{workbook.title}.pdf"))
+    # Titles saved before they were kept to one line may still hold a line break: never put one in a header.
+    response.headers.update(download_name(f"{services.one_line(workbook.title)}.pdf"))
     return response
 
 

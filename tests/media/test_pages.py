@@ -154,6 +154,9 @@ def test_range_requests_seek_anywhere(app, make_resource, fast_path):
     assert open_ended.data == whole[-7:]
     beyond = client.get(f"/media/videos/{video.id}/file", headers={"Range": f"bytes={size + 10}-"})
     assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{size}"
+    longer_suffix = client.get(f"/media/videos/{video.id}/file", headers={"Range": f"bytes=-{size + 1000}"})
+    assert longer_suffix.status_code == 206 and longer_suffix.data == whole
+    assert longer_suffix.headers["Content-Range"] == f"bytes 0-{size - 1}/{size}"
     etag = tail.headers["ETag"]
     assert client.get(f"/media/videos/{video.id}/file", headers={"If-None-Match": etag}).status_code == 304
     stale = client.get(f"/media/videos/{video.id}/file", headers={"Range": "bytes=0-9", "If-Range": '"other"'})

@@ -86,18 +86,38 @@ def test_missing_task_loop_and_wrong_hours_name_their_path(client, login_as):
     data = standard_data(2, 2)
     data["courses"][1]["tasks"][0]["requires"] = ["C9-T9"]
     page = _refused(client, data)
-    assert "course_standards[0].courses[1].tasks[0].requires[0]" in page and "missing learning task" in page
+    assert "course_standards[0].courses[1].tasks[0].requires[0]（第" in page
+    assert "缺少学习任务“C9-T9”：本标准中没有这个代码" in page
 
     data = standard_data(2, 2)
     data["courses"][0]["tasks"][0]["requires"] = ["C0-T1"]
     data["courses"][0]["tasks"][1]["requires"] = ["C0-T0"]
     page = _refused(client, data)
-    assert "prerequisites form a loop" in page and "C0-T0 -&gt; C0-T1 -&gt; C0-T0" in page
+    assert "前置任务形成循环：C0-T0 -&gt; C0-T1 -&gt; C0-T0" in page
 
     data = standard_data(2, 2)
     data["courses"][1]["hours"] = 25
     page = _refused(client, data)
-    assert "course_standards[0].courses[1].hours (line" in page and "5 fewer than the course&#39;s 25" in page
+    assert re.search(r"course_standards\[0\]\.courses\[1\]\.hours（第 \d+ 行）：学习任务合计 20 学时，比课程学时 25 少 5 学时",
+                     page)
+
+
+def test_upload_errors_come_out_in_english_with_the_english_locale(client, login_as):
+    login_as("reviewer")
+    client.form("/locale/en", {"next": URL}, token_from=URL)
+    data = standard_data(2, 2)
+    data["courses"][1]["hours"] = 25
+    data["courses"][0]["tasks"][0]["requires"] = ["C9-T9"]
+    page = _refused_raw(client, _yaml(data))
+    assert "Nothing was imported." in page
+    assert re.search(r"course_standards\[0\]\.courses\[1\]\.hours \(line \d+\): the learning tasks add up to 20 hours, "
+                     r"5 fewer than the course&#39;s 25", page)
+    assert "missing learning task &#39;C9-T9&#39;: no task of this standard has that code" in page
+    assert "学习任务合计" not in page
+    page = _refused_raw(client, "course_standards: []".encode("gbk") + "\n# 中文".encode("gbk"))
+    assert "标准.yaml: the file is not UTF-8 text" in page
+    page = _refused_raw(client, b"- just\n- a list\n")  # app/core/content.py's own message
+    assert "标准.yaml:1: a content file must be a mapping of sections" in page
 
 
 def test_lenient_hours_previews_the_gap_and_imports(client, login_as):
@@ -114,11 +134,17 @@ def test_lenient_hours_previews_the_gap_and_imports(client, login_as):
 def test_unreadable_files_are_refused_with_the_line(client, login_as):
     login_as("reviewer")
     page = _refused_raw(client, b"course_standards:\n  - profession: [unclosed\n")
-    assert "标准.yaml:" in page
+    assert re.search(r"标准.yaml:\d+: YAML 语法错误：while parsing", page)
     page = _refused_raw(client, "course_standards: []".encode("gbk") + "\n# 中文".encode("gbk"))
-    assert "not UTF-8" in page
+    assert "标准.yaml：文件不是 UTF-8 编码的文本" in page
     page = _refused_raw(client, b"professions: []\n")
-    assert "no &#39;course_standards:&#39; list found" in page
+    assert "标准.yaml：文件中没有“course_standards:”列表" in page
+    page = _refused_raw(client, b"- just\n- a list\n")
+    assert "标准.yaml:1: 内容文件必须是由章节组成的映射" in page
+    page = _refused_raw(client, b"course_standards: {profession: x}\n")
+    assert "章节“course_standards”必须是映射的列表" in page
+    page = _refused_raw(client, b"no_such_section: []\n")
+    assert "未知的章节“no_such_section”" in page
 
 
 def _refused_raw(client, content: bytes) -> str:
@@ -163,3 +189,32 @@ def test_standard_page_offers_the_yaml_download(client, login_as, make_standard)
     r = client.get(link)
     assert r.status_code == 200
     assert yaml.safe_load(r.data)["course_standards"][0]["title"] == version.title
+
+
+def _alias_bomb(depth: int = 9) -> bytes:
+    """A few hundred bytes whose nested aliases expand to 10**depth scalars ("billion laughs")."""
+    lines = ["course_standards:", "  - profession: cnc-machining", "    level: advanced", "    title: x",
+             "    padding:", "      - &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"      - &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, depth + 1)]
+    lines += ["    courses:", "      - {code: C1, name: n, hours: 10, tasks: [{code: T1, name: t, hours: *l%d}]}" % depth]
+    return "\n".join(lines).encode("utf-8")
+
+
+def test_yaml_alias_bomb_is_refused_before_it_expands(client, login_as):
+    login_as("reviewer")
+    page = _refused_raw(client, _alias_bomb())
+    assert "标准.yaml（第 6 行）：不接受 YAML 锚点和别名（&amp; 和 *），请直接写出内容" in page
+    assert len(page) < 100_000
+
+
+def test_a_prerequisite_named_twice_is_imported_once(client, login_as):
+    login_as("reviewer")
+    data = standard_data(1, 2)
+    data["courses"][0]["tasks"][1]["requires"] = ["C0-T0", "C0-T0"]
+    page = _upload(client, _yaml(data)).get_data(as_text=True)
+    r = client.post(URL + "/confirm", data=_confirm_fields(page))
+    assert r.status_code == 302
+    version = db.session.scalar(select(StandardVersion).order_by(StandardVersion.id.desc()))
+    assert [p.code for p in version.courses[0].tasks[1].prerequisites] == ["C0-T0"]
+    again = _upload(client, _yaml(data)).get_data(as_text=True)
+    assert "与第 1 版相同，不会改动" in again

@@ -105,8 +105,10 @@ def test_editor_builds_a_standard_with_forms(client, login_as):
     assert [s.key for s in task.stages] == ["inform", "plan", "stage-1", "evaluate"]
     # A second task that requires the first, then a loop attempt is refused.
     r = client.form(f"/standards/courses/{course.id}/tasks/new",
-                    {"code": "W1-T2", "name": "平焊", "hours": 40, "prerequisite_codes": ["W1-T1"]}, token_from=vurl)
-    assert r.status_code == 302
+                    {"code": "W1-T2", "name": "平焊", "hours": 40, "prerequisite_codes": ["W1-T1", "W1-T1"]},
+                    token_from=vurl)
+    assert r.status_code == 302  # a code sent twice is one prerequisite (it was a 500)
+    assert [p.code for p in services.load_tree(version).courses[0].tasks[1].prerequisites] == ["W1-T1"]
     r = client.form(f"/standards/tasks/{task.id}/edit",
                     {"code": "W1-T1", "name": "焊接安全防护", "hours": 20, "prerequisite_codes": ["W1-T2"]},
                     token_from=vurl)
@@ -131,6 +133,10 @@ def test_print_view_has_every_course_and_print_css(client, login_as, make_standa
     assert "css/standards.css" in page
     css = client.get("/static/css/standards.css").get_data(as_text=True)
     assert "@media print" in css and "page-break-before: always" in css
+    # Five columns do not fit a 360 px phone: each task table scrolls on its own instead of widening the page
+    # (it made the page 660 px wide), and prints in full.
+    assert page.count('<div class="table-responsive"><table class="table table-bordered table-sm">') == 3
+    assert ".print-course .table-responsive { overflow: visible; }" in css
 
 
 def test_reviewer_unpublishes_from_the_version_page(client, login_as, make_standard):

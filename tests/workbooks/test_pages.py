@@ -218,3 +218,30 @@ def test_a_page_inserted_before_page_two_pushes_the_others_down(client, login_as
     assert response.status_code == 302
     rows = services.pages_of_workbook(wb, include_unpublished=True)
     assert [(r.page.position, r.shown.title) for r in rows] == [(1, "第一页"), (2, "插入页"), (3, "原第二页")]
+
+
+def test_titles_are_kept_to_one_line_so_the_pdf_download_works(client, login_as):
+    author = login_as("teacher")
+    prof = helpers.profession()
+    url = f"/professions/{prof.id}/workbooks/new"
+    response = client.form(url, {"title": "制动系统\r\nX-Injected: 1\n检修工作页"}, token_from=url)
+    assert response.status_code == 302
+    wb_url = response.headers["Location"]
+    response = client.form(wb_url + "/pages/new", {"title": "更换\n制动片", "source": "正文",
+                                                   "effective_date": "2026-09-01"}, token_from=wb_url + "/pages/new")
+    assert response.status_code == 302
+    version = db.session.scalars(db.select(PageVersion).where(PageVersion.author_id == author.id)).one()
+    assert version.title == "更换 制动片" and version.page.workbook.title == "制动系统 X-Injected: 1 检修工作页"
+    pdf = client.get(wb_url + "/pdf?drafts=1")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert "X-Injected" not in pdf.headers and "\n" not in pdf.headers["Content-Disposition"]
+
+
+def test_a_stored_title_with_a_line_break_still_downloads(client, login_as):
+    author = login_as("teacher")
+    wb = helpers.workbook(author)
+    wb.title = "旧标题\n第二行"  # saved before titles were kept to one line
+    db.session.commit()
+    pdf = client.get(f"/workbooks/{wb.id}/pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["Content-Disposition"].endswith("''%E6%97%A7%E6%A0%87%E9%A2%98%20%E7%AC%AC%E4%BA%8C%E8%A1%8C.pdf")
