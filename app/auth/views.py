@@ -191,6 +191,12 @@ def _user_form(actor, obj=None) -> forms.UserForm:
     return form
 
 
+def _form_version(form) -> int:
+    """The version the edit form was rendered with; a missing or garbled value counts as stale (409)."""
+    value = (form.version.data or "").strip()
+    return int(value) if value.isdigit() else -1
+
+
 def _role_label(role: str) -> str:
     from app.core.templating import role_label
 
@@ -257,7 +263,7 @@ def edit_user(user_id: int):
         from app.orgs import services as orgs
 
         services.update_user(
-            user, expected_version=int(form.version.data or 0), roles=form.roles.data,
+            user, expected_version=_form_version(form), roles=form.roles.data,
             full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
             school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
             enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None)

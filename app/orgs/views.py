@@ -17,7 +17,11 @@ bp = Blueprint("orgs", __name__)
 
 
 def _version(form) -> int | None:
-    return int(form.version.data) if form.version.data else None
+    """The version the form was rendered with; a garbled value counts as stale (409: refresh and retry)."""
+    value = (form.version.data or "").strip()
+    if not value:
+        return None
+    return int(value) if value.isdigit() else -1
 
 
 @bp.route("/schools")

@@ -121,3 +121,16 @@ def test_api_token_authenticates_and_can_be_revoked(client, login_as, runner, ap
     revoke = runner.invoke(args=["users", "revoke-token", user.username, str(first.id)])
     assert revoke.exit_code == 0, revoke.output
     assert api.get("/home", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_tampered_version_field_is_a_conflict_not_a_server_error(client, login_as):
+    login_as("platform_admin")
+    user = factories.user("teacher", full_name="原名")
+    db.session.commit()
+    response = client.form(f"/users/{user.id}/edit", {
+        "username": user.username, "full_name": "新名", "roles": ["teacher"], "school_id": user.school_id or 0,
+        "enterprise_id": 0, "version": "abc"}, token_from=f"/users/{user.id}/edit")
+    assert response.status_code == 409
+    assert "刷新后重试" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).full_name == "原名"

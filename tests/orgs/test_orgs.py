@@ -102,3 +102,15 @@ def test_school_list_statement_count_does_not_grow(client, login_as, count_queri
     with count_queries() as big:
         client.get("/schools?page=2")
     assert small.count == big.count
+
+
+def test_a_tampered_version_field_is_a_conflict_not_a_server_error(client, login_as):
+    login_as("platform_admin")
+    school = factories.school(key="ver-school", name="原校名")
+    db.session.commit()
+    response = client.form(f"/schools/{school.id}/edit", {
+        "key": "ver-school", "name": "新校名", "kind": "technical_school", "province": "广东",
+        "version": "1.5"}, token_from=f"/schools/{school.id}/edit")
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(type(school), school.id).name == "原校名"
