@@ -76,6 +76,21 @@ def test_every_bad_row_is_reported_and_nothing_is_written():
     assert _count_users() == before
 
 
+def test_values_longer_than_their_columns_are_row_errors_not_a_failed_insert():
+    factories.school(key="long-school")
+    before = _count_users()
+    data = ("用户名,姓名,角色,学校代码,邮箱,手机号\n"
+            "long01,正常,学生,long-school,,13800000000\n"
+            f"long02,{'长' * 101},学生,long-school,,\n"
+            f"long03,三,学生,long-school,,{'1' * 33}\n"
+            f"long04,四,学生,long-school,{'a' * 250}@b.cn,\n").encode("utf-8")
+    report = imports.import_users(None, "users.csv", data)
+    by_row = {e.row: e.message for e in report.errors}
+    assert set(by_row) == {3, 4, 5}
+    assert "姓名过长" in by_row[3] and "手机号过长" in by_row[4] and "邮箱格式不正确" in by_row[5]
+    assert _count_users() == before
+
+
 def test_xlsx_import_with_empty_rows_and_chinese_headers():
     factories.school(key="xl-school")
     rows = [["用户名", "姓名", "角色", "学校代码"], ["xl01", "甲", "学生", "xl-school"]]
