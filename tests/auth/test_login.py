@@ -154,3 +154,37 @@ def test_the_language_chosen_before_logging_in_survives_login_and_logout(client,
     assert "Teacher workspace" in client.get("/home").get_data(as_text=True)
     client.form("/logout", token_from="/home")
     assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+def _failures_until_refused(client, forwarded_for: str, limit: int = 3) -> int:
+    for attempt in range(1, limit + 2):
+        response = client.form("/login", {"username": f"nobody{attempt}", "password": "wrong-password"},
+                               headers={"X-Forwarded-For": forwarded_for})
+        if response.status_code == 429:
+            return attempt
+    return 0
+
+
+def test_behind_a_trusted_proxy_the_ip_limit_counts_each_client_not_the_proxy(app):
+    from app import create_app
+    from tests.conftest import Client
+
+    proxied = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "INSTANCE_PATH": app.instance_path, "RATELIMIT_STORAGE_URI": "memory://",
+                          "LOGIN_FAILURES_PER_IP": "3 per 15 minutes", "TRUSTED_PROXIES": 1})
+    proxied.test_client_class = Client
+    client = proxied.test_client()
+    assert _failures_until_refused(client, "203.0.113.7") == 4
+    # Another client behind the same nginx still gets its own allowance.
+    assert _failures_until_refused(client, "198.51.100.9") == 4
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_ip_limit(app, client):
+    app.config["LOGIN_FAILURES_PER_IP"] = "3 per 15 minutes"
+    try:
+        for number, forged in enumerate(["203.0.113.1", "203.0.113.2", "203.0.113.3"]):
+            client.form("/login", {"username": f"forger{number}", "password": "x" * 9},
+                        headers={"X-Forwarded-For": forged})
+        assert _failures_until_refused(client, "203.0.113.4") == 1
+    finally:
+        app.config["LOGIN_FAILURES_PER_IP"] = "50 per 15 minutes"
