@@ -112,16 +112,29 @@ def account():
                            new_token=None, confirm=forms.ConfirmForm())
 
 
+def _password_change_key() -> str:
+    return f"password-change:{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
 @bp.route("/account/password", methods=["POST"])
+# Someone holding a stolen session cookie must not be able to guess the current password here at full speed.
+@limiter.limit(_per_account, methods=["POST"], key_func=_password_change_key, deduct_when=_login_failed,
+               scope="password-change")
 @login_required
 def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
-        services.change_password(current_user, form.current.data, form.password.data,
-                                 keep_session=g.get("user_session"))
-        db.session.commit()
-        flash(_("密码已修改，其他设备上的登录已失效。"), "success")
-        return redirect(url_for("auth.account"))
+        try:
+            services.change_password(current_user, form.current.data, form.password.data,
+                                     keep_session=g.get("user_session"))
+        except DomainError as exc:
+            # Back to the form with the reason (wrong current password, too weak), not a bare error page.
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
+            return redirect(url_for("auth.account"))
     for errors in form.errors.values():
         for error in errors:
             flash(error, "danger")
