@@ -5,6 +5,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.validators import Optional
 
 from app.auth import forms, imports, permissions, services
 from app.auth.models import Role, User, UserImport
@@ -245,12 +246,15 @@ def create_user():
         services.require(permissions.can_place_in_school(current_user, form.school_id.data or None))
         from app.orgs import services as orgs
 
-        user = services.create_user(
-            username=form.username.data, roles=form.roles.data, full_name=form.full_name.data,
-            email=form.email.data, phone=form.phone.data,
-            school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
-            enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None,
-            password=form.password.data or None)
+        try:
+            user = services.create_user(
+                username=form.username.data, roles=form.roles.data, full_name=form.full_name.data,
+                email=form.email.data, phone=form.phone.data,
+                school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
+                enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None,
+                password=form.password.data or None)
+        except DomainError as exc:  # taken username, bad e-mail, weak password: keep what was typed
+            return _form_refused(exc, form, None)
         code = None if form.password.data else services.issue_activation_code(user)
         db.session.commit()
         if code:
@@ -262,6 +266,13 @@ def create_user():
     return render_template("auth/user_form.html", form=form, user=None)
 
 
+def _form_refused(exc: DomainError, form, user, **context):
+    """The user form again, with what was typed and the service's reason on top (not a bare error page)."""
+    db.session.rollback()
+    flash(exc.message, "danger")
+    return render_template("auth/user_form.html", form=form, user=user, **context), exc.status
+
+
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: int):
@@ -269,21 +280,29 @@ def edit_user(user_id: int):
     form = _user_form(current_user, user)
     del form.password
     form.username.render_kw = {"readonly": True}
+    # Roles this editor may not give or take (a school admin editing a teacher who is also a reviewer) are not
+    # offered as checkboxes, so they are kept as they are rather than dropped by the save.
+    kept_roles = sorted(user.role_names - set(permissions.assignable_roles(current_user)))
+    if kept_roles:
+        form.roles.validators = [Optional()]
     if form.validate_on_submit():
         services.require(permissions.can_assign_roles(current_user, form.roles.data)
                          or set(form.roles.data) == user.role_names)
         services.require(permissions.can_place_in_school(current_user, form.school_id.data or None))
         from app.orgs import services as orgs
 
-        services.update_user(
-            user, expected_version=_form_version(form), roles=form.roles.data,
-            full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
-            school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
-            enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None)
+        try:
+            services.update_user(
+                user, expected_version=_form_version(form), roles=list(form.roles.data) + kept_roles,
+                full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
+                school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
+                enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None)
+        except DomainError as exc:
+            return _form_refused(exc, form, user, kept_roles=kept_roles)
         db.session.commit()
         flash(_("用户 %(u)s 已保存。", u=user.username), "success")
         return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=user)
+    return render_template("auth/user_form.html", form=form, user=user, kept_roles=kept_roles)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -134,3 +134,50 @@ def test_a_tampered_version_field_is_a_conflict_not_a_server_error(client, login
     assert "刷新后重试" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(type(user), user.id).full_name == "原名"
+
+
+def test_school_admin_saving_a_teacher_who_is_also_a_reviewer_keeps_the_reviewer_role(client, login_as):
+    admin = login_as("school_admin")
+    colleague = factories.user(roles=["teacher", "reviewer"], school_=admin.school, full_name="双角色")
+    only_reviewer = factories.user(roles=["reviewer"], school_=admin.school, full_name="纯审核")
+    db.session.commit()
+    form = client.get(f"/users/{colleague.id}/edit").get_data(as_text=True)
+    assert 'data-testid="kept-roles"' in form and "审核专家" in form
+    response = client.form(f"/users/{colleague.id}/edit", {
+        "username": colleague.username, "full_name": "双角色", "phone": "13900000000", "roles": ["teacher"],
+        "school_id": admin.school_id, "enterprise_id": 0, "version": colleague.version},
+        token_from=f"/users/{colleague.id}/edit")
+    assert response.status_code == 302
+    # A user whose only role the school admin cannot give can still have their phone number corrected.
+    response = client.form(f"/users/{only_reviewer.id}/edit", {
+        "username": only_reviewer.username, "full_name": "纯审核", "phone": "13700000000",
+        "school_id": admin.school_id, "enterprise_id": 0, "version": only_reviewer.version},
+        token_from=f"/users/{only_reviewer.id}/edit")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, colleague.id).role_names == {"teacher", "reviewer"}
+    assert db.session.get(User, colleague.id).phone == "13900000000"
+    assert db.session.get(User, only_reviewer.id).role_names == {"reviewer"}
+    assert db.session.get(User, only_reviewer.id).phone == "13700000000"
+
+
+def test_a_taken_username_returns_to_the_form_with_what_was_typed(client, login_as):
+    login_as("platform_admin")
+    factories.user("teacher", username="taken-name")
+    db.session.commit()
+    response = client.form("/users/new", {"username": "taken-name", "full_name": "新来的老师", "roles": ["teacher"],
+                                          "school_id": 0, "enterprise_id": 0, "email": "x@y.cn"},
+                           token_from="/users/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "已存在" in page and 'value="新来的老师"' in page and 'value="x@y.cn"' in page
+
+
+def test_a_role_that_is_not_offered_is_refused_in_chinese(client, login_as):
+    admin = login_as("school_admin")
+    response = client.form("/users/new", {"username": "sneaky2", "roles": ["reviewer"],
+                                          "school_id": admin.school_id, "enterprise_id": 0},
+                           token_from="/users/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "is not a valid choice" not in page and "所选的选项无效" in page
