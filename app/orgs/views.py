@@ -9,6 +9,7 @@ from app.auth.forms import ConfirmForm
 from app.auth.services import count_users_by_role, require
 from app.core.pagination import paginate
 from app.core.templating import partnership_kind_label, school_kind_label
+from app.errors import DomainError
 from app.extensions import db
 from app.orgs import forms, permissions, services
 from app.orgs.models import Partnership, PartnershipKind, SchoolKind
@@ -22,6 +23,13 @@ def _version(form) -> int | None:
     if not value:
         return None
     return int(value) if value.isdigit() else -1
+
+
+def _form_refused(exc: DomainError, template: str, **context):
+    """The form again with what was typed and the service's reason (a taken key, a stale version)."""
+    db.session.rollback()
+    flash(exc.message, "danger")
+    return render_template(template, **context), exc.status
 
 
 @bp.route("/schools")
@@ -65,7 +73,10 @@ def new_school():
     require(permissions.can_manage_orgs(current_user))
     form = _school_form()
     if form.validate_on_submit():
-        school = services.save_school(None, **_school_fields(form))
+        try:
+            school = services.save_school(None, **_school_fields(form))
+        except DomainError as exc:
+            return _form_refused(exc, "orgs/school_form.html", form=form, school=None)
         db.session.commit()
         flash(_("学校“%(name)s”已创建。", name=school.name), "success")
         return redirect(url_for("orgs.school", school_id=school.id))
@@ -79,7 +90,10 @@ def edit_school(school_id: int):
     require(permissions.can_edit_school(current_user, school))
     form = _school_form(school)
     if form.validate_on_submit():
-        services.save_school(school, expected_version=_version(form), **_school_fields(form))
+        try:
+            services.save_school(school, expected_version=_version(form), **_school_fields(form))
+        except DomainError as exc:
+            return _form_refused(exc, "orgs/school_form.html", form=form, school=school)
         db.session.commit()
         flash(_("学校“%(name)s”已保存。", name=school.name), "success")
         return redirect(url_for("orgs.school", school_id=school.id))
@@ -163,7 +177,10 @@ def new_enterprise():
     require(permissions.can_manage_orgs(current_user))
     form = forms.EnterpriseForm()
     if form.validate_on_submit():
-        enterprise = services.save_enterprise(None, **_enterprise_fields(form))
+        try:
+            enterprise = services.save_enterprise(None, **_enterprise_fields(form))
+        except DomainError as exc:
+            return _form_refused(exc, "orgs/enterprise_form.html", form=form, enterprise=None)
         db.session.commit()
         flash(_("企业“%(name)s”已创建。", name=enterprise.name), "success")
         return redirect(url_for("orgs.enterprise", enterprise_id=enterprise.id))
@@ -179,7 +196,10 @@ def edit_enterprise(enterprise_id: int):
     if request.method == "GET":
         form.version.data = enterprise.version
     if form.validate_on_submit():
-        services.save_enterprise(enterprise, expected_version=_version(form), **_enterprise_fields(form))
+        try:
+            services.save_enterprise(enterprise, expected_version=_version(form), **_enterprise_fields(form))
+        except DomainError as exc:
+            return _form_refused(exc, "orgs/enterprise_form.html", form=form, enterprise=enterprise)
         db.session.commit()
         flash(_("企业“%(name)s”已保存。", name=enterprise.name), "success")
         return redirect(url_for("orgs.enterprise", enterprise_id=enterprise.id))

@@ -52,7 +52,10 @@ def test_duplicate_school_key_is_refused_clearly(client, login_as):
     response = client.form("/schools/new", {"key": "same-key", "name": "重复", "kind": "technician_college",
                                             "province": "河南省"}, token_from="/schools/new")
     assert response.status_code == 409
-    assert "已被使用" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "已被使用" in page
+    # Back on the form with what was typed, not on a bare error page.
+    assert 'value="重复"' in page and 'value="河南省"' in page
 
 
 def test_teacher_cannot_create_or_edit_schools(client, login_as):
