@@ -68,3 +68,12 @@ def test_platform_admin_adds_the_official_code_to_a_profession(client, login_as)
 def test_teacher_cannot_edit_professions(client, login_as):
     login_as("teacher")
     assert client.get("/professions/new").status_code == 403
+
+
+def test_a_taken_profession_key_returns_to_the_form_with_what_was_typed(client, login_as):
+    login_as("platform_admin")
+    response = client.form("/professions/new", {"key": "auto-repair", "name": "汽车维修（第二个）", "field_id": 0,
+                                                "description": "新专业简介"}, token_from="/professions/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "已被使用" in page and 'value="汽车维修（第二个）"' in page and "新专业简介" in page
