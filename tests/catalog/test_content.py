@@ -77,3 +77,21 @@ def test_a_taken_profession_key_returns_to_the_form_with_what_was_typed(client, 
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "已被使用" in page and 'value="汽车维修（第二个）"' in page and "新专业简介" in page
+
+
+def test_values_of_the_wrong_shape_are_file_and_line_errors_not_crashes(runner, tmp_path):
+    cases = {
+        "levels.yaml": ("professions:\n  - key: p-levels\n    name: 专业\n    levels: 5\n", ":2:", "levels"),
+        "name.yaml": ("professions:\n  - key: p-name\n    name: [甲, 乙]\n", ":2:", "name"),
+        "date.yaml": ("schools:\n  - key: s-date\n    name: 学校\n    kind: technical_school\n"
+                      "    province: 广东省\n    integrated_since: 2022-13-01\n", ":6:", "2022-13-01"),
+        "city.yaml": ("enterprises:\n  - {key: e-city, name: 企业, province: 广东省, city: {a: 1}}\n", ":2:", "city"),
+    }
+    for filename, (text, line, word) in cases.items():
+        path = tmp_path / filename
+        path.write_text(text, encoding="utf-8")
+        result = runner.invoke(args=["content", "load", str(path)])
+        # A clean ClickException (exit 1), not an uncaught TypeError/ValueError from deep inside.
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (filename, result.exception)
+        assert f"{filename}{line}" in result.output and word in result.output, (filename, result.output)
+    assert db.session.scalar(select(Profession).where(Profession.key.in_(["p-levels", "p-name"]))) is None
