@@ -95,3 +95,19 @@ def test_values_of_the_wrong_shape_are_file_and_line_errors_not_crashes(runner, 
         assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (filename, result.exception)
         assert f"{filename}{line}" in result.output and word in result.output, (filename, result.output)
     assert db.session.scalar(select(Profession).where(Profession.key.in_(["p-levels", "p-name"]))) is None
+
+
+def test_profession_list_statement_count_does_not_grow(client, login_as, count_queries):
+    from app.catalog import services
+
+    login_as("student")
+    with count_queries() as before:
+        client.get("/professions")
+    levels = [lv.id for lv in services.training_levels()]
+    for n in range(60):
+        services.save_profession(None, key=f"bulk-{n}", name=f"批量专业{n}", code=None, field_id=None,
+                                 level_ids=levels, is_integrated=False)
+    db.session.commit()
+    with count_queries() as after:
+        client.get("/professions?page=2")
+    assert before.count == after.count

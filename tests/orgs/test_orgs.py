@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.orgs.models import Partnership, School
+from app.orgs import services as orgs_services
 from tests import factories
 
 
@@ -117,3 +118,24 @@ def test_a_tampered_version_field_is_a_conflict_not_a_server_error(client, login
     assert response.status_code == 409
     db.session.expire_all()
     assert db.session.get(type(school), school.id).name == "原校名"
+
+
+def test_enterprise_list_and_school_page_statement_counts_do_not_grow(client, login_as, count_queries):
+    login_as("teacher")
+    school = factories.school()
+    for _ in range(3):
+        orgs_services.add_partnership(school, factories.enterprise(), "apprenticeship")
+    db.session.commit()
+    with count_queries() as small_list:
+        client.get("/enterprises")
+    with count_queries() as small_school:
+        client.get(f"/schools/{school.id}")
+    for _ in range(40):
+        orgs_services.add_partnership(school, factories.enterprise(), "order_training")
+    db.session.commit()
+    with count_queries() as big_list:
+        client.get("/enterprises?page=2")
+    with count_queries() as big_school:
+        client.get(f"/schools/{school.id}")
+    assert small_list.count == big_list.count
+    assert small_school.count == big_school.count
