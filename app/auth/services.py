@@ -138,6 +138,8 @@ def set_password(user: User, new_password: str, *, keep_session: UserSession | N
     check_password_policy(new_password)
     user.password_hash = passwords.hash_password(new_password)
     end_all_sessions(user, except_session=keep_session)
+    # Once the person has a password, no code still lying around (a reissued one, the import sheet) may reset it.
+    void_activation_codes(user)
     db.session.flush()
 
 
@@ -277,7 +279,17 @@ def normalize_code(code: str) -> str:
     return "-".join(raw[i:i + 5] for i in range(0, len(raw), 5))
 
 
+def void_activation_codes(user: User) -> None:
+    """Expire every unused activation code of ``user``."""
+    now = clock.now()
+    db.session.execute(update(ActivationCode).where(
+        ActivationCode.user_id == user.id, ActivationCode.used_at.is_(None), ActivationCode.expires_at > now)
+        .values(expires_at=now).execution_options(synchronize_session=False))
+
+
 def issue_activation_code(user: User, *, batch_id: int | None = None) -> str:
+    """A new one-time code for ``user``; earlier unused codes stop working (a reissue replaces a lost sheet)."""
+    void_activation_codes(user)
     code = new_activation_code()
     db.session.add(ActivationCode(user_id=user.id, code_hash=sha256(code), batch_id=batch_id,
                                   expires_at=clock.now() + current_app.config["ACTIVATION_CODE_TTL"]))

@@ -181,3 +181,30 @@ def test_a_role_that_is_not_offered_is_refused_in_chinese(client, login_as):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "is not a valid choice" not in page and "所选的选项无效" in page
+
+
+def test_a_reissued_code_replaces_the_old_one_and_no_code_works_after_activation(app, client, login_as):
+    from app.auth import services
+
+    login_as("platform_admin")
+    user = factories.user("student")
+    first = services.issue_activation_code(user)
+    db.session.commit()
+    client.form(f"/users/{user.id}/activation-code", token_from="/users")
+    second = client.get("/users").get_data(as_text=True).split("的新激活码：")[1].split("<")[0].strip()
+    person = app.test_client()
+
+    def activate(code, password):
+        return person.form("/activate", {"username": user.username, "code": code, "password": password,
+                                         "confirm": password})
+
+    assert "激活码无效" in activate(first, "stolen-sheet-pass").get_data(as_text=True)
+    assert activate(second, "my-real-password").status_code == 302
+    # A code issued before the person set their password cannot take the account over afterwards.
+    leftover = services.issue_activation_code(user)
+    db.session.commit()
+    services.set_password(db.session.get(User, user.id), "changed-by-owner")
+    db.session.commit()
+    again = app.test_client().form("/activate", {"username": user.username, "code": leftover,
+                                                 "password": "takeover-pass", "confirm": "takeover-pass"})
+    assert "激活码无效" in again.get_data(as_text=True)
