@@ -49,6 +49,16 @@ def validate_email(email: str | None) -> str | None:
     return email
 
 
+def validate_profile(full_name: str | None, phone: str | None) -> tuple[str, str | None]:
+    """Trimmed name and phone, refused when longer than their columns (scripts bypass the form's limits)."""
+    full_name, phone = (full_name or "").strip(), (phone or "").strip() or None
+    if len(full_name) > 100:
+        raise ValidationError(_("姓名过长（最多 %(n)s 个字）", n=100))
+    if phone and len(phone) > 32:
+        raise ValidationError(_("手机号过长（最多 %(n)s 位）", n=32))
+    return full_name, phone
+
+
 def validate_roles(roles) -> list[str]:
     out = []
     for role in roles:
@@ -87,8 +97,9 @@ def create_user(*, username: str, roles, full_name: str = "", email: str | None 
         raise Conflict(_("用户名 %(u)s 已存在。", u=username))
     if school is not None and enterprise is not None:
         raise ValidationError(_("用户只能属于一个学校或一个企业。"))
-    user = User(username=username, full_name=(full_name or "").strip(), email=validate_email(email),
-                phone=(phone or "").strip() or None, school=school, enterprise=enterprise)
+    full_name, phone = validate_profile(full_name, phone)
+    user = User(username=username, full_name=full_name, email=validate_email(email), phone=phone, school=school,
+                enterprise=enterprise)
     user.roles = [UserRole(role=r) for r in validate_roles(roles)]
     if password is not None:
         check_password_policy(password)

@@ -175,3 +175,10 @@ def test_the_downloadable_template_imports_as_it_is():
     report = imports.import_users(None, "用户导入模板.xlsx", imports.template_sheet(), dry_run=True)
     assert report.ok, [e.message for e in report.errors]
     assert report.created == 2
+
+
+def test_users_create_refuses_a_name_longer_than_the_column(runner):
+    result = runner.invoke(args=["users", "create", "--username", "longname", "--role", "teacher",
+                                 "--full-name", "长" * 101])
+    assert result.exit_code == 1 and "姓名过长" in result.output
+    assert db.session.scalar(select(User).where(User.username == "longname")) is None
