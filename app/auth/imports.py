@@ -100,7 +100,8 @@ def import_users(actor, filename: str, data: bytes, *, dry_run: bool = False,
     report = ImportReport(dry_run=dry_run, encoding=table.encoding)
     missing = tabular.missing_columns(table.headers, ALIASES, REQUIRED)
     if missing:
-        names = "、".join(ALIASES[m][1] for m in missing)
+        # Name each missing column by its Chinese header, as the template and the page describe them.
+        names = "、".join(next(a for a in ALIASES[m] if not a.isascii()) for m in missing)
         raise ValidationError(_("缺少必需的列：%(cols)s。表头应包含：用户名、姓名、角色、学校代码（可选：邮箱、手机号、企业代码）。",
                                 cols=names))
     report.rows = len(table.rows)

@@ -105,14 +105,18 @@ def test_unreadable_files_get_a_clear_message():
         b"": "文件是空的",
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100: "旧版 Excel",
         bytes(range(256)) * 40000: "无法识别",
-        "username,full_name\nbob,Bob\n".encode(): "缺少必需的列",
+        "username,full_name\nbob,Bob\n".encode(): "缺少必需的列：角色。",
         "用户名,角色\n".encode(): "没有数据行",
+        # 10 MB of junk on one line, and an unclosed quote: a Chinese message with the line, not csv's English.
+        b"x" * (10 * 2**20): "CSV 格式错误（第 1 行）",
+        b'username,roles\nbob,"student\n' + b"y" * 200_000: "CSV 格式错误（第 ",
     }
     for data, expected in cases.items():
         try:
             imports.import_users(None, "f.csv", data)
         except ValidationError as exc:
             assert expected in exc.message, (expected, exc.message)
+            assert "field limit" not in exc.message and "role。" not in exc.message
         else:
             raise AssertionError(f"accepted: {data[:20]!r}")
 
