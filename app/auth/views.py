@@ -197,6 +197,12 @@ def _user_form(actor, obj=None) -> forms.UserForm:
     form.roles.choices = [(r, _role_label(r)) for r in permissions.assignable_roles(actor)]
     form.school_id.choices = _school_choices(actor)
     form.enterprise_id.choices = _enterprise_choices(actor)
+    if obj is not None:
+        # A deactivated school or enterprise is not offered for new users, but the edited user's own must stay
+        # selectable: otherwise the browser preselects （无） and saving a phone number detaches the user.
+        for select, org in ((form.school_id, obj.school), (form.enterprise_id, obj.enterprise)):
+            if org is not None and org.id not in {value for value, _label in select.choices}:
+                select.choices.append((org.id, org.name))
     if obj is not None and request.method == "GET":
         form.roles.data = sorted(obj.role_names)
         form.school_id.data = obj.school_id or 0

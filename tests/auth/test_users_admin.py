@@ -208,3 +208,21 @@ def test_a_reissued_code_replaces_the_old_one_and_no_code_works_after_activation
     again = app.test_client().form("/activate", {"username": user.username, "code": leftover,
                                                  "password": "takeover-pass", "confirm": "takeover-pass"})
     assert "激活码无效" in again.get_data(as_text=True)
+
+
+def test_editing_a_user_of_a_deactivated_school_keeps_them_in_it(client, login_as):
+    from app.orgs import services as orgs
+
+    login_as("platform_admin")
+    school = factories.school(name="已停用技校")
+    user = factories.user("teacher", school_=school)
+    orgs.set_school_active(school, False)
+    db.session.commit()
+    form = client.get(f"/users/{user.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{school.id}">已停用技校</option>' in form
+    response = client.form(f"/users/{user.id}/edit", {
+        "username": user.username, "full_name": "改了电话", "phone": "13500000000", "roles": ["teacher"],
+        "school_id": school.id, "enterprise_id": 0, "version": user.version}, token_from=f"/users/{user.id}/edit")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).school_id == school.id
