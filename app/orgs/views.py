@@ -89,9 +89,16 @@ def edit_school(school_id: int):
     school = services.get_school(school_id)
     require(permissions.can_edit_school(current_user, school))
     form = _school_form(school)
+    fields_of = _school_fields
+    if not permissions.can_manage_orgs(current_user):
+        # The key is the platform's identifier of the school (content files, every import sheet, the CLI): a
+        # school admin edits their school's details, not the name other files know it by.
+        form.key.render_kw = {"readonly": True}
+        form.key.data = school.key
+        fields_of = lambda form: dict(_school_fields(form), key=school.key)  # noqa: E731
     if form.validate_on_submit():
         try:
-            services.save_school(school, expected_version=_version(form), **_school_fields(form))
+            services.save_school(school, expected_version=_version(form), **fields_of(form))
         except DomainError as exc:
             return _form_refused(exc, "orgs/school_form.html", form=form, school=school)
         db.session.commit()

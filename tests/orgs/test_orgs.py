@@ -1,6 +1,8 @@
 """Schools, enterprises and partnerships through the pages."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -139,3 +141,18 @@ def test_enterprise_list_and_school_page_statement_counts_do_not_grow(client, lo
         client.get(f"/schools/{school.id}")
     assert small_list.count == big_list.count
     assert small_school.count == big_school.count
+
+
+def test_a_school_admin_cannot_change_their_schools_key(client, login_as):
+    admin = login_as("school_admin")
+    school = db.session.get(School, admin.school_id)
+    key = school.key
+    page = client.get(f"/schools/{school.id}/edit").get_data(as_text=True)
+    assert "readonly" in re.search(r'<input[^>]*name="key"[^>]*>', page).group(0)
+    response = client.form(f"/schools/{school.id}/edit", {
+        "key": "hijacked-key", "name": "本校新名称", "kind": school.kind, "province": school.province,
+        "version": school.version}, token_from=f"/schools/{school.id}/edit")
+    assert response.status_code == 302
+    db.session.expire_all()
+    school = db.session.get(School, admin.school_id)
+    assert school.key == key and school.name == "本校新名称"
