@@ -52,6 +52,10 @@ class Config:
     RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    #: How many reverse proxies (nginx: 1) stand in front of the app. Their X-Forwarded-For and
+    #: X-Forwarded-Proto are then believed, so that the per-IP login limit counts each client instead of
+    #: the proxy's one address (which would lock everyone out together). 0 believes no such header.
+    TRUSTED_PROXIES = 0
     #: Failed logins allowed per account and per IP address in the window below.
     LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_FAILURES_PER_IP = "50 per 15 minutes"

@@ -43,6 +43,11 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def __init__(self, *args, **kwargs):
+        # WTForms' Chinese catalogue lacks this message; without it a Chinese page would say it in English.
+        kwargs.setdefault("invalid_choice_message", _l("所选的选项无效，请刷新页面后重新选择。"))
+        super().__init__(*args, **kwargs)
+
 
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=2, max=64)],

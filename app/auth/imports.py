@@ -26,6 +26,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "enterprise": ("enterprise", "企业", "企业代码", "所属企业"),
 }
 REQUIRED = ("username", "roles")
+#: Longest values the user table holds (User.full_name, User.phone, User.email).
+FULL_NAME_MAX, PHONE_MAX, EMAIL_MAX = 100, 32, 254
 
 ROLE_WORDS = {
     "学生": "student", "教师": "teacher", "老师": "teacher", "企业导师": "mentor", "导师": "mentor",
@@ -98,7 +100,8 @@ def import_users(actor, filename: str, data: bytes, *, dry_run: bool = False,
     report = ImportReport(dry_run=dry_run, encoding=table.encoding)
     missing = tabular.missing_columns(table.headers, ALIASES, REQUIRED)
     if missing:
-        names = "、".join(ALIASES[m][1] for m in missing)
+        # Name each missing column by its Chinese header, as the template and the page describe them.
+        names = "、".join(next(a for a in ALIASES[m] if not a.isascii()) for m in missing)
         raise ValidationError(_("缺少必需的列：%(cols)s。表头应包含：用户名、姓名、角色、学校代码（可选：邮箱、手机号、企业代码）。",
                                 cols=names))
     report.rows = len(table.rows)
@@ -133,8 +136,13 @@ def import_users(actor, filename: str, data: bytes, *, dry_run: bool = False,
             elif role not in allowed_roles:
                 errors.append(_("您不能分配角色：%(role)s", role=role))
         email = get("email")
-        if email and not services.EMAIL_RE.match(email):
+        if email and (not services.EMAIL_RE.match(email) or len(email) > EMAIL_MAX):
             errors.append(_("邮箱格式不正确：%(email)s", email=email))
+        # The columns' limits: PostgreSQL would refuse a longer value at insert time, failing the whole import.
+        if len(get("full_name")) > FULL_NAME_MAX:
+            errors.append(_("姓名过长（最多 %(n)s 个字）", n=FULL_NAME_MAX))
+        if len(get("phone")) > PHONE_MAX:
+            errors.append(_("手机号过长（最多 %(n)s 位）", n=PHONE_MAX))
         school = enterprise = None
         school_ref, enterprise_ref = get("school"), get("enterprise")
         if school_ref:

@@ -49,6 +49,16 @@ def validate_email(email: str | None) -> str | None:
     return email
 
 
+def validate_profile(full_name: str | None, phone: str | None) -> tuple[str, str | None]:
+    """Trimmed name and phone, refused when longer than their columns (scripts bypass the form's limits)."""
+    full_name, phone = (full_name or "").strip(), (phone or "").strip() or None
+    if len(full_name) > 100:
+        raise ValidationError(_("姓名过长（最多 %(n)s 个字）", n=100))
+    if phone and len(phone) > 32:
+        raise ValidationError(_("手机号过长（最多 %(n)s 位）", n=32))
+    return full_name, phone
+
+
 def validate_roles(roles) -> list[str]:
     out = []
     for role in roles:
@@ -87,8 +97,9 @@ def create_user(*, username: str, roles, full_name: str = "", email: str | None 
         raise Conflict(_("用户名 %(u)s 已存在。", u=username))
     if school is not None and enterprise is not None:
         raise ValidationError(_("用户只能属于一个学校或一个企业。"))
-    user = User(username=username, full_name=(full_name or "").strip(), email=validate_email(email),
-                phone=(phone or "").strip() or None, school=school, enterprise=enterprise)
+    full_name, phone = validate_profile(full_name, phone)
+    user = User(username=username, full_name=full_name, email=validate_email(email), phone=phone, school=school,
+                enterprise=enterprise)
     user.roles = [UserRole(role=r) for r in validate_roles(roles)]
     if password is not None:
         check_password_policy(password)
@@ -138,6 +149,8 @@ def set_password(user: User, new_password: str, *, keep_session: UserSession | N
     check_password_policy(new_password)
     user.password_hash = passwords.hash_password(new_password)
     end_all_sessions(user, except_session=keep_session)
+    # Once the person has a password, no code still lying around (a reissued one, the import sheet) may reset it.
+    void_activation_codes(user)
     db.session.flush()
 
 
@@ -277,7 +290,17 @@ def normalize_code(code: str) -> str:
     return "-".join(raw[i:i + 5] for i in range(0, len(raw), 5))
 
 
+def void_activation_codes(user: User) -> None:
+    """Expire every unused activation code of ``user``."""
+    now = clock.now()
+    db.session.execute(update(ActivationCode).where(
+        ActivationCode.user_id == user.id, ActivationCode.used_at.is_(None), ActivationCode.expires_at > now)
+        .values(expires_at=now).execution_options(synchronize_session=False))
+
+
 def issue_activation_code(user: User, *, batch_id: int | None = None) -> str:
+    """A new one-time code for ``user``; earlier unused codes stop working (a reissue replaces a lost sheet)."""
+    void_activation_codes(user)
     code = new_activation_code()
     db.session.add(ActivationCode(user_id=user.id, code_hash=sha256(code), batch_id=batch_id,
                                   expires_at=clock.now() + current_app.config["ACTIVATION_CODE_TTL"]))

@@ -5,6 +5,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.validators import Optional
 
 from app.auth import forms, imports, permissions, services
 from app.auth.models import Role, User, UserImport
@@ -112,16 +113,29 @@ def account():
                            new_token=None, confirm=forms.ConfirmForm())
 
 
+def _password_change_key() -> str:
+    return f"password-change:{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
 @bp.route("/account/password", methods=["POST"])
+# Someone holding a stolen session cookie must not be able to guess the current password here at full speed.
+@limiter.limit(_per_account, methods=["POST"], key_func=_password_change_key, deduct_when=_login_failed,
+               scope="password-change")
 @login_required
 def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
-        services.change_password(current_user, form.current.data, form.password.data,
-                                 keep_session=g.get("user_session"))
-        db.session.commit()
-        flash(_("密码已修改，其他设备上的登录已失效。"), "success")
-        return redirect(url_for("auth.account"))
+        try:
+            services.change_password(current_user, form.current.data, form.password.data,
+                                     keep_session=g.get("user_session"))
+        except DomainError as exc:
+            # Back to the form with the reason (wrong current password, too weak), not a bare error page.
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
+            return redirect(url_for("auth.account"))
     for errors in form.errors.values():
         for error in errors:
             flash(error, "danger")
@@ -183,12 +197,24 @@ def _user_form(actor, obj=None) -> forms.UserForm:
     form.roles.choices = [(r, _role_label(r)) for r in permissions.assignable_roles(actor)]
     form.school_id.choices = _school_choices(actor)
     form.enterprise_id.choices = _enterprise_choices(actor)
+    if obj is not None:
+        # A deactivated school or enterprise is not offered for new users, but the edited user's own must stay
+        # selectable: otherwise the browser preselects （无） and saving a phone number detaches the user.
+        for select, org in ((form.school_id, obj.school), (form.enterprise_id, obj.enterprise)):
+            if org is not None and org.id not in {value for value, _label in select.choices}:
+                select.choices.append((org.id, org.name))
     if obj is not None and request.method == "GET":
         form.roles.data = sorted(obj.role_names)
         form.school_id.data = obj.school_id or 0
         form.enterprise_id.data = obj.enterprise_id or 0
         form.version.data = obj.version
     return form
+
+
+def _form_version(form) -> int:
+    """The version the edit form was rendered with; a missing or garbled value counts as stale (409)."""
+    value = (form.version.data or "").strip()
+    return int(value) if value.isdigit() else -1
 
 
 def _role_label(role: str) -> str:
@@ -226,12 +252,15 @@ def create_user():
         services.require(permissions.can_place_in_school(current_user, form.school_id.data or None))
         from app.orgs import services as orgs
 
-        user = services.create_user(
-            username=form.username.data, roles=form.roles.data, full_name=form.full_name.data,
-            email=form.email.data, phone=form.phone.data,
-            school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
-            enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None,
-            password=form.password.data or None)
+        try:
+            user = services.create_user(
+                username=form.username.data, roles=form.roles.data, full_name=form.full_name.data,
+                email=form.email.data, phone=form.phone.data,
+                school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
+                enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None,
+                password=form.password.data or None)
+        except DomainError as exc:  # taken username, bad e-mail, weak password: keep what was typed
+            return _form_refused(exc, form, None)
         code = None if form.password.data else services.issue_activation_code(user)
         db.session.commit()
         if code:
@@ -243,6 +272,13 @@ def create_user():
     return render_template("auth/user_form.html", form=form, user=None)
 
 
+def _form_refused(exc: DomainError, form, user, **context):
+    """The user form again, with what was typed and the service's reason on top (not a bare error page)."""
+    db.session.rollback()
+    flash(exc.message, "danger")
+    return render_template("auth/user_form.html", form=form, user=user, **context), exc.status
+
+
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: int):
@@ -250,21 +286,29 @@ def edit_user(user_id: int):
     form = _user_form(current_user, user)
     del form.password
     form.username.render_kw = {"readonly": True}
+    # Roles this editor may not give or take (a school admin editing a teacher who is also a reviewer) are not
+    # offered as checkboxes, so they are kept as they are rather than dropped by the save.
+    kept_roles = sorted(user.role_names - set(permissions.assignable_roles(current_user)))
+    if kept_roles:
+        form.roles.validators = [Optional()]
     if form.validate_on_submit():
         services.require(permissions.can_assign_roles(current_user, form.roles.data)
                          or set(form.roles.data) == user.role_names)
         services.require(permissions.can_place_in_school(current_user, form.school_id.data or None))
         from app.orgs import services as orgs
 
-        services.update_user(
-            user, expected_version=int(form.version.data or 0), roles=form.roles.data,
-            full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
-            school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
-            enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None)
+        try:
+            services.update_user(
+                user, expected_version=_form_version(form), roles=list(form.roles.data) + kept_roles,
+                full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
+                school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
+                enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None)
+        except DomainError as exc:
+            return _form_refused(exc, form, user, kept_roles=kept_roles)
         db.session.commit()
         flash(_("用户 %(u)s 已保存。", u=user.username), "success")
         return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=user)
+    return render_template("auth/user_form.html", form=form, user=user, kept_roles=kept_roles)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -4,7 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.catalog.models import IndustryField, Profession, SkillLevel, TrainingLevel
+from flask_babel import gettext as _
+
 from app.core.content import Item, as_date, check_keys, section, upsert
+from app.core.content_values import text, text_list
 from app.extensions import db
 
 
@@ -14,7 +17,7 @@ def load_fields(items: list[Item]) -> int:
     changed = 0
     for position, item in enumerate(items):
         item.require("name")
-        changed += upsert(IndustryField, item, name=item["name"], position=position)
+        changed += upsert(IndustryField, item, name=text(item, "name"), position=position)
     return changed
 
 
@@ -25,8 +28,8 @@ def load_skill_levels(items: list[Item]) -> int:
     for item in items:
         item.require("name", "grade")
         if not isinstance(item["grade"], int) or not 1 <= item["grade"] <= 5:
-            raise item.error("'grade' must be a whole number from 1 to 5")
-        changed += upsert(SkillLevel, item, name=item["name"], grade=item["grade"])
+            raise item.error(_("“grade”必须是 1 到 5 的整数"))
+        changed += upsert(SkillLevel, item, name=text(item, "name"), grade=item["grade"])
     return changed
 
 
@@ -38,10 +41,10 @@ def load_training_levels(items: list[Item]) -> int:
     changed = 0
     for position, item in enumerate(items):
         item.require("name")
-        skill = item.get("skill_level")
+        skill = text(item, "skill_level")
         if skill and skill not in skills:
-            raise item.error(f"unknown skill_level '{skill}'")
-        changed += upsert(TrainingLevel, item, name=item["name"], position=position,
+            raise item.error(_("未知的职业技能等级“%(key)s”", key=skill))
+        changed += upsert(TrainingLevel, item, name=text(item, "name"), position=position,
                           skill_level_id=skills.get(skill) if skill else None)
     return changed
 
@@ -55,19 +58,19 @@ def load_professions(items: list[Item]) -> int:
     changed = 0
     for item in items:
         item.require("name")
-        field = item.get("field")
+        field = text(item, "field")
         if field and field not in fields:
-            raise item.error(f"unknown industry field '{field}'")
-        wanted = item.get("levels") or []
+            raise item.error(_("未知的产业领域“%(key)s”", key=field))
+        wanted = text_list(item, "levels")
         for key in wanted:
             if key not in levels:
-                raise item.error(f"unknown training level '{key}'")
-        code = item.get("code")
-        changed += upsert(Profession, item, name=item["name"], code=str(code) if code else None,
+                raise item.error(_("未知的培养层级“%(key)s”", key=key))
+        code = text(item, "code")
+        changed += upsert(Profession, item, name=text(item, "name"), code=code or None,
                           field_id=fields[field].id if field else None,
                           is_integrated=bool(item.get("integrated", False)),
                           integrated_since=as_date(item, "integrated_since"),
-                          description=item.get("description") or "")
+                          description=text(item, "description"))
         db.session.flush()
         profession = db.session.scalar(select(Profession).where(Profession.key == item["key"]))
         new_levels = [levels[k] for k in wanted]

@@ -38,7 +38,9 @@ def paginate(stmt: Select, *, per_page: int | None = None, page: int | None = No
     per_page = per_page or current_app.config["PAGE_SIZE"]
     if page is None:
         page = request.args.get("page", 1, type=int) or 1
-    page = max(1, page)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    # A page past the end (or a number too large for the database's OFFSET, ?page=99999999999999999999)
+    # shows the last page rather than failing.
+    page = min(max(1, page), max(1, -(-total // per_page)))
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return Page(list(items), page, per_page, total or 0)
+    return Page(list(items), page, per_page, total)

@@ -146,10 +146,14 @@ def read_table(filename: str, data: bytes) -> Table:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
     try:
-        table = _collect(csv.reader(io.StringIO(text), dialect), 1)
-    except csv.Error as exc:
-        raise TableError(_("CSV 格式错误：%(msg)s", msg=str(exc))) from None
+        table = _collect(reader, 1)
+    except csv.Error:
+        # The csv module's own wording ("field larger than field limit (131072)") means nothing to the person
+        # who saved the file; an unclosed quote or a megabyte-long cell is what it usually is.
+        raise TableError(_("CSV 格式错误（第 %(line)s 行）：有未配对的引号或超长的单元格。请在 Excel 中另存为"
+                           "“CSV UTF-8（逗号分隔）”后重新上传。", line=reader.line_num)) from None
     table.encoding = encoding
     return table
 

@@ -85,13 +85,16 @@ def nav_items() -> list[dict]:
 
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (for filters and pagination)."""
-    args = request.args.to_dict()
+    view_args = request.view_args or {}
+    # Query keys that url_for would read as its own options (_external, _scheme, _anchor) or as the route's
+    # arguments would let a crafted address rewrite the page's links (or fail with a 500): drop them.
+    args = {key: value for key, value in request.args.items() if not key.startswith("_") and key not in view_args}
     for key, value in changes.items():
         if value in (None, ""):
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **view_args, **args)
 
 
 def register(app: Flask) -> None:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+
 from app.core.content import Item, as_date, check_keys, section, upsert
+from app.core.content_values import text
 from app.extensions import db
 from app.orgs.models import Enterprise, Partnership, PartnershipKind, School, SchoolKind
 
@@ -14,10 +17,11 @@ def load_schools(items: list[Item]) -> int:
     changed = 0
     for item in items:
         item.require("name", "kind", "province")
-        if item["kind"] not in SchoolKind.__members__:
-            raise item.error(f"unknown school kind '{item['kind']}' (one of {', '.join(SchoolKind.__members__)})")
-        changed += upsert(School, item, name=item["name"], kind=item["kind"], province=item["province"],
-                          city=item.get("city") or "", integrated_since=as_date(item, "integrated_since"))
+        if text(item, "kind") not in SchoolKind.__members__:
+            raise item.error(_("未知的学校类型“%(kind)s”（可用：%(known)s）", kind=item["kind"],
+                               known=", ".join(SchoolKind.__members__)))
+        changed += upsert(School, item, name=text(item, "name"), kind=item["kind"], province=text(item, "province"),
+                          city=text(item, "city"), integrated_since=as_date(item, "integrated_since"))
     return changed
 
 
@@ -27,8 +31,8 @@ def load_enterprises(items: list[Item]) -> int:
     changed = 0
     for item in items:
         item.require("name", "province")
-        changed += upsert(Enterprise, item, name=item["name"], industry=item.get("industry") or "",
-                          province=item["province"], city=item.get("city") or "")
+        changed += upsert(Enterprise, item, name=text(item, "name"), industry=text(item, "industry"),
+                          province=text(item, "province"), city=text(item, "city"))
     return changed
 
 
@@ -40,13 +44,13 @@ def load_partnerships(items: list[Item]) -> int:
     changed = 0
     for item in items:
         item.require("school", "enterprise", "kind")
-        school, enterprise = schools.get(item["school"]), enterprises.get(item["enterprise"])
+        school, enterprise = schools.get(text(item, "school")), enterprises.get(text(item, "enterprise"))
         if school is None:
-            raise item.error(f"unknown school '{item['school']}'")
+            raise item.error(_("未知学校：%(key)s", key=item["school"]))
         if enterprise is None:
-            raise item.error(f"unknown enterprise '{item['enterprise']}'")
-        if item["kind"] not in PartnershipKind.__members__:
-            raise item.error(f"unknown partnership kind '{item['kind']}'")
+            raise item.error(_("未知企业：%(key)s", key=item["enterprise"]))
+        if text(item, "kind") not in PartnershipKind.__members__:
+            raise item.error(_("未知的合作形式“%(kind)s”", kind=item["kind"]))
         existing = db.session.scalar(select(Partnership).where(
             Partnership.school_id == school.id, Partnership.enterprise_id == enterprise.id,
             Partnership.kind == item["kind"]))

@@ -9,6 +9,7 @@ from app.auth.forms import ConfirmForm
 from app.auth.services import count_users_by_role, require
 from app.core.pagination import paginate
 from app.core.templating import partnership_kind_label, school_kind_label
+from app.errors import DomainError
 from app.extensions import db
 from app.orgs import forms, permissions, services
 from app.orgs.models import Partnership, PartnershipKind, SchoolKind
@@ -17,7 +18,18 @@ bp = Blueprint("orgs", __name__)
 
 
 def _version(form) -> int | None:
-    return int(form.version.data) if form.version.data else None
+    """The version the form was rendered with; a garbled value counts as stale (409: refresh and retry)."""
+    value = (form.version.data or "").strip()
+    if not value:
+        return None
+    return int(value) if value.isdigit() else -1
+
+
+def _form_refused(exc: DomainError, template: str, **context):
+    """The form again with what was typed and the service's reason (a taken key, a stale version)."""
+    db.session.rollback()
+    flash(exc.message, "danger")
+    return render_template(template, **context), exc.status
 
 
 @bp.route("/schools")
@@ -61,7 +73,10 @@ def new_school():
     require(permissions.can_manage_orgs(current_user))
     form = _school_form()
     if form.validate_on_submit():
-        school = services.save_school(None, **_school_fields(form))
+        try:
+            school = services.save_school(None, **_school_fields(form))
+        except DomainError as exc:
+            return _form_refused(exc, "orgs/school_form.html", form=form, school=None)
         db.session.commit()
         flash(_("学校“%(name)s”已创建。", name=school.name), "success")
         return redirect(url_for("orgs.school", school_id=school.id))
@@ -74,8 +89,18 @@ def edit_school(school_id: int):
     school = services.get_school(school_id)
     require(permissions.can_edit_school(current_user, school))
     form = _school_form(school)
+    fields_of = _school_fields
+    if not permissions.can_manage_orgs(current_user):
+        # The key is the platform's identifier of the school (content files, every import sheet, the CLI): a
+        # school admin edits their school's details, not the name other files know it by.
+        form.key.render_kw = {"readonly": True}
+        form.key.data = school.key
+        fields_of = lambda form: dict(_school_fields(form), key=school.key)  # noqa: E731
     if form.validate_on_submit():
-        services.save_school(school, expected_version=_version(form), **_school_fields(form))
+        try:
+            services.save_school(school, expected_version=_version(form), **fields_of(form))
+        except DomainError as exc:
+            return _form_refused(exc, "orgs/school_form.html", form=form, school=school)
         db.session.commit()
         flash(_("学校“%(name)s”已保存。", name=school.name), "success")
         return redirect(url_for("orgs.school", school_id=school.id))
@@ -159,7 +184,10 @@ def new_enterprise():
     require(permissions.can_manage_orgs(current_user))
     form = forms.EnterpriseForm()
     if form.validate_on_submit():
-        enterprise = services.save_enterprise(None, **_enterprise_fields(form))
+        try:
+            enterprise = services.save_enterprise(None, **_enterprise_fields(form))
+        except DomainError as exc:
+            return _form_refused(exc, "orgs/enterprise_form.html", form=form, enterprise=None)
         db.session.commit()
         flash(_("企业“%(name)s”已创建。", name=enterprise.name), "success")
         return redirect(url_for("orgs.enterprise", enterprise_id=enterprise.id))
@@ -175,7 +203,10 @@ def edit_enterprise(enterprise_id: int):
     if request.method == "GET":
         form.version.data = enterprise.version
     if form.validate_on_submit():
-        services.save_enterprise(enterprise, expected_version=_version(form), **_enterprise_fields(form))
+        try:
+            services.save_enterprise(enterprise, expected_version=_version(form), **_enterprise_fields(form))
+        except DomainError as exc:
+            return _form_refused(exc, "orgs/enterprise_form.html", form=form, enterprise=enterprise)
         db.session.commit()
         flash(_("企业“%(name)s”已保存。", name=enterprise.name), "success")
         return redirect(url_for("orgs.enterprise", enterprise_id=enterprise.id))

@@ -76,6 +76,21 @@ def test_every_bad_row_is_reported_and_nothing_is_written():
     assert _count_users() == before
 
 
+def test_values_longer_than_their_columns_are_row_errors_not_a_failed_insert():
+    factories.school(key="long-school")
+    before = _count_users()
+    data = ("用户名,姓名,角色,学校代码,邮箱,手机号\n"
+            "long01,正常,学生,long-school,,13800000000\n"
+            f"long02,{'长' * 101},学生,long-school,,\n"
+            f"long03,三,学生,long-school,,{'1' * 33}\n"
+            f"long04,四,学生,long-school,{'a' * 250}@b.cn,\n").encode("utf-8")
+    report = imports.import_users(None, "users.csv", data)
+    by_row = {e.row: e.message for e in report.errors}
+    assert set(by_row) == {3, 4, 5}
+    assert "姓名过长" in by_row[3] and "手机号过长" in by_row[4] and "邮箱格式不正确" in by_row[5]
+    assert _count_users() == before
+
+
 def test_xlsx_import_with_empty_rows_and_chinese_headers():
     factories.school(key="xl-school")
     rows = [["用户名", "姓名", "角色", "学校代码"], ["xl01", "甲", "学生", "xl-school"]]
@@ -90,14 +105,18 @@ def test_unreadable_files_get_a_clear_message():
         b"": "文件是空的",
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100: "旧版 Excel",
         bytes(range(256)) * 40000: "无法识别",
-        "username,full_name\nbob,Bob\n".encode(): "缺少必需的列",
+        "username,full_name\nbob,Bob\n".encode(): "缺少必需的列：角色。",
         "用户名,角色\n".encode(): "没有数据行",
+        # 10 MB of junk on one line, and an unclosed quote: a Chinese message with the line, not csv's English.
+        b"x" * (10 * 2**20): "CSV 格式错误（第 1 行）",
+        b'username,roles\nbob,"student\n' + b"y" * 200_000: "CSV 格式错误（第 ",
     }
     for data, expected in cases.items():
         try:
             imports.import_users(None, "f.csv", data)
         except ValidationError as exc:
             assert expected in exc.message, (expected, exc.message)
+            assert "field limit" not in exc.message and "role。" not in exc.message
         else:
             raise AssertionError(f"accepted: {data[:20]!r}")
 
@@ -160,3 +179,10 @@ def test_the_downloadable_template_imports_as_it_is():
     report = imports.import_users(None, "用户导入模板.xlsx", imports.template_sheet(), dry_run=True)
     assert report.ok, [e.message for e in report.errors]
     assert report.created == 2
+
+
+def test_users_create_refuses_a_name_longer_than_the_column(runner):
+    result = runner.invoke(args=["users", "create", "--username", "longname", "--role", "teacher",
+                                 "--full-name", "长" * 101])
+    assert result.exit_code == 1 and "姓名过长" in result.output
+    assert db.session.scalar(select(User).where(User.username == "longname")) is None

@@ -59,6 +59,26 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, log
     assert second.get("/home").status_code == 302
 
 
+def test_a_wrong_current_password_returns_to_the_form_with_the_reason(client, login_as):
+    login_as("teacher")
+    response = client.form("/account/password", {"current": "not-my-password", "password": "a-brand-new-secret",
+                                                  "confirm": "a-brand-new-secret"}, token_from="/account")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "当前密码不正确" in page and 'name="current"' in page
+    assert client.get("/home").status_code == 200
+
+
+def test_guessing_the_current_password_is_rate_limited(client, login_as):
+    login_as("teacher")
+    for _ in range(10):
+        assert client.form("/account/password", {"current": "guess-guess", "password": "a-brand-new-secret",
+                                                 "confirm": "a-brand-new-secret"}, token_from="/account").status_code == 400
+    blocked = client.form("/account/password", {"current": PASSWORD, "password": "a-brand-new-secret",
+                                                 "confirm": "a-brand-new-secret"}, token_from="/account")
+    assert blocked.status_code == 429
+
+
 def test_deactivation_ends_sessions_at_once(app, client, login_as):
     victim_client = app.test_client()
     victim = login_as("student", client_=victim_client)
@@ -154,3 +174,37 @@ def test_the_language_chosen_before_logging_in_survives_login_and_logout(client,
     assert "Teacher workspace" in client.get("/home").get_data(as_text=True)
     client.form("/logout", token_from="/home")
     assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+def _failures_until_refused(client, forwarded_for: str, limit: int = 3) -> int:
+    for attempt in range(1, limit + 2):
+        response = client.form("/login", {"username": f"nobody{attempt}", "password": "wrong-password"},
+                               headers={"X-Forwarded-For": forwarded_for})
+        if response.status_code == 429:
+            return attempt
+    return 0
+
+
+def test_behind_a_trusted_proxy_the_ip_limit_counts_each_client_not_the_proxy(app):
+    from app import create_app
+    from tests.conftest import Client
+
+    proxied = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "INSTANCE_PATH": app.instance_path, "RATELIMIT_STORAGE_URI": "memory://",
+                          "LOGIN_FAILURES_PER_IP": "3 per 15 minutes", "TRUSTED_PROXIES": 1})
+    proxied.test_client_class = Client
+    client = proxied.test_client()
+    assert _failures_until_refused(client, "203.0.113.7") == 4
+    # Another client behind the same nginx still gets its own allowance.
+    assert _failures_until_refused(client, "198.51.100.9") == 4
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_ip_limit(app, client):
+    app.config["LOGIN_FAILURES_PER_IP"] = "3 per 15 minutes"
+    try:
+        for number, forged in enumerate(["203.0.113.1", "203.0.113.2", "203.0.113.3"]):
+            client.form("/login", {"username": f"forger{number}", "password": "x" * 9},
+                        headers={"X-Forwarded-For": forged})
+        assert _failures_until_refused(client, "203.0.113.4") == 1
+    finally:
+        app.config["LOGIN_FAILURES_PER_IP"] = "50 per 15 minutes"

@@ -68,3 +68,46 @@ def test_platform_admin_adds_the_official_code_to_a_profession(client, login_as)
 def test_teacher_cannot_edit_professions(client, login_as):
     login_as("teacher")
     assert client.get("/professions/new").status_code == 403
+
+
+def test_a_taken_profession_key_returns_to_the_form_with_what_was_typed(client, login_as):
+    login_as("platform_admin")
+    response = client.form("/professions/new", {"key": "auto-repair", "name": "汽车维修（第二个）", "field_id": 0,
+                                                "description": "新专业简介"}, token_from="/professions/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "已被使用" in page and 'value="汽车维修（第二个）"' in page and "新专业简介" in page
+
+
+def test_values_of_the_wrong_shape_are_file_and_line_errors_not_crashes(runner, tmp_path):
+    cases = {
+        "levels.yaml": ("professions:\n  - key: p-levels\n    name: 专业\n    levels: 5\n", ":2:", "levels"),
+        "name.yaml": ("professions:\n  - key: p-name\n    name: [甲, 乙]\n", ":2:", "name"),
+        "date.yaml": ("schools:\n  - key: s-date\n    name: 学校\n    kind: technical_school\n"
+                      "    province: 广东省\n    integrated_since: 2022-13-01\n", ":6:", "2022-13-01"),
+        "city.yaml": ("enterprises:\n  - {key: e-city, name: 企业, province: 广东省, city: {a: 1}}\n", ":2:", "city"),
+    }
+    for filename, (text, line, word) in cases.items():
+        path = tmp_path / filename
+        path.write_text(text, encoding="utf-8")
+        result = runner.invoke(args=["content", "load", str(path)])
+        # A clean ClickException (exit 1), not an uncaught TypeError/ValueError from deep inside.
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (filename, result.exception)
+        assert f"{filename}{line}" in result.output and word in result.output, (filename, result.output)
+    assert db.session.scalar(select(Profession).where(Profession.key.in_(["p-levels", "p-name"]))) is None
+
+
+def test_profession_list_statement_count_does_not_grow(client, login_as, count_queries):
+    from app.catalog import services
+
+    login_as("student")
+    with count_queries() as before:
+        client.get("/professions")
+    levels = [lv.id for lv in services.training_levels()]
+    for n in range(60):
+        services.save_profession(None, key=f"bulk-{n}", name=f"批量专业{n}", code=None, field_id=None,
+                                 level_ids=levels, is_integrated=False)
+    db.session.commit()
+    with count_queries() as after:
+        client.get("/professions?page=2")
+    assert before.count == after.count

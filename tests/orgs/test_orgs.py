@@ -1,10 +1,13 @@
 """Schools, enterprises and partnerships through the pages."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.extensions import db
 from app.orgs.models import Partnership, School
+from app.orgs import services as orgs_services
 from tests import factories
 
 
@@ -52,7 +55,10 @@ def test_duplicate_school_key_is_refused_clearly(client, login_as):
     response = client.form("/schools/new", {"key": "same-key", "name": "重复", "kind": "technician_college",
                                             "province": "河南省"}, token_from="/schools/new")
     assert response.status_code == 409
-    assert "已被使用" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "已被使用" in page
+    # Back on the form with what was typed, not on a bare error page.
+    assert 'value="重复"' in page and 'value="河南省"' in page
 
 
 def test_teacher_cannot_create_or_edit_schools(client, login_as):
@@ -102,3 +108,51 @@ def test_school_list_statement_count_does_not_grow(client, login_as, count_queri
     with count_queries() as big:
         client.get("/schools?page=2")
     assert small.count == big.count
+
+
+def test_a_tampered_version_field_is_a_conflict_not_a_server_error(client, login_as):
+    login_as("platform_admin")
+    school = factories.school(key="ver-school", name="原校名")
+    db.session.commit()
+    response = client.form(f"/schools/{school.id}/edit", {
+        "key": "ver-school", "name": "新校名", "kind": "technical_school", "province": "广东",
+        "version": "1.5"}, token_from=f"/schools/{school.id}/edit")
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(type(school), school.id).name == "原校名"
+
+
+def test_enterprise_list_and_school_page_statement_counts_do_not_grow(client, login_as, count_queries):
+    login_as("teacher")
+    school = factories.school()
+    for _ in range(3):
+        orgs_services.add_partnership(school, factories.enterprise(), "apprenticeship")
+    db.session.commit()
+    with count_queries() as small_list:
+        client.get("/enterprises")
+    with count_queries() as small_school:
+        client.get(f"/schools/{school.id}")
+    for _ in range(40):
+        orgs_services.add_partnership(school, factories.enterprise(), "order_training")
+    db.session.commit()
+    with count_queries() as big_list:
+        client.get("/enterprises?page=2")
+    with count_queries() as big_school:
+        client.get(f"/schools/{school.id}")
+    assert small_list.count == big_list.count
+    assert small_school.count == big_school.count
+
+
+def test_a_school_admin_cannot_change_their_schools_key(client, login_as):
+    admin = login_as("school_admin")
+    school = db.session.get(School, admin.school_id)
+    key = school.key
+    page = client.get(f"/schools/{school.id}/edit").get_data(as_text=True)
+    assert "readonly" in re.search(r'<input[^>]*name="key"[^>]*>', page).group(0)
+    response = client.form(f"/schools/{school.id}/edit", {
+        "key": "hijacked-key", "name": "本校新名称", "kind": school.kind, "province": school.province,
+        "version": school.version}, token_from=f"/schools/{school.id}/edit")
+    assert response.status_code == 302
+    db.session.expire_all()
+    school = db.session.get(School, admin.school_id)
+    assert school.key == key and school.name == "本校新名称"
