@@ -13,17 +13,6 @@ from app.review.registry import register_kind
 from app.workbooks import diffing, permissions, services
 from app.workbooks.models import PageVersion, Workbook, WorkbookPage
 
-
-def _prefetch(versions: list[PageVersion]) -> None:
-    """The queue shows each version's workbook and page number: load all their pages (with workbooks) in one
-    statement; ``version.page`` then comes from the identity map."""
-    from app.catalog.models import Profession
-
-    ids = {v.page_id for v in versions}
-    if ids:
-        db.session.scalars(select(WorkbookPage).where(WorkbookPage.id.in_(ids)).options(
-            joinedload(WorkbookPage.workbook).joinedload(Workbook.profession).lazyload(Profession.levels))).all()
-
 KIND = "page_version"
 
 
