@@ -12,6 +12,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.certification import services
 from app.certification.models import (CourseCredit, CreditHourEntry, OfflineSession, ProgramEnrollment,
@@ -235,8 +236,7 @@ def credit_completed_courses(user_ids: Iterable[int]) -> int:
                CourseCredit.hours > 0)).all()
     if not candidates:
         return 0
-    credited = set(db.session.execute(select(CreditHourEntry.user_id, CreditHourEntry.course_id).where(
-        CreditHourEntry.user_id.in_(ids), CreditHourEntry.source == "course_completion")).all())
+    credited = _credited_pairs(ids)
     pending: dict[int, dict[int, float]] = {}
     for user_id, course_id, hours in candidates:
         if (user_id, course_id) not in credited:
@@ -247,11 +247,39 @@ def credit_completed_courses(user_ids: Iterable[int]) -> int:
         progress = courses.progress_of_user(user, list(hours_by_course))
         for course_id, hours in hours_by_course.items():
             done, total, _percent = progress.get(course_id, (0, 0, 0))
-            if total and done == total:
-                services.record_credit(user, seconds=hours * services.SECONDS_PER_HOUR, source="course_completion",
-                                       evidence=f"course:{course_id}", course_id=course_id)
+            if total and done == total and _credit_course_once(user, course_id, hours):
                 written += 1
     return written
+
+
+def _credited_pairs(user_ids: list[int]) -> set[tuple[int, int]]:
+    """{(user_id, course_id)} already credited on completion (read before writing; see _credit_course_once)."""
+    return set(db.session.execute(select(CreditHourEntry.user_id, CreditHourEntry.course_id).where(
+        CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.source == "course_completion")).all())
+
+
+def _credit_course_once(user, course_id: int, hours: float) -> bool:
+    """Write the ``course_completion`` line of ``course_id`` for ``user``; ``False`` when it is already there.
+
+    The check above reads before it writes, so two requests completing the same course at once both find no
+    line; the partial unique index (models: ``uq_credit_hour_entry_course_completion``) refuses the second
+    insert. The insert runs in a SAVEPOINT so that the refusal undoes only this line: the rest of the request
+    (the mark or heartbeat that completed the course) still commits."""
+    try:
+        with db.session.begin_nested():
+            services.record_credit(user, seconds=hours * services.SECONDS_PER_HOUR, source="course_completion",
+                                   evidence=f"course:{course_id}", course_id=course_id)
+    except IntegrityError:
+        if not _course_credited(user.id, course_id):
+            raise  # some other constraint: not ours to swallow
+        return False
+    return True
+
+
+def _course_credited(user_id: int, course_id: int) -> bool:
+    return db.session.scalar(select(CreditHourEntry.id).where(
+        CreditHourEntry.user_id == user_id, CreditHourEntry.course_id == course_id,
+        CreditHourEntry.source == "course_completion").limit(1)) is not None
 
 
 @results_changed.connect

@@ -166,3 +166,36 @@ def test_watching_the_course_video_to_its_threshold_credits_the_course(app, clie
     assert [line.evidence for line in _completion_lines(teacher.id)] == [f"course:{course.id}"]
     beat(75)
     assert len(_completion_lines(teacher.id)) == 1
+
+
+def test_the_database_refuses_a_second_completion_line_and_the_service_takes_it_as_credited(app, setup, monkeypatch):
+    """Two requests completing the same course at once both pass the "already credited?" read before either
+    writes. Simulated here by hiding the first line from that read: the partial unique index refuses the second
+    line, the service counts nothing new, and the rest of the transaction survives."""
+    from sqlalchemy.exc import IntegrityError
+
+    program, course, pages = setup
+    teacher = factories.user("teacher")
+    services.enroll(program, teacher)
+    courses.set_marks(pages[0], [teacher.id], done=True, by=teacher)
+    courses.set_marks(pages[1], [teacher.id], done=True, by=teacher)
+    assert len(_completion_lines(teacher.id)) == 1
+
+    # the database itself refuses a second line for the same teacher and course ...
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(CreditHourEntry(user_id=teacher.id, seconds=3600, source="course_completion",
+                                       evidence=f"course:{course.id}", course_id=course.id))
+    # ... but not lines of other sources for the same course
+    services.record_credit(teacher, seconds=3600, source="offline_training", evidence="offline_session:9",
+                           course_id=course.id)
+    services.record_credit(teacher, seconds=3600, source="offline_training", evidence="offline_session:10",
+                           course_id=course.id)
+
+    # the other request committed its line after this one read the ledger
+    monkeypatch.setattr(admin, "_credited_pairs", lambda user_ids: set())
+    assert admin.credit_completed_courses([teacher.id]) == 0
+    monkeypatch.undo()
+    assert len(_completion_lines(teacher.id)) == 1
+    assert services.hours_by_course(teacher.id, [course.id]) == {course.id: 5.0}
+    db.session.commit()  # the transaction is still usable
+    assert len(_completion_lines(teacher.id)) == 1
