@@ -132,12 +132,14 @@ def hours_by_course_many(user_ids: list[int], course_ids: list[int]) -> dict[int
         select(CreditHourEntry.user_id, CreditHourEntry.course_id, func.sum(CreditHourEntry.seconds))
         .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.course_id.in_(course_ids))
         .group_by(CreditHourEntry.user_id, CreditHourEntry.course_id))
+    # Each (course, video) pair once: a video listed twice in a course must not count its watching twice.
+    listed = (select(Activity.course_id, Activity.target_id.label("video_id"))
+              .where(Activity.kind == "video", Activity.course_id.in_(course_ids)).distinct().subquery())
     video = db.session.execute(
-        select(CreditHourEntry.user_id, Activity.course_id, func.sum(CreditHourEntry.seconds))
-        .join(Activity, (Activity.target_id == CreditHourEntry.video_id) & (Activity.kind == "video"))
-        .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.source == "video_watch",
-               Activity.course_id.in_(course_ids))
-        .group_by(CreditHourEntry.user_id, Activity.course_id))
+        select(CreditHourEntry.user_id, listed.c.course_id, func.sum(CreditHourEntry.seconds))
+        .join(listed, listed.c.video_id == CreditHourEntry.video_id)
+        .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.source == "video_watch")
+        .group_by(CreditHourEntry.user_id, listed.c.course_id))
     for uid, course_id, seconds in list(direct) + list(video):
         hours[uid][course_id] += (seconds or 0.0) / SECONDS_PER_HOUR
     return hours

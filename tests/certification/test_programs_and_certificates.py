@@ -79,6 +79,23 @@ def test_video_watching_counts_for_the_course_that_lists_the_video(app, program,
     assert hours == {program.courses[0].course_id: 0.0, program.courses[1].course_id: 0.5}
 
 
+def test_a_video_listed_twice_in_a_course_counts_its_watching_once(app, program, make_video):
+    from app.certification.models import CreditHourEntry
+
+    teacher = factories.user("teacher")
+    video = make_video(duration=3600)
+    for n in range(2):  # e.g. once in the first lesson and again as revision
+        courses.add_activity(program.courses[1].course, kind="video", title=f"视频{n}", target_id=video.id,
+                             rule={"min_percent": 90})
+    services.enroll(program, teacher)
+    db.session.add(CreditHourEntry(user_id=teacher.id, seconds=1800, source="video_watch", evidence="watch_session:1",
+                                   video_id=video.id))
+    db.session.flush()
+    facts = services.gather_facts(program, teacher)
+    assert facts.course_hours == {program.courses[0].course_id: 0.0, program.courses[1].course_id: 0.5}
+    assert facts.total_hours == 0.5
+
+
 def test_certificate_issued_when_complete_with_serial_and_random_code(app, program):
     teacher = factories.user("teacher")
     services.enroll(program, teacher)
