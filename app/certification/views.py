@@ -78,7 +78,7 @@ def _progress_page(prog, teacher):
                            facts=facts, outcomes=outcomes, certificate=services.certificate_of(prog, teacher),
                            enroll_form=enroll_form, practical_form=forms.PracticalForm(),
                            action_form=forms.ActionForm(), submissions=submissions,
-                           own=teacher.id == current_user.id,
+                           own=teacher.id == current_user.id, earned=services.rules.earned,
                            can_enroll=permissions.can_enroll_self(current_user, prog),
                            can_manage=permissions.can_manage_programs(current_user),
                            can_enroll_others=current_user.has_role("school_admin") and current_user.school_id is not None)

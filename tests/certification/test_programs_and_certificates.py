@@ -64,6 +64,21 @@ def test_teacher_enrolls_and_sees_what_is_missing(client, login_as, program):
     assert db.session.scalar(select(Certificate.id).where(Certificate.user_id == teacher.id)) is None
 
 
+def test_a_few_seconds_short_reads_as_missing_hours_not_as_zero(client, login_as, program):
+    """Watching is credited to the second: 100 s short of 2 学时 must read "还差 0.1 学时", and the earned column must
+    not round up to the requirement next to an unmet rule."""
+    teacher = login_as("teacher")
+    services.enroll(program, teacher)
+    services.record_credit(teacher, seconds=2 * 3600 - 100, source="offline_training", evidence="file:sign-in.xlsx",
+                           course_id=program.courses[0].course_id)
+    db.session.commit()
+    page = client.get(f"/training/{program.id}").get_data(as_text=True)
+    assert "还差 0.1 学时：工学一体化课程教学实施" in page
+    assert "还差 0 学时" not in page
+    assert "还差 4.1 学时（总学时 6）" in page  # 4.03 short, rounded up
+    assert '<td class="text-end">1.9</td><td class="text-end">2.0</td>' in page
+
+
 def test_video_watching_counts_for_the_course_that_lists_the_video(app, program, make_video):
     from app.certification.models import CreditHourEntry
 
