@@ -213,7 +213,8 @@ def _decode(data: dict) -> Summary:
 
 
 def school_teachers(school_id: int) -> list[dict]:
-    """Teachers of a school in training programs with their certificate (two statements)."""
+    """Teachers of a school in training programs with their certificate and its status (``valid``, ``revoked``,
+    ``expired``; two statements)."""
     from app.auth.models import User
 
     rows = db.session.execute(select(ProgramEnrollment, User.full_name, User.username)
@@ -222,8 +223,14 @@ def school_teachers(school_id: int) -> list[dict]:
                               .order_by(User.full_name, ProgramEnrollment.id)).all()
     certs = {(c.user_id, c.program_id): c for c in db.session.scalars(
         select(Certificate).where(Certificate.school_id == school_id))}
-    return [{"enrollment": e, "name": name or username, "certificate": certs.get((e.user_id, e.program_id))}
-            for e, name, username in rows]
+    from app.certification.services import status_of
+
+    out = []
+    for e, name, username in rows:
+        cert = certs.get((e.user_id, e.program_id))
+        out.append({"enrollment": e, "name": name or username, "certificate": cert,
+                    "status": status_of(cert) if cert else None})
+    return out
 
 
 def export_rows(summary: Summary) -> list[list]:

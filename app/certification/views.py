@@ -79,6 +79,7 @@ def _progress_page(prog, teacher):
                            enroll_form=enroll_form, practical_form=forms.PracticalForm(),
                            action_form=forms.ActionForm(), submissions=submissions,
                            own=teacher.id == current_user.id, earned=services.rules.earned,
+                           certificate_status=services.status_of,
                            can_enroll=permissions.can_enroll_self(current_user, prog),
                            can_manage=permissions.can_manage_programs(current_user),
                            can_enroll_others=current_user.has_role("school_admin") and current_user.school_id is not None)

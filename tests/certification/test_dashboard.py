@@ -62,6 +62,29 @@ def test_national_numbers_and_drill_down(client, login_as, prog):
     assert 'data-chart="line"' in page and "js/certification.js" in page and "<script>" not in page
 
 
+def test_a_revoked_certificate_is_not_shown_as_issued(client, login_as, prog):
+    school = factories.school()
+    kept, revoked = (factories.user("teacher", school_=school) for _ in range(2))
+    kept_cert, bad_cert = _certify(prog, kept), _certify(prog, revoked)
+    services.revoke_certificate(bad_cert, "培训记录造假", None)
+    db.session.commit()
+    login_as("school_admin", school_=school)
+    page = client.get(f"/progress/schools/{school.id}").get_data(as_text=True)
+    assert f"已发证 {kept_cert.serial}" in page
+    assert f"证书已撤销 {bad_cert.serial}" in page and f"已发证 {bad_cert.serial}" not in page
+
+
+def test_the_holder_of_a_revoked_certificate_reads_that_it_is_revoked(client, login_as, prog):
+    teacher = login_as("teacher")
+    cert = _certify(prog, teacher)
+    db.session.commit()
+    assert f"已取得证书 {cert.serial}" in client.get(f"/training/{prog.id}").get_data(as_text=True)
+    services.revoke_certificate(cert, "培训记录造假", None)
+    db.session.commit()
+    page = client.get(f"/training/{prog.id}").get_data(as_text=True)
+    assert f"证书 {cert.serial} 已被撤销" in page and "已取得证书" not in page
+
+
 def test_school_admin_sees_only_own_school(client, login_as, prog):
     schools = _populate(prog)
     admin = login_as("school_admin", school_=schools[0])
