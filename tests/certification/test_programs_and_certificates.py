@@ -153,6 +153,7 @@ def test_verify_page_shows_database_facts_masked_and_revocation(client, login_as
     page = page.split('name="next"')[0]  # the footer's language switch echoes the URL; the page itself must not
     assert "证书有效" in page and "欧***" in page and "欧阳小明" not in page and "冒充者" not in page
     assert cert.school_name in page and "初级工学一体化教师" in page
+    assert cert.serial in page  # what ties the page to the paper in front of the verifier
     admin = login_as("platform_admin")
     response = client.form(f"/certificates/{cert.id}/revoke", {"reason": "培训记录造假"},
                            token_from=f"/certificates/{cert.id}")
