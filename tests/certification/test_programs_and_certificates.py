@@ -307,6 +307,29 @@ def test_practical_upload_and_review_issues_automatically(app, client, login_as,
     assert services.certificate_of(program, teacher) is not None
 
 
+def test_a_reviewer_may_give_zero_points_for_a_criterion(app, client, login_as, program):
+    teacher = factories.user("teacher")
+    services.enroll(program, teacher)
+    sub = services.submit_practical(program, teacher, _upload("任务策划.pdf"))
+    db.session.commit()
+    login_as("reviewer")
+    response = client.form(f"/training/practicals/{sub.id}/review",
+                           {"analysis": "30", "design": "25", "assessment": "0"}, token_from="/training/practicals")
+    assert response.status_code == 302
+    db.session.refresh(sub)
+    assert sub.score == 55 and sub.rubric_scores == {"analysis": 30, "design": 25, "assessment": 0}
+    reasons = [o.reason for o in services.check_requirements(program, teacher) if not o.ok]
+    assert "实践任务未达到 60 分：学习任务分析与策划" in reasons
+
+
+def _upload(name: str):
+    from werkzeug.datastructures import FileStorage
+
+    from tests.media import samples
+
+    return FileStorage(io.BytesIO(samples.pdf(2)), filename=name)
+
+
 def test_program_page_statement_count_is_constant(client, login_as, program, count_queries):
     teacher = login_as("teacher")
     services.enroll(program, teacher)
