@@ -262,6 +262,7 @@ class PracticalSubmission(db.Model):
     reviewed_at: Mapped[datetime | None]
 
     user = relationship("User", foreign_keys=[user_id], lazy="select")
+    program: Mapped[TrainingProgram] = relationship(lazy="select")
 
 
 class SerialCounter(db.Model):

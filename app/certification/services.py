@@ -203,8 +203,12 @@ def review_practical(submission: PracticalSubmission, reviewer, scores: dict, co
 
 
 def pending_practicals() -> list[PracticalSubmission]:
+    """Submissions awaiting a score, oldest first, with their teacher and program (a fixed number of queries)."""
+    from sqlalchemy.orm import joinedload
+
     return list(db.session.scalars(select(PracticalSubmission).where(PracticalSubmission.score.is_(None))
-                                   .order_by(PracticalSubmission.submitted_at)))
+                                   .options(joinedload(PracticalSubmission.user), joinedload(PracticalSubmission.program))
+                                   .order_by(PracticalSubmission.submitted_at)).unique())
 
 
 # ---- requirements and certificates ----------------------------------------------------------------------------

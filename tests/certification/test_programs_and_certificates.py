@@ -322,6 +322,28 @@ def test_a_reviewer_may_give_zero_points_for_a_criterion(app, client, login_as, 
     assert "实践任务未达到 60 分：学习任务分析与策划" in reasons
 
 
+def test_the_review_list_names_the_task_program_and_teacher_in_constant_statements(client, login_as, program,
+                                                                                   count_queries):
+    login_as("reviewer")
+
+    def submit(n):
+        for _ in range(n):
+            teacher = factories.user("teacher", full_name="李老师")
+            services.enroll(program, teacher)
+            services.submit_practical(program, teacher, _upload("任务策划.pdf"))
+        db.session.commit()
+
+    submit(1)
+    with count_queries() as few:
+        page = client.get("/training/practicals").get_data(as_text=True)
+    assert "学习任务分析与策划" in page and "初级培训" in page and "李老师" in page and "及格分 60" in page
+    submit(5)
+    with count_queries() as many:
+        page = client.get("/training/practicals").get_data(as_text=True)
+    assert page.count("李老师") == 6
+    assert many.count == few.count
+
+
 def _upload(name: str):
     from werkzeug.datastructures import FileStorage
 
