@@ -285,8 +285,9 @@ def _course_credited(user_id: int, course_id: int) -> bool:
 @results_changed.connect
 def _on_results_changed(kind, *, user_ids: Sequence[int] = (), **_extra) -> None:
     """A result that may complete a course changed (an exam graded, an activity marked done): credit the
-    training courses these learners have now completed."""
+    training courses these learners have now completed, then issue the certificates they now qualify for."""
     credit_completed_courses(user_ids)
+    services.issue_completed(user_ids)
 
 
 # ---- the teacher's ledger ------------------------------------------------------------------------------------
@@ -412,6 +413,7 @@ def record_attendance(session: OfflineSession, teachers: Iterable, *, actor, not
                                actor=actor, note=((notes or {}).get(teacher.id) or session.title))
         recorded.add(teacher.id)
         added += 1
+    services.issue_completed(recorded)  # these hours may be the last requirement
     return added
 
 

@@ -468,6 +468,34 @@ def issue_if_complete(program: TrainingProgram, user) -> Certificate | None:
     return None
 
 
+def issue_completed(user_ids) -> list[Certificate]:
+    """Automatic issue at completion: a certificate in every program these teachers are enrolled in and hold none
+    of, for each teacher who now meets every requirement. Grouped queries per program, whatever the number of
+    teachers; called when results change (a course completed, an exam graded, offline hours recorded).
+
+    A concurrent request may issue the same certificate first: the unique (program, user) constraint refuses the
+    second, and that refusal (rolled back to a SAVEPOINT) means "already issued"."""
+    from sqlalchemy.exc import IntegrityError
+
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    held = select(Certificate.id).where(Certificate.program_id == ProgramEnrollment.program_id,
+                                        Certificate.user_id == ProgramEnrollment.user_id).exists()
+    by_program: dict[int, list[ProgramEnrollment]] = {}
+    for enrollment in db.session.scalars(select(ProgramEnrollment).where(ProgramEnrollment.user_id.in_(ids), ~held)
+                                         .order_by(ProgramEnrollment.program_id, ProgramEnrollment.id)):
+        by_program.setdefault(enrollment.program_id, []).append(enrollment)
+    issued = []
+    for enrollments in by_program.values():
+        try:
+            with db.session.begin_nested():
+                issued += issue_chunk(enrollments[0].program, enrollments)[0]
+        except IntegrityError:
+            continue
+    return issued
+
+
 def revoke_certificate(cert: Certificate, reason: str, actor) -> Certificate:
     reason = (reason or "").strip()
     if not reason:

@@ -199,3 +199,41 @@ def test_the_database_refuses_a_second_completion_line_and_the_service_takes_it_
     assert services.hours_by_course(teacher.id, [course.id]) == {course.id: 5.0}
     db.session.commit()  # the transaction is still usable
     assert len(_completion_lines(teacher.id)) == 1
+
+
+def test_completing_the_last_requirement_issues_the_certificate_automatically(client, login_as, setup):
+    """The course's completion 学时 are this program's only requirement: the mark that completes the course
+    issues the certificate without the teacher asking for it."""
+    program, course, pages = setup
+    teacher = login_as("teacher")
+    services.enroll(program, teacher)
+    db.session.commit()
+    _read(client, course, pages[0])
+    assert services.certificate_of(program, teacher) is None
+    _read(client, course, pages[1])
+    cert = services.certificate_of(program, teacher)
+    assert cert is not None and cert.holder_name == teacher.display_name
+    page = client.get(f"/training/{program.id}").get_data(as_text=True)
+    assert f"已取得证书 {cert.serial}" in page
+
+
+def test_offline_hours_that_complete_a_program_issue_its_certificate(client, login_as, setup):
+    from app.certification.models import OfflineSession
+    from app.core import clock
+
+    program, course, _pages = setup
+    admin_user = login_as("platform_admin")
+    ready, short = factories.user("teacher"), factories.user("teacher")
+    for teacher in (ready, short):
+        services.enroll(program, teacher)
+    services.record_credit(ready, seconds=3600, source="offline_training", evidence="offline_session:0",
+                           course_id=course.id)
+    session = OfflineSession(title="集中培训", held_on=clock.today(), hours=2, course_id=course.id,
+                             attendance_key="k", attendance_name="签到表.pdf", attendance_mime="application/pdf",
+                             created_by_id=admin_user.id)
+    db.session.add(session)
+    db.session.flush()
+    assert admin.record_attendance(session, [ready, short], actor=admin_user) == 2
+    assert services.certificate_of(program, ready) is not None  # 1 + 2 学时 ≥ 3
+    assert services.certificate_of(program, short) is None  # 2 学时 < 3
+
