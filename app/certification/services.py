@@ -590,7 +590,8 @@ def import_offline_training(filename: str, data: bytes, *, course, actor, eviden
     """Record offline training hours from an attendance sheet (CSV/XLSX: 用户名, 学时, 备注).
 
     All or nothing: every row is checked first (unknown teachers, hours not a number or out of range); any
-    error raises :class:`ValidationError` listing the rows, and nothing is written. Returns the lines added.
+    error raises :class:`ValidationError` listing the rows, and nothing is written. A sheet whose ``evidence``
+    already has lines in the ledger was imported before and adds nothing. Returns the lines added.
     """
     from app.auth.models import User
     from app.core.tabular import missing_columns, pick, read_table
@@ -623,7 +624,11 @@ def import_offline_training(filename: str, data: bytes, *, course, actor, eviden
         raise ValidationError("；".join(errors))
     if not plan:
         raise ValidationError(_("文件中没有数据行。"))
+    if db.session.scalar(select(CreditHourEntry.id).where(CreditHourEntry.source == "offline_training",
+                                                          CreditHourEntry.evidence == evidence[:255]).limit(1)):
+        return 0
     for user, hours, note in plan:
         record_credit(user, seconds=hours * SECONDS_PER_HOUR, source="offline_training", evidence=evidence,
                       course_id=course.id, actor=actor, note=note)
+    issue_completed([user.id for user, _h, _n in plan])  # these hours may be the last requirement
     return len(plan)
