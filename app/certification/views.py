@@ -14,7 +14,7 @@ from app.certification.api import api
 from app.certification.batch_views import batches
 from app.certification.models import PracticalSubmission
 from app.core.exports import download_name
-from app.errors import PermissionDenied, ValidationError
+from app.errors import Conflict, PermissionDenied, ValidationError
 from app.extensions import db, limiter
 
 bp = Blueprint("certification", __name__)
@@ -211,10 +211,18 @@ def certificate(cert_id: int):
                            can_revoke=permissions.can_issue_certificates(current_user))
 
 
+def _presentable(cert):
+    """A revoked certificate is not handed out again as a fresh PDF or a newly signed credential: either would
+    look valid to anyone who does not scan the QR code or check the issuer's records."""
+    if cert.revoked_at is not None:
+        raise Conflict(_("证书已被撤销，不能再下载。"))
+    return cert
+
+
 @bp.route("/certificates/<int:cert_id>/certificate.pdf")
 @login_required
 def certificate_pdf(cert_id: int):
-    cert = _own_certificate(cert_id)
+    cert = _presentable(_own_certificate(cert_id))
     data = services.certificate_pdf(cert, url_for("certification.verify", code=cert.code, _external=True))
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers.update(download_name(f"{cert.serial}.pdf"))
@@ -224,7 +232,7 @@ def certificate_pdf(cert_id: int):
 @bp.route("/certificates/<int:cert_id>/credential.jwt")
 @login_required
 def credential(cert_id: int):
-    cert = _own_certificate(cert_id)
+    cert = _presentable(_own_certificate(cert_id))
     response = current_app.response_class(credentials.credential_jwt(cert), mimetype="application/vc+jwt")
     response.headers["Content-Disposition"] = f'attachment; filename="{cert.serial}.jwt"'
     return response

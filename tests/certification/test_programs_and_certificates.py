@@ -237,6 +237,20 @@ def test_pdf_has_qr_code_and_only_owner_may_download(app, client, login_as, prog
     assert other.get(f"/certificates/{cert.id}/certificate.pdf").status_code == 404
 
 
+def test_a_revoked_certificate_is_not_handed_out_again(client, login_as, program):
+    teacher = login_as("teacher")
+    services.enroll(program, teacher)
+    _complete(program, teacher)
+    cert = services.issue_certificate(program, teacher)
+    services.revoke_certificate(cert, "培训记录造假", None)
+    db.session.commit()
+    page = client.get(f"/certificates/{cert.id}").get_data(as_text=True)
+    assert "此证书已被撤销" in page and "certificate.pdf" not in page and "credential.jwt" not in page
+    for url in (f"/certificates/{cert.id}/certificate.pdf", f"/certificates/{cert.id}/credential.jwt"):
+        response = client.get(url)
+        assert response.status_code == 409 and "证书已被撤销，不能再下载" in response.get_data(as_text=True)
+
+
 def test_open_badge_credential_verifies_with_published_key(client, login_as, program):
     teacher = login_as("teacher")
     services.enroll(program, teacher)
