@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.certification import services
 from app.certification.models import (CourseCredit, CreditHourEntry, OfflineSession, ProgramEnrollment,
                                       TeacherLevel, TrainingProgram)
+from app.core.pagination import Page
 from app.core.signals import results_changed
 from app.errors import ValidationError, get_or_raise
 from app.extensions import db
@@ -291,10 +292,32 @@ def _on_results_changed(kind, *, user_ids: Sequence[int] = (), **_extra) -> None
 
 
 # ---- the teacher's ledger ------------------------------------------------------------------------------------
-def ledger_select(user_id: int) -> Select:
-    """The teacher's 学时 lines, newest first, with the course title (a select to paginate)."""
-    return (select(CreditHourEntry).where(CreditHourEntry.user_id == user_id)
-            .order_by(CreditHourEntry.created_at.desc(), CreditHourEntry.id.desc()))
+def ledger_page(user_id: int, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the teacher's 学时, newest first, as the 学时 page shows it: a heartbeat writes a ledger line
+    every ~15 s (0.004 学时), so lines are summed per evidence — one row per watch session, offline session or
+    completed course — with their course and video. Two statements (count and rows), like ``paginate``."""
+    from sqlalchemy import func
+
+    entry = CreditHourEntry
+    grouped = (select(entry.source, entry.evidence, entry.video_id, entry.course_id, entry.note,
+                      func.max(entry.created_at).label("created_at"), func.sum(entry.seconds).label("seconds"),
+                      func.count(entry.id).label("lines"))
+               .where(entry.user_id == user_id)
+               .group_by(entry.source, entry.evidence, entry.video_id, entry.course_id, entry.note))
+    number = max(1, page)
+    total = db.session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
+    rows = db.session.execute(grouped.order_by(func.max(entry.created_at).desc(), func.max(entry.id).desc())
+                              .limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(rows, number, per_page, total)
+
+
+def video_titles(video_ids: Iterable[int]) -> dict[int, str]:
+    from app.media.models import Video
+
+    ids = {i for i in video_ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Video.id, Video.title).where(Video.id.in_(ids))).all())
 
 
 def hours_by_source(user_id: int) -> dict[str, float]:

@@ -168,6 +168,33 @@ def test_watching_the_course_video_to_its_threshold_credits_the_course(app, clie
     assert len(_completion_lines(teacher.id)) == 1
 
 
+def test_hours_page_shows_a_watch_session_as_one_row_with_its_video(client, login_as, make_video, frozen):
+    """Each accepted heartbeat is a ledger line of ~15 s (0.004 学时, "0.00" on the page); the teacher reads one
+    row per sitting, with the video's title and the hours it earned."""
+    teacher = login_as("teacher")
+    video = make_video(duration=1200)
+    headers = _csrf_header(client, "/training/hours")  # any page carries the session's CSRF token
+    sid = client.post(f"/api/v1/videos/{video.id}/watch-sessions", headers=headers).get_json()["watch_session_id"]
+    for n in range(0, 41):  # 40 intervals of 15 s = 600 s
+        frozen.at(15 * n)
+        body = client.post(f"/api/v1/videos/{video.id}/heartbeat", headers=headers,
+                           json={"watch_session_id": sid, "position": 15 * n, "playing": True, "rate": 1.0,
+                                 "seq": n + 1}).get_json()
+        assert body["accepted"], body
+    assert db.session.scalar(select(func.count(CreditHourEntry.id)).where(CreditHourEntry.user_id == teacher.id)) == 40
+    page = client.get("/training/hours").get_data(as_text=True)
+    ledger = page.split('data-testid="ledger"')[1]
+    assert ledger.count("<tr>") == 1 + 1  # the header and one row for the sitting
+    assert f"视频：{video.title}" in ledger and "40 次计时" in ledger and "0.17" in ledger
+
+
+def _csrf_header(client, url) -> dict:
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    return {"X-CSRFToken": re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)}
+
+
 def test_the_database_refuses_a_second_completion_line_and_the_service_takes_it_as_credited(app, setup, monkeypatch):
     """Two requests completing the same course at once both pass the "already credited?" read before either
     writes. Simulated here by hiding the first line from that read: the partial unique index refuses the second
