@@ -263,6 +263,18 @@ def test_open_badge_credential_verifies_with_published_key(client, login_as, pro
     assert "OpenBadgeCredential" in payload["type"]
     assert payload["credentialSubject"]["achievement"]["name"] == program.title
     assert payload["id"].endswith(f"/verify/{cert.code}")
+    # an offline verifier checks the validity window from the registered claims ...
+    from datetime import datetime, timezone
+
+    assert datetime.fromtimestamp(payload["nbf"], timezone.utc).date() == cert.issued_on
+    assert datetime.fromtimestamp(payload["exp"], timezone.utc).date() == cert.expires_on
+    # ... and the holder from the subject's identifier (OB3: an id or an identifier), hashed with its salt
+    import hashlib
+
+    identity = payload["credentialSubject"]["identifier"][0]
+    assert identity["type"] == "IdentityObject" and identity["identityType"] == "name" and identity["hashed"]
+    expected = hashlib.sha256((teacher.display_name + identity["salt"]).encode()).hexdigest()
+    assert identity["identityHash"] == f"sha256${expected}"
     head, body, sig = token.split(".")
     forged = json.loads(credentials.b64url_decode(body))
     forged["credentialSubject"]["name"] = "别人"
