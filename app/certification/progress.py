@@ -213,8 +213,8 @@ def _decode(data: dict) -> Summary:
 
 
 def school_teachers(school_id: int) -> list[dict]:
-    """Teachers of a school in training programs with their certificate and its status (``valid``, ``revoked``,
-    ``expired``; two statements)."""
+    """Teachers of a school in training programs with their 学时 against the program's total, and their
+    certificate and its status (``valid``, ``revoked``, ``expired``); three statements."""
     from app.auth.models import User
 
     rows = db.session.execute(select(ProgramEnrollment, User.full_name, User.username)
@@ -223,13 +223,16 @@ def school_teachers(school_id: int) -> list[dict]:
                               .order_by(User.full_name, ProgramEnrollment.id)).all()
     certs = {(c.user_id, c.program_id): c for c in db.session.scalars(
         select(Certificate).where(Certificate.school_id == school_id))}
-    from app.certification.services import status_of
+    from app.certification.rules import earned
+    from app.certification.services import status_of, total_hours_many
 
+    hours = total_hours_many(sorted({e.user_id for e, _n, _u in rows}))
     out = []
     for e, name, username in rows:
         cert = certs.get((e.user_id, e.program_id))
         out.append({"enrollment": e, "name": name or username, "certificate": cert,
-                    "status": status_of(cert) if cert else None})
+                    "status": status_of(cert) if cert else None,
+                    "hours": earned(hours[e.user_id]), "hours_needed": earned(e.program.min_total_hours)})
     return out
 
 

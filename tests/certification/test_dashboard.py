@@ -57,8 +57,16 @@ def test_national_numbers_and_drill_down(client, login_as, prog):
     assert "10,000" in page and "3,500" in page and "广东省" in page
     province = client.get("/progress/provinces/广东省").get_data(as_text=True)
     assert schools[0].name in province and schools[1].name not in province
+    learner = factories.user("teacher", school_=schools[0], full_name="学习中的老师")
+    services.enroll(prog, learner)
+    services.record_credit(learner, seconds=5400, source="offline_training", evidence="offline_session:1",
+                           course_id=prog.courses[0].course_id)
+    prog.min_total_hours = 4
+    db.session.commit()
     school_page = client.get(f"/progress/schools/{schools[0].id}").get_data(as_text=True)
     assert "本校参训教师" in school_page and "已发证 GX-2024-" in school_page
+    row = school_page.split("学习中的老师")[1].split("</tr>")[0]
+    assert "1.5 / 4.0" in row and "学习中" in row  # the drill-down shows each teacher's progress
     assert 'data-chart="line"' in page and "js/certification.js" in page and "<script>" not in page
 
 
