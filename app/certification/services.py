@@ -555,6 +555,7 @@ def certificates_pdf(items) -> bytes:
 
 
 def _draw_certificate(pdf, cert: Certificate, verify_url: str) -> None:
+    from app.core.i18n import fmt_date
     from app.core.pdf import qr_code
 
     pdf.add_page()
@@ -568,13 +569,14 @@ def _draw_certificate(pdf, cert: Certificate, verify_url: str) -> None:
     pdf.ln(8)
     lines = [(_("姓名"), cert.holder_name), (_("工作单位"), cert.school_name), (_("专业"), cert.profession_name or "—"),
              (_("层级"), cert.level_name), (_("培训项目"), cert.program_title),
-             (_("发证日期"), cert.issued_on.isoformat()),
-             (_("有效期至"), cert.expires_on.isoformat() if cert.expires_on else _("长期有效")),
+             (_("发证日期"), fmt_date(cert.issued_on)),
+             (_("有效期至"), fmt_date(cert.expires_on) if cert.expires_on else _("长期有效")),
              (_("证书编号"), cert.serial)]
     for label, value in lines:
         pdf.set_x(40)
         pdf.cell(40, 10, label + "：")
-        pdf.cell(150, 10, value, new_x="LMARGIN", new_y="NEXT")
+        # wrapped inside the frame (left of the QR code) when a school or program name is long
+        pdf.multi_cell(140, 10, value, new_x="LMARGIN", new_y="NEXT")
     qr_code(pdf, verify_url, x=225, y=120, size=45)
     pdf.set_font(size=9)
     pdf.set_xy(205, 167)
