@@ -184,7 +184,10 @@ RUBRIC = (("analysis", 40), ("design", 40), ("assessment", 20))
 
 
 def review_practical(submission: PracticalSubmission, reviewer, scores: dict, comment: str = "") -> PracticalSubmission:
-    """Score a submission with the rubric (分析 40 + 策划 40 + 考核设计 20 = 100)."""
+    """Score a submission with the rubric (分析 40 + 策划 40 + 考核设计 20 = 100). A submission is scored once:
+    a second review would silently replace the first reviewer's score (the teacher submits again instead)."""
+    if submission.score is not None:
+        raise Conflict(_("该实践任务已评审。"))
     clean = {}
     for name, most in RUBRIC:
         try:

@@ -346,6 +346,14 @@ def test_a_reviewer_may_give_zero_points_for_a_criterion(app, client, login_as, 
     assert sub.score == 55 and sub.rubric_scores == {"analysis": 30, "design": 25, "assessment": 0}
     reasons = [o.reason for o in services.check_requirements(program, teacher) if not o.ok]
     assert "实践任务未达到 60 分：学习任务分析与策划" in reasons
+    # a second review (another reviewer, or a crafted POST) does not overwrite the first
+    other = app.test_client()
+    login_as("reviewer", client_=other)
+    again = other.form(f"/training/practicals/{sub.id}/review", {"analysis": "40", "design": "40", "assessment": "20"},
+                       token_from="/training/practicals")
+    assert again.status_code == 409
+    db.session.refresh(sub)
+    assert sub.score == 55
 
 
 def test_the_review_list_names_the_task_program_and_teacher_in_constant_statements(client, login_as, program,
