@@ -297,6 +297,10 @@ def test_school_admin_enrolls_own_teachers_only(client, login_as, program):
     assert services.enrollment_of(program, mine) is not None
     assert client.get(f"/training/{program.id}/teachers/{mine.id}").status_code == 200
     assert client.get(f"/training/{program.id}/teachers/{stranger.id}").status_code == 403
+    unnamed = factories.user("teacher", school_=admin.school, full_name="")
+    db.session.commit()
+    page = client.get(f"/training/{program.id}/teachers/{unnamed.id}").get_data(as_text=True)
+    assert f"正在查看 {unnamed.username} 的学习进度" in page  # not a blank where the name goes
 
 
 def test_batch_issue_cli_issues_and_lists_refusals(runner, program):
