@@ -237,14 +237,16 @@ def school_teachers(school_id: int) -> list[dict]:
 
 
 def export_rows(summary: Summary) -> list[list]:
-    """The same numbers as the page, as rows for XLSX."""
-    rows = [["目标", t["name"], t["value"], t["target"], f"{t['percent']}%"] for t in summary.targets]
-    rows += [["阶段培训人次", p["name"], p["value"], p["target"], f"{p['percent']}%"] for p in summary.phases]
-    rows += [["按省份", name, n, "", ""] for name, n in summary.by_province]
-    rows += [["按学校", name, n, "", ""] for _sid, name, n in summary.by_school]
-    rows += [["按专业", name, n, "", ""] for name, n in summary.by_profession]
-    rows += [["按层级", name, n, "", ""] for name, n in summary.by_level]
-    rows += [["趋势（累计证书）", month, n, "", ""] for month, n in summary.trend]
+    """The same numbers as the page, as rows for XLSX (category labels in the reader's language)."""
+    from flask_babel import gettext as _
+
+    rows = [[_("目标"), t["name"], t["value"], t["target"], f"{t['percent']}%"] for t in summary.targets]
+    rows += [[_("阶段培训人次"), p["name"], p["value"], p["target"], f"{p['percent']}%"] for p in summary.phases]
+    rows += [[_("按省份"), name, n, "", ""] for name, n in summary.by_province]
+    rows += [[_("按学校"), name, n, "", ""] for _sid, name, n in summary.by_school]
+    rows += [[_("按专业"), name, n, "", ""] for name, n in summary.by_profession]
+    rows += [[_("按层级"), name, n, "", ""] for name, n in summary.by_level]
+    rows += [[_("趋势（累计证书）"), month, n, "", ""] for month, n in summary.trend]
     if summary.projected:
-        rows.append(["预计达成日期", summary.projected.isoformat(), "", "", ""])
+        rows.append([_("预计达成日期"), summary.projected.isoformat(), "", "", ""])
     return rows

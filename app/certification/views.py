@@ -362,8 +362,8 @@ def progress_export():
         scope = progress.Scope(province=(request.args.get("province") or None))
     summary = progress.summary_for(scope)
     data = to_xlsx([_("类别"), _("项目"), _("数值"), _("目标"), _("完成度")], progress.export_rows(summary),
-                   title="百千万")
+                   title=_("百千万目标进展"))
     response = current_app.response_class(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers.update(download_name("百千万进展.xlsx"))
+    response.headers.update(download_name(_("百千万进展.xlsx")))
     return response

@@ -120,6 +120,17 @@ def test_export_has_the_same_numbers_as_the_page(client, login_as, prog):
     assert ["目标", teachers["name"], teachers["value"], teachers["target"], f"{teachers['percent']}%"] in rows
 
 
+def test_export_speaks_the_readers_language(client, login_as, prog):
+    _populate(prog)
+    login_as("platform_admin")
+    client.form("/locale/en", {}, token_from="/progress")
+    response = client.get("/progress/export.xlsx")
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    categories = {row[0].value for row in sheet.iter_rows(min_row=2)}
+    assert {"Target", "By province"} <= categories and "目标" not in categories
+
+
 def test_numbers_are_cached_for_a_minute_and_statements_constant(client, login_as, prog, count_queries, app):
     _populate(prog, n_schools=1, per_school=1)
     login_as("platform_admin")
