@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from app.certification import rules
 from app.certification.models import (Certificate, CertificateBatch, CertificateEvent, CreditHourEntry,
@@ -288,7 +289,13 @@ def issue_certificate(program: TrainingProgram, user, *, actor=None) -> Certific
     missing = [o.reason for o in check_requirements(program, user) if not o.ok]
     if missing:
         raise ValidationError(_("未满足发证条件：%(r)s", r="；".join(missing)))
-    return _create_certificate(program, user, enrollment, actor)
+    try:
+        # A double click or a batch running at the same moment may issue it first: the unique (program, user)
+        # constraint refuses this one, which then answers like the check above instead of failing the request.
+        with db.session.begin_nested():
+            return _create_certificate(program, user, enrollment, actor)
+    except IntegrityError:
+        raise Conflict(_("该教师已取得本项目证书。")) from None
 
 
 def _create_certificate(program, user, enrollment, actor) -> Certificate:
@@ -478,8 +485,6 @@ def issue_completed(user_ids) -> list[Certificate]:
 
     A concurrent request may issue the same certificate first: the unique (program, user) constraint refuses the
     second, and that refusal (rolled back to a SAVEPOINT) means "already issued"."""
-    from sqlalchemy.exc import IntegrityError
-
     ids = sorted(set(user_ids))
     if not ids:
         return []

@@ -130,6 +130,22 @@ def test_certificate_issued_when_complete_with_serial_and_random_code(app, progr
         CertificateEvent.certificate_id == cert.id))] == ["issued"]
 
 
+def test_a_second_request_at_the_same_moment_is_told_the_certificate_exists(client, login_as, program, monkeypatch):
+    """Two clicks on 申请证书 both pass the "already issued?" read before either writes (simulated by hiding the
+    first certificate from that read): the second is refused as a conflict, not a server error."""
+    teacher = login_as("teacher")
+    services.enroll(program, teacher)
+    _complete(program, teacher)
+    first = services.issue_certificate(program, teacher)
+    db.session.commit()
+    monkeypatch.setattr(services, "certificate_of", lambda prog, user: None)
+    response = client.form(f"/training/{program.id}/certificate", {}, token_from=f"/training/{program.id}")
+    assert response.status_code == 409 and "该教师已取得本项目证书" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert [c.serial for c in db.session.scalars(select(Certificate).where(Certificate.user_id == teacher.id))] == [
+        first.serial]
+
+
 def test_prerequisite_and_exam_rules_give_reasons(app, program):
     levels = list(db.session.scalars(select(TeacherLevel).order_by(TeacherLevel.position)))
     higher = services.save_program(key="p-mid", title="中级培训", level=levels[1], prerequisite_level=levels[0])
