@@ -68,22 +68,28 @@ def enroll(program: TrainingProgram, teacher, *, actor=None, profession_id: int 
     """Enroll ``teacher`` in ``program`` (idempotent) and in its training courses as a learner."""
     from app.courses.models import Enrollment
 
-    existing = db.session.scalar(select(ProgramEnrollment).where(ProgramEnrollment.program_id == program.id,
-                                                                 ProgramEnrollment.user_id == teacher.id))
+    existing = enrollment_of(program, teacher)
     if existing is not None:
         return existing
-    row = ProgramEnrollment(program_id=program.id, user_id=teacher.id, school_id=teacher.school_id,
-                            profession_id=profession_id, enrolled_at=clock.now(),
-                            enrolled_by_id=(actor or teacher).id)
-    db.session.add(row)
     course_ids = [pc.course_id for pc in program.courses]
-    if course_ids:
-        have = set(db.session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == teacher.id,
-                                                                         Enrollment.course_id.in_(course_ids))))
-        for course_id in course_ids:
-            if course_id not in have:
-                db.session.add(Enrollment(course_id=course_id, user_id=teacher.id, method="program"))
-    db.session.flush()
+    try:
+        # A double tap on 报名 (or the school admin enrolling the same teacher at that moment) passes the check
+        # above twice: the unique (program, user) constraint refuses the second, which then returns the first.
+        with db.session.begin_nested():
+            row = ProgramEnrollment(program_id=program.id, user_id=teacher.id, school_id=teacher.school_id,
+                                    profession_id=profession_id, enrolled_at=clock.now(),
+                                    enrolled_by_id=(actor or teacher).id)
+            db.session.add(row)
+            if course_ids:
+                have = set(db.session.scalars(select(Enrollment.course_id).where(
+                    Enrollment.user_id == teacher.id, Enrollment.course_id.in_(course_ids))))
+                for course_id in course_ids:
+                    if course_id not in have:
+                        db.session.add(Enrollment(course_id=course_id, user_id=teacher.id, method="program"))
+            db.session.flush()
+    except IntegrityError:
+        return db.session.scalar(select(ProgramEnrollment).where(ProgramEnrollment.program_id == program.id,
+                                                                 ProgramEnrollment.user_id == teacher.id))
     return row
 
 

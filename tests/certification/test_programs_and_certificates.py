@@ -79,6 +79,22 @@ def test_a_few_seconds_short_reads_as_missing_hours_not_as_zero(client, login_as
     assert '<td class="text-end">1.9</td><td class="text-end">2.0</td>' in page
 
 
+def test_enrolling_twice_at_the_same_moment_keeps_one_enrollment(client, login_as, program, monkeypatch):
+    """A double tap on 报名参加 passes the "already enrolled?" read twice (simulated by hiding the first row from
+    it): the second request lands on the program page instead of failing on the unique constraint."""
+    from app.certification.models import ProgramEnrollment
+
+    teacher = login_as("teacher")
+    url = f"/training/{program.id}"
+    assert client.form(f"{url}/enroll", {"profession_id": "0"}, token_from=url).status_code == 302
+    real = services.enrollment_of
+    monkeypatch.setattr(services, "enrollment_of", lambda prog, user: None)
+    assert client.form(f"{url}/enroll", {"profession_id": "0"}, token_from=url).status_code == 302
+    monkeypatch.undo()
+    rows = list(db.session.scalars(select(ProgramEnrollment).where(ProgramEnrollment.user_id == teacher.id)))
+    assert len(rows) == 1 and real(program, teacher).id == rows[0].id
+
+
 def test_video_watching_counts_for_the_course_that_lists_the_video(app, program, make_video):
     from app.certification.models import CreditHourEntry
 
