@@ -95,7 +95,9 @@ def enroll(program_id: int):
     form.profession_id.choices = _profession_choices()
     if not form.validate_on_submit():
         raise ValidationError(_("报名信息无效。"))
-    services.enroll(prog, current_user, profession_id=form.profession_id.data or None)
+    user = current_user._get_current_object()
+    begin_write()  # read-then-write: on SQLite a double tap queues here instead of failing on a stale snapshot
+    services.enroll(prog, user, profession_id=form.profession_id.data or None)
     db.session.commit()
     flash(_("已报名“%(t)s”。下一步：学习培训课程并积累学时。", t=prog.title), "success")
     return redirect(url_for("certification.program", program_id=prog.id))
