@@ -127,10 +127,11 @@ def register(app: Flask) -> None:
     @click.option("--by", "by_username", required=True, help="Administrator recording the training.")
     def import_offline(path, course_id, by_username):
         """Record offline training 学时 from an attendance sheet (用户名, 学时, 备注); all rows or none."""
+        import hashlib
         import os
 
         from app.auth import services as auth
-        from app.core.storage import get_storage, new_key
+        from app.core.storage import get_storage
         from app.courses.models import Course
 
         course = db.session.get(Course, course_id)
@@ -141,16 +142,21 @@ def register(app: Flask) -> None:
             data = fh.read()
         from app.certification import services
 
-        ext = os.path.splitext(path)[1].lstrip(".").lower() or "bin"
-        key = new_key("attendance", ext)
+        ext = os.path.splitext(path)[1].lstrip(".").lower()
+        ext = ext if ext.isalnum() and len(ext) <= 8 else "bin"
+        # Named by its content, so importing the same sheet again finds its lines and adds none.
+        digest = hashlib.sha256(data).hexdigest()
+        key = f"attendance/{digest[:2]}/{digest}.{ext}"
         try:
             added = services.import_offline_training(os.path.basename(path), data, course=course, actor=actor,
                                                      evidence=f"file:{key}")
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
-        get_storage().put(key, data)  # the attendance sheet is the evidence the ledger lines point at
+        if added:
+            get_storage().put(key, data)  # the attendance sheet is the evidence the ledger lines point at
         db.session.commit()
-        click.echo(f"recorded {added} lines of offline training")
+        click.echo(f"recorded {added} lines of offline training" if added else
+                   "this attendance sheet was imported before: nothing recorded")
 
     @group.command("course-credit")
     @click.argument("course_id", type=int)

@@ -26,9 +26,10 @@ class PracticalForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    analysis = FloatField(_l("学习任务分析（0–40）"), validators=[DataRequired(), NumberRange(min=0, max=40)])
-    design = FloatField(_l("教学活动策划（0–40）"), validators=[DataRequired(), NumberRange(min=0, max=40)])
-    assessment = FloatField(_l("考核评价设计（0–20）"), validators=[DataRequired(), NumberRange(min=0, max=20)])
+    # InputRequired, not DataRequired: 0 is a score a reviewer may give (DataRequired refuses every falsy value).
+    analysis = FloatField(_l("学习任务分析（0–40）"), validators=[InputRequired(), NumberRange(min=0, max=40)])
+    design = FloatField(_l("教学活动策划（0–40）"), validators=[InputRequired(), NumberRange(min=0, max=40)])
+    assessment = FloatField(_l("考核评价设计（0–20）"), validators=[InputRequired(), NumberRange(min=0, max=20)])
     comment = TextAreaField(_l("评语"), validators=[Optional(), Length(max=2000)])
 
 

@@ -262,6 +262,7 @@ class PracticalSubmission(db.Model):
     reviewed_at: Mapped[datetime | None]
 
     user = relationship("User", foreign_keys=[user_id], lazy="select")
+    program: Mapped[TrainingProgram] = relationship(lazy="select")
 
 
 class SerialCounter(db.Model):
@@ -401,3 +402,10 @@ class OfflineSession(db.Model):
 
 #: Attendees of an offline session and the "already credited?" checks look ledger lines up by their evidence.
 Index("ix_credit_hour_entry_evidence", CreditHourEntry.evidence)
+
+#: A training course is credited on completion once per teacher, even when two requests complete it at the same
+#: moment (both pass the "already credited?" check before either commits): the database refuses the second line
+#: and ``programs.credit_completed_courses`` takes the refusal as "already credited".
+_COURSE_COMPLETION = CreditHourEntry.source == "course_completion"
+Index("uq_credit_hour_entry_course_completion", CreditHourEntry.user_id, CreditHourEntry.course_id, unique=True,
+      sqlite_where=_COURSE_COMPLETION, postgresql_where=_COURSE_COMPLETION)

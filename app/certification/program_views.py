@@ -2,7 +2,7 @@
 (platform and school admins), and the teacher's own 学时 page. Routes live on the certification blueprint."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -144,9 +144,11 @@ def program_unpublish(program_id: int):
 def my_hours():
     """The signed-in user's 学时 ledger: totals by source and every line with its course."""
     by_source = admin.hours_by_source(current_user.id)
-    page = paginate(admin.ledger_select(current_user.id))
+    page = admin.ledger_page(current_user.id, request.args.get("page", 1, type=int) or 1,
+                             current_app.config["PAGE_SIZE"])
     titles = admin.course_titles(e.course_id for e in page.items)
     return render_template("certification/hours.html", page=page, titles=titles, sources=SOURCES,
+                           videos=admin.video_titles(e.video_id for e in page.items),
                            by_source=by_source, total=sum(by_source.values()),
                            enrollments=services.enrollments_of(current_user))
 

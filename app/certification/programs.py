@@ -12,10 +12,12 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.certification import services
 from app.certification.models import (CourseCredit, CreditHourEntry, OfflineSession, ProgramEnrollment,
                                       TeacherLevel, TrainingProgram)
+from app.core.pagination import Page
 from app.core.signals import results_changed
 from app.errors import ValidationError, get_or_raise
 from app.extensions import db
@@ -235,8 +237,7 @@ def credit_completed_courses(user_ids: Iterable[int]) -> int:
                CourseCredit.hours > 0)).all()
     if not candidates:
         return 0
-    credited = set(db.session.execute(select(CreditHourEntry.user_id, CreditHourEntry.course_id).where(
-        CreditHourEntry.user_id.in_(ids), CreditHourEntry.source == "course_completion")).all())
+    credited = _credited_pairs(ids)
     pending: dict[int, dict[int, float]] = {}
     for user_id, course_id, hours in candidates:
         if (user_id, course_id) not in credited:
@@ -247,25 +248,76 @@ def credit_completed_courses(user_ids: Iterable[int]) -> int:
         progress = courses.progress_of_user(user, list(hours_by_course))
         for course_id, hours in hours_by_course.items():
             done, total, _percent = progress.get(course_id, (0, 0, 0))
-            if total and done == total:
-                services.record_credit(user, seconds=hours * services.SECONDS_PER_HOUR, source="course_completion",
-                                       evidence=f"course:{course_id}", course_id=course_id)
+            if total and done == total and _credit_course_once(user, course_id, hours):
                 written += 1
     return written
+
+
+def _credited_pairs(user_ids: list[int]) -> set[tuple[int, int]]:
+    """{(user_id, course_id)} already credited on completion (read before writing; see _credit_course_once)."""
+    return set(db.session.execute(select(CreditHourEntry.user_id, CreditHourEntry.course_id).where(
+        CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.source == "course_completion")).all())
+
+
+def _credit_course_once(user, course_id: int, hours: float) -> bool:
+    """Write the ``course_completion`` line of ``course_id`` for ``user``; ``False`` when it is already there.
+
+    The check above reads before it writes, so two requests completing the same course at once both find no
+    line; the partial unique index (models: ``uq_credit_hour_entry_course_completion``) refuses the second
+    insert. The insert runs in a SAVEPOINT so that the refusal undoes only this line: the rest of the request
+    (the mark or heartbeat that completed the course) still commits."""
+    try:
+        with db.session.begin_nested():
+            services.record_credit(user, seconds=hours * services.SECONDS_PER_HOUR, source="course_completion",
+                                   evidence=f"course:{course_id}", course_id=course_id)
+    except IntegrityError:
+        if not _course_credited(user.id, course_id):
+            raise  # some other constraint: not ours to swallow
+        return False
+    return True
+
+
+def _course_credited(user_id: int, course_id: int) -> bool:
+    return db.session.scalar(select(CreditHourEntry.id).where(
+        CreditHourEntry.user_id == user_id, CreditHourEntry.course_id == course_id,
+        CreditHourEntry.source == "course_completion").limit(1)) is not None
 
 
 @results_changed.connect
 def _on_results_changed(kind, *, user_ids: Sequence[int] = (), **_extra) -> None:
     """A result that may complete a course changed (an exam graded, an activity marked done): credit the
-    training courses these learners have now completed."""
+    training courses these learners have now completed, then issue the certificates they now qualify for."""
     credit_completed_courses(user_ids)
+    services.issue_completed(user_ids)
 
 
 # ---- the teacher's ledger ------------------------------------------------------------------------------------
-def ledger_select(user_id: int) -> Select:
-    """The teacher's 学时 lines, newest first, with the course title (a select to paginate)."""
-    return (select(CreditHourEntry).where(CreditHourEntry.user_id == user_id)
-            .order_by(CreditHourEntry.created_at.desc(), CreditHourEntry.id.desc()))
+def ledger_page(user_id: int, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the teacher's 学时, newest first, as the 学时 page shows it: a heartbeat writes a ledger line
+    every ~15 s (0.004 学时), so lines are summed per evidence — one row per watch session, offline session or
+    completed course — with their course and video. Two statements (count and rows), like ``paginate``."""
+    from sqlalchemy import func
+
+    entry = CreditHourEntry
+    grouped = (select(entry.source, entry.evidence, entry.video_id, entry.course_id, entry.note,
+                      func.max(entry.created_at).label("created_at"), func.sum(entry.seconds).label("seconds"),
+                      func.count(entry.id).label("lines"))
+               .where(entry.user_id == user_id)
+               .group_by(entry.source, entry.evidence, entry.video_id, entry.course_id, entry.note))
+    number = max(1, page)
+    total = db.session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
+    rows = db.session.execute(grouped.order_by(func.max(entry.created_at).desc(), func.max(entry.id).desc())
+                              .limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(rows, number, per_page, total)
+
+
+def video_titles(video_ids: Iterable[int]) -> dict[int, str]:
+    from app.media.models import Video
+
+    ids = {i for i in video_ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Video.id, Video.title).where(Video.id.in_(ids))).all())
 
 
 def hours_by_source(user_id: int) -> dict[str, float]:
@@ -384,6 +436,7 @@ def record_attendance(session: OfflineSession, teachers: Iterable, *, actor, not
                                actor=actor, note=((notes or {}).get(teacher.id) or session.title))
         recorded.add(teacher.id)
         added += 1
+    services.issue_completed(recorded)  # these hours may be the last requirement
     return added
 
 

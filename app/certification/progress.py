@@ -213,7 +213,8 @@ def _decode(data: dict) -> Summary:
 
 
 def school_teachers(school_id: int) -> list[dict]:
-    """Teachers of a school in training programs with their certificate (two statements)."""
+    """Teachers of a school in training programs with their 学时 against the program's total, and their
+    certificate and its status (``valid``, ``revoked``, ``expired``); three statements."""
     from app.auth.models import User
 
     rows = db.session.execute(select(ProgramEnrollment, User.full_name, User.username)
@@ -222,19 +223,30 @@ def school_teachers(school_id: int) -> list[dict]:
                               .order_by(User.full_name, ProgramEnrollment.id)).all()
     certs = {(c.user_id, c.program_id): c for c in db.session.scalars(
         select(Certificate).where(Certificate.school_id == school_id))}
-    return [{"enrollment": e, "name": name or username, "certificate": certs.get((e.user_id, e.program_id))}
-            for e, name, username in rows]
+    from app.certification.rules import earned
+    from app.certification.services import status_of, total_hours_many
+
+    hours = total_hours_many(sorted({e.user_id for e, _n, _u in rows}))
+    out = []
+    for e, name, username in rows:
+        cert = certs.get((e.user_id, e.program_id))
+        out.append({"enrollment": e, "name": name or username, "certificate": cert,
+                    "status": status_of(cert) if cert else None,
+                    "hours": earned(hours[e.user_id]), "hours_needed": earned(e.program.min_total_hours)})
+    return out
 
 
 def export_rows(summary: Summary) -> list[list]:
-    """The same numbers as the page, as rows for XLSX."""
-    rows = [["目标", t["name"], t["value"], t["target"], f"{t['percent']}%"] for t in summary.targets]
-    rows += [["阶段培训人次", p["name"], p["value"], p["target"], f"{p['percent']}%"] for p in summary.phases]
-    rows += [["按省份", name, n, "", ""] for name, n in summary.by_province]
-    rows += [["按学校", name, n, "", ""] for _sid, name, n in summary.by_school]
-    rows += [["按专业", name, n, "", ""] for name, n in summary.by_profession]
-    rows += [["按层级", name, n, "", ""] for name, n in summary.by_level]
-    rows += [["趋势（累计证书）", month, n, "", ""] for month, n in summary.trend]
+    """The same numbers as the page, as rows for XLSX (category labels in the reader's language)."""
+    from flask_babel import gettext as _
+
+    rows = [[_("目标"), t["name"], t["value"], t["target"], f"{t['percent']}%"] for t in summary.targets]
+    rows += [[_("阶段培训人次"), p["name"], p["value"], p["target"], f"{p['percent']}%"] for p in summary.phases]
+    rows += [[_("按省份"), name, n, "", ""] for name, n in summary.by_province]
+    rows += [[_("按学校"), name, n, "", ""] for _sid, name, n in summary.by_school]
+    rows += [[_("按专业"), name, n, "", ""] for name, n in summary.by_profession]
+    rows += [[_("按层级"), name, n, "", ""] for name, n in summary.by_level]
+    rows += [[_("趋势（累计证书）"), month, n, "", ""] for month, n in summary.trend]
     if summary.projected:
-        rows.append(["预计达成日期", summary.projected.isoformat(), "", "", ""])
+        rows.append([_("预计达成日期"), summary.projected.isoformat(), "", "", ""])
     return rows

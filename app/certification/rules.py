@@ -4,6 +4,7 @@ to it; adding a requirement is one more registered function, never an if/elif in
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,6 +48,21 @@ def _hours(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+#: Slack for float sums of seconds / 3600 (0.3 h may add up to 0.29999999999999993).
+_EPSILON = 1e-6
+
+
+def _missing(value: float) -> str:
+    """Hours still missing, rounded UP to 0.1: 0.04 h short reads "还差 0.1 学时", never "还差 0 学时"."""
+    return _hours(max(0.1, math.ceil(value * 10 - _EPSILON) / 10))
+
+
+def earned(value: float) -> str:
+    """Hours earned as shown beside a requirement, rounded DOWN to 0.1, so that a teacher 0.04 h short never sees
+    "1.0 of 1.0" next to an unmet requirement."""
+    return f"{math.floor(value * 10 + _EPSILON) / 10:.1f}"
+
+
 @rule("credit_hours_total")
 def credit_hours_total(f: Facts) -> list[Outcome]:
     need = f.program.min_total_hours
@@ -54,7 +70,7 @@ def credit_hours_total(f: Facts) -> list[Outcome]:
         return []
     missing = need - f.total_hours
     if missing > 1e-9:
-        return [Outcome("credit_hours_total", False, _("还差 %(h)s 学时（总学时 %(need)s）", h=_hours(missing),
+        return [Outcome("credit_hours_total", False, _("还差 %(h)s 学时（总学时 %(need)s）", h=_missing(missing),
                                                           need=_hours(need)))]
     return [Outcome("credit_hours_total", True, _("总学时已满 %(need)s", need=_hours(need)))]
 
@@ -67,7 +83,7 @@ def course_hours(f: Facts) -> list[Outcome]:
             continue
         missing = pc.min_hours - f.course_hours.get(pc.course_id, 0.0)
         if missing > 1e-9:
-            out.append(Outcome("course_hours", False, _("还差 %(h)s 学时：%(course)s", h=_hours(missing),
+            out.append(Outcome("course_hours", False, _("还差 %(h)s 学时：%(course)s", h=_missing(missing),
                                                        course=pc.course.title)))
         else:
             out.append(Outcome("course_hours", True, _("%(course)s 学时已满", course=pc.course.title)))

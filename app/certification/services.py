@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from app.certification import rules
 from app.certification.models import (Certificate, CertificateBatch, CertificateEvent, CreditHourEntry,
@@ -67,22 +68,28 @@ def enroll(program: TrainingProgram, teacher, *, actor=None, profession_id: int 
     """Enroll ``teacher`` in ``program`` (idempotent) and in its training courses as a learner."""
     from app.courses.models import Enrollment
 
-    existing = db.session.scalar(select(ProgramEnrollment).where(ProgramEnrollment.program_id == program.id,
-                                                                 ProgramEnrollment.user_id == teacher.id))
+    existing = enrollment_of(program, teacher)
     if existing is not None:
         return existing
-    row = ProgramEnrollment(program_id=program.id, user_id=teacher.id, school_id=teacher.school_id,
-                            profession_id=profession_id, enrolled_at=clock.now(),
-                            enrolled_by_id=(actor or teacher).id)
-    db.session.add(row)
     course_ids = [pc.course_id for pc in program.courses]
-    if course_ids:
-        have = set(db.session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == teacher.id,
-                                                                         Enrollment.course_id.in_(course_ids))))
-        for course_id in course_ids:
-            if course_id not in have:
-                db.session.add(Enrollment(course_id=course_id, user_id=teacher.id, method="program"))
-    db.session.flush()
+    try:
+        # A double tap on 报名 (or the school admin enrolling the same teacher at that moment) passes the check
+        # above twice: the unique (program, user) constraint refuses the second, which then returns the first.
+        with db.session.begin_nested():
+            row = ProgramEnrollment(program_id=program.id, user_id=teacher.id, school_id=teacher.school_id,
+                                    profession_id=profession_id, enrolled_at=clock.now(),
+                                    enrolled_by_id=(actor or teacher).id)
+            db.session.add(row)
+            if course_ids:
+                have = set(db.session.scalars(select(Enrollment.course_id).where(
+                    Enrollment.user_id == teacher.id, Enrollment.course_id.in_(course_ids))))
+                for course_id in course_ids:
+                    if course_id not in have:
+                        db.session.add(Enrollment(course_id=course_id, user_id=teacher.id, method="program"))
+            db.session.flush()
+    except IntegrityError:
+        return db.session.scalar(select(ProgramEnrollment).where(ProgramEnrollment.program_id == program.id,
+                                                                 ProgramEnrollment.user_id == teacher.id))
     return row
 
 
@@ -132,12 +139,14 @@ def hours_by_course_many(user_ids: list[int], course_ids: list[int]) -> dict[int
         select(CreditHourEntry.user_id, CreditHourEntry.course_id, func.sum(CreditHourEntry.seconds))
         .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.course_id.in_(course_ids))
         .group_by(CreditHourEntry.user_id, CreditHourEntry.course_id))
+    # Each (course, video) pair once: a video listed twice in a course must not count its watching twice.
+    listed = (select(Activity.course_id, Activity.target_id.label("video_id"))
+              .where(Activity.kind == "video", Activity.course_id.in_(course_ids)).distinct().subquery())
     video = db.session.execute(
-        select(CreditHourEntry.user_id, Activity.course_id, func.sum(CreditHourEntry.seconds))
-        .join(Activity, (Activity.target_id == CreditHourEntry.video_id) & (Activity.kind == "video"))
-        .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.source == "video_watch",
-               Activity.course_id.in_(course_ids))
-        .group_by(CreditHourEntry.user_id, Activity.course_id))
+        select(CreditHourEntry.user_id, listed.c.course_id, func.sum(CreditHourEntry.seconds))
+        .join(listed, listed.c.video_id == CreditHourEntry.video_id)
+        .where(CreditHourEntry.user_id.in_(user_ids), CreditHourEntry.source == "video_watch")
+        .group_by(CreditHourEntry.user_id, listed.c.course_id))
     for uid, course_id, seconds in list(direct) + list(video):
         hours[uid][course_id] += (seconds or 0.0) / SECONDS_PER_HOUR
     return hours
@@ -182,7 +191,10 @@ RUBRIC = (("analysis", 40), ("design", 40), ("assessment", 20))
 
 
 def review_practical(submission: PracticalSubmission, reviewer, scores: dict, comment: str = "") -> PracticalSubmission:
-    """Score a submission with the rubric (分析 40 + 策划 40 + 考核设计 20 = 100)."""
+    """Score a submission with the rubric (分析 40 + 策划 40 + 考核设计 20 = 100). A submission is scored once:
+    a second review would silently replace the first reviewer's score (the teacher submits again instead)."""
+    if submission.score is not None:
+        raise Conflict(_("该实践任务已评审。"))
     clean = {}
     for name, most in RUBRIC:
         try:
@@ -201,8 +213,12 @@ def review_practical(submission: PracticalSubmission, reviewer, scores: dict, co
 
 
 def pending_practicals() -> list[PracticalSubmission]:
+    """Submissions awaiting a score, oldest first, with their teacher and program (a fixed number of queries)."""
+    from sqlalchemy.orm import joinedload
+
     return list(db.session.scalars(select(PracticalSubmission).where(PracticalSubmission.score.is_(None))
-                                   .order_by(PracticalSubmission.submitted_at)))
+                                   .options(joinedload(PracticalSubmission.user), joinedload(PracticalSubmission.program))
+                                   .order_by(PracticalSubmission.submitted_at)).unique())
 
 
 # ---- requirements and certificates ----------------------------------------------------------------------------
@@ -279,7 +295,13 @@ def issue_certificate(program: TrainingProgram, user, *, actor=None) -> Certific
     missing = [o.reason for o in check_requirements(program, user) if not o.ok]
     if missing:
         raise ValidationError(_("未满足发证条件：%(r)s", r="；".join(missing)))
-    return _create_certificate(program, user, enrollment, actor)
+    try:
+        # A double click or a batch running at the same moment may issue it first: the unique (program, user)
+        # constraint refuses this one, which then answers like the check above instead of failing the request.
+        with db.session.begin_nested():
+            return _create_certificate(program, user, enrollment, actor)
+    except IntegrityError:
+        raise Conflict(_("该教师已取得本项目证书。")) from None
 
 
 def _create_certificate(program, user, enrollment, actor) -> Certificate:
@@ -462,6 +484,32 @@ def issue_if_complete(program: TrainingProgram, user) -> Certificate | None:
     return None
 
 
+def issue_completed(user_ids) -> list[Certificate]:
+    """Automatic issue at completion: a certificate in every program these teachers are enrolled in and hold none
+    of, for each teacher who now meets every requirement. Grouped queries per program, whatever the number of
+    teachers; called when results change (a course completed, an exam graded, offline hours recorded).
+
+    A concurrent request may issue the same certificate first: the unique (program, user) constraint refuses the
+    second, and that refusal (rolled back to a SAVEPOINT) means "already issued"."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    held = select(Certificate.id).where(Certificate.program_id == ProgramEnrollment.program_id,
+                                        Certificate.user_id == ProgramEnrollment.user_id).exists()
+    by_program: dict[int, list[ProgramEnrollment]] = {}
+    for enrollment in db.session.scalars(select(ProgramEnrollment).where(ProgramEnrollment.user_id.in_(ids), ~held)
+                                         .order_by(ProgramEnrollment.program_id, ProgramEnrollment.id)):
+        by_program.setdefault(enrollment.program_id, []).append(enrollment)
+    issued = []
+    for enrollments in by_program.values():
+        try:
+            with db.session.begin_nested():
+                issued += issue_chunk(enrollments[0].program, enrollments)[0]
+        except IntegrityError:
+            continue
+    return issued
+
+
 def revoke_certificate(cert: Certificate, reason: str, actor) -> Certificate:
     reason = (reason or "").strip()
     if not reason:
@@ -521,6 +569,7 @@ def certificates_pdf(items) -> bytes:
 
 
 def _draw_certificate(pdf, cert: Certificate, verify_url: str) -> None:
+    from app.core.i18n import fmt_date
     from app.core.pdf import qr_code
 
     pdf.add_page()
@@ -534,13 +583,14 @@ def _draw_certificate(pdf, cert: Certificate, verify_url: str) -> None:
     pdf.ln(8)
     lines = [(_("姓名"), cert.holder_name), (_("工作单位"), cert.school_name), (_("专业"), cert.profession_name or "—"),
              (_("层级"), cert.level_name), (_("培训项目"), cert.program_title),
-             (_("发证日期"), cert.issued_on.isoformat()),
-             (_("有效期至"), cert.expires_on.isoformat() if cert.expires_on else _("长期有效")),
+             (_("发证日期"), fmt_date(cert.issued_on)),
+             (_("有效期至"), fmt_date(cert.expires_on) if cert.expires_on else _("长期有效")),
              (_("证书编号"), cert.serial)]
     for label, value in lines:
         pdf.set_x(40)
         pdf.cell(40, 10, label + "：")
-        pdf.cell(150, 10, value, new_x="LMARGIN", new_y="NEXT")
+        # wrapped inside the frame (left of the QR code) when a school or program name is long
+        pdf.multi_cell(140, 10, value, new_x="LMARGIN", new_y="NEXT")
     qr_code(pdf, verify_url, x=225, y=120, size=45)
     pdf.set_font(size=9)
     pdf.set_xy(205, 167)
@@ -556,7 +606,8 @@ def import_offline_training(filename: str, data: bytes, *, course, actor, eviden
     """Record offline training hours from an attendance sheet (CSV/XLSX: 用户名, 学时, 备注).
 
     All or nothing: every row is checked first (unknown teachers, hours not a number or out of range); any
-    error raises :class:`ValidationError` listing the rows, and nothing is written. Returns the lines added.
+    error raises :class:`ValidationError` listing the rows, and nothing is written. A sheet whose ``evidence``
+    already has lines in the ledger was imported before and adds nothing. Returns the lines added.
     """
     from app.auth.models import User
     from app.core.tabular import missing_columns, pick, read_table
@@ -589,7 +640,11 @@ def import_offline_training(filename: str, data: bytes, *, course, actor, eviden
         raise ValidationError("；".join(errors))
     if not plan:
         raise ValidationError(_("文件中没有数据行。"))
+    if db.session.scalar(select(CreditHourEntry.id).where(CreditHourEntry.source == "offline_training",
+                                                          CreditHourEntry.evidence == evidence[:255]).limit(1)):
+        return 0
     for user, hours, note in plan:
         record_credit(user, seconds=hours * SECONDS_PER_HOUR, source="offline_training", evidence=evidence,
                       course_id=course.id, actor=actor, note=note)
+    issue_completed([user.id for user, _h, _n in plan])  # these hours may be the last requirement
     return len(plan)

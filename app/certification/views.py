@@ -13,8 +13,9 @@ from app.certification import programs as program_admin
 from app.certification.api import api
 from app.certification.batch_views import batches
 from app.certification.models import PracticalSubmission
+from app.core.database import begin_write
 from app.core.exports import download_name
-from app.errors import PermissionDenied, ValidationError
+from app.errors import Conflict, PermissionDenied, ValidationError
 from app.extensions import db, limiter
 
 bp = Blueprint("certification", __name__)
@@ -78,7 +79,8 @@ def _progress_page(prog, teacher):
                            facts=facts, outcomes=outcomes, certificate=services.certificate_of(prog, teacher),
                            enroll_form=enroll_form, practical_form=forms.PracticalForm(),
                            action_form=forms.ActionForm(), submissions=submissions,
-                           own=teacher.id == current_user.id,
+                           own=teacher.id == current_user.id, earned=services.rules.earned,
+                           certificate_status=services.status_of,
                            can_enroll=permissions.can_enroll_self(current_user, prog),
                            can_manage=permissions.can_manage_programs(current_user),
                            can_enroll_others=current_user.has_role("school_admin") and current_user.school_id is not None)
@@ -93,7 +95,9 @@ def enroll(program_id: int):
     form.profession_id.choices = _profession_choices()
     if not form.validate_on_submit():
         raise ValidationError(_("报名信息无效。"))
-    services.enroll(prog, current_user, profession_id=form.profession_id.data or None)
+    user = current_user._get_current_object()
+    begin_write()  # read-then-write: on SQLite a double tap queues here instead of failing on a stale snapshot
+    services.enroll(prog, user, profession_id=form.profession_id.data or None)
     db.session.commit()
     flash(_("已报名“%(t)s”。下一步：学习培训课程并积累学时。", t=prog.title), "success")
     return redirect(url_for("certification.program", program_id=prog.id))
@@ -149,7 +153,9 @@ def request_certificate(program_id: int):
     form = forms.ActionForm()
     if not form.validate_on_submit():
         raise ValidationError(_("请求无效，请刷新页面后重试。"))
-    cert = services.issue_certificate(prog, current_user)
+    user = current_user._get_current_object()
+    begin_write()  # a double click queues here on SQLite and then finds the first click's certificate
+    cert = services.issue_certificate(prog, user)
     db.session.commit()
     flash(_("恭喜！证书 %(s)s 已颁发。", s=cert.serial), "success")
     return redirect(url_for("certification.certificate", cert_id=cert.id))
@@ -210,10 +216,18 @@ def certificate(cert_id: int):
                            can_revoke=permissions.can_issue_certificates(current_user))
 
 
+def _presentable(cert):
+    """A revoked certificate is not handed out again as a fresh PDF or a newly signed credential: either would
+    look valid to anyone who does not scan the QR code or check the issuer's records."""
+    if cert.revoked_at is not None:
+        raise Conflict(_("证书已被撤销，不能再下载。"))
+    return cert
+
+
 @bp.route("/certificates/<int:cert_id>/certificate.pdf")
 @login_required
 def certificate_pdf(cert_id: int):
-    cert = _own_certificate(cert_id)
+    cert = _presentable(_own_certificate(cert_id))
     data = services.certificate_pdf(cert, url_for("certification.verify", code=cert.code, _external=True))
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers.update(download_name(f"{cert.serial}.pdf"))
@@ -223,7 +237,7 @@ def certificate_pdf(cert_id: int):
 @bp.route("/certificates/<int:cert_id>/credential.jwt")
 @login_required
 def credential(cert_id: int):
-    cert = _own_certificate(cert_id)
+    cert = _presentable(_own_certificate(cert_id))
     response = current_app.response_class(credentials.credential_jwt(cert), mimetype="application/vc+jwt")
     response.headers["Content-Disposition"] = f'attachment; filename="{cert.serial}.jwt"'
     return response
@@ -353,8 +367,8 @@ def progress_export():
         scope = progress.Scope(province=(request.args.get("province") or None))
     summary = progress.summary_for(scope)
     data = to_xlsx([_("类别"), _("项目"), _("数值"), _("目标"), _("完成度")], progress.export_rows(summary),
-                   title="百千万")
+                   title=_("百千万目标进展"))
     response = current_app.response_class(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers.update(download_name("百千万进展.xlsx"))
+    response.headers.update(download_name(_("百千万进展.xlsx")))
     return response

@@ -5,26 +5,16 @@ from sqlalchemy import select
 
 from app.auth.services import count_users_by_role
 from app.catalog.services import count_professions, professions_by_field
-from app.certification.models import Phase, Target
+from app.certification.models import Phase
 from app.extensions import db
 from app.orgs.services import count_schools, partnerships_of_enterprise, partnerships_of_school
 
-_METRIC_SOURCES = {"integrated_professions", "schools"}
-
-
 def national_progress() -> list[dict]:
-    """Targets whose current value the platform can count today, with that value."""
-    schools = count_schools()
-    professions = count_professions()
-    current = {"integrated_professions": professions["integrated_professions"],
-               "schools": schools["integrated_schools"]}
-    out = []
-    for target in db.session.scalars(select(Target).order_by(Target.id)):
-        if target.metric in current:
-            value = current[target.metric]
-            out.append({"target": target, "value": value,
-                        "percent": min(100.0, round(value * 100.0 / target.value, 1)) if target.value else 0})
-    return out
+    """Every national target with its current value: the 百千万 dashboard's national summary (the same cached
+    numbers as /progress, so the two pages never disagree), ``[{"name", "value", "target", "percent"}, ...]``."""
+    from app.certification import progress
+
+    return progress.summary_for(progress.Scope()).targets
 
 
 def phases() -> list[Phase]:

@@ -57,9 +57,40 @@ def test_national_numbers_and_drill_down(client, login_as, prog):
     assert "10,000" in page and "3,500" in page and "广东省" in page
     province = client.get("/progress/provinces/广东省").get_data(as_text=True)
     assert schools[0].name in province and schools[1].name not in province
+    learner = factories.user("teacher", school_=schools[0], full_name="学习中的老师")
+    services.enroll(prog, learner)
+    services.record_credit(learner, seconds=5400, source="offline_training", evidence="offline_session:1",
+                           course_id=prog.courses[0].course_id)
+    prog.min_total_hours = 4
+    db.session.commit()
     school_page = client.get(f"/progress/schools/{schools[0].id}").get_data(as_text=True)
     assert "本校参训教师" in school_page and "已发证 GX-2024-" in school_page
+    row = school_page.split("学习中的老师")[1].split("</tr>")[0]
+    assert "1.5 / 4.0" in row and "学习中" in row  # the drill-down shows each teacher's progress
     assert 'data-chart="line"' in page and "js/certification.js" in page and "<script>" not in page
+
+
+def test_a_revoked_certificate_is_not_shown_as_issued(client, login_as, prog):
+    school = factories.school()
+    kept, revoked = (factories.user("teacher", school_=school) for _ in range(2))
+    kept_cert, bad_cert = _certify(prog, kept), _certify(prog, revoked)
+    services.revoke_certificate(bad_cert, "培训记录造假", None)
+    db.session.commit()
+    login_as("school_admin", school_=school)
+    page = client.get(f"/progress/schools/{school.id}").get_data(as_text=True)
+    assert f"已发证 {kept_cert.serial}" in page
+    assert f"证书已撤销 {bad_cert.serial}" in page and f"已发证 {bad_cert.serial}" not in page
+
+
+def test_the_holder_of_a_revoked_certificate_reads_that_it_is_revoked(client, login_as, prog):
+    teacher = login_as("teacher")
+    cert = _certify(prog, teacher)
+    db.session.commit()
+    assert f"已取得证书 {cert.serial}" in client.get(f"/training/{prog.id}").get_data(as_text=True)
+    services.revoke_certificate(cert, "培训记录造假", None)
+    db.session.commit()
+    page = client.get(f"/training/{prog.id}").get_data(as_text=True)
+    assert f"证书 {cert.serial} 已被撤销" in page and "已取得证书" not in page
 
 
 def test_school_admin_sees_only_own_school(client, login_as, prog):
@@ -87,6 +118,17 @@ def test_export_has_the_same_numbers_as_the_page(client, login_as, prog):
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     teachers = next(t for t in summary.targets if t["metric"] == "certified_teachers")
     assert ["目标", teachers["name"], teachers["value"], teachers["target"], f"{teachers['percent']}%"] in rows
+
+
+def test_export_speaks_the_readers_language(client, login_as, prog):
+    _populate(prog)
+    login_as("platform_admin")
+    client.form("/locale/en", {}, token_from="/progress")
+    response = client.get("/progress/export.xlsx")
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    categories = {row[0].value for row in sheet.iter_rows(min_row=2)}
+    assert {"Target", "By province"} <= categories and "目标" not in categories
 
 
 def test_numbers_are_cached_for_a_minute_and_statements_constant(client, login_as, prog, count_queries, app):

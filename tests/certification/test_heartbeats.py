@@ -230,6 +230,25 @@ def test_browser_heartbeat_needs_csrf_and_video_page_loads_script(client, login_
                        headers={"X-CSRFToken": token}).status_code == 201
 
 
+def test_the_player_can_tell_the_teacher_why_an_interval_earned_nothing(client, login_as, make_video, frozen):
+    """Playing at 2x earns nothing: the heartbeat answers the reason, and the video page carries a Chinese
+    sentence for each reason a teacher can cause, which watch.js shows under the progress bar."""
+    login_as("teacher")
+    video = make_video()
+    url = f"/media/videos/{video.id}"
+    headers = {"X-CSRFToken": client.csrf_token(url)}
+    sid = client.post(f"/api/v1/videos/{video.id}/watch-sessions", headers=headers).get_json()["watch_session_id"]
+    reasons = []
+    for t, position, rate in ((0, 0, 1.0), (15, 30, 2.0), (30, 90, 1.0)):
+        frozen.at(t)
+        reasons.append(client.post(f"/api/v1/videos/{video.id}/heartbeat", headers=headers, json={
+            "watch_session_id": sid, "position": position, "playing": True, "rate": rate}).get_json()["reason"])
+    assert reasons == ["ok", "rate", "jump"]
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-msg-rate="播放倍速过快' in page and 'data-msg-jump="检测到拖动进度' in page
+    assert 'data-msg-concurrent="您正在同时播放其他视频' in page and "data-watch-notice" in page
+
+
 def test_heartbeat_path_is_a_few_statements_whatever_the_history(client, make_video, bearer, frozen, count_queries):
     teacher = factories.user("teacher")
     video = make_video(duration=3600)

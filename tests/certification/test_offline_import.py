@@ -31,3 +31,8 @@ def test_unknown_teacher_refuses_the_whole_file(runner, tmp_path):
     assert result.exit_code == 0, result.output
     entry = db.session.scalar(select(CreditHourEntry).where(CreditHourEntry.user_id == known.id))
     assert entry.seconds == 3 * 3600 and entry.course_id == course.id and entry.evidence.startswith("file:")
+    again = runner.invoke(args=["certification", "import-offline", str(sheet), "--course", str(course.id),
+                                "--by", admin.username])
+    assert again.exit_code == 0, again.output
+    assert "imported before" in again.output
+    assert _count() == before + 1  # the same sheet twice credits once

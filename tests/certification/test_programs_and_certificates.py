@@ -64,6 +64,37 @@ def test_teacher_enrolls_and_sees_what_is_missing(client, login_as, program):
     assert db.session.scalar(select(Certificate.id).where(Certificate.user_id == teacher.id)) is None
 
 
+def test_a_few_seconds_short_reads_as_missing_hours_not_as_zero(client, login_as, program):
+    """Watching is credited to the second: 100 s short of 2 学时 must read "还差 0.1 学时", and the earned column must
+    not round up to the requirement next to an unmet rule."""
+    teacher = login_as("teacher")
+    services.enroll(program, teacher)
+    services.record_credit(teacher, seconds=2 * 3600 - 100, source="offline_training", evidence="file:sign-in.xlsx",
+                           course_id=program.courses[0].course_id)
+    db.session.commit()
+    page = client.get(f"/training/{program.id}").get_data(as_text=True)
+    assert "还差 0.1 学时：工学一体化课程教学实施" in page
+    assert "还差 0 学时" not in page
+    assert "还差 4.1 学时（总学时 6）" in page  # 4.03 short, rounded up
+    assert '<td class="text-end">1.9</td><td class="text-end">2.0</td>' in page
+
+
+def test_enrolling_twice_at_the_same_moment_keeps_one_enrollment(client, login_as, program, monkeypatch):
+    """A double tap on 报名参加 passes the "already enrolled?" read twice (simulated by hiding the first row from
+    it): the second request lands on the program page instead of failing on the unique constraint."""
+    from app.certification.models import ProgramEnrollment
+
+    teacher = login_as("teacher")
+    url = f"/training/{program.id}"
+    assert client.form(f"{url}/enroll", {"profession_id": "0"}, token_from=url).status_code == 302
+    real = services.enrollment_of
+    monkeypatch.setattr(services, "enrollment_of", lambda prog, user: None)
+    assert client.form(f"{url}/enroll", {"profession_id": "0"}, token_from=url).status_code == 302
+    monkeypatch.undo()
+    rows = list(db.session.scalars(select(ProgramEnrollment).where(ProgramEnrollment.user_id == teacher.id)))
+    assert len(rows) == 1 and real(program, teacher).id == rows[0].id
+
+
 def test_video_watching_counts_for_the_course_that_lists_the_video(app, program, make_video):
     from app.certification.models import CreditHourEntry
 
@@ -77,6 +108,23 @@ def test_video_watching_counts_for_the_course_that_lists_the_video(app, program,
     db.session.flush()
     hours = services.gather_facts(program, teacher).course_hours
     assert hours == {program.courses[0].course_id: 0.0, program.courses[1].course_id: 0.5}
+
+
+def test_a_video_listed_twice_in_a_course_counts_its_watching_once(app, program, make_video):
+    from app.certification.models import CreditHourEntry
+
+    teacher = factories.user("teacher")
+    video = make_video(duration=3600)
+    for n in range(2):  # e.g. once in the first lesson and again as revision
+        courses.add_activity(program.courses[1].course, kind="video", title=f"视频{n}", target_id=video.id,
+                             rule={"min_percent": 90})
+    services.enroll(program, teacher)
+    db.session.add(CreditHourEntry(user_id=teacher.id, seconds=1800, source="video_watch", evidence="watch_session:1",
+                                   video_id=video.id))
+    db.session.flush()
+    facts = services.gather_facts(program, teacher)
+    assert facts.course_hours == {program.courses[0].course_id: 0.0, program.courses[1].course_id: 0.5}
+    assert facts.total_hours == 0.5
 
 
 def test_certificate_issued_when_complete_with_serial_and_random_code(app, program):
@@ -96,6 +144,22 @@ def test_certificate_issued_when_complete_with_serial_and_random_code(app, progr
     assert cert.expires_on.year == year + 3
     assert [e.action for e in db.session.scalars(select(CertificateEvent).where(
         CertificateEvent.certificate_id == cert.id))] == ["issued"]
+
+
+def test_a_second_request_at_the_same_moment_is_told_the_certificate_exists(client, login_as, program, monkeypatch):
+    """Two clicks on 申请证书 both pass the "already issued?" read before either writes (simulated by hiding the
+    first certificate from that read): the second is refused as a conflict, not a server error."""
+    teacher = login_as("teacher")
+    services.enroll(program, teacher)
+    _complete(program, teacher)
+    first = services.issue_certificate(program, teacher)
+    db.session.commit()
+    monkeypatch.setattr(services, "certificate_of", lambda prog, user: None)
+    response = client.form(f"/training/{program.id}/certificate", {}, token_from=f"/training/{program.id}")
+    assert response.status_code == 409 and "该教师已取得本项目证书" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert [c.serial for c in db.session.scalars(select(Certificate).where(Certificate.user_id == teacher.id))] == [
+        first.serial]
 
 
 def test_prerequisite_and_exam_rules_give_reasons(app, program):
@@ -121,6 +185,7 @@ def test_verify_page_shows_database_facts_masked_and_revocation(client, login_as
     page = page.split('name="next"')[0]  # the footer's language switch echoes the URL; the page itself must not
     assert "证书有效" in page and "欧***" in page and "欧阳小明" not in page and "冒充者" not in page
     assert cert.school_name in page and "初级工学一体化教师" in page
+    assert cert.serial in page  # what ties the page to the paper in front of the verifier
     admin = login_as("platform_admin")
     response = client.form(f"/certificates/{cert.id}/revoke", {"reason": "培训记录造假"},
                            token_from=f"/certificates/{cert.id}")
@@ -204,6 +269,20 @@ def test_pdf_has_qr_code_and_only_owner_may_download(app, client, login_as, prog
     assert other.get(f"/certificates/{cert.id}/certificate.pdf").status_code == 404
 
 
+def test_a_revoked_certificate_is_not_handed_out_again(client, login_as, program):
+    teacher = login_as("teacher")
+    services.enroll(program, teacher)
+    _complete(program, teacher)
+    cert = services.issue_certificate(program, teacher)
+    services.revoke_certificate(cert, "培训记录造假", None)
+    db.session.commit()
+    page = client.get(f"/certificates/{cert.id}").get_data(as_text=True)
+    assert "此证书已被撤销" in page and "certificate.pdf" not in page and "credential.jwt" not in page
+    for url in (f"/certificates/{cert.id}/certificate.pdf", f"/certificates/{cert.id}/credential.jwt"):
+        response = client.get(url)
+        assert response.status_code == 409 and "证书已被撤销，不能再下载" in response.get_data(as_text=True)
+
+
 def test_open_badge_credential_verifies_with_published_key(client, login_as, program):
     teacher = login_as("teacher")
     services.enroll(program, teacher)
@@ -216,6 +295,18 @@ def test_open_badge_credential_verifies_with_published_key(client, login_as, pro
     assert "OpenBadgeCredential" in payload["type"]
     assert payload["credentialSubject"]["achievement"]["name"] == program.title
     assert payload["id"].endswith(f"/verify/{cert.code}")
+    # an offline verifier checks the validity window from the registered claims ...
+    from datetime import datetime, timezone
+
+    assert datetime.fromtimestamp(payload["nbf"], timezone.utc).date() == cert.issued_on
+    assert datetime.fromtimestamp(payload["exp"], timezone.utc).date() == cert.expires_on
+    # ... and the holder from the subject's identifier (OB3: an id or an identifier), hashed with its salt
+    import hashlib
+
+    identity = payload["credentialSubject"]["identifier"][0]
+    assert identity["type"] == "IdentityObject" and identity["identityType"] == "name" and identity["hashed"]
+    expected = hashlib.sha256((teacher.display_name + identity["salt"]).encode()).hexdigest()
+    assert identity["identityHash"] == f"sha256${expected}"
     head, body, sig = token.split(".")
     forged = json.loads(credentials.b64url_decode(body))
     forged["credentialSubject"]["name"] = "别人"
@@ -238,6 +329,10 @@ def test_school_admin_enrolls_own_teachers_only(client, login_as, program):
     assert services.enrollment_of(program, mine) is not None
     assert client.get(f"/training/{program.id}/teachers/{mine.id}").status_code == 200
     assert client.get(f"/training/{program.id}/teachers/{stranger.id}").status_code == 403
+    unnamed = factories.user("teacher", school_=admin.school, full_name="")
+    db.session.commit()
+    page = client.get(f"/training/{program.id}/teachers/{unnamed.id}").get_data(as_text=True)
+    assert f"正在查看 {unnamed.username} 的学习进度" in page  # not a blank where the name goes
 
 
 def test_batch_issue_cli_issues_and_lists_refusals(runner, program):
@@ -272,6 +367,59 @@ def test_practical_upload_and_review_issues_automatically(app, client, login_as,
                            {"analysis": "35", "design": "30", "assessment": "15"}, token_from="/training/practicals")
     assert response.status_code == 302
     assert services.certificate_of(program, teacher) is not None
+
+
+def test_a_reviewer_may_give_zero_points_for_a_criterion(app, client, login_as, program):
+    teacher = factories.user("teacher")
+    services.enroll(program, teacher)
+    sub = services.submit_practical(program, teacher, _upload("任务策划.pdf"))
+    db.session.commit()
+    login_as("reviewer")
+    response = client.form(f"/training/practicals/{sub.id}/review",
+                           {"analysis": "30", "design": "25", "assessment": "0"}, token_from="/training/practicals")
+    assert response.status_code == 302
+    db.session.refresh(sub)
+    assert sub.score == 55 and sub.rubric_scores == {"analysis": 30, "design": 25, "assessment": 0}
+    reasons = [o.reason for o in services.check_requirements(program, teacher) if not o.ok]
+    assert "实践任务未达到 60 分：学习任务分析与策划" in reasons
+    # a second review (another reviewer, or a crafted POST) does not overwrite the first
+    other = app.test_client()
+    login_as("reviewer", client_=other)
+    again = other.form(f"/training/practicals/{sub.id}/review", {"analysis": "40", "design": "40", "assessment": "20"},
+                       token_from="/training/practicals")
+    assert again.status_code == 409
+    db.session.refresh(sub)
+    assert sub.score == 55
+
+
+def test_the_review_list_names_the_task_program_and_teacher_in_constant_statements(client, login_as, program,
+                                                                                   count_queries):
+    login_as("reviewer")
+
+    def submit(n):
+        for _ in range(n):
+            teacher = factories.user("teacher", full_name="李老师")
+            services.enroll(program, teacher)
+            services.submit_practical(program, teacher, _upload("任务策划.pdf"))
+        db.session.commit()
+
+    submit(1)
+    with count_queries() as few:
+        page = client.get("/training/practicals").get_data(as_text=True)
+    assert "学习任务分析与策划" in page and "初级培训" in page and "李老师" in page and "及格分 60" in page
+    submit(5)
+    with count_queries() as many:
+        page = client.get("/training/practicals").get_data(as_text=True)
+    assert page.count("李老师") == 6
+    assert many.count == few.count
+
+
+def _upload(name: str):
+    from werkzeug.datastructures import FileStorage
+
+    from tests.media import samples
+
+    return FileStorage(io.BytesIO(samples.pdf(2)), filename=name)
 
 
 def test_program_page_statement_count_is_constant(client, login_as, program, count_queries):

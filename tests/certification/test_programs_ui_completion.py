@@ -166,3 +166,101 @@ def test_watching_the_course_video_to_its_threshold_credits_the_course(app, clie
     assert [line.evidence for line in _completion_lines(teacher.id)] == [f"course:{course.id}"]
     beat(75)
     assert len(_completion_lines(teacher.id)) == 1
+
+
+def test_hours_page_shows_a_watch_session_as_one_row_with_its_video(client, login_as, make_video, frozen):
+    """Each accepted heartbeat is a ledger line of ~15 s (0.004 学时, "0.00" on the page); the teacher reads one
+    row per sitting, with the video's title and the hours it earned."""
+    teacher = login_as("teacher")
+    video = make_video(duration=1200)
+    headers = _csrf_header(client, "/training/hours")  # any page carries the session's CSRF token
+    sid = client.post(f"/api/v1/videos/{video.id}/watch-sessions", headers=headers).get_json()["watch_session_id"]
+    for n in range(0, 41):  # 40 intervals of 15 s = 600 s
+        frozen.at(15 * n)
+        body = client.post(f"/api/v1/videos/{video.id}/heartbeat", headers=headers,
+                           json={"watch_session_id": sid, "position": 15 * n, "playing": True, "rate": 1.0,
+                                 "seq": n + 1}).get_json()
+        assert body["accepted"], body
+    assert db.session.scalar(select(func.count(CreditHourEntry.id)).where(CreditHourEntry.user_id == teacher.id)) == 40
+    page = client.get("/training/hours").get_data(as_text=True)
+    ledger = page.split('data-testid="ledger"')[1]
+    assert ledger.count("<tr>") == 1 + 1  # the header and one row for the sitting
+    assert f"视频：{video.title}" in ledger and "40 次计时" in ledger and "0.17" in ledger
+
+
+def _csrf_header(client, url) -> dict:
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    return {"X-CSRFToken": re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)}
+
+
+def test_the_database_refuses_a_second_completion_line_and_the_service_takes_it_as_credited(app, setup, monkeypatch):
+    """Two requests completing the same course at once both pass the "already credited?" read before either
+    writes. Simulated here by hiding the first line from that read: the partial unique index refuses the second
+    line, the service counts nothing new, and the rest of the transaction survives."""
+    from sqlalchemy.exc import IntegrityError
+
+    program, course, pages = setup
+    teacher = factories.user("teacher")
+    services.enroll(program, teacher)
+    courses.set_marks(pages[0], [teacher.id], done=True, by=teacher)
+    courses.set_marks(pages[1], [teacher.id], done=True, by=teacher)
+    assert len(_completion_lines(teacher.id)) == 1
+
+    # the database itself refuses a second line for the same teacher and course ...
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(CreditHourEntry(user_id=teacher.id, seconds=3600, source="course_completion",
+                                       evidence=f"course:{course.id}", course_id=course.id))
+    # ... but not lines of other sources for the same course
+    services.record_credit(teacher, seconds=3600, source="offline_training", evidence="offline_session:9",
+                           course_id=course.id)
+    services.record_credit(teacher, seconds=3600, source="offline_training", evidence="offline_session:10",
+                           course_id=course.id)
+
+    # the other request committed its line after this one read the ledger
+    monkeypatch.setattr(admin, "_credited_pairs", lambda user_ids: set())
+    assert admin.credit_completed_courses([teacher.id]) == 0
+    monkeypatch.undo()
+    assert len(_completion_lines(teacher.id)) == 1
+    assert services.hours_by_course(teacher.id, [course.id]) == {course.id: 5.0}
+    db.session.commit()  # the transaction is still usable
+    assert len(_completion_lines(teacher.id)) == 1
+
+
+def test_completing_the_last_requirement_issues_the_certificate_automatically(client, login_as, setup):
+    """The course's completion 学时 are this program's only requirement: the mark that completes the course
+    issues the certificate without the teacher asking for it."""
+    program, course, pages = setup
+    teacher = login_as("teacher")
+    services.enroll(program, teacher)
+    db.session.commit()
+    _read(client, course, pages[0])
+    assert services.certificate_of(program, teacher) is None
+    _read(client, course, pages[1])
+    cert = services.certificate_of(program, teacher)
+    assert cert is not None and cert.holder_name == teacher.display_name
+    page = client.get(f"/training/{program.id}").get_data(as_text=True)
+    assert f"已取得证书 {cert.serial}" in page
+
+
+def test_offline_hours_that_complete_a_program_issue_its_certificate(client, login_as, setup):
+    from app.certification.models import OfflineSession
+    from app.core import clock
+
+    program, course, _pages = setup
+    admin_user = login_as("platform_admin")
+    ready, short = factories.user("teacher"), factories.user("teacher")
+    for teacher in (ready, short):
+        services.enroll(program, teacher)
+    services.record_credit(ready, seconds=3600, source="offline_training", evidence="offline_session:0",
+                           course_id=course.id)
+    session = OfflineSession(title="集中培训", held_on=clock.today(), hours=2, course_id=course.id,
+                             attendance_key="k", attendance_name="签到表.pdf", attendance_mime="application/pdf",
+                             created_by_id=admin_user.id)
+    db.session.add(session)
+    db.session.flush()
+    assert admin.record_attendance(session, [ready, short], actor=admin_user) == 2
+    assert services.certificate_of(program, ready) is not None  # 1 + 2 学时 ≥ 3
+    assert services.certificate_of(program, short) is None  # 2 学时 < 3
+

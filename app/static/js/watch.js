@@ -9,6 +9,7 @@
   if (!video) { return; }
   var status = box.querySelector("[data-watch-status]");
   var bar = box.querySelector(".progress-bar");
+  var notice = box.querySelector("[data-watch-notice]");
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var sessionId = null, timer = null, seq = 0, every = 15000;
 
@@ -28,6 +29,10 @@
       bar.setAttribute("aria-valuenow", String(data.covered_percent));
     }
     if (status) { status.textContent = data.covered_percent + "%"; }
+    // Say why an interval earned nothing (too fast, a jump, another video playing), in the page's language.
+    var message = data.accepted === false ? box.getAttribute("data-msg-" + data.reason) : null;
+    if (notice && message) { notice.textContent = message; notice.hidden = false; }
+    else if (notice && data.accepted) { notice.hidden = true; }
   }
 
   function beat() {
