@@ -186,6 +186,7 @@ def grade_cell(course_id: int, item_id: int, user_id: int):
     """GET: the edit form of one cell (htmx swaps it in). POST: save a manual grade or an override."""
     course = _managed_course(course_id)
     item = services.get_item(course, item_id)
+    require(permissions.can_view_learner_grades(current_user, course, user_id))  # a learner of this course only
     student = get_user(user_id)
     form = forms.GradeForm()
     if request.method == "POST":
@@ -217,6 +218,7 @@ def grade_api(course_id: int, item_id: int, user_id: int):
     A stale version answers 409 Conflict."""
     course = _managed_course(course_id)
     item = services.get_item(course, item_id)
+    require(permissions.can_view_learner_grades(current_user, course, user_id))  # a learner of this course only
     if request.method == "PUT":
         data = request.get_json(silent=True) or {}
         _apply_edit(course, item, user_id, mode="override" if data.get("override") else "value",
