@@ -294,9 +294,13 @@ def enrol_from_table(course: Course, filename: str, data: bytes) -> int:
 
 
 def self_enrol(course: Course, user: User, key: str) -> Enrollment:
-    """Join a course with its enrol key (constant-time comparison)."""
+    """Join a course with its enrol key (constant-time comparison). A current member is refused: joining would
+    turn an instructor's or mentor's enrollment into a learner's."""
     if not course.enrol_key:
         raise ValidationError(_("该课程未开放自助选课。"))
+    if db.session.scalar(select(Enrollment.id).where(Enrollment.course_id == course.id, Enrollment.user_id == user.id,
+                                                     Enrollment.status == ACTIVE)) is not None:
+        raise Conflict(_("你已经是本课程的成员，无需再用选课密码加入。"))
     if not hmac.compare_digest((key or "").strip().encode(), course.enrol_key.encode()):
         raise ValidationError(_("选课密码不正确。"))
     return enrol_user(course, user, role=LEARNER, method="self")

@@ -139,6 +139,18 @@ def test_self_enrol_with_the_key(client, login_as):
     assert "课程进度" in client.get(f"/courses/{course.id}").get_data(as_text=True)
 
 
+def test_a_teacher_entering_the_key_stays_instructor(client, login_as):
+    """Self-enrolling is for joining: a current instructor (or mentor) who types the key keeps their role."""
+    teacher = login_as("teacher")
+    course, _ = builders.course(teacher, enrol_key="qiche2026")
+    db.session.commit()
+    url = f"/courses/{course.id}/join"
+    response = client.form(url, {"key": "qiche2026"}, token_from=f"/courses/{course.id}")
+    assert response.status_code == 409 and "你已经是本课程的成员" in response.get_data(as_text=True)
+    assert [e.role for c, e in services.courses_of_user(teacher) if c.id == course.id] == ["instructor"]
+    assert client.get(f"/courses/{course.id}/participants").status_code == 200
+
+
 def test_self_enrol_is_closed_without_a_key(client, login_as):
     course, _ = builders.course(factories.user("teacher"))
     login_as("student")
