@@ -91,6 +91,21 @@ def test_final_score_renormalises_missing_parties_and_shows_how(client, login_as
     assert data["score"]["final"] == 75.0 and data["score"]["renormalised"] is True
 
 
+def test_without_a_peer_deadline_the_last_stage_due_date_stops_the_wait(app):
+    """A task set by script or API without a peer deadline: once the last stage is due, a missing peer review no
+    longer holds the final back (before, it waited for ever)."""
+    clock.set_now(clock.now())
+    a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1)
+    assert a.peer_due_at is None
+    a.stages[-1].due_at = clock.now() + timedelta(days=1)
+    sub = services.submission_of(a, s1)
+    services.evaluate(sub, "teacher", teacher, _full(a, 80))
+    assert services.breakdown(sub).final is None
+    clock.set_now(clock.now() + timedelta(days=2))
+    b = services.breakdown(sub)
+    assert b.final == 80.0 and b.renormalised
+
+
 def test_zero_rule_counts_missing_parties_as_zero(app):
     a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1, missing_rule="zero",
                                                        peer_due_at=clock.now() - timedelta(hours=1))
