@@ -161,7 +161,7 @@ def set_manual_grade(course: Course, item: GradeItem, user_id: int, value, *, by
 def override_grade(course: Course, item: GradeItem, user_id: int, value, *, reason: str, by: User,
                    expected_version: int | None) -> GradeOverride:
     """Record an override beside the computed grade (value None withdraws it). A reason is required."""
-    reason = (reason or "").strip()
+    reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
         raise ValidationError(_("覆盖成绩必须填写原因。"))
     _check_learner(course, user_id)

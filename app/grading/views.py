@@ -220,7 +220,9 @@ def grade_api(course_id: int, item_id: int, user_id: int):
     item = services.get_item(course, item_id)
     require(permissions.can_view_learner_grades(current_user, course, user_id))  # a learner of this course only
     if request.method == "PUT":
-        data = request.get_json(silent=True) or {}
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ValidationError(_("请求内容必须是 JSON 对象。"))
         _apply_edit(course, item, user_id, mode="override" if data.get("override") else "value",
                     value=data.get("value"), reason=data.get("reason") or "", version=data.get("version"))
         db.session.commit()

@@ -661,6 +661,8 @@ def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: di
     caller's (see permissions.can_evaluate); one evaluation per evaluator and party (409 for a second)."""
     if party not in scoring.PARTIES:
         raise ValidationError(_("未知的评价方。"))
+    if not isinstance(scores, dict):
+        raise ValidationError(_("评分须按评分项给出：{评分项编号: 分数}。"))
     rubric = submission.assignment.rubric
     clean, total = {}, 0.0
     for criterion in rubric.criteria:

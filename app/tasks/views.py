@@ -470,7 +470,9 @@ def _owner_json(submission) -> dict:
 @login_required
 def evaluate_json(submission_id: int):
     submission = services.get_submission(submission_id)
-    data = request.get_json(silent=True) or {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError(_("请求内容必须是 JSON 对象。"))
     party = data.get("party")
     if party not in services.PARTY_VALUES:
         raise ValidationError(_("未知的评价方。"))

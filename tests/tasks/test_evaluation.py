@@ -117,6 +117,23 @@ def test_zero_rule_counts_missing_parties_as_zero(app):
     assert b.final == round((50 * 80 + 20 * 50) / 100, 2) and not b.renormalised
 
 
+def test_malformed_evaluation_json_is_a_clear_400(app):
+    """A body that is not an object, or scores that are not {criterion: points}, are refused with a message and
+    nothing is stored (they were 500s)."""
+    a, course, teacher, (s1,) = builders.assignment(students=1, peer_count=0)
+    sub = services.submission_of(a, s1)
+    _token, plain = auth.issue_api_token(teacher)
+    db.session.commit()
+    api = app.test_client()
+    url = f"/api/tasks/submissions/{sub.id}/evaluations"
+    headers = {"Authorization": f"Bearer {plain}"}
+    for body, message in (([1, 2], "请求内容必须是 JSON 对象"), ({"party": "teacher", "scores": [80, 90]}, "评分须按评分项给出"),
+                          ({"party": "teacher", "scores": "80"}, "评分须按评分项给出")):
+        response = api.post(url, headers=headers, json=body)
+        assert response.status_code == 400 and message in response.get_json()["error"]["message"], body
+    assert services.evaluations_of(sub) == []
+
+
 def test_scores_outside_the_rubric_are_refused(app):
     import pytest
 
