@@ -39,7 +39,8 @@ def can_view_submission(user, submission) -> bool:
     elif (course_permissions.can_manage_course(user, course) or can_work_on(user, submission)
           or (course_permissions.is_mentor(user, course) and services.is_assigned_mentor(submission, user))):
         return True
-    return services.is_peer_reviewer(submission, user)
+    # A peer reviewer only while still a learner of the course: one who left keeps no access to classmates' work.
+    return course_permissions.is_learner(user, course) and services.is_peer_reviewer(submission, user)
 
 
 def can_evaluate(user, submission, party: str) -> bool:
@@ -51,7 +52,8 @@ def can_evaluate(user, submission, party: str) -> bool:
     if party == "self":
         return can_work_on(user, submission)
     if party == "peer":
-        return not services.is_member(submission, user) and services.is_peer_reviewer(submission, user)
+        return (not services.is_member(submission, user) and course_permissions.is_learner(user, course)
+                and services.is_peer_reviewer(submission, user))
     if party == "teacher":
         return course_permissions.can_manage_course(user, course)
     if party == "mentor":

@@ -46,6 +46,24 @@ def test_peer_evaluating_own_work_is_403(client, login_as):
     assert client.form(page, form, token_from=f"/tasks/submissions/{other.id}").status_code == 409
 
 
+def test_a_peer_reviewer_who_left_the_course_loses_access(client, login_as):
+    """Unenrolling keeps the record, but a former learner no longer sees or scores a classmate's work."""
+    a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1)
+    sub = services.submission_of(a, s2)
+    assert _reviewer_of(a, sub) == s1.id
+    db.session.commit()
+    login_as(user=s1)
+    url = f"/tasks/submissions/{sub.id}/evaluate/peer"
+    assert client.get(url).status_code == 200
+    courses.unenrol(next(e for e in courses.participants(course) if e.user_id == s1.id))
+    db.session.commit()
+    assert client.get(url).status_code == 403
+    assert client.get(f"/tasks/submissions/{sub.id}").status_code == 403
+    form = {f"c.{k}": v for k, v in _full(a, 80).items()}
+    assert client.form(url, form, token_from="/tasks").status_code == 403
+    assert services.evaluations_of(sub) == []
+
+
 def test_mentor_evaluates_only_assigned_students_html_and_json(client, login_as, app):
     a, course, teacher, (mine, other) = builders.assignment(students=2, peer_count=0)
     mentor = factories.user("mentor")
