@@ -530,7 +530,7 @@ def upload_to_stage(submission: TaskSubmission, stage: AssignmentStage, file_sto
         raise ValidationError(_("请选择要上传的照片或文件。"))
     stored = uploads.store_upload(file_storage, UPLOAD_KINDS[target.type if target else ""], prefix="tasks")
     try:
-        media = _media_file(stored, by)
+        media = record_media(stored, by)
         task_file = TaskFile(submission_id=submission.id, stage_id=stage.id, field=field or "",
                              media_file_id=media.id)
         db.session.add(task_file)
@@ -542,8 +542,8 @@ def upload_to_stage(submission: TaskSubmission, stage: AssignmentStage, file_sto
     return task_file
 
 
-def _media_file(stored, by: User):
-    """The MediaFile row of a stored upload (flushed, so its id is known)."""
+def record_media(stored, by: User):
+    """The MediaFile row of a stored upload (flushed, so its id is known); grading's feedback files use it too."""
     from app.media.models import MediaFile
 
     media = MediaFile(storage_key=stored.key, original_name=stored.original_name, kind=stored.kind,
@@ -740,7 +740,7 @@ def attach_feedback(evaluation: Evaluation, file_storages, *, by: User) -> list[
         for file_storage in chosen:
             stored = uploads.store_upload(file_storage, FEEDBACK_KINDS, prefix="feedback")
             kept.append(stored)
-            media = _media_file(stored, by)
+            media = record_media(stored, by)
             attached.append(EvaluationFile(evaluation_id=evaluation.id, media_file_id=media.id))
             db.session.add(attached[-1])
         db.session.flush()
