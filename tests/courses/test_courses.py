@@ -210,6 +210,8 @@ def test_course_settings_save_and_refuse_a_stale_version(client, login_as):
     assert stale.status_code == 409
     db.session.expire_all()
     assert db.session.get(Course, course.id).title == "新名称"
+    tampered = client.form(url, {**data, "version": "2x"}, token_from=url)
+    assert tampered.status_code == 400 and "版本号不正确" in tampered.get_data(as_text=True)
 
 
 def test_school_admin_opens_a_students_transcript_from_the_cohort(client, login_as):
