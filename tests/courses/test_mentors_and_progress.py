@@ -206,3 +206,20 @@ def test_a_teacher_cannot_look_up_users_outside_the_course_by_id(client, login_a
     services.unenrol(next(e for e in services.participants(course) if e.user_id == learner.id))
     db.session.commit()
     assert client.get(f"/courses/{course.id}/grades/{learner.id}").status_code == 200  # the record stays
+
+
+def test_progress_table_keeps_its_hidden_labels_inside_the_scrolling_box(client, login_as):
+    """At 360 px the wide progress table scrolls inside its box. Its screen-reader texts ("已完成", "尚未开始") are
+    absolutely positioned: without a positioned wrapper they escaped the box and widened the whole page (measured
+    in Chromium: 505 px). The wrapper is now their containing block."""
+    import re
+
+    teacher = login_as("teacher")
+    course, (learner,) = builders.course(teacher, students=1)
+    for n in range(8):
+        services.add_activity(course, kind="manual", title=f"实训活动{n}")
+    db.session.commit()
+    page = client.get(f"/courses/{course.id}/progress").get_data(as_text=True)
+    wrapper = re.search(r'<div class="([^"]*table-responsive[^"]*)"><table[^>]*progress-table', page)
+    assert wrapper and "position-relative" in wrapper.group(1).split()
+    assert 'class="visually-hidden"' in page
