@@ -66,9 +66,12 @@ def is_mentor(user, course) -> bool:
 
 
 def can_view_student(user, course, student_id: int) -> bool:
-    """Managers see every learner; a learner sees themself; a mentor only the learners assigned to them."""
+    """Managers see every learner (current or unenrolled, whose record stays) — not any user of the platform by
+    id; a learner sees themself; a mentor only the learners assigned to them."""
     if can_manage_course(user, course):
-        return True
+        return db.session.scalar(select(Enrollment.id).where(
+            Enrollment.course_id == course.id, Enrollment.user_id == student_id,
+            Enrollment.role == EnrollmentRole.learner.value).limit(1)) is not None
     if _authed(user) and user.id == student_id and is_learner(user, course):
         return True
     if is_mentor(user, course):

@@ -182,6 +182,14 @@ def _check_can_join(course: Course, user: User, role: str) -> None:
         raise ValidationError(_("%(name)s 不是本校人员；只有共享课程才能选入其他学校的人员。", name=user.display_name))
 
 
+def _check_role_kept(enrollment: Enrollment | None, user: User, role: str) -> None:
+    """An active member keeps their role: a class list that also names the teacher (role column empty, so
+    学员) must not silently turn the course's instructor into a learner. Changing a role is unenrol, then enrol."""
+    if enrollment is not None and enrollment.status == ACTIVE and enrollment.role != role:
+        raise ValidationError(_("%(name)s 已在本课程中担任其他身份；如需改变身份，请先退课再重新选入。",
+                                name=user.display_name))
+
+
 def enrol_user(course: Course, user: User, *, role: str = LEARNER, method: str = "manual",
                existing: dict[int, Enrollment] | None = None) -> Enrollment:
     """Enrol a user, or reactivate their earlier enrollment (its history and grades stay)."""
@@ -191,6 +199,7 @@ def enrol_user(course: Course, user: User, *, role: str = LEARNER, method: str =
     else:
         enrollment = db.session.scalar(select(Enrollment).where(Enrollment.course_id == course.id,
                                                                 Enrollment.user_id == user.id))
+    _check_role_kept(enrollment, user, role)
     if enrollment is None:
         enrollment = Enrollment(course_id=course.id, user_id=user.id, role=role, method=method)
         db.session.add(enrollment)
@@ -211,6 +220,8 @@ def enrol_users(course: Course, users: Iterable[User], *, role: str = LEARNER, m
         _check_can_join(course, user, role)
     existing = {e.user_id: e for e in db.session.scalars(select(Enrollment).where(
         Enrollment.course_id == course.id, Enrollment.user_id.in_([u.id for u in users])))}
+    for user in users:
+        _check_role_kept(existing.get(user.id), user, role)
     for user in users:
         enrol_user(course, user, role=role, method=method, existing=existing)
     if role == LEARNER:
@@ -266,6 +277,8 @@ def enrol_from_table(course: Course, filename: str, data: bytes) -> int:
         raise ValidationError(_("缺少“用户名”列。"))
     names = {pick(row, UPLOAD_COLUMNS, "username").lower() for _n, row in table.rows}
     users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))}
+    current = {e.user_id: e for e in db.session.scalars(select(Enrollment).where(
+        Enrollment.course_id == course.id, Enrollment.user_id.in_([u.id for u in users.values()])))}
     errors, plan = [], []
     for number, row in table.rows:
         name = pick(row, UPLOAD_COLUMNS, "username").lower()
@@ -280,6 +293,7 @@ def enrol_from_table(course: Course, filename: str, data: bytes) -> int:
         else:
             try:
                 _check_can_join(course, user, role)
+                _check_role_kept(current.get(user.id), user, role)
                 plan.append((user, role))
             except ValidationError as exc:
                 errors.append({"row": number, "message": exc.message})
@@ -294,9 +308,13 @@ def enrol_from_table(course: Course, filename: str, data: bytes) -> int:
 
 
 def self_enrol(course: Course, user: User, key: str) -> Enrollment:
-    """Join a course with its enrol key (constant-time comparison)."""
+    """Join a course with its enrol key (constant-time comparison). A current member is refused: joining would
+    turn an instructor's or mentor's enrollment into a learner's."""
     if not course.enrol_key:
         raise ValidationError(_("该课程未开放自助选课。"))
+    if db.session.scalar(select(Enrollment.id).where(Enrollment.course_id == course.id, Enrollment.user_id == user.id,
+                                                     Enrollment.status == ACTIVE)) is not None:
+        raise Conflict(_("你已经是本课程的成员，无需再用选课密码加入。"))
     if not hmac.compare_digest((key or "").strip().encode(), course.enrol_key.encode()):
         raise ValidationError(_("选课密码不正确。"))
     return enrol_user(course, user, role=LEARNER, method="self")
@@ -480,6 +498,10 @@ def add_activity(course: Course, *, kind: str, title: str, target_id: int | None
     if not title:
         raise ValidationError(_("请填写活动标题。"))
     rule = handler.validate(target_id=target_id, rule=rule or {}, body=body, url=url)
+    # The object must be one this course may use (its school's exams, published workbooks ...): another school's
+    # exam by id would otherwise hand this course's learners a grant to it.
+    if handler.needs_target and target_id not in {tid for tid, _label in handler.targets(course)}:
+        raise ValidationError(_("所选对象不在本课程可用的范围内（编号 %(id)s）。", id=target_id))
     position = (db.session.scalar(select(func.max(Activity.position)).where(Activity.course_id == course.id)) or 0) + 1
     activity = Activity(course_id=course.id, kind=kind, title=title[:200], target_id=target_id, body=body or "",
                         url=url or None, rule=rule, position=position)

@@ -82,6 +82,16 @@ def new_course():
     return render_template("courses/course_form.html", form=form, course=None)
 
 
+def _version(value) -> int | None:
+    """The version the editing page was loaded with (a tampered value is a 400, not a 500)."""
+    if not value:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("版本号不正确，请刷新页面后再保存。")) from None
+
+
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_course(course_id: int):
@@ -96,7 +106,7 @@ def edit_course(course_id: int):
         form.integrated_course_id.data = course.integrated_course_id or 0
     if form.validate_on_submit():
         services.update_course(
-            course, expected_version=int(form.version.data) if form.version.data else None, title=form.title.data,
+            course, expected_version=_version(form.version.data), title=form.title.data,
             term=form.term.data or "", profession_id=_or_none(form.profession_id.data),
             training_level_id=_or_none(form.training_level_id.data),
             integrated_course_id=_or_none(form.integrated_course_id.data), pass_mark=form.pass_mark.data,

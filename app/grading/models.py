@@ -121,3 +121,24 @@ class FinalGrade(db.Model):
     #: Why it failed or is pending (already a sentence, shown to the learner).
     reason: Mapped[str] = mapped_column(Text, default="")
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GradeFile(db.Model):
+    """反馈附件 of a grade: a file the teacher attaches to a learner's grade on an item — a marked-up photo of the
+    practical piece, a PDF of comments (like Moodle's feedback files). Seen by the learner once the item is
+    released, by the course's teachers and by the learner's mentors."""
+
+    __tablename__ = "grade_file"
+    __table_args__ = (Index("ix_grade_file_item_user", "item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("grade_item.id", ondelete="CASCADE"))
+    #: The learner whose grade the file is feedback on.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: The stored photo/document (sniffed, images EXIF-rotated and shrunk by the upload service).
+    media_file_id: Mapped[int] = mapped_column(ForeignKey("media_file.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    media_file = relationship("MediaFile", lazy="joined", innerjoin=True)
+    item = relationship("GradeItem", lazy="joined", innerjoin=True)

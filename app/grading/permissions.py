@@ -29,3 +29,10 @@ def can_view_transcript(user, student) -> bool:
 def can_view_eligibility(user, cohort) -> bool:
     """School admins and teachers of the cohort's school (the report is school-scoped)."""
     return course_permissions.can_view_cohort(user, cohort)
+
+
+def can_view_grade_file(user, course, grade_file) -> bool:
+    """Teachers always; the learner and their mentors once the item is released to learners."""
+    if can_manage_gradebook(user, course):
+        return True
+    return not grade_file.item.hidden and can_view_learner_grades(user, course, grade_file.user_id)

@@ -17,7 +17,7 @@ from app.courses.models import Cohort, Course, CourseKind, Enrollment, Enrollmen
 from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.grading.compute import FinalResult, Plan
-from app.grading.models import FinalGrade, FinalStatus, Grade, GradeCategory, GradeItem, GradeOverride
+from app.grading.models import FinalGrade, FinalStatus, Grade, GradeCategory, GradeFile, GradeItem, GradeOverride
 from app.grading.sources import SOURCES, get_source, load_sources
 
 load_sources(DOMAINS)
@@ -98,6 +98,8 @@ def save_item(course: Course, item: GradeItem | None, *, name: str, kind: str = 
         raise ValidationError(_("最低要求必须在 0 到满分之间。"))
     if source.needs_target and not target_id:
         raise ValidationError(_("请选择该成绩项对应的对象。"))
+    if source.needs_target and target_id not in {tid for tid, _label in source.targets(course)}:
+        raise ValidationError(_("所选对象不在本课程可用的范围内（编号 %(id)s）。", id=target_id))
     if category_id is not None:
         get_category(course, category_id)
     if item is None:
@@ -161,7 +163,7 @@ def set_manual_grade(course: Course, item: GradeItem, user_id: int, value, *, by
 def override_grade(course: Course, item: GradeItem, user_id: int, value, *, reason: str, by: User,
                    expected_version: int | None) -> GradeOverride:
     """Record an override beside the computed grade (value None withdraws it). A reason is required."""
-    reason = (reason or "").strip()
+    reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
         raise ValidationError(_("覆盖成绩必须填写原因。"))
     _check_learner(course, user_id)
@@ -175,6 +177,63 @@ def override_grade(course: Course, item: GradeItem, user_id: int, value, *, reas
     db.session.flush()
     recompute_finals(course, user_ids=[user_id])
     return override
+
+
+# --- feedback files (反馈附件) -------------------------------------------------------------------------------------
+
+#: Files one learner's grade on an item may carry (a few marked-up photos and a PDF).
+MAX_GRADE_FILES = 5
+GRADE_FILE_KINDS = ("image", "document")
+
+
+def grade_files(item: GradeItem, user_id: int) -> list[GradeFile]:
+    return list(db.session.scalars(select(GradeFile).where(GradeFile.item_id == item.id, GradeFile.user_id == user_id)
+                                   .order_by(GradeFile.id)))
+
+
+def grade_files_of_learner(course: Course, user_id: int) -> dict[int, list[GradeFile]]:
+    """A learner's feedback files in the course by item id, in one statement."""
+    found: dict[int, list[GradeFile]] = {}
+    for f in db.session.scalars(select(GradeFile).join(GradeItem, GradeItem.id == GradeFile.item_id).where(
+            GradeItem.course_id == course.id, GradeFile.user_id == user_id).order_by(GradeFile.id)):
+        found.setdefault(f.item_id, []).append(f)
+    return found
+
+
+def get_grade_file(course: Course, file_id: int) -> GradeFile:
+    grade_file = db.session.get(GradeFile, file_id)
+    if grade_file is None or grade_file.item.course_id != course.id:
+        raise NotFound(_("文件不存在。"))
+    return grade_file
+
+
+def attach_grade_files(course: Course, item: GradeItem, user_id: int, file_storages, *, by: User) -> list[GradeFile]:
+    """Store the teacher's feedback files on a learner's grade (photos EXIF-rotated and shrunk, documents
+    sniffed). All or nothing: if one file is refused, none of this call's files is kept."""
+    from app.core import uploads
+    from app.tasks.services import record_media
+
+    _check_learner(course, user_id)
+    chosen = [f for f in file_storages if f is not None and getattr(f, "filename", "")]
+    if not chosen:
+        raise ValidationError(_("请选择要上传的照片或文件。"))
+    present = len(grade_files(item, user_id))
+    if present + len(chosen) > MAX_GRADE_FILES:
+        raise ValidationError(_("每项成绩最多附加 %(n)s 个反馈文件（已有 %(have)s 个）。", n=MAX_GRADE_FILES, have=present))
+    kept, attached = [], []
+    try:
+        for file_storage in chosen:
+            stored = uploads.store_upload(file_storage, GRADE_FILE_KINDS, prefix="feedback")
+            kept.append(stored)
+            media = record_media(stored, by)
+            attached.append(GradeFile(item_id=item.id, user_id=user_id, media_file_id=media.id, created_by_id=by.id))
+            db.session.add(attached[-1])
+        db.session.flush()
+    except BaseException:
+        for stored in kept:
+            stored.discard()
+        raise
+    return attached
 
 
 def override_history(grade: Grade) -> list[GradeOverride]:

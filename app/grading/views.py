@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from app.auth.forms import ConfirmForm
 from app.auth.services import get_user, require
+from app.core import fileserve, uploads
 from app.core.exports import download_name, to_csv, to_xlsx
 from app.courses import services as courses
 from app.errors import ValidationError
@@ -16,6 +17,7 @@ from app.grading import forms, permissions, services
 from app.grading.sources import SOURCES
 
 bp = Blueprint("grading", __name__)
+uploads.install(bp)
 
 
 def _managed_course(course_id: int):
@@ -186,6 +188,7 @@ def grade_cell(course_id: int, item_id: int, user_id: int):
     """GET: the edit form of one cell (htmx swaps it in). POST: save a manual grade or an override."""
     course = _managed_course(course_id)
     item = services.get_item(course, item_id)
+    require(permissions.can_view_learner_grades(current_user, course, user_id))  # a learner of this course only
     student = get_user(user_id)
     form = forms.GradeForm()
     if request.method == "POST":
@@ -207,7 +210,38 @@ def grade_cell(course_id: int, item_id: int, user_id: int):
     history = services.override_history(grade) if grade else []
     template = "grading/_cell_form.html" if request.headers.get("HX-Request") else "grading/cell.html"
     return render_template(template, course=course, item=item, student=student, grade=grade, form=form,
-                           history=history, entered_by_hand=SOURCES[item.kind].entered_by_hand)
+                           history=history, entered_by_hand=SOURCES[item.kind].entered_by_hand,
+                           files=services.grade_files(item, student.id), max_files=services.MAX_GRADE_FILES,
+                           confirm=ConfirmForm())
+
+
+@bp.route("/courses/<int:course_id>/gradebook/grades/<int:item_id>/<int:user_id>/files", methods=["POST"])
+@uploads.upload_endpoint(services.GRADE_FILE_KINDS)
+@login_required
+def attach_files(course_id: int, item_id: int, user_id: int):
+    """The teacher attaches feedback files (a marked-up photo, a PDF of comments) to a learner's grade."""
+    course = _managed_course(course_id)
+    item = services.get_item(course, item_id)
+    require(permissions.can_view_learner_grades(current_user, course, user_id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    attached = services.attach_grade_files(course, item, user_id, request.files.getlist("files"), by=current_user)
+    db.session.commit()
+    flash(_("已附加 %(n)s 个反馈文件。", n=len(attached)), "success")
+    return redirect(url_for("grading.grade_cell", course_id=course.id, item_id=item.id, user_id=user_id))
+
+
+@bp.route("/courses/<int:course_id>/grade-files/<int:file_id>")
+@login_required
+def grade_file(course_id: int, file_id: int):
+    course = courses.get_course(course_id)
+    grade_file_ = services.get_grade_file(course, file_id)
+    require(permissions.can_view_grade_file(current_user, course, grade_file_))
+    media = grade_file_.media_file
+    if request.args.get("thumb") and media.preview_key:
+        return fileserve.send_stored(media.preview_key, mimetype="image/jpeg")
+    return fileserve.send_stored(media.storage_key, mimetype=media.mime, etag=media.sha256[:32],
+                                 filename=media.original_name, attachment=media.kind != "image")
 
 
 @bp.route("/api/courses/<int:course_id>/grades/<int:item_id>/<int:user_id>", methods=["GET", "PUT"])
@@ -217,8 +251,11 @@ def grade_api(course_id: int, item_id: int, user_id: int):
     A stale version answers 409 Conflict."""
     course = _managed_course(course_id)
     item = services.get_item(course, item_id)
+    require(permissions.can_view_learner_grades(current_user, course, user_id))  # a learner of this course only
     if request.method == "PUT":
-        data = request.get_json(silent=True) or {}
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ValidationError(_("请求内容必须是 JSON 对象。"))
         _apply_edit(course, item, user_id, mode="override" if data.get("override") else "value",
                     value=data.get("value"), reason=data.get("reason") or "", version=data.get("version"))
         db.session.commit()
@@ -245,7 +282,8 @@ def export(course_id: int, fmt: str):
 def _report(course, student_id: int, template: str):
     result, visible_items, grades = services.learner_report(course, student_id)
     return render_template(template, course=course, student=get_user(student_id), result=result,
-                           items=visible_items, grades=grades, labels=services.status_labels())
+                           items=visible_items, grades=grades, labels=services.status_labels(),
+                           files=services.grade_files_of_learner(course, student_id))
 
 
 @bp.route("/courses/<int:course_id>/grades")

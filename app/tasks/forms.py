@@ -34,6 +34,17 @@ class AssignmentForm(FlaskForm):
     criteria = TextAreaField(_l("评分量规"), validators=[DataRequired(), Length(max=5000)],
                              description=_l("每行一项：名称 | 满分 | 等级=分数, …（等级可省略）"))
 
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Without a deadline one classmate who never reviews would hold everyone's final score back for ever
+        # (an empty optional field skips field-level validators, so this is checked here).
+        peers_count = (self.weight_peer.data or 0) > 0 and (self.peer_count.data or 0) > 0
+        if ok and peers_count and self.peer_due_at.data is None:
+            self.peer_due_at.errors = [*self.peer_due_at.errors,
+                                       _("互评有权重时须填写互评截止时间：截止后缺少的互评按缺评规则处理，不会一直等待。")]
+            return False
+        return ok
+
     def weights(self) -> dict[str, int]:
         return {"self": self.weight_self.data, "peer": self.weight_peer.data,
                 "teacher": self.weight_teacher.data, "mentor": self.weight_mentor.data}

@@ -306,3 +306,18 @@ class Evaluation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     evaluator = relationship("User", lazy="joined")
+
+
+class EvaluationFile(db.Model):
+    """反馈附件: a file a grader (teacher or mentor) attaches to their evaluation — a marked-up photo of the work
+    piece, a PDF of comments — seen by the student with the evaluation (like Moodle's feedback files)."""
+
+    __tablename__ = "evaluation_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
+    #: The stored photo/document (sniffed, images EXIF-rotated and shrunk by the upload service).
+    media_file_id: Mapped[int] = mapped_column(ForeignKey("media_file.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    media_file = relationship("MediaFile", lazy="joined", innerjoin=True)

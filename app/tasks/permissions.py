@@ -39,7 +39,8 @@ def can_view_submission(user, submission) -> bool:
     elif (course_permissions.can_manage_course(user, course) or can_work_on(user, submission)
           or (course_permissions.is_mentor(user, course) and services.is_assigned_mentor(submission, user))):
         return True
-    return services.is_peer_reviewer(submission, user)
+    # A peer reviewer only while still a learner of the course: one who left keeps no access to classmates' work.
+    return course_permissions.is_learner(user, course) and services.is_peer_reviewer(submission, user)
 
 
 def can_evaluate(user, submission, party: str) -> bool:
@@ -51,7 +52,8 @@ def can_evaluate(user, submission, party: str) -> bool:
     if party == "self":
         return can_work_on(user, submission)
     if party == "peer":
-        return not services.is_member(submission, user) and services.is_peer_reviewer(submission, user)
+        return (not services.is_member(submission, user) and course_permissions.is_learner(user, course)
+                and services.is_peer_reviewer(submission, user))
     if party == "teacher":
         return course_permissions.can_manage_course(user, course)
     if party == "mentor":
@@ -61,3 +63,18 @@ def can_evaluate(user, submission, party: str) -> bool:
 
 def parties_for(user, submission) -> list[str]:
     return [p for p in services.PARTY_VALUES if can_evaluate(user, submission, p)]
+
+
+def can_attach_feedback(user, evaluation, submission) -> bool:
+    """The grader who wrote a teacher's or mentor's evaluation, while they still may evaluate as that party."""
+    return (bool(user and user.is_authenticated) and evaluation.evaluator_id == user.id
+            and evaluation.party in services.FEEDBACK_PARTIES and can_evaluate(user, submission, evaluation.party))
+
+
+def can_view_feedback(user, submission, evaluation=None) -> bool:
+    """A grader's feedback files are for the student (group: its members), the course's teachers, the student's
+    mentors and the grader — not for the classmates assigned to peer-review the same work."""
+    if not can_view_submission(user, submission):
+        return False
+    return ((evaluation is not None and evaluation.evaluator_id == user.id) or services.is_member(submission, user)
+            or not services.is_peer_reviewer(submission, user))

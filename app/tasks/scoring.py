@@ -5,7 +5,7 @@ Rule (shown to students and teachers on the score page):
 1. Each party's score is the mean of its evaluations' percentages (peers: the mean over the peers who
    evaluated).
 2. The final is **pending** while the teacher has not evaluated (when the teacher's weight is above 0), and
-   while assigned peer reviews are missing before the peer deadline. After the deadline nobody waits: a
+   while assigned peer reviews are missing before the peer deadline (without one: the last stage's due date). After the deadline nobody waits: a
    missing party (self, peer or mentor) follows the assignment's missing-party rule:
    ``renormalise`` — left out, the other weights are scaled up to 100; ``zero`` — counts as 0 points.
 3. Group work: the peer, teacher and mentor evaluations are of the group's shared submission; the self score is
@@ -61,6 +61,15 @@ class Breakdown:
     base: float | None = None
 
 
+def peer_deadline(assignment: TaskAssignment):
+    """The peer deadline; for a task set without one (scripts, the API) the last stage's due date, so that a
+    missing peer review does not hold the final score back for ever once the work itself is due."""
+    if assignment.peer_due_at is not None:
+        return assignment.peer_due_at
+    dues = [s.due_at for s in assignment.stages if s.due_at is not None]
+    return max(dues) if dues else None
+
+
 def _pending(assignment, student_id, parties, reason) -> Breakdown:
     return Breakdown(assignment.id, student_id, parties, None, reason, False, assignment.missing_rule)
 
@@ -85,7 +94,7 @@ def _compute(assignment, student_id, sums, peers_assigned, now) -> Breakdown:
     parties = [PartyScore(p, assignment.weight(p), 0.0, raw[p], sums.get(p, (0, 0))[1]) for p in PARTIES]
     if assignment.weight_teacher > 0 and raw["teacher"] is None:
         return _pending(assignment, student_id, parties, _("等待教师评价"))
-    peer_due = clock.as_utc(assignment.peer_due_at)
+    peer_due = clock.as_utc(peer_deadline(assignment))
     peers_done = sums.get("peer", (0, 0))[1]
     if assignment.weight_peer > 0 and peers_done < peers_assigned and (peer_due is None or now < peer_due):
         return _pending(assignment, student_id, parties, _("等待同学互评（截止后按缺评规则计算）"))

@@ -30,7 +30,7 @@ from app.extensions import db
 from app.tasks import activity_kind as _activity_kind  # noqa: F401  (registers the work_task activity kind)
 from app.tasks import grade_source as _grade_source  # noqa: F401  (registers the work_task grade source)
 from app.tasks import scoring
-from app.tasks.models import (AssignmentStage, EntryKind, Evaluation, MissingRule, Party, PeerReview, Rubric,
+from app.tasks.models import (AssignmentStage, EntryKind, Evaluation, EvaluationFile, MissingRule, Party, PeerReview, Rubric,
                               RubricCriterion, StageEntry, StageState, SubmissionStage, TaskAssignment, TaskFile,
                               TaskGroup, TaskGroupMember, TaskSubmission, WorkMode)
 from app.workbooks import fields as field_types
@@ -516,8 +516,6 @@ def upload_to_stage(submission: TaskSubmission, stage: AssignmentStage, file_sto
                     ) -> TaskFile:
     """Store a photo/file for the stage through the upload service (EXIF rotation, shrinking, sniffing) and
     record it. A closed stage refuses with 409 before anything is stored."""
-    from app.media.models import MediaFile
-
     row = stage_row(submission, stage)
     _require_open(row, _("“%(stage)s”环节已关闭或尚未开放，不能上传。", stage=stage.name))
     fields_ = {f.answer_key: f for f in stage_fields(submission.assignment, stage)}
@@ -532,13 +530,7 @@ def upload_to_stage(submission: TaskSubmission, stage: AssignmentStage, file_sto
         raise ValidationError(_("请选择要上传的照片或文件。"))
     stored = uploads.store_upload(file_storage, UPLOAD_KINDS[target.type if target else ""], prefix="tasks")
     try:
-        media = MediaFile(storage_key=stored.key, original_name=stored.original_name, kind=stored.kind,
-                          format=stored.format, mime=stored.mime, size=stored.size, sha256=stored.sha256,
-                          width=stored.width, height=stored.height,
-                          preview_key=stored.derivatives["thumbnail"].key if "thumbnail" in stored.derivatives
-                          else None, uploaded_by_id=by.id)
-        db.session.add(media)
-        db.session.flush()
+        media = record_media(stored, by)
         task_file = TaskFile(submission_id=submission.id, stage_id=stage.id, field=field or "",
                              media_file_id=media.id)
         db.session.add(task_file)
@@ -548,6 +540,20 @@ def upload_to_stage(submission: TaskSubmission, stage: AssignmentStage, file_sto
         stored.discard()
         raise
     return task_file
+
+
+def record_media(stored, by: User):
+    """The MediaFile row of a stored upload (flushed, so its id is known); grading's feedback files use it too."""
+    from app.media.models import MediaFile
+
+    media = MediaFile(storage_key=stored.key, original_name=stored.original_name, kind=stored.kind,
+                      format=stored.format, mime=stored.mime, size=stored.size, sha256=stored.sha256,
+                      width=stored.width, height=stored.height,
+                      preview_key=stored.derivatives["thumbnail"].key if "thumbnail" in stored.derivatives
+                      else None, uploaded_by_id=by.id)
+    db.session.add(media)
+    db.session.flush()
+    return media
 
 
 def decide_stage(submission: TaskSubmission, stage: AssignmentStage, *, by: User, approve: bool,
@@ -655,6 +661,8 @@ def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: di
     caller's (see permissions.can_evaluate); one evaluation per evaluator and party (409 for a second)."""
     if party not in scoring.PARTIES:
         raise ValidationError(_("未知的评价方。"))
+    if not isinstance(scores, dict):
+        raise ValidationError(_("评分须按评分项给出：{评分项编号: 分数}。"))
     rubric = submission.assignment.rubric
     clean, total = {}, 0.0
     for criterion in rubric.criteria:
@@ -691,6 +699,60 @@ def breakdown(submission: TaskSubmission, student_id: int | None = None) -> scor
 
 
 PARTY_VALUES = [p.value for p in Party]
+
+#: The graders who may attach feedback files to their evaluation (students and peers give points and comments).
+FEEDBACK_PARTIES = {Party.teacher.value, Party.mentor.value}
+#: Files one evaluation may carry (a few marked-up photos and a PDF, not an archive).
+MAX_FEEDBACK_FILES = 5
+FEEDBACK_KINDS = ("image", "document")
+
+
+def get_evaluation(evaluation_id: int) -> Evaluation:
+    return get_or_raise(Evaluation, evaluation_id, _("评价不存在。"))
+
+
+def feedback_files(evaluations) -> dict[int, list[EvaluationFile]]:
+    """The feedback files of several evaluations in one statement, by evaluation id."""
+    ids = [e.id for e in evaluations]
+    found: dict[int, list[EvaluationFile]] = defaultdict(list)
+    if ids:
+        for f in db.session.scalars(select(EvaluationFile).where(EvaluationFile.evaluation_id.in_(ids))
+                                    .order_by(EvaluationFile.id)):
+            found[f.evaluation_id].append(f)
+    return found
+
+
+def attach_feedback(evaluation: Evaluation, file_storages, *, by: User) -> list[EvaluationFile]:
+    """Store the grader's feedback files (photos EXIF-rotated and shrunk, documents sniffed) and attach them to
+    their evaluation. All or nothing: if one file is refused, none of this call's files is kept. Permission is
+    the caller's (see permissions.can_attach_feedback)."""
+    if evaluation.party not in FEEDBACK_PARTIES:
+        raise ValidationError(_("只有教师和企业导师的评价可以附加反馈文件。"))
+    chosen = [f for f in file_storages if f is not None and getattr(f, "filename", "")]
+    if not chosen:
+        raise ValidationError(_("请选择要上传的照片或文件。"))
+    present = len(feedback_files([evaluation]).get(evaluation.id, []))
+    if present + len(chosen) > MAX_FEEDBACK_FILES:
+        raise ValidationError(_("每条评价最多附加 %(n)s 个反馈文件（已有 %(have)s 个）。", n=MAX_FEEDBACK_FILES,
+                                have=present))
+    kept, attached = [], []
+    try:
+        for file_storage in chosen:
+            stored = uploads.store_upload(file_storage, FEEDBACK_KINDS, prefix="feedback")
+            kept.append(stored)
+            media = record_media(stored, by)
+            attached.append(EvaluationFile(evaluation_id=evaluation.id, media_file_id=media.id))
+            db.session.add(attached[-1])
+        db.session.flush()
+    except BaseException:
+        for stored in kept:
+            stored.discard()
+        raise
+    return attached
+
+
+def feedback_file_for(file_id: int) -> EvaluationFile:
+    return get_or_raise(EvaluationFile, file_id, _("文件不存在。"))
 
 
 def assignments_of_courses(course_ids) -> list[TaskAssignment]:

@@ -169,10 +169,14 @@ def submission(submission_id: int):
     # A member sees their own score; anyone else sees every member's, and the first member's worked out.
     shown = current_user.id if mine else (members[0].student_id if members else None)
     shown_member = next((m for m in members if m.student_id == shown), None)
+    evaluations = services.evaluations_of(submission)
+    see_feedback = permissions.can_view_feedback(current_user, submission)
     return render_template(
         "tasks/submission.html", submission=submission, assignment=assignment, states=states,
         breakdown=member_scores.get(shown) if members else services.breakdown(submission),
-        evaluations=services.evaluations_of(submission),
+        evaluations=evaluations, feedback=services.feedback_files(evaluations) if see_feedback else {},
+        max_feedback=services.MAX_FEEDBACK_FILES,
+        can_attach={e.id for e in evaluations if permissions.can_attach_feedback(current_user, e, submission)},
         parties=permissions.parties_for(current_user, submission), members=members, member_scores=member_scores,
         shown_member=shown_member if not mine else None,
         can_adjust=bool(members) and permissions.can_manage_assignment(current_user, assignment),
@@ -367,20 +371,66 @@ def _scores_from(form) -> dict:
 
 
 @bp.route("/tasks/submissions/<int:submission_id>/evaluate/<party>", methods=["GET", "POST"])
+@uploads.upload_endpoint(services.FEEDBACK_KINDS)
 @login_required
 def evaluate(submission_id: int, party: str):
+    """Evaluate on the rubric; teachers and mentors may attach feedback files (marked-up photos, a PDF) in the
+    same form."""
     submission = services.get_submission(submission_id)
     if party not in services.PARTY_VALUES:
         abort(404)
     require(permissions.can_evaluate(current_user, submission, party))
     form = forms.EvaluationForm()
     if form.validate_on_submit():
-        services.evaluate(submission, party, current_user, _scores_from(request.form), form.comment.data or "")
+        evaluation = services.evaluate(submission, party, current_user, _scores_from(request.form),
+                                       form.comment.data or "")
+        files = [f for f in request.files.getlist("files") if f.filename]
+        if files and party in services.FEEDBACK_PARTIES:
+            services.attach_feedback(evaluation, files, by=current_user)
         db.session.commit()
         flash(_("评价已提交。"), "success")
         return redirect(url_for("tasks.submission", submission_id=submission.id))
     return render_template("tasks/evaluate.html", submission=submission, assignment=submission.assignment,
-                           party=party, party_label=str(PARTY_LABELS[party]), form=form)
+                           party=party, party_label=str(PARTY_LABELS[party]), form=form,
+                           feedback=party in services.FEEDBACK_PARTIES, max_files=services.MAX_FEEDBACK_FILES)
+
+
+@bp.route("/tasks/evaluations/<int:evaluation_id>/files", methods=["POST"])
+@uploads.upload_endpoint(services.FEEDBACK_KINDS)
+@login_required
+def attach_feedback(evaluation_id: int):
+    """The grader adds feedback files to their evaluation after submitting it."""
+    evaluation = services.get_evaluation(evaluation_id)
+    submission = services.get_submission(evaluation.submission_id)
+    require(permissions.can_attach_feedback(current_user, evaluation, submission))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    attached = services.attach_feedback(evaluation, request.files.getlist("files"), by=current_user)
+    db.session.commit()
+    if wants_json():
+        return jsonify({"files": [_feedback_json(f) for f in attached]}), 201
+    flash(_("已附加 %(n)s 个反馈文件。", n=len(attached)), "success")
+    return redirect(url_for("tasks.submission", submission_id=submission.id))
+
+
+@bp.route("/tasks/feedback/<int:file_id>")
+@login_required
+def feedback_file(file_id: int):
+    """A feedback file, for those who may see the evaluation's feedback (peer reviewers may not)."""
+    feedback = services.feedback_file_for(file_id)
+    evaluation = services.get_evaluation(feedback.evaluation_id)
+    submission = services.get_submission(evaluation.submission_id)
+    require(permissions.can_view_feedback(current_user, submission, evaluation))
+    media = feedback.media_file
+    if request.args.get("thumb") and media.preview_key:
+        return fileserve.send_stored(media.preview_key, mimetype="image/jpeg")
+    return fileserve.send_stored(media.storage_key, mimetype=media.mime, etag=media.sha256[:32],
+                                 filename=media.original_name, attachment=media.kind != "image")
+
+
+def _feedback_json(f) -> dict:
+    return {"id": f.id, "name": f.media_file.original_name, "kind": f.media_file.kind,
+            "url": url_for("tasks.feedback_file", file_id=f.id)}
 
 
 # --- JSON API --------------------------------------------------------------------------------------------------------
@@ -420,7 +470,9 @@ def _owner_json(submission) -> dict:
 @login_required
 def evaluate_json(submission_id: int):
     submission = services.get_submission(submission_id)
-    data = request.get_json(silent=True) or {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError(_("请求内容必须是 JSON 对象。"))
     party = data.get("party")
     if party not in services.PARTY_VALUES:
         raise ValidationError(_("未知的评价方。"))

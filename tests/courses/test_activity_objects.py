@@ -42,6 +42,36 @@ def test_a_student_outside_the_course_still_cannot_open_the_exam(client, login_a
     assert client.get(f"/exams/{exam.id}").status_code == 404
 
 
+def test_another_schools_exam_cannot_be_linked_by_id(client, login_as):
+    """An activity (or grade item) may only point at an object the course may use: putting another school's exam
+    id in the form used to grant this course's learners access to it."""
+    from app.grading import services as grading
+
+    foreign_teacher = factories.user("teacher")
+    foreign = exam_builders.fixed_exam([exam_builders.question(exam_builders.bank(), "single_choice")], students=[],
+                                       creator=foreign_teacher, points=5)
+    teacher = login_as("teacher")
+    course, (student,) = builders.course(teacher, students=1)
+    db.session.commit()
+    url = f"/courses/{course.id}/activities/new"
+    response = client.form(url, {"kind": "exam", "title": "借用的考试", "target_id": str(foreign.id),
+                                 "require": "submitted"}, token_from=url)
+    assert response.status_code == 400 and "不在本课程可用的范围内" in response.get_data(as_text=True)
+    assert services.activities(course) == []
+    assert db.session.scalar(select(ExamGrant.id).where(ExamGrant.exam_id == foreign.id)) is None
+    setup = f"/courses/{course.id}/gradebook/setup"
+    item = client.form(setup, {"what": "item", "item-name": "借用的考试", "item-kind": "exam", "item-max_points": "100",
+                               "item-weight": "1", "item-category_id": "0", "item-target_id": str(foreign.id)},
+                       token_from=setup)
+    assert item.status_code == 400 and "不在本课程可用的范围内" in item.get_data(as_text=True)
+    assert grading.items(course) == []
+    own = exam_builders.fixed_exam([exam_builders.question(exam_builders.bank(), "single_choice")], students=[],
+                                   creator=teacher, points=5)
+    db.session.commit()
+    assert client.form(url, {"kind": "exam", "title": "本校考试", "target_id": str(own.id), "require": "submitted"},
+                       token_from=url).status_code == 302
+
+
 def test_workbook_activity_lists_published_workbooks_and_is_marked_read(client, login_as):
     assert "workbook" in KINDS
     author, reviewer = factories.user("teacher"), factories.user("reviewer")

@@ -125,6 +125,34 @@ def test_upload_is_all_or_nothing_with_row_errors(client, login_as):
     assert {u.id for u in services.learners(db.session.get(Course, course.id))} == {u.id for u in good}
 
 
+def test_a_class_list_naming_the_teacher_does_not_demote_them(client, login_as, runner):
+    """A list from the school system that also names the teacher (no role column: 学员) is refused on that row;
+    the instructor keeps the course. Adding by name or by script is refused the same way."""
+    teacher = login_as("teacher")
+    course, _ = builders.course(teacher)
+    student = factories.user("student", school_=teacher.school)
+    db.session.commit()
+    url, token = f"/courses/{course.id}/participants/upload", f"/courses/{course.id}/participants"
+    csv = f"用户名\n{student.username}\n{teacher.username}\n".encode()
+    response = client.form(url, {"file": (io.BytesIO(csv), "名单.csv")}, token_from=token,
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "第 3 行" in response.get_data(as_text=True)
+    assert "已在本课程中担任其他身份" in response.get_data(as_text=True)
+    assert services.learners(course) == []
+    add = client.form(f"/courses/{course.id}/participants/add", {"usernames": teacher.username, "role": "learner"},
+                      token_from=token)
+    assert add.status_code == 400
+    result = runner.invoke(args=["courses", "enroll", str(course.id), teacher.username])
+    assert result.exit_code != 0 and "已在本课程中担任其他身份" in result.output
+    assert [e.role for c, e in services.courses_of_user(teacher) if c.id == course.id] == ["instructor"]
+    assert client.get(token).status_code == 200
+    # Changing a role stays possible: unenrol, then enrol again with the new role (the record is reused).
+    enrollment = next(e for e in services.participants(course) if e.user_id == teacher.id)
+    services.unenrol(enrollment)
+    services.enrol_user(course, teacher, role="learner")
+    assert enrollment.role == "learner" and enrollment.status == "active"
+
+
 def test_self_enrol_with_the_key(client, login_as):
     teacher = factories.user("teacher")
     course, _ = builders.course(teacher, enrol_key="qiche2026")
@@ -137,6 +165,18 @@ def test_self_enrol_with_the_key(client, login_as):
     assert client.form(url, {"key": "qiche2026"}, token_from=url).status_code == 302
     assert course.id in [c.id for c, _e in services.courses_of_user(student)]
     assert "课程进度" in client.get(f"/courses/{course.id}").get_data(as_text=True)
+
+
+def test_a_teacher_entering_the_key_stays_instructor(client, login_as):
+    """Self-enrolling is for joining: a current instructor (or mentor) who types the key keeps their role."""
+    teacher = login_as("teacher")
+    course, _ = builders.course(teacher, enrol_key="qiche2026")
+    db.session.commit()
+    url = f"/courses/{course.id}/join"
+    response = client.form(url, {"key": "qiche2026"}, token_from=f"/courses/{course.id}")
+    assert response.status_code == 409 and "你已经是本课程的成员" in response.get_data(as_text=True)
+    assert [e.role for c, e in services.courses_of_user(teacher) if c.id == course.id] == ["instructor"]
+    assert client.get(f"/courses/{course.id}/participants").status_code == 200
 
 
 def test_self_enrol_is_closed_without_a_key(client, login_as):
@@ -198,6 +238,8 @@ def test_course_settings_save_and_refuse_a_stale_version(client, login_as):
     assert stale.status_code == 409
     db.session.expire_all()
     assert db.session.get(Course, course.id).title == "新名称"
+    tampered = client.form(url, {**data, "version": "2x"}, token_from=url)
+    assert tampered.status_code == 400 and "版本号不正确" in tampered.get_data(as_text=True)
 
 
 def test_school_admin_opens_a_students_transcript_from_the_cohort(client, login_as):

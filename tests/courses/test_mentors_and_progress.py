@@ -182,3 +182,44 @@ def test_my_courses_shows_progress_per_course_with_constant_statements(app, coun
     small, page = statements(2)
     large, _page = statements(8)
     assert "1 / 2（50%）" in page and small == large
+
+
+def test_a_teacher_cannot_look_up_users_outside_the_course_by_id(client, login_as):
+    """Object-level: the student pages of a course answer only for its learners (current or unenrolled), not for
+    any user of the platform whose id is put in the URL."""
+    from app.grading import services as grading
+
+    teacher = login_as("teacher")
+    course, (learner,) = builders.course(teacher, students=1)
+    outsider = factories.user("student", full_name="外校学生张三")
+    item = grading.save_item(course, None, name="实操考核", kind="manual")
+    db.session.commit()
+    for url in (f"/courses/{course.id}/students/{outsider.id}", f"/courses/{course.id}/grades/{outsider.id}",
+                f"/api/courses/{course.id}/students/{outsider.id}/progress",
+                f"/courses/{course.id}/gradebook/grades/{item.id}/{outsider.id}",
+                f"/api/courses/{course.id}/grades/{item.id}/{outsider.id}"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "外校学生张三" not in response.get_data(as_text=True)
+        assert outsider.username not in response.get_data(as_text=True)
+    assert client.get(f"/courses/{course.id}/students/{learner.id}").status_code == 200
+    services.unenrol(next(e for e in services.participants(course) if e.user_id == learner.id))
+    db.session.commit()
+    assert client.get(f"/courses/{course.id}/grades/{learner.id}").status_code == 200  # the record stays
+
+
+def test_progress_table_keeps_its_hidden_labels_inside_the_scrolling_box(client, login_as):
+    """At 360 px the wide progress table scrolls inside its box. Its screen-reader texts ("已完成", "尚未开始") are
+    absolutely positioned: without a positioned wrapper they escaped the box and widened the whole page (measured
+    in Chromium: 505 px). The wrapper is now their containing block."""
+    import re
+
+    teacher = login_as("teacher")
+    course, (learner,) = builders.course(teacher, students=1)
+    for n in range(8):
+        services.add_activity(course, kind="manual", title=f"实训活动{n}")
+    db.session.commit()
+    page = client.get(f"/courses/{course.id}/progress").get_data(as_text=True)
+    wrapper = re.search(r'<div class="([^"]*table-responsive[^"]*)"><table[^>]*progress-table', page)
+    assert wrapper and "position-relative" in wrapper.group(1).split()
+    assert 'class="visually-hidden"' in page

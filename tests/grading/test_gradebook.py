@@ -110,6 +110,22 @@ def test_api_grade_edit_with_stale_version_is_409(app, login_as):
     assert done.get_json()["effective"] == 90 and done.get_json()["value"] == 80
 
 
+def test_api_grade_edit_with_malformed_json_is_a_clear_400(app):
+    """A JSON body that is not an object, or a reason that is not text, is refused with a message (it was a 500)."""
+    teacher = factories.user("teacher")
+    course, (student,), practical, _theory = _book(teacher)
+    _t, plain = auth.issue_api_token(teacher)
+    db.session.commit()
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {plain}"}
+    url = f"/api/courses/{course.id}/grades/{practical.id}/{student.id}"
+    not_object = api.put(url, json=[80, 0], headers=headers)
+    assert not_object.status_code == 400 and not_object.get_json()["error"]["message"] == "请求内容必须是 JSON 对象。"
+    list_reason = api.put(url, json={"value": 90, "version": 0, "override": True, "reason": ["复核"]}, headers=headers)
+    assert list_reason.status_code == 400 and "必须填写原因" in list_reason.get_json()["error"]["message"]
+    assert api.get(url, headers=headers).get_json()["version"] == 0
+
+
 def test_computed_item_cannot_be_typed_over(client, login_as):
     """Items computed by a source only accept overrides (here: an unregistered-by-hand kind is simulated)."""
     from app.grading.sources import GradeSource, SOURCES

@@ -57,7 +57,7 @@ def test_weights_must_add_up_to_100_in_the_form(client, login_as):
     url = f"/courses/{course.id}/tasks/new"
     data = {"learning_task_id": builders.learning_task().id, "weight_self": 10, "weight_peer": 20,
             "weight_teacher": 50, "weight_mentor": 30, "missing_rule": "renormalise", "peer_count": 1,
-            "criteria": services.DEFAULT_CRITERIA}
+            "peer_due_at": "2026-12-20T18:00", "criteria": services.DEFAULT_CRITERIA}
     response = client.form(url, data, token_from=url)
     assert response.status_code == 400
     assert "权重之和必须是 100，现在是 110" in response.get_data(as_text=True)
@@ -66,6 +66,28 @@ def test_weights_must_add_up_to_100_in_the_form(client, login_as):
     response = client.form(url, data, token_from=url)
     assert response.status_code == 302
     assert len(services.assignments_of_course(course)) == 1
+
+
+def test_weighted_peer_review_needs_a_deadline_in_the_form(client, login_as):
+    """Nobody waits for ever for a missing peer: with a peer weight the form asks for the peer deadline."""
+    teacher = login_as("teacher")
+    builders.publish_content()
+    from tests.courses import builders as course_builders
+
+    course, _ = course_builders.course(teacher, students=2)
+    db.session.commit()
+    url = f"/courses/{course.id}/tasks/new"
+    data = {"learning_task_id": builders.learning_task().id, "weight_self": 10, "weight_peer": 20,
+            "weight_teacher": 50, "weight_mentor": 20, "missing_rule": "renormalise", "peer_count": 1,
+            "criteria": services.DEFAULT_CRITERIA}
+    response = client.form(url, data, token_from=url)
+    assert response.status_code == 200 and "须填写互评截止时间" in response.get_data(as_text=True)
+    assert services.assignments_of_course(course) == []
+    no_peers = {**data, "weight_peer": 0, "weight_teacher": 70}
+    assert client.form(url, no_peers, token_from=url).status_code == 302  # no peers: nothing to wait for
+    assert client.form(url, {**data, "peer_due_at": "2026-12-20T18:00"}, token_from=url).status_code == 302
+    assert [a.peer_due_at is not None for a in services.assignments_of_course(course)] in ([False, True],
+                                                                                           [True, False])
 
 
 def test_stage_editor_sets_due_dates_and_adds_a_stage(client, login_as):

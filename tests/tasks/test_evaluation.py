@@ -46,6 +46,24 @@ def test_peer_evaluating_own_work_is_403(client, login_as):
     assert client.form(page, form, token_from=f"/tasks/submissions/{other.id}").status_code == 409
 
 
+def test_a_peer_reviewer_who_left_the_course_loses_access(client, login_as):
+    """Unenrolling keeps the record, but a former learner no longer sees or scores a classmate's work."""
+    a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1)
+    sub = services.submission_of(a, s2)
+    assert _reviewer_of(a, sub) == s1.id
+    db.session.commit()
+    login_as(user=s1)
+    url = f"/tasks/submissions/{sub.id}/evaluate/peer"
+    assert client.get(url).status_code == 200
+    courses.unenrol(next(e for e in courses.participants(course) if e.user_id == s1.id))
+    db.session.commit()
+    assert client.get(url).status_code == 403
+    assert client.get(f"/tasks/submissions/{sub.id}").status_code == 403
+    form = {f"c.{k}": v for k, v in _full(a, 80).items()}
+    assert client.form(url, form, token_from="/tasks").status_code == 403
+    assert services.evaluations_of(sub) == []
+
+
 def test_mentor_evaluates_only_assigned_students_html_and_json(client, login_as, app):
     a, course, teacher, (mine, other) = builders.assignment(students=2, peer_count=0)
     mentor = factories.user("mentor")
@@ -91,6 +109,21 @@ def test_final_score_renormalises_missing_parties_and_shows_how(client, login_as
     assert data["score"]["final"] == 75.0 and data["score"]["renormalised"] is True
 
 
+def test_without_a_peer_deadline_the_last_stage_due_date_stops_the_wait(app):
+    """A task set by script or API without a peer deadline: once the last stage is due, a missing peer review no
+    longer holds the final back (before, it waited for ever)."""
+    clock.set_now(clock.now())
+    a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1)
+    assert a.peer_due_at is None
+    a.stages[-1].due_at = clock.now() + timedelta(days=1)
+    sub = services.submission_of(a, s1)
+    services.evaluate(sub, "teacher", teacher, _full(a, 80))
+    assert services.breakdown(sub).final is None
+    clock.set_now(clock.now() + timedelta(days=2))
+    b = services.breakdown(sub)
+    assert b.final == 80.0 and b.renormalised
+
+
 def test_zero_rule_counts_missing_parties_as_zero(app):
     a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1, missing_rule="zero",
                                                        peer_due_at=clock.now() - timedelta(hours=1))
@@ -100,6 +133,23 @@ def test_zero_rule_counts_missing_parties_as_zero(app):
     services.evaluate(sub, "peer", reviewer, _full(a, 50))
     b = services.breakdown(sub)
     assert b.final == round((50 * 80 + 20 * 50) / 100, 2) and not b.renormalised
+
+
+def test_malformed_evaluation_json_is_a_clear_400(app):
+    """A body that is not an object, or scores that are not {criterion: points}, are refused with a message and
+    nothing is stored (they were 500s)."""
+    a, course, teacher, (s1,) = builders.assignment(students=1, peer_count=0)
+    sub = services.submission_of(a, s1)
+    _token, plain = auth.issue_api_token(teacher)
+    db.session.commit()
+    api = app.test_client()
+    url = f"/api/tasks/submissions/{sub.id}/evaluations"
+    headers = {"Authorization": f"Bearer {plain}"}
+    for body, message in (([1, 2], "请求内容必须是 JSON 对象"), ({"party": "teacher", "scores": [80, 90]}, "评分须按评分项给出"),
+                          ({"party": "teacher", "scores": "80"}, "评分须按评分项给出")):
+        response = api.post(url, headers=headers, json=body)
+        assert response.status_code == 400 and message in response.get_json()["error"]["message"], body
+    assert services.evaluations_of(sub) == []
 
 
 def test_scores_outside_the_rubric_are_refused(app):

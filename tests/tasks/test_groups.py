@@ -319,7 +319,8 @@ def test_teacher_sets_group_work_in_the_form(client, login_as):
     url = f"/courses/{course.id}/tasks/new"
     data = {"learning_task_id": builders.learning_task().id, "weight_self": 10, "weight_peer": 20,
             "weight_teacher": 50, "weight_mentor": 20, "missing_rule": "renormalise", "peer_count": 1,
-            "criteria": services.DEFAULT_CRITERIA, "work_mode": "group", "group_size": 3}
+            "peer_due_at": "2026-12-20T18:00", "criteria": services.DEFAULT_CRITERIA, "work_mode": "group",
+            "group_size": 3}
     assert client.form(url, data, token_from=url).status_code == 302
     (a,) = services.assignments_of_course(course)
     assert a.is_group_work and sorted(len(ms) for ms in _members(a).values()) == [2, 3]
