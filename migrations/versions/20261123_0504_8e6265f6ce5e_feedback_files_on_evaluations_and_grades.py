@@ -1,7 +1,7 @@
 """feedback files on evaluations and grades
 
 Revision ID: 8e6265f6ce5e
-Revises: f9ee5014b9c3
+Revises: 1d220eab8b8c
 Create Date: 2026-11-23 05:04:54.249957
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8e6265f6ce5e'
-down_revision = 'f9ee5014b9c3'
+down_revision = '1d220eab8b8c'
 branch_labels = None
 depends_on = None
 
