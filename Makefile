@@ -39,6 +39,7 @@ run: db
 
 ## The whole suite: SQLite, then PostgreSQL 15 (started in a temporary folder), then browser journeys.
 test: venv-dev translations
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-browser
@@ -51,6 +52,10 @@ test-postgres: venv-dev translations
 
 test-browser: venv-dev translations
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser $(PYTEST_ARGS)
+
+## Bugs a reader would miss: syntax errors, undefined names, unused imports and variables (ruff.toml).
+lint: venv-dev
+	$(BIN)/ruff check app tests bench scripts config.py wsgi.py
 
 ## Benchmarks (not part of make test); see bench/README.md.
 bench: venv-dev translations

@@ -12,7 +12,7 @@ import datetime as dt
 import glob
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import click
 import yaml

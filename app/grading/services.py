@@ -2,7 +2,7 @@
 learner reports, transcripts and the skill-level eligibility report. Services flush; callers commit."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _

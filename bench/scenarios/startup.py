@@ -64,7 +64,7 @@ def run(ctx: Context) -> list[Table]:
         subprocess.run(["git", "checkout", "--quiet", head], cwd=clone, check=True)
         cloned = time.perf_counter() - started
         ctx.log(f"    cloned {head[:10]} in {cloned:.1f} s; make run on port {port} ...")
-        proc = subprocess.Popen(["make", "run", f"HOST=127.0.0.1", f"PORT={port}"], cwd=clone, env=env,
+        proc = subprocess.Popen(["make", "run", "HOST=127.0.0.1", f"PORT={port}"], cwd=clone, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         watcher = threading.Thread(target=_watch, args=(proc.stdout, started, seen, lines), daemon=True)
         watcher.start()

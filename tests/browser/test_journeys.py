@@ -9,7 +9,7 @@ import urllib.request
 import openpyxl
 import pytest
 
-from tests.browser.conftest import DEMO_PASSWORD, PHONE, assert_fits_screen, log_in, log_out
+from tests.browser.conftest import PHONE, assert_fits_screen, log_in, log_out
 
 #: username -> (heading of their home page, sees the user administration).
 DEMO_HOMES = {

@@ -40,7 +40,7 @@ def test_simulated_schedule_is_credited_exactly(app, client, make_video, bearer,
     headers = bearer(teacher)
     sid = _start(client, video, headers)["watch_session_id"]
     rng = random.Random(7)
-    t, pos, playing = 0.0, 0.0, True
+    t, pos = 0.0, 0.0
     covered: set[int] = set()  # whole seconds of the video actually watched at 1x
     expected = 0.0
     frozen.at(t)

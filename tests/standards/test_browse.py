@@ -98,7 +98,7 @@ def test_search_finds_tasks_and_resources_with_filters(client, login_as, make_st
     assert page.count('data-testid="search-hit"') == 1 and "学习任务1-0" in page
     page = client.get(f"/resources/search?q=螺纹&profession={pid}&kind=video").get_data(as_text=True)
     assert page.count('data-testid="search-hit"') == 1 and "螺纹车削技巧" in page
-    other_level = client.get(f"/resources/search?q=零件1-0&level=999").get_data(as_text=True)
+    other_level = client.get("/resources/search?q=零件1-0&level=999").get_data(as_text=True)
     assert 'data-testid="search-hit"' not in other_level
 
 

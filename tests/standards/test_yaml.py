@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.core.content import default_content_root, load_content
 from app.extensions import db
-from app.standards.models import CourseStandard, LearningTask, StandardVersion
+from app.standards.models import CourseStandard, StandardVersion
 from tests.standards.conftest import standard_data
 
 

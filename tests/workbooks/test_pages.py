@@ -210,7 +210,8 @@ def test_cli_prints_a_workbook_to_pdf_and_lists_workbooks(runner, tmp_path):
 def test_a_page_inserted_before_page_two_pushes_the_others_down(client, login_as):
     author = login_as("teacher")
     wb = helpers.workbook(author)
-    first, second = helpers.page(wb, author, title="第一页"), helpers.page(wb, author, title="原第二页")
+    helpers.page(wb, author, title="第一页")
+    helpers.page(wb, author, title="原第二页")
     db.session.commit()
     url = f"/workbooks/{wb.id}/pages/new"
     response = client.form(url, {"title": "插入页", "source": "x", "effective_date": "2026-09-01", "position": "2"},
