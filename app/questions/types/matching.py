@@ -66,10 +66,12 @@ class Matching(QuestionType):
     def validate_response(self, data: dict, response):
         if response is None or response == "":
             return {}
-        count, keys = len(data["pairs"]), OPTION_KEYS[:len(choices(data))]
+        # Exact membership in sets: a string test such as ``v in "ABC"`` would let "AB" (a substring) through,
+        # and unhashable or non-text values must be refused, not crash.
+        prompts = {str(n) for n in range(1, len(data["pairs"]) + 1)}
+        keys = set(OPTION_KEYS[:len(choices(data))])
         if not isinstance(response, dict) or not all(
-                isinstance(k, str) and k.isdigit() and 1 <= int(k) <= count and (v is None or v in keys)
-                for k, v in response.items()):
+                k in prompts and (v is None or (isinstance(v, str) and v in keys)) for k, v in response.items()):
             fail(_l("匹配题的答案应为 {\"题目序号\": \"答案标识\"} 的对象。"))
         return {k: v for k, v in response.items() if v}
 
