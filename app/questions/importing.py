@@ -134,6 +134,11 @@ def validate(parsed: ParseResult) -> list[Planned]:
         except DomainError as exc:
             parsed.errors.append({**location, "message": exc.message})
             continue
+        except (TypeError, ValueError, AttributeError, KeyError):
+            # A value of the wrong kind deep in a hand-written file (a list where text belongs, a blank number
+            # that is not a number ...): reported at its question like any other error, never a crash.
+            parsed.errors.append({**location, "message": _("试题的字段格式错误，请对照导入说明检查。")})
+            continue
         identity = services.identity_for(fields["type"], fields["text"], category, id_number)
         if identity in seen:
             if id_number:
