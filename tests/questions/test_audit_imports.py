@@ -30,3 +30,13 @@ def test_json_import_with_wrong_kinds_of_values_names_the_row(runner, tmp_path, 
     assert report["imported"] == 0
     assert report["errors"][0]["row"] == 2 and report["errors"][0]["message"]
     assert db.session.scalar(select(func.count()).select_from(Question)) == before
+
+
+def test_gift_question_right_under_its_category_line_is_imported(runner, tmp_path):
+    """Without a blank line after ``$CATEGORY:`` the question used to vanish into the category's name."""
+    gift = ("// [id:E-1] [tag:安全]\n$CATEGORY: $course$/电工/安全\n::绝缘::绝缘手套要定期检测吗？{T}\n\n"
+            "::接地::接地线的颜色是 {=黄绿双色 ~红色}\n")
+    report = json.loads(run_import(runner, tmp_path, gift, "--bank", "gcat", "--json").output)
+    assert report["errors"] == []
+    assert [(q["name"], q["category"]) for q in report["questions"]] == [("绝缘", "电工/安全"), ("接地", "电工/安全")]
+    assert report["questions"][0]["id_number"] == "E-1" and report["questions"][0]["tags"] == ["安全"]
