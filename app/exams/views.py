@@ -354,7 +354,8 @@ def report(exam_id: int):
 @login_required
 def export(exam_id: int, fmt: str):
     exam = _managed_exam(exam_id)
-    headers, rows = reports.result_headers(), reports.result_rows(exam)
+    headers = reports.result_headers()
+    rows = reports.result_rows(exam, state_label=_attempt_state, closed_label=_closed_by)
     stamp = clock.now().strftime("%Y%m%d")
     if fmt == "csv":
         body, mimetype = to_csv(headers, rows), "text/csv; charset=utf-8"

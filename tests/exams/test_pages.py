@@ -141,6 +141,9 @@ def test_export_neutralises_formulas(client, login_as):
     db.session.commit()
     text = client.get(f"/exams/{exam.id}/results.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
+    # State and how the attempt was closed read as on the pages, not as stored codes.
+    assert "已评分" in text and "考生交卷" in text
+    assert ",graded," not in text and not text.rstrip().endswith(",student")
 
 
 def test_report_flags_questions_that_look_wrong(client, login_as):
