@@ -30,6 +30,17 @@ def can_manage_exam(user, exam) -> bool:
     return exam.school_id is not None and exam.school_id == user.school_id
 
 
+def can_grant_exam_to(user, exam, student) -> bool:
+    """Who may be given an exam: platform admins grant anyone; a school's staff grant only people of the
+    exam's school (so another school's students are neither added nor probed by username)."""
+    if not can_manage_exam(user, exam) or student is None:
+        return False
+    if user.has_role(Role.platform_admin):
+        return True
+    school_id = exam.school_id if exam.school_id is not None else user.school_id
+    return school_id is not None and student.school_id == school_id
+
+
 def can_take_exam(user, exam, grant) -> bool:
     """A student takes an exam they were granted (courses will add enrolment later)."""
     return _authenticated(user) and grant is not None and grant.user_id == user.id and grant.exam_id == exam.id
