@@ -21,7 +21,7 @@ from sqlalchemy.orm import contains_eager, lazyload, load_only
 from app.core import clock
 from app.core.signals import results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
-from app.exams import review
+from app.exams import draw, review
 from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
                               ExamRubric,
                               ItemGrade, MultiScoring, Paper, PaperQuestion, PaperRule)
@@ -147,6 +147,13 @@ def paper_problems(paper: Paper) -> list[str]:
     problems = [m for m in (rule_shortfall(r) for r in paper.rules) if m]
     if not paper.rules and not paper.questions:
         problems.append(_("试卷中还没有题目或抽题规则。"))
+    if not problems and paper.rules:
+        # Each rule can be filled alone; together they need distinct questions (pools may overlap, and fixed
+        # questions are never drawn again).
+        _picks, missing = draw.assign(_rule_pools(paper), [r.count for r in paper.rules], random.Random(0))
+        if missing:
+            problems.append(_("各抽题规则合计需要 %(n)s 道不同的题（规则之间有重叠，固定题目不会重复抽取），"
+                              "题库中还缺 %(missing)s 道。", n=sum(r.count for r in paper.rules), missing=missing))
     return problems
 
 
@@ -162,15 +169,20 @@ def draw_questions(paper: Paper, seed: int) -> list[tuple[int, float]]:
     """
     rng = random.Random(seed)
     chosen: list[tuple[int, float]] = [(pq.question_id, pq.points) for pq in paper.questions]
-    taken = {qid for qid, _p in chosen}
-    for rule in paper.rules:
-        candidates = [qid for qid in db.session.scalars(_rule_candidates(rule)) if qid not in taken]
-        if len(candidates) < rule.count:
-            raise Conflict(rule_shortfall(rule) or _("题库中的题目不足，无法组卷。"))
-        picked = rng.sample(candidates, rule.count)
-        taken.update(picked)
+    if not paper.rules:
+        return chosen
+    picks, _missing = draw.assign(_rule_pools(paper), [r.count for r in paper.rules], rng)
+    if picks is None:
+        raise Conflict(" ".join(paper_problems(paper)) or _("题库中的题目不足，无法组卷。"))
+    for rule, picked in zip(paper.rules, picks):
         chosen.extend((qid, rule.points) for qid in picked)
     return chosen
+
+
+def _rule_pools(paper: Paper) -> list[list[int]]:
+    """Each rule's candidate ids (stable order), without the paper's fixed questions."""
+    fixed = {pq.question_id for pq in paper.questions}
+    return [[qid for qid in db.session.scalars(_rule_candidates(rule)) if qid not in fixed] for rule in paper.rules]
 
 
 def parse_draw(spec: str) -> list[tuple[str, int]]:

@@ -110,3 +110,40 @@ def test_attempts_allowed_and_new_attempt_after_submit():
     with pytest.raises(services.Conflict):
         services.start_attempt(exam, student)
     assert db.session.scalar(select(db.func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id)) == 2
+
+
+def _overlapping_bank():
+    """8 single-choice questions: 5 of difficulty 3 and 3 of difficulty 1."""
+    bank = builders.bank()
+    hard = [builders.question(bank, difficulty=3) for _ in range(5)]
+    easy = [builders.question(bank, difficulty=1) for _ in range(3)]
+    return bank, hard, easy
+
+
+def test_overlapping_rules_draw_for_every_seed():
+    """"3 单选题" then "5 道难度 3 的单选题": the first rule must leave the difficulty-3 ones to the second. A plain
+    rule-by-rule draw failed for most seeds, so some students could not start the exam."""
+    bank, hard, easy = _overlapping_bank()
+    paper = services.create_paper(title="卷")
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", count=3, points=1)
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", difficulty=3, count=5, points=2)
+    assert services.paper_problems(paper) == []
+    for seed in range(30):
+        drawn = services.draw_questions(paper, seed)
+        ids = [qid for qid, _p in drawn]
+        assert len(set(ids)) == 8
+        assert {qid for qid, p in drawn if p == 2} == {q.id for q in hard}
+        assert services.draw_questions(paper, seed) == drawn
+
+
+def test_rules_that_cannot_be_filled_together_are_refused_with_the_shortage():
+    bank, hard, _easy = _overlapping_bank()
+    paper = services.create_paper(title="卷")
+    services.add_paper_question(paper, hard[0], 1)
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", count=4, points=1)
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", difficulty=3, count=4, points=1)
+    # Each rule alone can be filled; together they need 8 distinct questions besides the fixed one, of 7.
+    problems = services.paper_problems(paper)
+    assert len(problems) == 1 and "合计需要 8 道" in problems[0] and "还缺 1 道" in problems[0]
+    with pytest.raises(ValidationError):
+        services.create_exam(paper=paper, title="考")
