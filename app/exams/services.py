@@ -1085,7 +1085,7 @@ def regrade_question(exam: Exam, question: Question, *, actor) -> int:
         grader = graders.get(item.points)
         if grader is None:
             grader = graders[item.points] = kind.grader(version.data, item.points, scoring=scoring)
-        score, fraction = grader(_normalised(item.qtype, version.data, item.response))
+        score, fraction = grader(_regrade_response(kind, version.data, item.response))
         if item.score is not None and abs(score - item.score) < 1e-9 and item.graded_version_id == version.id:
             continue
         if item.score is None or abs(score - item.score) >= 1e-9:
@@ -1100,6 +1100,18 @@ def regrade_question(exam: Exam, question: Question, *, actor) -> int:
             _record(attempt, attempt.state, attempt.state, "regrade", actor.id, now)
     db.session.flush()
     return changed
+
+
+def _regrade_response(kind, data: dict, response):
+    """A stored response read against a corrected version. One that no longer fits it (an option or a blank that
+    the correction removed) matches nothing in the new key, so it earns nothing rather than stopping the
+    regrade of every other student."""
+    if response is None:
+        return kind.blank_response()
+    try:
+        return kind.validate_response(data, response)
+    except ValidationError:
+        return kind.blank_response()
 
 
 def exam_questions(exam: Exam) -> list[dict]:

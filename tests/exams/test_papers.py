@@ -147,3 +147,21 @@ def test_rules_that_cannot_be_filled_together_are_refused_with_the_shortage():
     assert len(problems) == 1 and "合计需要 8 道" in problems[0] and "还缺 1 道" in problems[0]
     with pytest.raises(ValidationError):
         services.create_exam(paper=paper, title="考")
+
+
+def test_regrade_after_an_option_was_removed_scores_that_answer_zero():
+    """A student chose D; the corrected question has only three options. Regrading used to stop with "请选择有效的
+    选项" for the whole question; now that answer earns nothing and the others are regraded."""
+    teacher = factories.user("teacher")
+    bank = builders.bank()
+    q = builders.question(bank, "single_choice")
+    chose_d, chose_b = factories.user("student"), factories.user("student")
+    exam = builders.fixed_exam([q], students=[chose_d, chose_b], creator=teacher, points=2)
+    for student, key in ((chose_d, "D"), (chose_b, "B")):
+        attempt, _ = services.start_attempt(exam, student)
+        services.store_response(services.load_save_target(attempt.id, 1, student.id), key, 1)
+        services.close_attempt(attempt.id, closed_by="student", user_id=student.id)
+    builders.new_version(q, {"options": [{"text": "扭矩扳手"}, {"text": "活动扳手", "fraction": 1}, {"text": "套筒"}]})
+    assert services.regrade_question(exam, q, actor=teacher) == 1
+    scores = {a.user_id: a.score for a in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id))}
+    assert scores == {chose_d.id: 0.0, chose_b.id: 2.0}
