@@ -113,6 +113,7 @@ def _question_form(bank, type_name: str, version=None, question=None):
     if form_class is None:
         raise NotFound(_("未知的题型。"))
     form = form_class()
+    form.previous = version.data if version is not None else None
     form.knowledge_point_id.choices = [(0, _("（无）"))] + [(p.id, p.path) for p in services.knowledge_points(bank)]
     if version is not None and request.method == "GET":
         form.text.data, form.name.data = version.text, version.name
