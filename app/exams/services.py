@@ -231,7 +231,7 @@ def create_exam(*, paper: Paper, title: str, creator=None, school_id: int | None
     unknown = set(fields) - EXAM_FIELDS
     if unknown:
         raise TypeError(f"unknown exam fields: {sorted(unknown)}")
-    fields.setdefault("multi_scoring", MultiScoring.all_or_nothing.value)
+    fields.setdefault("multi_scoring", MultiScoring.per_question.value)
     fields["review_policy"] = review.normalize(fields.get("review_policy"))
     exam = Exam(paper=paper, title=(title or "").strip()[:200], created_by_id=getattr(creator, "id", None),
                 school_id=school_id, max_attempts=fields.pop("max_attempts", 1) or 1, **fields)
@@ -702,7 +702,10 @@ def close_overdue(now: datetime | None = None, *, limit: int = 500) -> int:
 
 
 def _scoring(exam: Exam) -> str | None:
-    return exam.multi_scoring or None
+    """The exam's multiple-choice scoring, or None to let each question use its own (``per_question``)."""
+    if not exam.multi_scoring or exam.multi_scoring == MultiScoring.per_question.value:
+        return None
+    return exam.multi_scoring
 
 
 def compile_graders(versions: dict, scoring: str | None = None) -> dict:

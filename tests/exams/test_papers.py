@@ -165,3 +165,23 @@ def test_regrade_after_an_option_was_removed_scores_that_answer_zero():
     assert services.regrade_question(exam, q, actor=teacher) == 1
     scores = {a.user_id: a.score for a in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id))}
     assert scores == {chose_d.id: 0.0, chose_b.id: 2.0}
+
+
+def test_new_exams_grade_each_multiple_choice_question_by_its_own_scoring():
+    """An imported Moodle question (fractions 50/50/-100) scores as in Moodle unless the exam overrides it; the
+    question form's 计分方式 used to be ignored by every exam (they all forced all-or-nothing)."""
+    bank = builders.bank()
+    moodle = builders.question(bank, "multiple_choice", data={
+        "options": [{"text": "甲", "fraction": 0.5}, {"text": "乙", "fraction": 0.5}, {"text": "丙", "fraction": -1}],
+        "scoring": "fractions"})
+    partial = builders.question(bank, "multiple_choice", data={**builders.SAMPLE_DATA["multiple_choice"],
+                                                              "scoring": "proportional"})
+    student = factories.user("student")
+    exam = builders.fixed_exam([moodle, partial], students=[student], points=2, shuffle_questions=False)
+    assert exam.multi_scoring == "per_question"
+    attempt, _ = services.start_attempt(exam, student)
+    services.store_response(services.load_save_target(attempt.id, 1, student.id), ["A"], 1)
+    services.store_response(services.load_save_target(attempt.id, 2, student.id), ["A"], 1)
+    services.close_attempt(attempt.id, closed_by="student", user_id=student.id)
+    db.session.expire_all()
+    assert [i.score for i in sorted(attempt.items, key=lambda i: i.slot)] == [1.0, 1.0]
