@@ -205,7 +205,7 @@ class TrueFalseForm(QuestionForm):
 @form_for("fill_blank")
 class FillBlankForm(QuestionForm):
     blanks = TextAreaField(_l("各空的参考答案"), validators=[DataRequired(), Length(max=20000)],
-                           description=_l("每行一个空；同一空有多个可接受答案时用 | 分隔，可用 * 作通配符。"))
+                           description=_l("每行一个空；同一空有多个可接受答案时用 | 分隔，可用 * 作通配符（\\* 表示星号本身）。"))
     case_sensitive = BooleanField(_l("区分大小写"))
     normalize_width = BooleanField(_l("全角半角视为相同"), default=True)
     whitespace = SelectField(_l("空格处理"), choices=[("collapse", _l("忽略首尾空格，连续空格视为一个")),

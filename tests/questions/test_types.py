@@ -125,3 +125,12 @@ def test_precompiled_grader_equals_grade(type_name, data, responses):
         g = t.grader(data, 3.0, scoring=scoring)
         for response in responses:
             assert g(response) == t.grade(data, response, 3.0, scoring=scoring)
+
+
+def test_fill_blank_escaped_asterisk_is_literal():
+    """Moodle's short answer: ``*`` is a wildcard, ``\\*`` an asterisk (formulas such as P=U*I)."""
+    t = TYPES["fill_blank"]
+    data = t.validate_data({"blanks": [{"answers": ["P=U\\*I"]}, {"answers": ["*电机"]}]})
+    assert t.grade(data, ["P=U*I", "异步电机"], 2) == (2.0, 1.0)
+    assert t.grade(data, ["P=UxI", "电机"], 2) == (1.0, 0.5)
+    assert t.correct_answer_view(data)["blanks"][0] == ["P=U*I"]
