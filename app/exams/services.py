@@ -27,6 +27,7 @@ from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, A
                               ItemGrade, MultiScoring, Paper, PaperQuestion, PaperRule)
 from app.extensions import db
 from app.questions import types as qtypes
+from app.questions.sanitize import clean_html
 from app.questions.models import KnowledgePoint, Question, QuestionBank, QuestionVersion
 
 #: Seconds after the deadline during which an autosave sent just before it is still accepted.
@@ -844,8 +845,9 @@ def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None,
         view["score"] = item.score
     if "feedback" in aspects:
         data = item.version.data
-        parts = [p for p in (kind.feedback(data, item.response) if item.response is not None else "",
-                             version.general_feedback, version.explanation) if p]
+        # Answer feedback is sanitised HTML; cleaned again for versions stored before that was enforced.
+        chosen = clean_html(kind.feedback(data, item.response)) if item.response is not None else ""
+        parts = [p for p in (chosen, version.general_feedback, version.explanation) if p]
         view["feedback"] = {"teacher": item.feedback or "", "question": parts, "rubric": rubric_levels or []}
     if "answers" in aspects and kind.has_points:
         view["right_answer"] = kind.correct_answer_view(item.version.data)

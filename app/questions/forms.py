@@ -2,6 +2,8 @@
 its type's fields to the common ones and converts between them and the type's data JSON."""
 from __future__ import annotations
 
+import html
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -9,6 +11,7 @@ from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, Radi
                      SelectMultipleField, StringField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.questions import sanitize
 from app.questions.types.base import OPTION_KEYS
 
 FORM_OPTION_KEYS = OPTION_KEYS[:8]
@@ -103,7 +106,8 @@ def _option_fields(cls):
 def _options_from(form, correct: set[str]) -> list[dict]:
     options = []
     for key in FORM_OPTION_KEYS:
-        text = (getattr(form, f"option_{key.lower()}").data or "").strip()
+        # Option texts are stored as sanitised HTML (plain text typed here comes out escaped).
+        text = sanitize.clean_html((getattr(form, f"option_{key.lower()}").data or "").strip())
         if text:
             options.append({"key": OPTION_KEYS[len(options)], "text": text, "source": key})
     right = [o for o in options if o["source"] in correct]
@@ -138,9 +142,15 @@ def _keep_option_details(options: list[dict], previous: dict | None, full: float
     return options
 
 
+def _editable(value: str) -> str:
+    """Stored HTML as the teacher typed it: entities of plain text unescaped (``a &lt; b`` -> ``a < b``), markup
+    kept as it is."""
+    return value if "<" in value else html.unescape(value)
+
+
 def _load_options(form, data: dict) -> None:
     for option, key in zip(data.get("options", []), FORM_OPTION_KEYS):
-        getattr(form, f"option_{key.lower()}").data = option["text"]
+        getattr(form, f"option_{key.lower()}").data = _editable(option["text"])
 
 
 @form_for("single_choice")
@@ -265,7 +275,7 @@ class MatchingForm(QuestionForm):
     type_fields = ("pairs", "distractors")
 
     def load(self, data):
-        self.pairs.data = "\n".join(f"{p['prompt']} = {p['answer']}" for p in data["pairs"])
+        self.pairs.data = "\n".join(f"{_editable(p['prompt'])} = {p['answer']}" for p in data["pairs"])
         self.distractors.data = "\n".join(data.get("distractors", []))
 
     def to_data(self):

@@ -67,3 +67,17 @@ def test_changing_the_right_options_resets_shares_but_keeps_penalties(client, lo
     multi = _edit(client, qs["多选"], {"option_a": "护目镜", "option_b": "手套", "option_c": "拖鞋", "option_d": "安全帽",
                                        "correct": ["A", "B", "D"], "scoring": "fractions"})
     assert [round(o["fraction"], 4) for o in multi["options"]] == [0.3333, 0.3333, -1.0, 0.3333]
+
+
+def test_plain_option_text_round_trips_through_the_edit_form(client, login_as):
+    teacher = login_as("teacher")
+    bank = make_bank(teacher, key="plain-options")
+    url = f"/questions/banks/{bank.id}/new/single_choice"
+    made = client.form(url, {"text": "安全电压", "option_a": "电压 < 36V & 交流", "option_b": "电压 > 220V",
+                             "correct": "A", "difficulty": "3", "knowledge_point_id": "0", "points": "1"},
+                       token_from=url)
+    assert made.status_code == 302
+    question = db.session.scalar(select(Question).where(Question.bank_id == bank.id))
+    assert question.current_version.data["options"][0]["text"] == "电压 &lt; 36V &amp; 交流"
+    page = client.get(f"/questions/{question.id}/edit").get_data(as_text=True)
+    assert 'value="电压 &lt; 36V &amp; 交流"' in page and "&amp;lt;" not in page

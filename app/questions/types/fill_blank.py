@@ -16,7 +16,7 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, nfkc,
+from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, html_of, nfkc,
                                       text_of)
 
 WHITESPACE_RULES = ("collapse", "ignore", "exact")
@@ -76,7 +76,7 @@ class FillBlank(QuestionType):
                 items.append({
                     "text": text_of(answer.get("text"), _l("第 %(n)s 空的参考答案", n=number), limit=1000),
                     "fraction": fraction_of(answer.get("fraction", 1.0), _l("第 %(n)s 空", n=number)),
-                    "feedback": text_of(answer.get("feedback"), "feedback", required=False),
+                    "feedback": html_of(answer.get("feedback"), "feedback", required=False),
                 })
             if not any(a["fraction"] >= 1.0 for a in items):
                 fail(_l("第 %(n)s 空必须有一个完全正确的参考答案。"), n=number)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.questions.sanitize import clean_html
 from app.questions.types import register
 from app.questions.types.base import QuestionType, clamp_fraction, fail, public_options, validate_options
 
@@ -98,7 +99,7 @@ class MultipleChoice(QuestionType):
 
     def correct_answer_view(self, data: dict) -> dict:
         right = [o for o in data["options"] if o["fraction"] > 0]
-        return {"keys": [o["key"] for o in right], "text": "; ".join(o["text"] for o in right)}
+        return {"keys": [o["key"] for o in right], "text": "; ".join(clean_html(o["text"]) for o in right)}
 
     def blank_response(self):
         return []
