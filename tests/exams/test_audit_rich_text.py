@@ -50,3 +50,15 @@ def test_markup_in_options_and_feedback_never_runs(client, login_as):
     page = client.get(f"/questions/{evil.id}").get_data(as_text=True)
     assert "onerror" not in page and "<script>alert(2)" not in page
 
+
+def test_review_shows_right_answers_of_blanks_and_numbers(client, login_as):
+    student = login_as("student")
+    bank = builders.bank()
+    blank, number = builders.question(bank, "fill_blank"), builders.question(bank, "numerical")
+    exam, take_url = _take(client, student, [blank, number], review_policy=REVIEW_ALL)
+    attempt = db.session.scalar(select(Attempt).where(Attempt.user_id == student.id, Attempt.exam_id == exam.id))
+    client.form(f"/attempts/{attempt.id}/submit", {}, token_from=take_url)
+    result = client.get(take_url).get_data(as_text=True)
+    assert "正确答案" in result
+    assert "扭矩" in result and "Nm" in result  # the blanks' accepted answers
+    assert "9.81 ± 0.01" in result
