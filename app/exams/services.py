@@ -1004,6 +1004,15 @@ def rubric_for(exam_id: int, question_id: int):
     return _rubrics(ExamRubric.exam_id == exam_id, ExamRubric.question_id == question_id).get(question_id)
 
 
+def _in_exam(exam: Exam, question_id: int) -> bool:
+    """Whether a question is on the exam's paper or was drawn into one of its attempts (one statement)."""
+    on_paper = select(PaperQuestion.id).where(PaperQuestion.paper_id == exam.paper_id,
+                                              PaperQuestion.question_id == question_id)
+    drawn = (select(AttemptItem.id).join(Attempt, Attempt.id == AttemptItem.attempt_id)
+             .where(Attempt.exam_id == exam.id, AttemptItem.question_id == question_id))
+    return db.session.execute(select(on_paper.exists() | drawn.exists())).scalar()
+
+
 def rubric_text(rubric) -> str:
     """A rubric in the editable line format ``名称 | 满分 | 等级=分数, ...`` (the inverse of parse_criteria)."""
     return "\n".join(f"{c.name} | {_fmt(c.max_points)} | "
@@ -1021,6 +1030,9 @@ def set_rubric(exam: Exam, question: Question, criteria: str, *, by) -> ExamRubr
 
     if question.type not in manual_types():
         raise ValidationError(_("只有人工评分的题目可以设置评分量规。"))
+    if not _in_exam(exam, question.id):
+        # Any question id could be typed into the URL; a rubric belongs to the exam's own questions only.
+        raise NotFound(_("这场考试中没有这道题。"))
     rubric = Rubric(title=(question.name or _("评分量规"))[:200])
     rubric.criteria = [RubricCriterion(position=i, **c) for i, c in enumerate(parse_criteria(criteria), start=1)]
     if any(not c.levels for c in rubric.criteria):
