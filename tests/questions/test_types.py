@@ -127,6 +127,14 @@ def test_precompiled_grader_equals_grade(type_name, data, responses):
             assert g(response) == t.grade(data, response, 3.0, scoring=scoring)
 
 
+def test_numerical_blank_with_spaces_is_unanswered():
+    t = TYPES["numerical"]
+    data = t.validate_data({"answers": [{"value": 1}]})
+    assert t.validate_response(data, "  ") is None and t.validate_response(data, "\u3000") is None
+    with pytest.raises(ValidationError):
+        t.validate_response(data, "一")
+
+
 def test_fill_blank_escaped_asterisk_is_literal():
     """Moodle's short answer: ``*`` is a wildcard, ``\\*`` an asterisk (formulas such as P=U*I)."""
     t = TYPES["fill_blank"]

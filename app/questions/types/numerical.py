@@ -66,7 +66,8 @@ class Numerical(QuestionType):
                              "tolerance": a["tolerance"]} for a in data["answers"]], "pairs": []}
 
     def validate_response(self, data: dict, response):
-        if response is None or response == "":
+        # Blank (or only spaces, including the full-width space of Chinese IMEs) means unanswered, not an error.
+        if response is None or (isinstance(response, str) and not nfkc(response).strip()):
             return None
         try:
             return parse_number(response)
