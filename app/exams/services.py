@@ -552,13 +552,17 @@ def check_save(target: SaveTarget, response, seq, now: datetime | None = None):
         raise Conflict(_("答卷已提交，不能再修改答案。"), details={"state": target.state})
     if target.deadline is not None and now > target.deadline + save_grace():
         raise Conflict(_("作答时间已到，答案未保存。"), details={"state": "overdue"})
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         raise ValidationError(_("seq 必须是正整数。"))
     if seq <= target.seq:
         raise Conflict(_("该答案已被更新的保存覆盖。"), details={"seq": target.seq})
     response = qtypes.TYPES[target.qtype].validate_response(target.data, response)
     _check_files(target.item_id, response)
     return response
+
+
+#: Largest autosave sequence number: the column is a 32-bit integer (a bigger one failed in the database, 500).
+MAX_SEQ = 2**31 - 1
 
 
 def _check_files(item_id: int, response) -> None:

@@ -29,6 +29,14 @@ def test_matching_response_of_the_wrong_shape_is_refused(client, matching_attemp
     assert "匹配题" in res.get_json()["error"]["message"]
 
 
+@pytest.mark.parametrize("seq", [2**31, 2**70, 1.5, "3", True, 0])
+def test_autosave_seq_out_of_range_or_not_an_integer_is_refused(client, matching_attempt, seq):
+    attempt, headers = matching_attempt
+    res = client.put(f"/api/v1/attempts/{attempt}/items/1", json={"response": {"1": "A"}, "seq": seq},
+                     headers=headers)
+    assert res.status_code == 400 and res.get_json()["error"]["message"]
+
+
 def test_matching_two_letter_key_earns_nothing(client, matching_attempt):
     """"AB" is not option A: it used to pass as a substring of the key list and score as A."""
     attempt, headers = matching_attempt
