@@ -81,7 +81,7 @@ class MultiScoring(str, enum.Enum):
     """How a multiple-choice answer earns points."""
 
     all_or_nothing = "all_or_nothing"  #: full points only for exactly the right set
-    proportional = "proportional"  #: right picks minus wrong picks, over the number of right options, floor 0
+    proportional = "proportional"  #: 0 when any wrong option is picked, else right picks / right options
     fractions = "fractions"  #: the sum of the imported per-option fractions (Moodle semantics), clamped 0..1
     #: each question's own setting (the question form's 计分方式; Moodle imports use their fractions)
     per_question = "per_question"

@@ -142,3 +142,16 @@ def test_fill_blank_escaped_asterisk_is_literal():
     assert t.grade(data, ["P=U*I", "异步电机"], 2) == (2.0, 1.0)
     assert t.grade(data, ["P=UxI", "电机"], 2) == (1.0, 0.5)
     assert t.correct_answer_view(data)["blanks"][0] == ["P=U*I"]
+
+
+def test_multiple_choice_weights_must_reach_full_marks():
+    """As in Moodle: with weighted scoring the right options' fractions add up to 100 %, else nobody could earn
+    full marks (the import reports the question's line)."""
+    t = TYPES["multiple_choice"]
+    with pytest.raises(ValidationError) as err:
+        t.validate_data({"options": [{"text": "a", "fraction": 0.5}, {"text": "b", "fraction": 0.3},
+                                     {"text": "c", "fraction": -1}], "scoring": "fractions"})
+    assert "100%" in err.value.message and "80%" in err.value.message
+    thirds = t.validate_data({"options": [{"text": k, "fraction": 0.3333333} for k in "abc"] + [{"text": "d"}],
+                              "scoring": "fractions"})
+    assert t.grade(thirds, ["A", "B", "C"], 3)[1] > 0.999

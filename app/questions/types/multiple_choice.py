@@ -32,6 +32,11 @@ class MultipleChoice(QuestionType):
         scoring = data.get("scoring") or "all_or_nothing"
         if scoring not in SCORING_MODES:
             fail(_l("未知的多选题计分方式：%(mode)s"), mode=scoring)
+        positive = sum(o["fraction"] for o in options if o["fraction"] > 0)
+        if scoring == "fractions" and abs(positive - 1.0) > 1e-6:
+            # Moodle refuses such a question too ("fractionsaddwrong"): nobody could earn full marks.
+            fail(_l("按权重计分时，各正确选项的得分比例之和必须为 100%%（现为 %(total)s%%）。"),
+                 total=f"{positive * 100:g}")
         return {"options": options, "scoring": scoring, "shuffle": bool(data.get("shuffle", True))}
 
     def from_interchange(self, question: dict) -> dict:
