@@ -739,10 +739,7 @@ def grade_responses(qtype: str, data: dict, points: float, responses, scoring: s
 
 def _normalised(qtype, data, response):
     """The stored response as its type's grader expects it (a never-saved item gets the blank response)."""
-    kind = qtypes.TYPES[qtype]
-    if response is None:
-        return kind.blank_response()
-    return kind.validate_response(data, response)
+    return _regrade_response(qtypes.TYPES[qtype], data, response)
 
 
 def grade_attempt(attempt: Attempt, *, now: datetime | None = None) -> None:
@@ -1124,9 +1121,9 @@ def regrade_question(exam: Exam, question: Question, *, actor) -> int:
 
 
 def _regrade_response(kind, data: dict, response):
-    """A stored response read against a corrected version. One that no longer fits it (an option or a blank that
-    the correction removed) matches nothing in the new key, so it earns nothing rather than stopping the
-    regrade of every other student."""
+    """A stored response read against the version that grades it. One that does not fit it (an option or a
+    blank that a correction removed, or a value stored before a stricter check) matches nothing in the key, so
+    it earns nothing rather than stopping the submit or the regrade of every other student."""
     if response is None:
         return kind.blank_response()
     try:

@@ -44,3 +44,18 @@ def test_matching_two_letter_key_earns_nothing(client, matching_attempt):
     body = client.post(f"/api/v1/attempts/{attempt}/submit", headers=headers).get_json()
     assert body["state"] == "graded"
     assert body["items"][0].get("response") in (None, {})
+
+
+def test_submit_grades_a_stored_response_that_no_longer_validates(client, matching_attempt):
+    """A response stored before a stricter check (here "AB", once accepted for matching) must not make the
+    submit fail: it earns nothing and the attempt closes."""
+    from sqlalchemy import update
+
+    from app.exams.models import AttemptItem
+
+    attempt, headers = matching_attempt
+    db.session.execute(update(AttemptItem).where(AttemptItem.attempt_id == attempt)
+                       .values(response={"1": "AB"}, seq=1))
+    db.session.commit()
+    res = client.post(f"/api/v1/attempts/{attempt}/submit", headers=headers)
+    assert res.status_code == 200 and res.get_json()["state"] == "graded"
