@@ -125,7 +125,8 @@ def _keep_option_details(options: list[dict], previous: dict | None, full: float
     right ones get equal shares and only penalties of options still marked wrong are kept. An option counts as
     right above ``full`` (single choice: only the fully right one, so its partially right options are kept).
     """
-    before = {o["text"]: o for o in (previous or {}).get("options", [])}
+    # Compared as sanitised HTML: versions saved before option texts were sanitised may hold raw text.
+    before = {sanitize.clean_html(o["text"]): o for o in (previous or {}).get("options", [])}
     if not before:
         return options
     same_key = ({o["text"] for o in options if o["fraction"] > full}
