@@ -84,7 +84,11 @@ class ImportReport:
 
 
 def public_question(q: dict) -> dict:
-    return {k: q.get(k) for k in PUBLIC_KEYS}
+    """The documented keys in their order, then the type's own settings the file carried (``scoring`` of a
+    weighted multiple choice, ``case_sensitive``, ``shuffle`` ...), so the output re-imports without loss."""
+    out = {k: q.get(k) for k in PUBLIC_KEYS}
+    out.update((k, v) for k, v in q.items() if k not in out and not k.startswith("_"))
+    return out
 
 
 def _location(q: dict) -> dict:

@@ -40,3 +40,15 @@ def test_gift_question_right_under_its_category_line_is_imported(runner, tmp_pat
     assert report["errors"] == []
     assert [(q["name"], q["category"]) for q in report["questions"]] == [("绝缘", "电工/安全"), ("接地", "电工/安全")]
     assert report["questions"][0]["id_number"] == "E-1" and report["questions"][0]["tags"] == ["安全"]
+
+
+def test_json_output_keeps_type_settings_so_it_reimports_without_loss(runner, tmp_path):
+    """A weighted GIFT multiple choice printed by --json and imported again still scores by its weights."""
+    gift = "::防护::选出防护用品 {~%50%护目镜 ~%50%手套 ~%-100%拖鞋}\n"
+    first = run_import(runner, tmp_path, gift, "--bank", "jr1", "--json", "--dry-run")
+    printed = json.loads(first.output)
+    assert printed["questions"][0]["scoring"] == "fractions"
+    again = run_import(runner, tmp_path, first.output, "--bank", "jr2", name="again.json")
+    assert again.exit_code == 0, again.output
+    question = db.session.scalar(select(Question).where(Question.name == "防护"))
+    assert question.current_version.data["scoring"] == "fractions"
