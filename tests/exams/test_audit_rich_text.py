@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.exams import services
 from app.exams.models import Attempt
 from app.extensions import db
-from tests import factories
 from tests.exams import builders
 
 REVIEW_ALL = {moment: ["responses", "correctness", "points", "feedback", "answers"]
