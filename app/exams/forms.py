@@ -17,6 +17,7 @@ from app.exams.models import MultiScoring
 from app.questions import types as qtypes
 
 MULTI_SCORING_LABELS = {
+    MultiScoring.per_question.value: _l("按各题自身的设置（导入的 Moodle 题按其权重）"),
     MultiScoring.all_or_nothing.value: _l("全对才得分"),
     MultiScoring.proportional.value: _l("少选按比例得分，错选不得分"),
     MultiScoring.fractions.value: _l("按各选项的得分比例（导入的权重）"),
@@ -52,7 +53,7 @@ class ExamSettingsForm(FlaskForm):
     shuffle_questions = BooleanField(_l("打乱题目顺序"))
     shuffle_options = BooleanField(_l("打乱选项顺序"))
     pass_percent = FloatField(_l("及格线（满分的百分比）"), default=60, validators=[NumberRange(0, 100)])
-    multi_scoring = SelectField(_l("多选题计分方式"), default=MultiScoring.all_or_nothing.value,
+    multi_scoring = SelectField(_l("多选题计分方式"), default=MultiScoring.per_question.value,
                                 choices=list(MULTI_SCORING_LABELS.items()))
     review_during = MultiCheckboxField(_l("作答期间可见"), choices=list(review.ASPECTS.items()))
     review_immediately = MultiCheckboxField(_l("交卷后立即可见"), choices=list(review.ASPECTS.items()))

@@ -81,8 +81,10 @@ class MultiScoring(str, enum.Enum):
     """How a multiple-choice answer earns points."""
 
     all_or_nothing = "all_or_nothing"  #: full points only for exactly the right set
-    proportional = "proportional"  #: right picks minus wrong picks, over the number of right options, floor 0
+    proportional = "proportional"  #: 0 when any wrong option is picked, else right picks / right options
     fractions = "fractions"  #: the sum of the imported per-option fractions (Moodle semantics), clamped 0..1
+    #: each question's own setting (the question form's 计分方式; Moodle imports use their fractions)
+    per_question = "per_question"
 
 
 class Exam(db.Model):
@@ -110,7 +112,7 @@ class Exam(db.Model):
     #: Percentage of the maximum score needed to pass (0–100).
     pass_percent: Mapped[float] = mapped_column(default=60.0)
     #: A :class:`MultiScoring` value.
-    multi_scoring: Mapped[str] = mapped_column(String(20), default=MultiScoring.all_or_nothing.value)
+    multi_scoring: Mapped[str] = mapped_column(String(20), default=MultiScoring.per_question.value)
     #: What a student sees when: ``{moment: [aspect, ...]}``, moments and aspects in app/exams/review.py.
     review_policy: Mapped[dict] = mapped_column(JSON, default=dict)
 

@@ -30,6 +30,17 @@ def can_manage_exam(user, exam) -> bool:
     return exam.school_id is not None and exam.school_id == user.school_id
 
 
+def can_grant_exam_to(user, exam, student) -> bool:
+    """Who may be given an exam: platform admins grant anyone; a school's staff grant only people of the
+    exam's school (so another school's students are neither added nor probed by username)."""
+    if not can_manage_exam(user, exam) or student is None:
+        return False
+    if user.has_role(Role.platform_admin):
+        return True
+    school_id = exam.school_id if exam.school_id is not None else user.school_id
+    return school_id is not None and student.school_id == school_id
+
+
 def can_take_exam(user, exam, grant) -> bool:
     """A student takes an exam they were granted (courses will add enrolment later)."""
     return _authenticated(user) and grant is not None and grant.user_id == user.id and grant.exam_id == exam.id
@@ -55,3 +66,37 @@ def scope_exams(user, stmt):
     if user.school_id is not None and user.has_role(Role.school_admin, Role.teacher):
         conditions.append(Exam.school_id == user.school_id)
     return stmt.where(or_(*conditions))
+
+
+def can_see_question_file(user, record) -> bool:
+    """A student sees a picture or sound of a question shown in one of their own attempts (the question banks
+    themselves stay closed to students). Registered in the questions domain's ``FILE_VIEWERS``."""
+    from sqlalchemy import String, cast, exists, select
+
+    from app.exams.models import Attempt, AttemptItem
+    from app.extensions import db
+    from app.questions.models import QuestionVersion
+
+    if not _authenticated(user):
+        return False
+    # The closing quote keeps /questions/files/1 from matching /questions/files/12 (in the JSON of the data the
+    # quote is escaped).
+    url = f"/questions/files/{record.id}"
+    quoted, escaped = f'{url}"', f'{url}\\"'
+    used = or_(QuestionVersion.text.contains(quoted, autoescape=True),
+               QuestionVersion.explanation.contains(quoted, autoescape=True),
+               QuestionVersion.general_feedback.contains(quoted, autoescape=True),
+               cast(QuestionVersion.data, String).contains(escaped, autoescape=True))
+    stmt = select(exists().where(Attempt.user_id == user.id, AttemptItem.attempt_id == Attempt.id,
+                                 QuestionVersion.id == AttemptItem.question_version_id, used))
+    return bool(db.session.scalar(stmt))
+
+
+def _register_file_rule() -> None:
+    from app.questions import permissions as question_permissions
+
+    if can_see_question_file not in question_permissions.FILE_VIEWERS:
+        question_permissions.FILE_VIEWERS.append(can_see_question_file)
+
+
+_register_file_rule()

@@ -112,8 +112,9 @@ def _histogram(percents: list[float]) -> list[dict]:
             for i, c in enumerate(counts)]
 
 
-def result_rows(exam: Exam):
-    """Rows of the results export: one per attempt (one statement)."""
+def result_rows(exam: Exam, *, state_label=str, closed_label=str):
+    """Rows of the results export: one per attempt (one statement). ``state_label`` and ``closed_label`` turn
+    the stored codes (``graded``, ``timeout`` ...) into the words the teacher reads on the pages."""
     from app.auth.models import User
 
     rows = db.session.execute(
@@ -122,10 +123,11 @@ def result_rows(exam: Exam):
         .join(User, User.id == Attempt.user_id).where(Attempt.exam_id == exam.id)
         .order_by(User.username, Attempt.number))
     for r in rows:
-        yield [r.username, r.full_name, r.number, r.state, r.score, r.max_score,
+        yield [r.username, r.full_name, r.number, state_label(r.state), r.score, r.max_score,
                "" if r.passed is None else (_("是") if r.passed else _("否")),
                r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else "",
-               r.submitted_at.strftime("%Y-%m-%d %H:%M:%S") if r.submitted_at else "", r.closed_by or ""]
+               r.submitted_at.strftime("%Y-%m-%d %H:%M:%S") if r.submitted_at else "",
+               closed_label(r.closed_by) if r.closed_by else ""]
 
 
 def result_headers() -> list[str]:

@@ -21,12 +21,13 @@ from sqlalchemy.orm import contains_eager, lazyload, load_only
 from app.core import clock
 from app.core.signals import results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
-from app.exams import review
+from app.exams import draw, review
 from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
                               ExamRubric,
                               ItemGrade, MultiScoring, Paper, PaperQuestion, PaperRule)
 from app.extensions import db
 from app.questions import types as qtypes
+from app.questions.sanitize import clean_html
 from app.questions.models import KnowledgePoint, Question, QuestionBank, QuestionVersion
 
 #: Seconds after the deadline during which an autosave sent just before it is still accepted.
@@ -147,6 +148,13 @@ def paper_problems(paper: Paper) -> list[str]:
     problems = [m for m in (rule_shortfall(r) for r in paper.rules) if m]
     if not paper.rules and not paper.questions:
         problems.append(_("试卷中还没有题目或抽题规则。"))
+    if not problems and paper.rules:
+        # Each rule can be filled alone; together they need distinct questions (pools may overlap, and fixed
+        # questions are never drawn again).
+        _picks, missing = draw.assign(_rule_pools(paper), [r.count for r in paper.rules], random.Random(0))
+        if missing:
+            problems.append(_("各抽题规则合计需要 %(n)s 道不同的题（规则之间有重叠，固定题目不会重复抽取），"
+                              "题库中还缺 %(missing)s 道。", n=sum(r.count for r in paper.rules), missing=missing))
     return problems
 
 
@@ -162,15 +170,20 @@ def draw_questions(paper: Paper, seed: int) -> list[tuple[int, float]]:
     """
     rng = random.Random(seed)
     chosen: list[tuple[int, float]] = [(pq.question_id, pq.points) for pq in paper.questions]
-    taken = {qid for qid, _p in chosen}
-    for rule in paper.rules:
-        candidates = [qid for qid in db.session.scalars(_rule_candidates(rule)) if qid not in taken]
-        if len(candidates) < rule.count:
-            raise Conflict(rule_shortfall(rule) or _("题库中的题目不足，无法组卷。"))
-        picked = rng.sample(candidates, rule.count)
-        taken.update(picked)
+    if not paper.rules:
+        return chosen
+    picks, _missing = draw.assign(_rule_pools(paper), [r.count for r in paper.rules], rng)
+    if picks is None:
+        raise Conflict(" ".join(paper_problems(paper)) or _("题库中的题目不足，无法组卷。"))
+    for rule, picked in zip(paper.rules, picks):
         chosen.extend((qid, rule.points) for qid in picked)
     return chosen
+
+
+def _rule_pools(paper: Paper) -> list[list[int]]:
+    """Each rule's candidate ids (stable order), without the paper's fixed questions."""
+    fixed = {pq.question_id for pq in paper.questions}
+    return [[qid for qid in db.session.scalars(_rule_candidates(rule)) if qid not in fixed] for rule in paper.rules]
 
 
 def parse_draw(spec: str) -> list[tuple[str, int]]:
@@ -219,7 +232,7 @@ def create_exam(*, paper: Paper, title: str, creator=None, school_id: int | None
     unknown = set(fields) - EXAM_FIELDS
     if unknown:
         raise TypeError(f"unknown exam fields: {sorted(unknown)}")
-    fields.setdefault("multi_scoring", MultiScoring.all_or_nothing.value)
+    fields.setdefault("multi_scoring", MultiScoring.per_question.value)
     fields["review_policy"] = review.normalize(fields.get("review_policy"))
     exam = Exam(paper=paper, title=(title or "").strip()[:200], created_by_id=getattr(creator, "id", None),
                 school_id=school_id, max_attempts=fields.pop("max_attempts", 1) or 1, **fields)
@@ -539,13 +552,17 @@ def check_save(target: SaveTarget, response, seq, now: datetime | None = None):
         raise Conflict(_("答卷已提交，不能再修改答案。"), details={"state": target.state})
     if target.deadline is not None and now > target.deadline + save_grace():
         raise Conflict(_("作答时间已到，答案未保存。"), details={"state": "overdue"})
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         raise ValidationError(_("seq 必须是正整数。"))
     if seq <= target.seq:
         raise Conflict(_("该答案已被更新的保存覆盖。"), details={"seq": target.seq})
     response = qtypes.TYPES[target.qtype].validate_response(target.data, response)
     _check_files(target.item_id, response)
     return response
+
+
+#: Largest autosave sequence number: the column is a 32-bit integer (a bigger one failed in the database, 500).
+MAX_SEQ = 2**31 - 1
 
 
 def _check_files(item_id: int, response) -> None:
@@ -690,7 +707,10 @@ def close_overdue(now: datetime | None = None, *, limit: int = 500) -> int:
 
 
 def _scoring(exam: Exam) -> str | None:
-    return exam.multi_scoring or None
+    """The exam's multiple-choice scoring, or None to let each question use its own (``per_question``)."""
+    if not exam.multi_scoring or exam.multi_scoring == MultiScoring.per_question.value:
+        return None
+    return exam.multi_scoring
 
 
 def compile_graders(versions: dict, scoring: str | None = None) -> dict:
@@ -719,10 +739,7 @@ def grade_responses(qtype: str, data: dict, points: float, responses, scoring: s
 
 def _normalised(qtype, data, response):
     """The stored response as its type's grader expects it (a never-saved item gets the blank response)."""
-    kind = qtypes.TYPES[qtype]
-    if response is None:
-        return kind.blank_response()
-    return kind.validate_response(data, response)
+    return _regrade_response(qtypes.TYPES[qtype], data, response)
 
 
 def grade_attempt(attempt: Attempt, *, now: datetime | None = None) -> None:
@@ -829,8 +846,9 @@ def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None,
         view["score"] = item.score
     if "feedback" in aspects:
         data = item.version.data
-        parts = [p for p in (kind.feedback(data, item.response) if item.response is not None else "",
-                             version.general_feedback, version.explanation) if p]
+        # Answer feedback is sanitised HTML; cleaned again for versions stored before that was enforced.
+        chosen = clean_html(kind.feedback(data, item.response)) if item.response is not None else ""
+        parts = [p for p in (chosen, version.general_feedback, version.explanation) if p]
         view["feedback"] = {"teacher": item.feedback or "", "question": parts, "rubric": rubric_levels or []}
     if "answers" in aspects and kind.has_points:
         view["right_answer"] = kind.correct_answer_view(item.version.data)
@@ -987,6 +1005,15 @@ def rubric_for(exam_id: int, question_id: int):
     return _rubrics(ExamRubric.exam_id == exam_id, ExamRubric.question_id == question_id).get(question_id)
 
 
+def _in_exam(exam: Exam, question_id: int) -> bool:
+    """Whether a question is on the exam's paper or was drawn into one of its attempts (one statement)."""
+    on_paper = select(PaperQuestion.id).where(PaperQuestion.paper_id == exam.paper_id,
+                                              PaperQuestion.question_id == question_id)
+    drawn = (select(AttemptItem.id).join(Attempt, Attempt.id == AttemptItem.attempt_id)
+             .where(Attempt.exam_id == exam.id, AttemptItem.question_id == question_id))
+    return db.session.execute(select(on_paper.exists() | drawn.exists())).scalar()
+
+
 def rubric_text(rubric) -> str:
     """A rubric in the editable line format ``名称 | 满分 | 等级=分数, ...`` (the inverse of parse_criteria)."""
     return "\n".join(f"{c.name} | {_fmt(c.max_points)} | "
@@ -1004,6 +1031,9 @@ def set_rubric(exam: Exam, question: Question, criteria: str, *, by) -> ExamRubr
 
     if question.type not in manual_types():
         raise ValidationError(_("只有人工评分的题目可以设置评分量规。"))
+    if not _in_exam(exam, question.id):
+        # Any question id could be typed into the URL; a rubric belongs to the exam's own questions only.
+        raise NotFound(_("这场考试中没有这道题。"))
     rubric = Rubric(title=(question.name or _("评分量规"))[:200])
     rubric.criteria = [RubricCriterion(position=i, **c) for i, c in enumerate(parse_criteria(criteria), start=1)]
     if any(not c.levels for c in rubric.criteria):
@@ -1073,7 +1103,7 @@ def regrade_question(exam: Exam, question: Question, *, actor) -> int:
         grader = graders.get(item.points)
         if grader is None:
             grader = graders[item.points] = kind.grader(version.data, item.points, scoring=scoring)
-        score, fraction = grader(_normalised(item.qtype, version.data, item.response))
+        score, fraction = grader(_regrade_response(kind, version.data, item.response))
         if item.score is not None and abs(score - item.score) < 1e-9 and item.graded_version_id == version.id:
             continue
         if item.score is None or abs(score - item.score) >= 1e-9:
@@ -1088,6 +1118,18 @@ def regrade_question(exam: Exam, question: Question, *, actor) -> int:
             _record(attempt, attempt.state, attempt.state, "regrade", actor.id, now)
     db.session.flush()
     return changed
+
+
+def _regrade_response(kind, data: dict, response):
+    """A stored response read against the version that grades it. One that does not fit it (an option or a
+    blank that a correction removed, or a value stored before a stricter check) matches nothing in the key, so
+    it earns nothing rather than stopping the submit or the regrade of every other student."""
+    if response is None:
+        return kind.blank_response()
+    try:
+        return kind.validate_response(data, response)
+    except ValidationError:
+        return kind.blank_response()
 
 
 def exam_questions(exam: Exam) -> list[dict]:

@@ -138,12 +138,14 @@ def grant(exam_id: int):
         flash(_("请填写用户名。"), "danger")
         return redirect(url_for("exams.detail", exam_id=exam.id))
     names = [n.strip() for n in form.usernames.data.replace(",", "\n").splitlines() if n.strip()]
-    missing = [n for n in names if find_user(n) is None]
+    users = {name: find_user(name) for name in names}
+    # Unknown users and other schools' users get the same answer: usernames elsewhere cannot be probed.
+    missing = [n for n, user in users.items() if not permissions.can_grant_exam_to(current_user, exam, user)]
     if missing:
-        flash(_("以下用户不存在：%(names)s", names="、".join(missing)), "danger")
+        flash(_("以下用户不存在或不属于本校：%(names)s", names="、".join(missing)), "danger")
         return redirect(url_for("exams.detail", exam_id=exam.id))
-    for name in names:
-        services.grant_access(exam, find_user(name), extra_minutes=form.extra_minutes.data or 0)
+    for user in users.values():
+        services.grant_access(exam, user, extra_minutes=form.extra_minutes.data or 0)
     db.session.commit()
     flash(_("已为 %(n)s 名考生开通考试。", n=len(names)), "success")
     return redirect(url_for("exams.detail", exam_id=exam.id))
@@ -354,7 +356,8 @@ def report(exam_id: int):
 @login_required
 def export(exam_id: int, fmt: str):
     exam = _managed_exam(exam_id)
-    headers, rows = reports.result_headers(), reports.result_rows(exam)
+    headers = reports.result_headers()
+    rows = reports.result_rows(exam, state_label=_attempt_state, closed_label=_closed_by)
     stamp = clock.now().strftime("%Y%m%d")
     if fmt == "csv":
         body, mimetype = to_csv(headers, rows), "text/csv; charset=utf-8"

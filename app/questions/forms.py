@@ -2,6 +2,8 @@
 its type's fields to the common ones and converts between them and the type's data JSON."""
 from __future__ import annotations
 
+import html
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -9,6 +11,7 @@ from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, Radi
                      SelectMultipleField, StringField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.questions import sanitize
 from app.questions.types.base import OPTION_KEYS
 
 FORM_OPTION_KEYS = OPTION_KEYS[:8]
@@ -70,6 +73,10 @@ class QuestionForm(FlaskForm):
 
     #: names of the type-specific fields, in display order (set by subclasses)
     type_fields: tuple[str, ...] = ()
+    #: The stored data of the version being edited (None for a new question). The form shows only the common
+    #: case (right or wrong); what it cannot show — imported partial credit, penalties, per-answer feedback —
+    #: is carried over from here so that fixing a typo does not silently change how the question is graded.
+    previous: dict | None = None
 
     def load(self, data: dict) -> None:
         """Fill the type-specific fields from stored data (editing)."""
@@ -99,7 +106,8 @@ def _option_fields(cls):
 def _options_from(form, correct: set[str]) -> list[dict]:
     options = []
     for key in FORM_OPTION_KEYS:
-        text = (getattr(form, f"option_{key.lower()}").data or "").strip()
+        # Option texts are stored as sanitised HTML (plain text typed here comes out escaped).
+        text = sanitize.clean_html((getattr(form, f"option_{key.lower()}").data or "").strip())
         if text:
             options.append({"key": OPTION_KEYS[len(options)], "text": text, "source": key})
     right = [o for o in options if o["source"] in correct]
@@ -109,9 +117,41 @@ def _options_from(form, correct: set[str]) -> list[dict]:
     return options
 
 
+def _keep_option_details(options: list[dict], previous: dict | None, full: float = 0.0) -> list[dict]:
+    """Carry feedback and imported fractions over from the edited version, matching options by their text.
+
+    Fractions are kept when the right options are still the same ones (a penalty such as -50 % or weights such
+    as 60/40 survive an edit of the wording elsewhere); when the teacher changed which options are right, the
+    right ones get equal shares and only penalties of options still marked wrong are kept. An option counts as
+    right above ``full`` (single choice: only the fully right one, so its partially right options are kept).
+    """
+    # Compared as sanitised HTML: versions saved before option texts were sanitised may hold raw text.
+    before = {sanitize.clean_html(o["text"]): o for o in (previous or {}).get("options", [])}
+    if not before:
+        return options
+    same_key = ({o["text"] for o in options if o["fraction"] > full}
+                == {t for t, o in before.items() if o["fraction"] > full})
+    for option in options:
+        old = before.get(option["text"])
+        if old is None:
+            continue
+        option["feedback"] = old.get("feedback", "")
+        if same_key:
+            option["fraction"] = old["fraction"]
+        elif option["fraction"] <= 0 and old["fraction"] < 0:
+            option["fraction"] = old["fraction"]
+    return options
+
+
+def _editable(value: str) -> str:
+    """Stored HTML as the teacher typed it: entities of plain text unescaped (``a &lt; b`` -> ``a < b``), markup
+    kept as it is."""
+    return value if "<" in value else html.unescape(value)
+
+
 def _load_options(form, data: dict) -> None:
     for option, key in zip(data.get("options", []), FORM_OPTION_KEYS):
-        getattr(form, f"option_{key.lower()}").data = option["text"]
+        getattr(form, f"option_{key.lower()}").data = _editable(option["text"])
 
 
 @form_for("single_choice")
@@ -132,7 +172,7 @@ class SingleChoiceForm(QuestionForm):
         options = _options_from(self, {self.correct.data})
         for option in options:
             option["fraction"] = 1.0 if option["fraction"] > 0 else 0.0
-        return {"options": options, "shuffle": self.shuffle.data}
+        return {"options": _keep_option_details(options, self.previous, full=0.999), "shuffle": self.shuffle.data}
 
 
 @form_for("multiple_choice")
@@ -152,8 +192,8 @@ class MultipleChoiceForm(QuestionForm):
         self.shuffle.data = data.get("shuffle", True)
 
     def to_data(self):
-        return {"options": _options_from(self, set(self.correct.data or [])), "scoring": self.scoring.data,
-                "shuffle": self.shuffle.data}
+        return {"options": _keep_option_details(_options_from(self, set(self.correct.data or [])), self.previous),
+                "scoring": self.scoring.data, "shuffle": self.shuffle.data}
 
 
 @form_for("true_false")
@@ -176,7 +216,7 @@ class TrueFalseForm(QuestionForm):
 @form_for("fill_blank")
 class FillBlankForm(QuestionForm):
     blanks = TextAreaField(_l("各空的参考答案"), validators=[DataRequired(), Length(max=20000)],
-                           description=_l("每行一个空；同一空有多个可接受答案时用 | 分隔，可用 * 作通配符。"))
+                           description=_l("每行一个空；同一空有多个可接受答案时用 | 分隔，可用 * 作通配符（\\* 表示星号本身）。"))
     case_sensitive = BooleanField(_l("区分大小写"))
     normalize_width = BooleanField(_l("全角半角视为相同"), default=True)
     whitespace = SelectField(_l("空格处理"), choices=[("collapse", _l("忽略首尾空格，连续空格视为一个")),
@@ -191,8 +231,17 @@ class FillBlankForm(QuestionForm):
         self.whitespace.data = data["whitespace"]
 
     def to_data(self):
-        blanks = [{"answers": [a.strip() for a in line.split("|") if a.strip()]}
-                  for line in (self.blanks.data or "").splitlines() if line.strip()]
+        lines = [line for line in (self.blanks.data or "").splitlines() if line.strip()]
+        before = (self.previous or {}).get("blanks", [])
+        blanks = []
+        for number, line in enumerate(lines):
+            old = {a["text"]: a for a in before[number]["answers"]} if number < len(before) else {}
+            answers = [{"text": t, "fraction": 1.0, "feedback": old.get(t, {}).get("feedback", "")}
+                       for t in (a.strip() for a in line.split("|")) if t]
+            listed = {a["text"] for a in answers}
+            # Partially right answers (imported, not shown in the form) stay with their blank.
+            answers += [dict(a) for t, a in old.items() if a["fraction"] < 1 and t not in listed]
+            blanks.append({"answers": answers})
         return {"blanks": blanks, "case_sensitive": self.case_sensitive.data,
                 "normalize_width": self.normalize_width.data, "whitespace": self.whitespace.data}
 
@@ -209,7 +258,13 @@ class NumericalForm(QuestionForm):
 
     def to_data(self):
         value = float(self.value.data) if self.value.data is not None else None
-        return {"answers": [{"value": value, "tolerance": float(self.tolerance.data or 0), "fraction": 1.0}]}
+        best = {"value": value, "tolerance": float(self.tolerance.data or 0), "fraction": 1.0, "feedback": ""}
+        before = (self.previous or {}).get("answers", [])
+        old_best = max(before, key=lambda a: a["fraction"]) if before else None
+        if old_best is not None and old_best["value"] == value:
+            best["feedback"] = old_best.get("feedback", "")
+        # Other accepted answers (imported partial credit, not shown in the form) are kept.
+        return {"answers": [best] + [dict(a) for a in before if a is not old_best and a["fraction"] < 1]}
 
 
 @form_for("matching")
@@ -221,7 +276,7 @@ class MatchingForm(QuestionForm):
     type_fields = ("pairs", "distractors")
 
     def load(self, data):
-        self.pairs.data = "\n".join(f"{p['prompt']} = {p['answer']}" for p in data["pairs"])
+        self.pairs.data = "\n".join(f"{_editable(p['prompt'])} = {p['answer']}" for p in data["pairs"])
         self.distractors.data = "\n".join(data.get("distractors", []))
 
     def to_data(self):

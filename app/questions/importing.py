@@ -84,7 +84,11 @@ class ImportReport:
 
 
 def public_question(q: dict) -> dict:
-    return {k: q.get(k) for k in PUBLIC_KEYS}
+    """The documented keys in their order, then the type's own settings the file carried (``scoring`` of a
+    weighted multiple choice, ``case_sensitive``, ``shuffle`` ...), so the output re-imports without loss."""
+    out = {k: q.get(k) for k in PUBLIC_KEYS}
+    out.update((k, v) for k, v in q.items() if k not in out and not k.startswith("_"))
+    return out
 
 
 def _location(q: dict) -> dict:
@@ -133,6 +137,11 @@ def validate(parsed: ParseResult) -> list[Planned]:
             category = "/".join(services.split_path(q.get("category") or ""))
         except DomainError as exc:
             parsed.errors.append({**location, "message": exc.message})
+            continue
+        except (TypeError, ValueError, AttributeError, KeyError):
+            # A value of the wrong kind deep in a hand-written file (a list where text belongs, a blank number
+            # that is not a number ...): reported at its question like any other error, never a crash.
+            parsed.errors.append({**location, "message": _("试题的字段格式错误，请对照导入说明检查。")})
             continue
         identity = services.identity_for(fields["type"], fields["text"], category, id_number)
         if identity in seen:

@@ -12,7 +12,7 @@ from app.auth.services import require
 from app.core.exports import download_name
 from app.core.pagination import paginate
 from app.core.storage import get_storage, new_key
-from app.errors import NotFound, ValidationError, get_or_raise
+from app.errors import DomainError, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.questions import forms, importing, media, permissions, sanitize, services
 from app.questions.models import QuestionFile
@@ -113,6 +113,7 @@ def _question_form(bank, type_name: str, version=None, question=None):
     if form_class is None:
         raise NotFound(_("未知的题型。"))
     form = form_class()
+    form.previous = version.data if version is not None else None
     form.knowledge_point_id.choices = [(0, _("（无）"))] + [(p.id, p.path) for p in services.knowledge_points(bank)]
     if version is not None and request.method == "GET":
         form.text.data, form.name.data = version.text, version.name
@@ -223,14 +224,20 @@ def import_questions(bank_id: int):
     """Step 1: upload; the file is read and checked and a preview shown (nothing written yet)."""
     bank = _load_bank(bank_id, edit=True)
     form = forms.ImportForm()
-    report, token = None, None
+    report, token, refused = None, None, False
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
         filename = upload.filename or "questions"
-        report = importing.import_file(filename, data, bank_key=bank.key, fmt=form.format.data, actor=current_user,
-                                       dry_run=True)
-        if report.ok:
+        try:
+            report = importing.import_file(filename, data, bank_key=bank.key, fmt=form.format.data,
+                                           actor=current_user, dry_run=True)
+        except DomainError as exc:
+            # The file as a whole cannot be read (unknown format, too big, empty): say so at the upload field.
+            db.session.rollback()
+            form.file.errors = list(form.file.errors) + [exc.message]
+            refused = True
+        if report is not None and report.ok:
             # Keep the upload until the user confirms; the session only holds its generated key.
             token = secrets.token_urlsafe(16)
             key = new_key("question-imports", "bin")
@@ -241,7 +248,7 @@ def import_questions(bank_id: int):
                     get_storage().delete(pending.pop(old)["key"])
             pending[token] = {"bank_id": bank.id, "key": key, "filename": filename, "format": report.format}
             session[_IMPORT_SESSION_KEY] = pending
-    status = 400 if report is not None and not report.ok else 200
+    status = 400 if refused or (report is not None and not report.ok) else 200
     return render_template("questions/import.html", bank=bank, form=form, report=report, token=token,
                            confirm=forms.ConfirmImportForm(token=token), preview_limit=PREVIEW_LIMIT,
                            types=TYPES), status

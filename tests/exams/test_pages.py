@@ -141,6 +141,9 @@ def test_export_neutralises_formulas(client, login_as):
     db.session.commit()
     text = client.get(f"/exams/{exam.id}/results.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
+    # State and how the attempt was closed read as on the pages, not as stored codes.
+    assert "已评分" in text and "考生交卷" in text
+    assert ",graded," not in text and not text.rstrip().endswith(",student")
 
 
 def test_report_flags_questions_that_look_wrong(client, login_as):
@@ -219,3 +222,21 @@ def test_student_pages_use_constant_statements(client, login_as, count_queries):
     with count_queries() as take:
         assert client.get(f"/attempts/{attempt.id}").status_code == 200
     assert take.count <= 10
+
+
+def test_teacher_cannot_grant_exam_to_another_schools_student(client, login_as):
+    teacher = login_as("teacher")
+    mine = factories.user("student", school_=teacher.school)
+    elsewhere = factories.user("student")  # a student of another school
+    _bank, qs = _bank_with(2)
+    exam = builders.fixed_exam(qs, creator=teacher)
+    db.session.commit()
+    detail = f"/exams/{exam.id}"
+    refused = client.form(f"{detail}/grants", {"usernames": f"{mine.username}\n{elsewhere.username}"},
+                          token_from=detail)
+    assert refused.status_code == 302
+    assert services.grant_of(exam.id, elsewhere.id) is None and services.grant_of(exam.id, mine.id) is None
+    page = client.get(detail).get_data(as_text=True)
+    assert "不存在或不属于本校" in page and elsewhere.username in page
+    ok = client.form(f"{detail}/grants", {"usernames": mine.username}, token_from=detail)
+    assert ok.status_code == 302 and services.grant_of(exam.id, mine.id) is not None

@@ -110,3 +110,78 @@ def test_attempts_allowed_and_new_attempt_after_submit():
     with pytest.raises(services.Conflict):
         services.start_attempt(exam, student)
     assert db.session.scalar(select(db.func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id)) == 2
+
+
+def _overlapping_bank():
+    """8 single-choice questions: 5 of difficulty 3 and 3 of difficulty 1."""
+    bank = builders.bank()
+    hard = [builders.question(bank, difficulty=3) for _ in range(5)]
+    easy = [builders.question(bank, difficulty=1) for _ in range(3)]
+    return bank, hard, easy
+
+
+def test_overlapping_rules_draw_for_every_seed():
+    """"3 单选题" then "5 道难度 3 的单选题": the first rule must leave the difficulty-3 ones to the second. A plain
+    rule-by-rule draw failed for most seeds, so some students could not start the exam."""
+    bank, hard, easy = _overlapping_bank()
+    paper = services.create_paper(title="卷")
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", count=3, points=1)
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", difficulty=3, count=5, points=2)
+    assert services.paper_problems(paper) == []
+    for seed in range(30):
+        drawn = services.draw_questions(paper, seed)
+        ids = [qid for qid, _p in drawn]
+        assert len(set(ids)) == 8
+        assert {qid for qid, p in drawn if p == 2} == {q.id for q in hard}
+        assert services.draw_questions(paper, seed) == drawn
+
+
+def test_rules_that_cannot_be_filled_together_are_refused_with_the_shortage():
+    bank, hard, _easy = _overlapping_bank()
+    paper = services.create_paper(title="卷")
+    services.add_paper_question(paper, hard[0], 1)
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", count=4, points=1)
+    services.add_paper_rule(paper, bank=bank, qtype="single_choice", difficulty=3, count=4, points=1)
+    # Each rule alone can be filled; together they need 8 distinct questions besides the fixed one, of 7.
+    problems = services.paper_problems(paper)
+    assert len(problems) == 1 and "合计需要 8 道" in problems[0] and "还缺 1 道" in problems[0]
+    with pytest.raises(ValidationError):
+        services.create_exam(paper=paper, title="考")
+
+
+def test_regrade_after_an_option_was_removed_scores_that_answer_zero():
+    """A student chose D; the corrected question has only three options. Regrading used to stop with "请选择有效的
+    选项" for the whole question; now that answer earns nothing and the others are regraded."""
+    teacher = factories.user("teacher")
+    bank = builders.bank()
+    q = builders.question(bank, "single_choice")
+    chose_d, chose_b = factories.user("student"), factories.user("student")
+    exam = builders.fixed_exam([q], students=[chose_d, chose_b], creator=teacher, points=2)
+    for student, key in ((chose_d, "D"), (chose_b, "B")):
+        attempt, _ = services.start_attempt(exam, student)
+        services.store_response(services.load_save_target(attempt.id, 1, student.id), key, 1)
+        services.close_attempt(attempt.id, closed_by="student", user_id=student.id)
+    builders.new_version(q, {"options": [{"text": "扭矩扳手"}, {"text": "活动扳手", "fraction": 1}, {"text": "套筒"}]})
+    assert services.regrade_question(exam, q, actor=teacher) == 1
+    scores = {a.user_id: a.score for a in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id))}
+    assert scores == {chose_d.id: 0.0, chose_b.id: 2.0}
+
+
+def test_new_exams_grade_each_multiple_choice_question_by_its_own_scoring():
+    """An imported Moodle question (fractions 50/50/-100) scores as in Moodle unless the exam overrides it; the
+    question form's 计分方式 used to be ignored by every exam (they all forced all-or-nothing)."""
+    bank = builders.bank()
+    moodle = builders.question(bank, "multiple_choice", data={
+        "options": [{"text": "甲", "fraction": 0.5}, {"text": "乙", "fraction": 0.5}, {"text": "丙", "fraction": -1}],
+        "scoring": "fractions"})
+    partial = builders.question(bank, "multiple_choice", data={**builders.SAMPLE_DATA["multiple_choice"],
+                                                              "scoring": "proportional"})
+    student = factories.user("student")
+    exam = builders.fixed_exam([moodle, partial], students=[student], points=2, shuffle_questions=False)
+    assert exam.multi_scoring == "per_question"
+    attempt, _ = services.start_attempt(exam, student)
+    services.store_response(services.load_save_target(attempt.id, 1, student.id), ["A"], 1)
+    services.store_response(services.load_save_target(attempt.id, 2, student.id), ["A"], 1)
+    services.close_attempt(attempt.id, closed_by="student", user_id=student.id)
+    db.session.expire_all()
+    assert [i.score for i in sorted(attempt.items, key=lambda i: i.slot)] == [1.0, 1.0]

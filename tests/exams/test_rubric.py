@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.errors import ValidationError
+from app.errors import NotFound, ValidationError
 
 from app.exams import services
 from app.exams.models import AttemptItem
@@ -121,6 +121,10 @@ def test_rubric_only_for_hand_graded_questions_and_only_by_the_exam_s_teachers(c
         services.set_rubric(exam, sc, RUBRIC, by=teacher)  # auto-graded: the key decides, not a rubric
     with pytest.raises(ValidationError):
         services.set_rubric(exam, essay, "内容 | abc", by=teacher)
+    # An essay of another bank, not in this exam, cannot get a rubric here by its id.
+    outsider = builders.question(builders.bank(), "essay")
+    with pytest.raises(NotFound):
+        services.set_rubric(exam, outsider, RUBRIC, by=teacher)
 
 
 def test_grading_page_statements_stay_constant(client, login_as, count_queries):

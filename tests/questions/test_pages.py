@@ -280,3 +280,16 @@ def test_question_files_follow_registered_viewer_rules(client, login_as):
         assert client.get(f"/questions/files/{record.id}").status_code == 200
     finally:
         permissions.FILE_VIEWERS.remove(rule)
+
+
+def test_import_page_shows_a_refused_file_on_the_form(client, login_as):
+    """A file that cannot be read at all (a picture, an unknown format) is reported next to the upload field,
+    with the form still there to pick another file."""
+    teacher = login_as("teacher")
+    bank = make_bank(teacher)
+    url = f"/questions/banks/{bank.id}/import"
+    response = client.form(url, {"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "photo.png"),
+                                 "format": "auto"}, token_from=url, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "无法识别文件格式" in page and 'type="file"' in page

@@ -125,3 +125,33 @@ def test_precompiled_grader_equals_grade(type_name, data, responses):
         g = t.grader(data, 3.0, scoring=scoring)
         for response in responses:
             assert g(response) == t.grade(data, response, 3.0, scoring=scoring)
+
+
+def test_numerical_blank_with_spaces_is_unanswered():
+    t = TYPES["numerical"]
+    data = t.validate_data({"answers": [{"value": 1}]})
+    assert t.validate_response(data, "  ") is None and t.validate_response(data, "\u3000") is None
+    with pytest.raises(ValidationError):
+        t.validate_response(data, "一")
+
+
+def test_fill_blank_escaped_asterisk_is_literal():
+    """Moodle's short answer: ``*`` is a wildcard, ``\\*`` an asterisk (formulas such as P=U*I)."""
+    t = TYPES["fill_blank"]
+    data = t.validate_data({"blanks": [{"answers": ["P=U\\*I"]}, {"answers": ["*电机"]}]})
+    assert t.grade(data, ["P=U*I", "异步电机"], 2) == (2.0, 1.0)
+    assert t.grade(data, ["P=UxI", "电机"], 2) == (1.0, 0.5)
+    assert t.correct_answer_view(data)["blanks"][0] == ["P=U*I"]
+
+
+def test_multiple_choice_weights_must_reach_full_marks():
+    """As in Moodle: with weighted scoring the right options' fractions add up to 100 %, else nobody could earn
+    full marks (the import reports the question's line)."""
+    t = TYPES["multiple_choice"]
+    with pytest.raises(ValidationError) as err:
+        t.validate_data({"options": [{"text": "a", "fraction": 0.5}, {"text": "b", "fraction": 0.3},
+                                     {"text": "c", "fraction": -1}], "scoring": "fractions"})
+    assert "100%" in err.value.message and "80%" in err.value.message
+    thirds = t.validate_data({"options": [{"text": k, "fraction": 0.3333333} for k in "abc"] + [{"text": "d"}],
+                              "scoring": "fractions"})
+    assert t.grade(thirds, ["A", "B", "C"], 3)[1] > 0.999

@@ -280,6 +280,23 @@ def blocks(text: str):
         yield first, current
 
 
+def split_category(first: int, lines: list[str]):
+    """``(line number, lines)`` of a block, with a question written right under its ``$CATEGORY:`` line split off.
+
+    Moodle reads a whole block that starts with ``$CATEGORY:`` as the category name, so a question typed on the
+    next line (no blank line between) silently vanishes into the name. The category is its own line only; the
+    question after it (with the comments above the category, which carry its ``[id:]`` and ``[tag:]``) is read
+    as a question.
+    """
+    body = [i for i, line in enumerate(lines) if not line.startswith("//")]
+    if len(body) > 1 and lines[body[0]].startswith("$CATEGORY:"):
+        at = body[0]
+        yield first + at, [lines[at]]
+        yield first + at + 1, lines[:at] + lines[at + 1:]
+    else:
+        yield first, lines
+
+
 @register
 class Gift(Format):
     name = "gift"
@@ -303,7 +320,7 @@ class Gift(Format):
         text, encoding = decode_text(data)
         result = ParseResult(format=self.name, encoding=encoding)
         category = ""
-        for line, lines in blocks(text):
+        for line, lines in (part for block in blocks(text) for part in split_category(*block)):
             try:
                 item = read_block(lines, category)
             except GiftError as exc:

@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from app.questions.formats import Format, ParseResult, new_question, register
 
 _LIST_KEYS = ("tags", "answers", "pairs")
+#: Keys whose value must be text (or absent/null).
+_TEXT_KEYS = ("text", "name", "category", "general_feedback", "explanation")
 
 
 @register
@@ -52,6 +54,12 @@ class JsonFormat(Format):
                 continue
             if not all(isinstance(a, dict) for a in (item.get("answers") or []) + (item.get("pairs") or [])):
                 result.errors.append({"row": index, "message": _("answers 和 pairs 的每一项都必须是对象。")})
+                continue
+            wrong = [k for k in _TEXT_KEYS if item.get(k) is not None and not isinstance(item[k], str)]
+            if item.get("id_number") is not None and not isinstance(item["id_number"], (str, int)):
+                wrong.append("id_number")
+            if wrong:
+                result.errors.append({"row": index, "message": _("%(keys)s 必须是文本。", keys="、".join(wrong))})
                 continue
             question = new_question(item["type"], str(item.get("text") or ""), _row=index)
             question.update({k: v for k, v in item.items() if not k.startswith("_") and k != "text"})

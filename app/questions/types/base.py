@@ -69,6 +69,14 @@ def text_of(value, what: str, *, required: bool = True, limit: int = 20000) -> s
     return value
 
 
+def html_of(value, what, *, required: bool = True, limit: int = 20000) -> str:
+    """Rich text of authoring data (option texts, matching prompts, feedback): sanitised HTML, like the question
+    text. Plain text comes out escaped (``a < b`` -> ``a &lt; b``), so pages render every such field as HTML."""
+    from app.questions import sanitize
+
+    return sanitize.clean_html(text_of(value, what, required=required, limit=limit))
+
+
 def nfkc(value: str) -> str:
     """Full-width letters, digits and punctuation to half-width (Ａ１，→ A1,), as typed on Chinese IMEs."""
     return unicodedata.normalize("NFKC", value)
@@ -172,15 +180,19 @@ def validate_options(raw, *, minimum: int = 2) -> list[dict]:
         seen.add(key)
         options.append({
             "key": key,
-            "text": text_of(item.get("text"), _l("选项 %(key)s", key=key)),
+            "text": html_of(item.get("text"), _l("选项 %(key)s", key=key)),
             "fraction": fraction_of(item.get("fraction", 0), _l("选项 %(key)s", key=key)),
-            "feedback": text_of(item.get("feedback"), "feedback", required=False),
+            "feedback": html_of(item.get("feedback"), "feedback", required=False),
         })
     return options
 
 
 def public_options(options: list[dict]) -> list[dict]:
-    return [{"key": o["key"], "text": o["text"]} for o in options]
+    """Keys and texts (sanitised HTML) of choice options. Sanitised again here because versions stored before
+    option texts were sanitised on save may hold raw markup; views are cached per version, so this is cheap."""
+    from app.questions import sanitize
+
+    return [{"key": o["key"], "text": sanitize.clean_html(o["text"])} for o in options]
 
 
 def gettext_safe(message: str, **params) -> str:

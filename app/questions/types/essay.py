@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import QuestionType, fail, text_of
+from app.questions.types.base import QuestionType, fail, html_of, text_of
 
 RESPONSE_FORMATS = ("text", "none")
 MAX_TEXT = 50000
@@ -31,7 +31,7 @@ class Essay(QuestionType):
         if response_format == "none" and attachments == 0:
             fail(_l("不要求文字作答时，必须允许上传附件。"))
         return {"response_format": response_format, "attachments": attachments, "require_attachment": require,
-                "grader_info": text_of(data.get("grader_info"), "grader_info", required=False),
+                "grader_info": html_of(data.get("grader_info"), "grader_info", required=False),
                 "response_template": text_of(data.get("response_template"), "template", required=False)}
 
     def from_interchange(self, question: dict) -> dict:

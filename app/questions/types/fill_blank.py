@@ -3,7 +3,8 @@
 Comparison rules, per question: ``case_sensitive`` (default false), ``normalize_width`` (default true: NFKC,
 so full-width ＡＢＣ１２３ and half-width ABC123 match), ``whitespace``: ``collapse`` (default: trim and
 turn runs of spaces into one), ``ignore`` (remove all spaces — useful for Chinese answers) or ``exact``.
-An accepted answer may contain ``*`` as a wildcard for any characters (as in Moodle).
+An accepted answer may contain ``*`` as a wildcard for any characters, and ``\\*`` for a literal asterisk (as in
+Moodle's short answer: ``P=U\\*I``).
 A blank scores the best fraction among the accepted answers it matches; the question scores the mean
 over its blanks.
 """
@@ -15,7 +16,7 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, nfkc,
+from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, html_of, nfkc,
                                       text_of)
 
 WHITESPACE_RULES = ("collapse", "ignore", "exact")
@@ -36,9 +37,14 @@ def normalise(value: str, case_sensitive: bool, width: bool, whitespace: str) ->
     return value
 
 
+_LITERAL_STAR = "\x00"
+
+
 @lru_cache(maxsize=4096)
 def _wildcard(pattern: str):
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+    pattern = pattern.replace("\\*", _LITERAL_STAR)
+    return re.compile(".*".join(re.escape(part).replace(_LITERAL_STAR, "\\*") for part in pattern.split("*")),
+                      re.DOTALL)
 
 
 @register
@@ -70,7 +76,7 @@ class FillBlank(QuestionType):
                 items.append({
                     "text": text_of(answer.get("text"), _l("第 %(n)s 空的参考答案", n=number), limit=1000),
                     "fraction": fraction_of(answer.get("fraction", 1.0), _l("第 %(n)s 空", n=number)),
-                    "feedback": text_of(answer.get("feedback"), "feedback", required=False),
+                    "feedback": html_of(answer.get("feedback"), "feedback", required=False),
                 })
             if not any(a["fraction"] >= 1.0 for a in items):
                 fail(_l("第 %(n)s 空必须有一个完全正确的参考答案。"), n=number)
@@ -143,7 +149,8 @@ class FillBlank(QuestionType):
         return points * fraction, fraction
 
     def correct_answer_view(self, data: dict) -> dict:
-        return {"blanks": [[a["text"] for a in b["answers"] if a["fraction"] >= 1.0] for b in data["blanks"]]}
+        return {"blanks": [[a["text"].replace("\\*", "*") for a in b["answers"] if a["fraction"] >= 1.0]
+                           for b in data["blanks"]]}
 
     def blank_response(self):
         return []

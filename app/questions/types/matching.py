@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from html import escape
+
+from app.questions.sanitize import clean_html
 from app.questions.types import register
-from app.questions.types.base import OPTION_KEYS, QuestionType, clamp_fraction, fail, text_of
+from app.questions.types.base import OPTION_KEYS, QuestionType, clamp_fraction, fail, html_of, text_of
 
 
 def choices(data: dict) -> list[str]:
@@ -31,7 +34,7 @@ class Matching(QuestionType):
         for index, pair in enumerate(pairs, start=1):
             if not isinstance(pair, dict):
                 fail(_l("匹配题的配对格式错误。"))
-            clean.append({"prompt": text_of(pair.get("prompt"), _l("第 %(n)s 对的题目", n=index)),
+            clean.append({"prompt": html_of(pair.get("prompt"), _l("第 %(n)s 对的题目", n=index)),
                           "answer": text_of(pair.get("answer"), _l("第 %(n)s 对的答案", n=index), limit=1000)})
         distractors = [text_of(d, "distractor", limit=1000) for d in data.get("distractors") or []]
         result = {"pairs": clean, "distractors": distractors, "shuffle": bool(data.get("shuffle", True))}
@@ -59,17 +62,22 @@ class Matching(QuestionType):
 
     def public_view(self, version) -> dict:
         view = super().public_view(version)
-        view["prompts"] = [{"key": str(i), "text": p["prompt"]} for i, p in enumerate(version.data["pairs"], start=1)]
+        # Prompts are sanitised HTML (cleaned again for versions stored before that); answers are plain text,
+        # shown in a <select>.
+        view["prompts"] = [{"key": str(i), "text": clean_html(p["prompt"])}
+                           for i, p in enumerate(version.data["pairs"], start=1)]
         view["options"] = [{"key": OPTION_KEYS[i], "text": t} for i, t in enumerate(choices(version.data))]
         return view
 
     def validate_response(self, data: dict, response):
         if response is None or response == "":
             return {}
-        count, keys = len(data["pairs"]), OPTION_KEYS[:len(choices(data))]
+        # Exact membership in sets: a string test such as ``v in "ABC"`` would let "AB" (a substring) through,
+        # and unhashable or non-text values must be refused, not crash.
+        prompts = {str(n) for n in range(1, len(data["pairs"]) + 1)}
+        keys = set(OPTION_KEYS[:len(choices(data))])
         if not isinstance(response, dict) or not all(
-                isinstance(k, str) and k.isdigit() and 1 <= int(k) <= count and (v is None or v in keys)
-                for k, v in response.items()):
+                k in prompts and (v is None or (isinstance(v, str) and v in keys)) for k, v in response.items()):
             fail(_l("匹配题的答案应为 {\"题目序号\": \"答案标识\"} 的对象。"))
         return {k: v for k, v in response.items() if v}
 
@@ -89,7 +97,8 @@ class Matching(QuestionType):
     def correct_answer_view(self, data: dict) -> dict:
         texts = choices(data)
         return {"pairs": {str(i): OPTION_KEYS[texts.index(p["answer"])] for i, p in enumerate(data["pairs"], start=1)},
-                "text": "; ".join(f"{p['prompt']} → {p['answer']}" for p in data["pairs"])}
+                "text": "; ".join(f"{clean_html(p['prompt'])} → {escape(p['answer'], quote=False)}"
+                                  for p in data["pairs"])}
 
     def blank_response(self):
         return {}

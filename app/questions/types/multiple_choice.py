@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.questions.sanitize import clean_html
 from app.questions.types import register
 from app.questions.types.base import QuestionType, clamp_fraction, fail, public_options, validate_options
 
@@ -31,6 +32,11 @@ class MultipleChoice(QuestionType):
         scoring = data.get("scoring") or "all_or_nothing"
         if scoring not in SCORING_MODES:
             fail(_l("未知的多选题计分方式：%(mode)s"), mode=scoring)
+        positive = sum(o["fraction"] for o in options if o["fraction"] > 0)
+        if scoring == "fractions" and abs(positive - 1.0) > 1e-6:
+            # Moodle refuses such a question too ("fractionsaddwrong"): nobody could earn full marks.
+            fail(_l("按权重计分时，各正确选项的得分比例之和必须为 100%%（现为 %(total)s%%）。"),
+                 total=f"{positive * 100:g}")
         return {"options": options, "scoring": scoring, "shuffle": bool(data.get("shuffle", True))}
 
     def from_interchange(self, question: dict) -> dict:
@@ -98,7 +104,7 @@ class MultipleChoice(QuestionType):
 
     def correct_answer_view(self, data: dict) -> dict:
         right = [o for o in data["options"] if o["fraction"] > 0]
-        return {"keys": [o["key"] for o in right], "text": "; ".join(o["text"] for o in right)}
+        return {"keys": [o["key"] for o in right], "text": "; ".join(clean_html(o["text"]) for o in right)}
 
     def blank_response(self):
         return []

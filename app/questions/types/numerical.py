@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import (QuestionType, clamp_fraction, label_of, fail, fraction_of, nfkc,
-                                      number, text_of)
+from app.questions.types.base import (QuestionType, clamp_fraction, label_of, fail, fraction_of, html_of, nfkc,
+                                      number)
 
 
 def parse_number(value) -> float:
@@ -51,7 +51,7 @@ class Numerical(QuestionType):
                 tolerance = abs(number(answer.get("tolerance") or 0, what))
             clean.append({"value": value, "tolerance": tolerance,
                           "fraction": fraction_of(answer.get("fraction", 1.0), what),
-                          "feedback": text_of(answer.get("feedback"), "feedback", required=False)})
+                          "feedback": html_of(answer.get("feedback"), "feedback", required=False)})
         if not any(a["fraction"] >= 1.0 for a in clean):
             fail(_l("数值题必须有一个完全正确的参考答案。"))
         return {"answers": clean}
@@ -66,7 +66,8 @@ class Numerical(QuestionType):
                              "tolerance": a["tolerance"]} for a in data["answers"]], "pairs": []}
 
     def validate_response(self, data: dict, response):
-        if response is None or response == "":
+        # Blank (or only spaces, including the full-width space of Chinese IMEs) means unanswered, not an error.
+        if response is None or (isinstance(response, str) and not nfkc(response).strip()):
             return None
         try:
             return parse_number(response)

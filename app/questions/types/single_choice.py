@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.questions.sanitize import clean_html
 from app.questions.types import register
 from app.questions.types.base import (ZERO, QuestionType, clamp_fraction, fail, public_options, table_grader,
                                       validate_options)
@@ -65,4 +66,4 @@ class SingleChoice(QuestionType):
 
     def correct_answer_view(self, data: dict) -> dict:
         best = max(data["options"], key=lambda o: o["fraction"])
-        return {"keys": [best["key"]], "text": best["text"]}
+        return {"keys": [best["key"]], "text": clean_html(best["text"])}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import QuestionType, fail, ZERO, label_of, table_grader, text_of
+from app.questions.types.base import QuestionType, fail, ZERO, html_of, label_of, table_grader
 
 #: Spellings accepted as a response (API callers and imported files use all of these).
 _TRUE = {"true", "t", "1", "对", "正确", "√", "是", "yes"}
@@ -22,8 +22,8 @@ class TrueFalse(QuestionType):
         if not isinstance(answer, bool):
             fail(_l("判断题必须给出正确答案（对或错）。"))
         return {"answer": answer,
-                "feedback_true": text_of(data.get("feedback_true"), "feedback", required=False),
-                "feedback_false": text_of(data.get("feedback_false"), "feedback", required=False)}
+                "feedback_true": html_of(data.get("feedback_true"), "feedback", required=False),
+                "feedback_false": html_of(data.get("feedback_false"), "feedback", required=False)}
 
     def from_interchange(self, question: dict) -> dict:
         data = {"answer": None, "feedback_true": "", "feedback_false": ""}
