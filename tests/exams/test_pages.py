@@ -94,7 +94,6 @@ def test_manual_grading_queue_and_regrade_with_history(client, login_as):
     exam = builders.fixed_exam([sc, essay], students=students, creator=teacher, points=5)
     for s in students:
         attempt, _ = services.start_attempt(exam, s)
-        items = {i.slot: i for i in attempt.items}
         services.store_response(services.load_save_target(attempt.id, 1, s.id), "B", 1)
         services.store_response(services.load_save_target(attempt.id, 2, s.id), {"text": "先断电再检修", "files": []}, 1)
         services.close_attempt(attempt.id, closed_by="student", user_id=s.id)

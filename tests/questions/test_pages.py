@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.questions import services
-from app.questions.models import Question, QuestionBank, QuestionVersion
+from app.questions.models import Question, QuestionVersion
 from tests import factories
 
 
