@@ -114,7 +114,9 @@ def _import_domain_modules(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app import main
+    from app.core import routing
 
+    routing.register(app)
     app.register_blueprint(main.bp)
     for module in _domain_modules("views"):
         app.register_blueprint(module.bp)
