@@ -55,3 +55,21 @@ def test_student_works_the_demo_task_on_a_phone(new_context):
     size = thumb.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert size[1] > size[0], f"the thumbnail is upright (portrait): {size}"
     page.screenshot(path="/tmp/gx-task-stage-360.png", full_page=True)
+
+
+def test_teacher_reads_the_class_progress_and_gradebook_on_a_phone(new_context):
+    """The wide tables (one row per student, one column per activity) scroll inside their box; the page itself
+    stays 360 px (hidden screen-reader labels once escaped the box and made it 505 px wide)."""
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, "teacher")
+    page.goto("/courses")
+    page.get_by_role("link", name="汽车底盘系统检修（一体化课程）").first.click()
+    page.wait_for_url("**/courses/*")
+    page.get_by_role("link", name="学习进度").click()
+    page.wait_for_url("**/progress")
+    page.get_by_role("table").first.wait_for()
+    assert_fits_screen(page)
+    page.get_by_role("link", name="成绩册").click()
+    page.wait_for_url("**/gradebook*")
+    page.get_by_role("table").first.wait_for()
+    assert_fits_screen(page)
