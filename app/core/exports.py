@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterable, Sequence
 
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
@@ -50,9 +51,17 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "S
     return out.getvalue()
 
 
+def _plain_ascii(text: str) -> str:
+    return "".join(ch for ch in text if " " <= ch <= "~" and ch not in '"\\')
+
+
 def download_name(name: str) -> dict:
     """Headers for a download with a Chinese file name (RFC 6266 ``filename*``)."""
     from urllib.parse import quote
 
-    ascii_name = name.encode("ascii", "ignore").decode() or "download"
+    name = "".join(ch for ch in name if ch.isprintable()) or "download"
+    # The plain ``filename`` is for clients that ignore ``filename*``: printable ASCII without quotes or
+    # backslashes, and never a bare extension (作业报告.pdf would become ".pdf", a hidden file).
+    stem, ext = os.path.splitext(name)
+    ascii_name = (_plain_ascii(stem).strip() or "download") + _plain_ascii(ext)
     return {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"}
