@@ -3,7 +3,7 @@ a :class:`ReviewRecord`. Services flush; the caller commits."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.core import clock
 from app.errors import Conflict, PermissionDenied, ValidationError
@@ -93,11 +93,13 @@ def approve_many(objs, actor, comment: str = "") -> tuple[int, int]:
             skipped += 1
             continue
         obj.review_state, obj.approved_at, obj.approved_by_id = S.approved.value, now, actor.id
-        records.append(ReviewRecord(kind=kind.name, object_id=obj.id, from_state=S.submitted.value,
-                                    to_state=S.approved.value, actor_id=actor.id, comment=comment, created_at=now))
+        records.append({"kind": kind.name, "object_id": obj.id, "from_state": S.submitted.value,
+                        "to_state": S.approved.value, "actor_id": actor.id, "comment": comment, "created_at": now})
         done.setdefault(kind.name, []).append(obj)
-    db.session.add_all(records)
     db.session.flush()
+    if records:
+        # Core executemany without RETURNING: one batched statement (the ORM would insert row by row on SQLite).
+        db.session.execute(insert(ReviewRecord.__table__), records)
     for name, approved in done.items():
         kind = KINDS[name]
         if kind.on_approve_many is not None:
