@@ -4,6 +4,7 @@
                                 [--dry-run] [--json]
     flask questions export --bank KEY --format xlsx|gift|moodlexml|json -o FILE
     flask questions template -o FILE
+    flask questions approve --bank KEY --reviewer USERNAME [--comment TEXT]
 """
 from __future__ import annotations
 
