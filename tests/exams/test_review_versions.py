@@ -107,3 +107,18 @@ def test_regrade_uses_the_approved_correction_only():
     assert services.regrade_question(exam, question, actor=teacher) == 0  # the correction waits for review
     builders.approve(correction)
     assert services.regrade_question(exam, question, actor=teacher) == 1
+
+
+def test_teacher_building_an_exam_is_told_how_many_questions_await_review(client, login_as):
+    login_as("teacher")
+    bank = builders.bank()
+    builders.question(bank)
+    for _ in range(4):
+        builders.question(bank, approved=False)
+    db.session.commit()
+    short = client.form("/exams/new", {"title": "月考", "bank_id": bank.id, "draw_single_choice": 3, "points": 2,
+                                       "max_attempts": 1, "pass_percent": 60, "multi_scoring": "all_or_nothing",
+                                       "time_limit_minutes": 30}, token_from="/exams/new")
+    body = short.get_data(as_text=True)
+    assert short.status_code == 200
+    assert "只有 1 道符合条件并已通过审核，还缺 2 道" in body and "另有 4 道符合条件的新题正在等待审核" in body
