@@ -306,7 +306,6 @@ def _withdraw_superseded(question: Question, actor, number: int) -> None:
                                                                QuestionVersion.review_state == "submitted"))
     for old in waiting:
         review.withdraw(old, None, _("已被第 %(n)s 版取代。", n=number))
-        old.submitted_at = None
 
 
 def pending_count(bank: QuestionBank) -> int:
