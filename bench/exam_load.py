@@ -62,10 +62,16 @@ def setup(app, students: int, time_limit: int) -> tuple[int, dict[str, str]]:
         upgrade()
         bank = questions.create_bank(key=f"load-{int(time.time())}", name="压测题库")
         paper = exams.create_paper(title="压测试卷")
+        created = []
         for n, qtype in enumerate(QUESTION_MIX):
             fields = questions.prepare_fields(qtype, text=f"<p>压测第{n + 1}题</p>", data=sample_data(qtype, n),
                                               points=5)
-            exams.add_paper_question(paper, questions.create_question(bank, fields), 5)
+            created.append(questions.create_question(bank, fields))
+        # Only reviewed questions go on papers (凡编必审).
+        questions.approve_pending(bank, auth.create_user(username=f"load-reviewer-{bank.id}", roles=["reviewer"],
+                                                         full_name="审核"))
+        for q in created:
+            exams.add_paper_question(paper, q, 5)
         exam = exams.create_exam(paper=paper, title="压测考试", time_limit_minutes=time_limit, shuffle_options=True)
         tokens = {}
         for i in range(students):

@@ -31,6 +31,7 @@ def main(argv=None) -> int:
     from sqlalchemy import insert, select, text
 
     from app import create_app
+    from app.auth import services as auth
     from app.auth.models import User
     from app.exams import reports, services
     from app.exams.models import Attempt, AttemptItem
@@ -53,9 +54,12 @@ def main(argv=None) -> int:
         for n in range(args.questions):
             fields = questions.prepare_fields("single_choice", text=f"<p>第{n + 1}题</p>", points=5, data={
                 "options": [{"text": f"{k}{n}", "fraction": 1 if k == "A" else 0} for k in "ABCD"]})
-            q = questions.create_question(bank, fields)
+            qs.append(questions.create_question(bank, fields))
+        # Only reviewed questions go on papers (凡编必审).
+        questions.approve_pending(bank, auth.create_user(username="bench-reviewer", roles=["reviewer"],
+                                                         full_name="审核"))
+        for q in qs:
             services.add_paper_question(paper, q, 5)
-            qs.append(q)
         exam = services.create_exam(paper=paper, title="报表压测", time_limit_minutes=60)
         db.session.execute(insert(User), [{"username": f"r{i:06d}", "full_name": ""} for i in range(args.attempts)])
         user_ids = list(db.session.scalars(select(User.id).where(User.username.like("r%")).order_by(User.id)))

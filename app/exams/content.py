@@ -8,6 +8,8 @@ from app.core.content import demo_step
 DEMO_BANK = "demo-safety"
 DEMO_EXAM = "安全操作规程测验（演示）"
 
+#: A question the demo teacher wrote that waits for the demo reviewer (not on the demo paper).
+PENDING_QUESTION = "<p>使用砂轮机时可以不戴护目镜。</p>"
 #: (type, text, data) of the demo questions.
 QUESTIONS = [
     ("single_choice", "<p>拧紧汽车轮胎螺栓应使用哪种工具？</p>",
@@ -32,9 +34,11 @@ def seed_demo_exam() -> str:
     from app.extensions import db
     from app.questions import services as questions
 
-    teacher, student = find_user("teacher"), find_user("student")
-    if teacher is None or student is None:
-        return "skipped (no demo teacher/student)"
+    from app.review import services as review
+
+    teacher, student, reviewer = find_user("teacher"), find_user("student"), find_user("reviewer")
+    if teacher is None or student is None or reviewer is None:
+        return "skipped (no demo teacher/student/reviewer)"
     if db.session.scalar(select(Exam.id).where(Exam.title == DEMO_EXAM)):
         return "already there"
     bank = questions.bank_by_key(DEMO_BANK) or questions.create_bank(
@@ -43,7 +47,13 @@ def seed_demo_exam() -> str:
     for qtype, text, data in QUESTIONS:
         fields = questions.prepare_fields(qtype, text=text, data=data, points=10,
                                           explanation="<p>参见《汽车维修安全操作规程》。</p>")
-        services.add_paper_question(paper, questions.create_question(bank, fields, actor=teacher), 10)
+        question = questions.create_question(bank, fields, actor=teacher)
+        # The teacher wrote it, the demo reviewer approved it (凡编必审): only approved versions reach exams.
+        review.approve(question.current_version, reviewer)
+        services.add_paper_question(paper, question, 10)
+    # One new question still waiting in the reviewer's queue, to show the review step.
+    pending = questions.prepare_fields("true_false", text=PENDING_QUESTION, data={"answer": False}, points=10)
+    questions.create_question(bank, pending, actor=teacher, change_note="新编试题")
     exam = services.create_exam(paper=paper, title=DEMO_EXAM, creator=teacher, school_id=teacher.school_id,
                                 time_limit_minutes=30, max_attempts=2, shuffle_options=True,
                                 description="演示考试：可作答两次，交卷后即可看到客观题得分。")

@@ -54,13 +54,16 @@ def create_paper(*, title: str, school_id: int | None = None, creator=None) -> P
 
 
 def add_paper_question(paper: Paper, question: Question, points: float | None = None) -> PaperQuestion:
-    """Put a fixed question on the paper (its current version is shown when an attempt starts)."""
-    if question.current_version_id is None or not question.is_active:
+    """Put a fixed question on the paper (its newest approved version is shown when an attempt starts)."""
+    if not question.is_active:
         raise ValidationError(_("试题 %(id)s 不可用。", id=question.id))
+    if question.approved_version_id is None:
+        raise ValidationError(_("试题 %(id)s 还没有通过审核的版本，审核通过后才能加入学生作答的试卷。",
+                                id=question.id))
     if any(pq.question_id == question.id for pq in paper.questions):
         raise Conflict(_("试题 %(id)s 已在试卷中。", id=question.id))
     entry = PaperQuestion(question_id=question.id, position=len(paper.questions) + 1,
-                          points=question.points if points is None else _points(points))
+                          points=question.approved_version.points if points is None else _points(points))
     paper.questions.append(entry)
     db.session.flush()
     return entry
@@ -76,16 +79,26 @@ def _points(value) -> float:
     return points
 
 
-def _rule_candidates(rule: PaperRule):
-    """SELECT of the ids of questions a rule may draw, in a stable order (so a seed reproduces a draw)."""
-    stmt = select(Question.id).where(Question.bank_id == rule.bank_id, Question.is_active.is_(True),
-                                     Question.current_version_id.is_not(None))
+def _rule_candidates(rule: PaperRule, *, approved: bool = True):
+    """SELECT of the ids of questions a rule may draw, in a stable order (so a seed reproduces a draw).
+
+    Only questions with an approved version are drawn (凡编必审), filtered on that version's difficulty (a
+    pending edit may change it). ``approved=False``: the questions that would match once their newest
+    version is approved, to tell the teacher how many are still waiting for review.
+    """
+    stmt = select(Question.id).where(Question.bank_id == rule.bank_id, Question.is_active.is_(True))
     if rule.qtype:
         stmt = stmt.where(Question.type == rule.qtype)
     else:
         stmt = stmt.where(Question.type.in_([k for k, t in qtypes.TYPES.items() if t.has_points]))
-    if rule.difficulty:
-        stmt = stmt.where(Question.difficulty == rule.difficulty)
+    if approved:
+        stmt = stmt.join(QuestionVersion, QuestionVersion.id == Question.approved_version_id)
+        if rule.difficulty:
+            stmt = stmt.where(QuestionVersion.difficulty == rule.difficulty)
+    else:
+        stmt = stmt.where(Question.approved_version_id.is_(None))
+        if rule.difficulty:
+            stmt = stmt.where(Question.difficulty == rule.difficulty)
     if rule.knowledge_point_id:
         stmt = stmt.where(Question.knowledge_point_id == rule.knowledge_point_id)
     return stmt.order_by(Question.id)
@@ -115,8 +128,13 @@ def rule_shortfall(rule: PaperRule) -> str | None:
     available = db.session.scalar(select(func.count()).select_from(_rule_candidates(rule).subquery()))
     if available >= rule.count:
         return None
-    return _("%(rule)s：需要 %(n)s 道，题库中只有 %(have)s 道符合条件，还缺 %(missing)s 道。",
-             rule=describe_rule(rule), n=rule.count, have=available, missing=rule.count - available)
+    message = _("%(rule)s：需要 %(n)s 道，题库中只有 %(have)s 道符合条件并已通过审核，还缺 %(missing)s 道。",
+                rule=describe_rule(rule), n=rule.count, have=available, missing=rule.count - available)
+    waiting = db.session.scalar(select(func.count()).select_from(
+        _rule_candidates(rule, approved=False).subquery()))
+    if waiting:
+        message += _("另有 %(n)s 道符合条件的新题正在等待审核，审核通过后即可抽取。", n=waiting)
+    return message
 
 
 def add_paper_rule(paper: Paper, *, bank: QuestionBank, count: int, points: float, qtype: str | None = None,
@@ -146,6 +164,13 @@ def add_paper_rule(paper: Paper, *, bank: QuestionBank, count: int, points: floa
 def paper_problems(paper: Paper) -> list[str]:
     """What stops the paper from producing an attempt (empty list when it is ready)."""
     problems = [m for m in (rule_shortfall(r) for r in paper.rules) if m]
+    fixed = [pq.question_id for pq in paper.questions]
+    if fixed:
+        unapproved = list(db.session.scalars(select(Question.id).where(
+            Question.id.in_(fixed), Question.approved_version_id.is_(None)).order_by(Question.id)))
+        if unapproved:
+            problems.append(_("试卷中的试题 %(ids)s 没有通过审核的版本（已撤回发布），请等待审核或从试卷中移除。",
+                              ids="、".join(str(i) for i in unapproved)))
     if not paper.rules and not paper.questions:
         problems.append(_("试卷中还没有题目或抽题规则。"))
     if not problems and paper.rules:
@@ -450,13 +475,15 @@ def _plan_items(exam: Exam, seed: int) -> tuple[list[dict], float]:
     # Only what the draw and the public-view cache key need: the texts are loaded (once per process and
     # version) only when public_view misses its cache.
     versions = {v.question_id: v for v in db.session.scalars(
-        select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+        select(QuestionVersion).join(Question, Question.approved_version_id == QuestionVersion.id)
         .options(load_only(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.type,
                            QuestionVersion.data, QuestionVersion.created_at))
         .where(Question.id.in_(ids)))}
     rows, max_score = [], 0.0
     for slot, (qid, points) in enumerate(drawn, start=1):
-        version = versions[qid]
+        version = versions.get(qid)
+        if version is None:  # a fixed question whose approval was withdrawn after the paper was built
+            raise Conflict(_("试卷中的试题 %(id)s 没有通过审核的版本，暂时不能开始考试，请联系老师。", id=qid))
         qtype = qtypes.TYPES[version.type]
         points = points if qtype.has_points else 0.0
         max_score += points
@@ -1080,13 +1107,16 @@ def grade_with_rubric(item: AttemptItem, levels: dict, *, comment: str = "", gra
 
 
 def regrade_question(exam: Exam, question: Question, *, actor) -> int:
-    """Regrade every finished attempt item of ``question`` in ``exam`` with the question's CURRENT version's key.
+    """Regrade every finished attempt item of ``question`` in ``exam`` with the key of the question's newest
+    APPROVED version.
 
-    Use after correcting a question (a new QuestionVersion). Students keep the version they saw; only the key
-    changes. Each changed score is recorded in the item's grade history and the attempt's total is recomputed.
-    Returns how many items changed score.
+    Use after correcting a question (a new QuestionVersion, approved by a reviewer). Students keep the version
+    they saw; only the key changes. Each changed score is recorded in the item's grade history and the
+    attempt's total is recomputed. Returns how many items changed score.
     """
-    version = question.current_version
+    version = question.approved_version
+    if version is None:
+        raise ValidationError(_("该题还没有通过审核的版本，不能重新评分。"))
     kind = qtypes.TYPES[version.type]
     if not kind.is_auto_graded:
         raise ValidationError(_("该题需要人工评分，不能自动重新评分。"))

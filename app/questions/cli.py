@@ -4,6 +4,7 @@
                                 [--dry-run] [--json]
     flask questions export --bank KEY --format xlsx|gift|moodlexml|json -o FILE
     flask questions template -o FILE
+    flask questions approve --bank KEY --reviewer USERNAME [--comment TEXT]
 """
 from __future__ import annotations
 
@@ -125,6 +126,34 @@ def export_command(bank_key, fmt, output):
     with open(output, "wb") as fh:
         fh.write(data)
     click.echo(f"wrote {output} ({len(data)} bytes)")
+
+
+@questions.command("approve")
+@click.option("--bank", "bank_key", required=True)
+@click.option("--reviewer", "username", required=True, help="The reviewer (审核专家) who approves.")
+@click.option("--comment", default="", help="Review comment stored with every approval.")
+def approve_command(bank_key, username, comment):
+    """Approve every question version of a bank waiting for review (e.g. after an import), as REVIEWER.
+
+    Versions the reviewer wrote or submitted are skipped (nobody approves their own). Exit code 1 when the
+    user may not review.
+    """
+    from app.auth.services import find_user
+
+    bank = services.bank_by_key(bank_key)
+    if bank is None:
+        raise click.ClickException(f"no such bank: {bank_key}")
+    reviewer = find_user(username)
+    if reviewer is None:
+        raise click.ClickException(f"no such user: {username}")
+    try:
+        approved, skipped = services.approve_pending(bank, reviewer, comment)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"approved {approved} question version(s) in bank {bank.key}"
+               + (f"; skipped {skipped} written or submitted by {username}" if skipped else ""))
 
 
 @questions.command("template")

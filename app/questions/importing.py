@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Integer, bindparam, func, insert, literal, select, update
 
 from app.core import clock
 from app.errors import DomainError, ValidationError
 from app.extensions import db
-from app.questions import sanitize, services
+from app.questions import review, sanitize, services
 from app.questions.formats import FORMATS, ParseResult, detect, get_format  # noqa: F401  (FORMATS used by views)
 from app.questions.models import Question, QuestionBank, QuestionTag, QuestionVersion
 from app.questions.types import TYPES
+from app.review.models import ReviewRecord
 
 #: Largest file accepted (Moodle XML with pictures can be big); ``QUESTION_IMPORT_MAX_BYTES`` overrides.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -283,7 +284,7 @@ def write(bank: QuestionBank, planned: list[Planned], parsed: ParseResult | None
           note: str = "", progress: Callable[[str, int, int], None] | None = None) -> None:
     """Write validated questions in bulk: new ones get a question and a first version, changed ones a new
     version, unchanged ones nothing. A fixed handful of statements per 1,000 questions."""
-    from sqlalchemy import delete, func
+    from sqlalchemy import delete
 
     report_progress = progress or (lambda stage, done, total: None)
     if parsed is not None and parsed.files:
@@ -295,6 +296,8 @@ def write(bank: QuestionBank, planned: list[Planned], parsed: ParseResult | None
     actor_id = actor.id if actor else None
     new = [p for p in planned if p.action == "create"]
     changed = [p for p in planned if p.action == "update"]
+    # Versions written by this import are those above the newest id now (it is our transaction's work).
+    baseline = db.session.scalar(select(func.max(_VERSION.c.id))) or 0
     total = len(new) + len(changed)
     done = 0
     for start in range(0, len(new), CHUNK):
@@ -320,6 +323,7 @@ def write(bank: QuestionBank, planned: list[Planned], parsed: ParseResult | None
             select(QuestionVersion.question_id, func.max(QuestionVersion.number))
             .where(QuestionVersion.question_id.in_(qids)).group_by(QuestionVersion.question_id)).all())
         next_numbers = {qid: numbers.get(qid, 0) + 1 for qid in qids}
+        _withdraw_superseded(qids, now)
         _insert_versions(chunk, next_numbers, actor_id, now, note)
         db.session.execute(_POINT_CHANGED, [
             {"qid": p.question_id, "n": next_numbers[p.question_id], "type": p.fields["type"],
@@ -331,12 +335,43 @@ def write(bank: QuestionBank, planned: list[Planned], parsed: ParseResult | None
     tag_rows = [{"question_id": p.question_id, "tag": t} for p in new + changed for t in p.tags]
     if tag_rows:
         db.session.execute(insert(QuestionTag.__table__), tag_rows)
+    if new or changed:
+        _record_submissions(bank, baseline, actor_id, now)
+
+
+_RECORD = ReviewRecord.__table__
+_RECORD_COLUMNS = ["kind", "object_id", "from_state", "to_state", "actor_id", "comment", "created_at"]
+
+
+def _record_rows(where, from_state: str, to_state: str, actor_id, comment: str, now):
+    return insert(_RECORD).from_select(_RECORD_COLUMNS, select(
+        literal(review.KIND), _VERSION.c.id, literal(from_state), literal(to_state),
+        literal(actor_id, type_=Integer), literal(comment), literal(now, type_=_RECORD.c.created_at.type))
+        .where(where))
+
+
+def _withdraw_superseded(qids: list[int], now) -> None:
+    """Versions of these questions still waiting for review leave the queue (the import brings newer
+    content): two set-based statements, history recorded."""
+    waiting = (_VERSION.c.question_id.in_(qids)) & (_VERSION.c.review_state == "submitted")
+    db.session.execute(_record_rows(waiting, "submitted", "withdrawn", None, _("已被重新导入的版本取代。"), now))
+    db.session.execute(update(_VERSION).where(waiting).values(review_state="withdrawn"))
+
+
+def _record_submissions(bank: QuestionBank, baseline: int, actor_id, now) -> None:
+    """The review history of every version this import wrote: submitted by the importer (one statement)."""
+    mine = (_VERSION.c.id > baseline) & _VERSION.c.question_id.in_(
+        select(_QUESTION.c.id).where(_QUESTION.c.bank_id == bank.id))
+    db.session.execute(_record_rows(mine, "draft", "submitted", actor_id, "", now))
 
 
 def _insert_versions(items: list[Planned], numbers: dict[int, int], actor_id, now, note: str) -> None:
     db.session.execute(insert(_VERSION), [
         {"question_id": p.question_id, "number": numbers[p.question_id], **p.fields, "content_hash": p.digest,
-         "change_note": note[:255], "created_by_id": actor_id, "created_at": now} for p in items])
+         "change_note": note[:255], "created_by_id": actor_id, "created_at": now,
+         # Imported versions wait for review like typed ones (凡编必审); a reviewer approves a whole import
+         # in one action (services.approve_pending).
+         "review_state": "submitted", "submitted_by_id": actor_id, "submitted_at": now} for p in items])
 
 
 # -------------------------------------------------------------------------------------------- export

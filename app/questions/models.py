@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.database import utcnow
 from app.extensions import db
+from app.review.models import Reviewable
 
 
 class QuestionBank(db.Model):
@@ -76,9 +77,14 @@ class Question(db.Model):
     #: What makes a re-import recognise the question: ``id:<id_number>``, else ``h:<sha1 of type, text and
     #: category>`` computed when the question was first created. Unique per bank.
     identity: Mapped[str] = mapped_column(String(120))
-    #: The version shown to new attempts.
+    #: The newest version, whatever its review state: what authors edit and re-imports compare with.
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version_id_question_version"))
+    #: The newest APPROVED version (凡编必审): the only one shown to new attempts; NULL while no version of the
+    #: question has passed review, and such a question is never drawn or put on a paper.
+    approved_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question_version.id", use_alter=True, name="fk_question_approved_version_id_question_version"),
+        index=True)
     #: Copies of the current version's fields, for filtering (bank page, paper rules).
     type: Mapped[str] = mapped_column(String(32))
     difficulty: Mapped[int] = mapped_column(default=3)
@@ -96,6 +102,8 @@ class Question(db.Model):
     bank = relationship("QuestionBank", lazy="raise")
     current_version: Mapped["QuestionVersion | None"] = relationship(
         foreign_keys=[current_version_id], lazy="joined", post_update=True)
+    approved_version: Mapped["QuestionVersion | None"] = relationship(
+        foreign_keys=[approved_version_id], lazy="select", post_update=True)
     knowledge_point = relationship("KnowledgePoint", lazy="raise")
     tags: Mapped[list["QuestionTag"]] = relationship(cascade="all, delete-orphan", lazy="selectin",
                                                      order_by="QuestionTag.tag")
@@ -114,8 +122,9 @@ class QuestionTag(db.Model):
     tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 
 
-class QuestionVersion(db.Model):
-    """One immutable version of a question's content. Rows are only ever inserted."""
+class QuestionVersion(Reviewable, db.Model):
+    """One immutable version of a question's content. Rows are only ever inserted; only the review columns
+    (:class:`~app.review.models.Reviewable`) change as the version moves through review."""
 
     __tablename__ = "question_version"
     __table_args__ = (
@@ -174,3 +183,4 @@ class QuestionFile(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 from app.questions import resources as _resources  # noqa: E402,F401  (profession page provider)
+from app.questions import review as _review  # noqa: E402,F401  (registers question versions with the review workflow)

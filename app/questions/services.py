@@ -2,6 +2,8 @@
 
 Editing a question never changes a version: it appends a new :class:`QuestionVersion` and moves the
 question's pointer, so attempts that pinned an older version keep showing (and grading) exactly that.
+Every new version is submitted for review at once (凡编必审, :mod:`app.questions.review`); exams use only
+``Question.approved_version_id``, so a new or edited question reaches learners once a reviewer approves it.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from app.extensions import db
 from app.questions import sanitize
 from app.questions.models import KnowledgePoint, Question, QuestionBank, QuestionTag, QuestionVersion
 from app.questions.types import TYPES, get_type
+from app.review import services as review
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 MAX_TAGS = 20
@@ -260,7 +263,7 @@ def create_question(bank: QuestionBank, fields: dict, *, tags=(), knowledge_poin
     db.session.add(version)
     db.session.flush()
     _copy_to_question(question, version)
-    db.session.flush()
+    review.submit(version, actor)
     return question
 
 
@@ -287,13 +290,39 @@ def edit_question(question: QuestionBank, fields: dict, *, tags=None, knowledge_
         return None
     number = (db.session.scalar(select(func.max(QuestionVersion.number))
                                 .where(QuestionVersion.question_id == question.id)) or 0) + 1
+    _withdraw_superseded(question, actor, number)
     version = QuestionVersion(question_id=question.id, number=number, created_by_id=actor.id if actor else None,
                               content_hash=digest, change_note=(change_note or "")[:255], **fields)
     db.session.add(version)
     db.session.flush()
     _copy_to_question(question, version)
-    db.session.flush()
+    review.submit(version, actor)
     return version
+
+
+def _withdraw_superseded(question: Question, actor, number: int) -> None:
+    """Older versions still waiting in the queue leave it: reviewers decide on the newest content only."""
+    waiting = db.session.scalars(select(QuestionVersion).where(QuestionVersion.question_id == question.id,
+                                                               QuestionVersion.review_state == "submitted"))
+    for old in waiting:
+        review.withdraw(old, None, _("已被第 %(n)s 版取代。", n=number))
+
+
+def pending_count(bank: QuestionBank) -> int:
+    """How many versions of the bank's questions wait for review."""
+    return db.session.scalar(select(func.count()).select_from(QuestionVersion)
+                             .join(Question, Question.id == QuestionVersion.question_id)
+                             .where(Question.bank_id == bank.id, QuestionVersion.review_state == "submitted")) or 0
+
+
+def approve_pending(bank: QuestionBank, actor, comment: str = "") -> tuple[int, int]:
+    """Approve every version of the bank waiting for review in one action (a whole import); versions the
+    reviewer wrote or submitted are skipped. ``(approved, skipped)``; authorised as a single approval."""
+    versions = list(db.session.scalars(
+        select(QuestionVersion).join(Question, Question.id == QuestionVersion.question_id)
+        .where(Question.bank_id == bank.id, QuestionVersion.review_state == "submitted")
+        .order_by(QuestionVersion.id)))
+    return review.approve_many(versions, actor, comment)
 
 
 def set_question_active(question: Question, active: bool) -> None:

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.questions import forms, importing, media, permissions, sanitize, services
 from app.questions.models import QuestionFile
 from app.questions.types import TYPES
+from app.review import permissions as review_permissions
 
 bp = Blueprint("questions", __name__, url_prefix="/questions")
 
@@ -81,7 +82,26 @@ def bank(bank_id: int):
     return render_template("questions/bank.html", bank=bank, page=page, filters=filters, types=TYPES,
                            points=services.knowledge_points(bank), tags=services.bank_tags(bank),
                            can_edit=permissions.can_edit_bank(current_user, bank),
+                           pending=services.pending_count(bank), form=forms.ActionForm(),
+                           can_review=review_permissions.can_review(current_user),
                            export_formats=[f for f in importing.FORMATS.values() if f.can_export])
+
+
+@bp.route("/banks/<int:bank_id>/approve-pending", methods=["POST"])
+@login_required
+def approve_pending(bank_id: int):
+    """A reviewer approves every version of the bank waiting for review (a whole import) in one action."""
+    bank = _load_bank(bank_id)
+    require(review_permissions.can_review(current_user))
+    form = forms.ActionForm()
+    if not form.validate_on_submit():
+        raise ValidationError(_("请求已过期，请刷新页面后重试。"))
+    approved, skipped = services.approve_pending(bank, current_user)
+    db.session.commit()
+    flash(_("已通过 %(n)s 个试题版本，考试现在可以使用它们。", n=approved), "success")
+    if skipped:
+        flash(_("另有 %(n)s 个版本由您本人编写或提交，不能由您审核，请交给其他审核专家。", n=skipped), "warning")
+    return redirect(url_for("questions.bank", bank_id=bank.id))
 
 
 # ----------------------------------------------------------------------------------- knowledge points
@@ -153,7 +173,7 @@ def new_question(bank_id: int, type_name: str):
                                             id_number=form.id_number.data, actor=current_user,
                                             change_note=form.change_note.data or "")
         db.session.commit()
-        flash(_("试题已保存。"), "success")
+        flash(_("试题已保存并提交审核，审核通过后才会用于考试。"), "success")
         return redirect(url_for("questions.question", question_id=question.id))
     return render_template("questions/question_form.html", bank=bank, form=form, type=TYPES[type_name],
                            question=None)
@@ -170,12 +190,19 @@ def _load_question(question_id: int, *, edit: bool = False):
 @login_required
 def question(question_id: int):
     question, bank = _load_question(question_id)
-    version = question.current_version
+    all_versions = services.versions(question)
+    # ``?v=N`` shows one version (the review queue links to the version under review); default: the newest.
+    number = request.args.get("v", type=int)
+    version = next((v for v in all_versions if v.number == number), None) if number else question.current_version
+    if version is None:
+        raise NotFound(_("试题版本不存在。"))
     qtype = TYPES[version.type]
+    approved = next((v for v in all_versions if v.id == question.approved_version_id), None)
     return render_template("questions/question.html", bank=bank, question=question, version=version, type=qtype,
                            view=qtype.public_view(version), answer=qtype.correct_answer_view(version.data),
-                           versions=services.versions(question), form=forms.ActionForm(),
-                           can_edit=permissions.can_edit_bank(current_user, bank))
+                           versions=all_versions, approved=approved, form=forms.ActionForm(),
+                           can_edit=permissions.can_edit_bank(current_user, bank),
+                           can_review=review_permissions.can_review(current_user))
 
 
 @bp.route("/<int:question_id>/edit", methods=["GET", "POST"])
@@ -192,7 +219,8 @@ def edit_question(question_id: int):
                                          knowledge_point=point, actor=current_user,
                                          change_note=form.change_note.data or "", expected_version=expected)
         db.session.commit()
-        flash(_("已保存为第 %(n)s 版。", n=created.number) if created else _("内容没有变化。"), "success")
+        flash(_("已保存为第 %(n)s 版并提交审核，审核通过前考试仍使用已通过的版本。", n=created.number) if created
+              else _("内容没有变化。"), "success")
         return redirect(url_for("questions.question", question_id=question.id))
     return render_template("questions/question_form.html", bank=bank, form=form, type=TYPES[version.type],
                            question=question)

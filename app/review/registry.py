@@ -50,6 +50,9 @@ class ReviewKind:
     on_approve: Callable = _no_hook
     #: ``on_withdraw(obj)``: called after an approved object is withdrawn (unpublished).
     on_withdraw: Callable = _no_hook
+    #: ``on_approve_many(objs)``: after a bulk approval (set-based, for kinds approved by the thousand);
+    #: None: ``on_approve`` for each object.
+    on_approve_many: Callable | None = None
     #: ``can_submit(user, obj) -> bool``: who may submit or withdraw it; default: its owner, or a platform admin.
     can_submit: Callable | None = None
     extra: dict = field(default_factory=dict)
@@ -61,11 +64,11 @@ KINDS: dict[str, ReviewKind] = {}
 def register_kind(name: str, *, model: type, label, title: Callable, url: Callable, diff: Callable,
                   owner_id: Callable = _submitter, options: Iterable = (), prefetch: Callable = _no_prefetch,
                   on_approve: Callable = _no_hook, on_withdraw: Callable = _no_hook,
-                  can_submit: Callable | None = None) -> ReviewKind:
+                  can_submit: Callable | None = None, on_approve_many: Callable | None = None) -> ReviewKind:
     """Make ``model`` reviewable under ``name``. Registering the same name again replaces it (reloads)."""
     kind = ReviewKind(name=name, model=model, label=label, title=title, url=url, diff=diff, owner_id=owner_id,
                       options=tuple(options), prefetch=prefetch, on_approve=on_approve, on_withdraw=on_withdraw,
-                      can_submit=can_submit)
+                      can_submit=can_submit, on_approve_many=on_approve_many)
     KINDS[name] = kind
     return kind
 

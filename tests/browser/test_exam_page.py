@@ -37,6 +37,9 @@ def exam_server():
         from flask_migrate import upgrade
 
         upgrade()
+        from app.review import services as review
+
+        reviewer = auth.create_user(username="bx-reviewer", roles=["reviewer"], full_name="审核")
         bank = questions.create_bank(key="bx-exam", name="浏览器考试题库")
         paper = exams.create_paper(title="浏览器考试")
         for n, (qtype, data) in enumerate([
@@ -48,7 +51,10 @@ def exam_server():
         ]):
             fields = questions.prepare_fields(qtype, text=f"<p>第{n + 1}题：关于拧紧工艺的一道很长很长的题目，"
                                                           f"用来检查窄屏上的换行是否正常。</p>", data=data, points=5)
-            exams.add_paper_question(paper, questions.create_question(bank, fields), 5)
+            created = questions.create_question(bank, fields)
+            # Only reviewed questions go on papers (凡编必审).
+            review.approve(created.current_version, reviewer)
+            exams.add_paper_question(paper, created, 5)
         exam = exams.create_exam(paper=paper, title="拧紧工艺测验", time_limit_minutes=30,
                                  review_policy={"immediately": ["responses", "points", "correctness"]})
         student = auth.create_user(username="bx-examinee", roles=["student"], full_name="考生甲", password=PASSWORD)

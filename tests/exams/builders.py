@@ -4,10 +4,15 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from app.auth.models import User
 from app.core import clock
 from app.exams import services
+from app.extensions import db
 from app.questions import services as questions
 from app.questions.models import Question, QuestionBank, QuestionVersion
+from app.review import services as review
 
 _seq = itertools.count(1)
 
@@ -33,22 +38,45 @@ def bank(key: str | None = None) -> QuestionBank:
     return questions.create_bank(key=key or f"bank-{n}", name=f"测试题库{n}")
 
 
+def reviewer() -> User:
+    """The reviewer (审核专家) who approves what the builders create (one per test transaction)."""
+    found = db.session.scalar(select(User).where(User.username == "builder-reviewer"))
+    if found is None:
+        from tests import factories
+
+        found = factories.user("reviewer", username="builder-reviewer")
+    return found
+
+
+def approve(version: QuestionVersion) -> QuestionVersion:
+    """Pass a submitted version through review, as a reviewer does in the queue."""
+    review.approve(version, reviewer())
+    return version
+
+
 def question(bank_: QuestionBank, qtype: str = "single_choice", *, data=None, difficulty: int = 3,
-             points: float = 1.0, text: str | None = None, knowledge_point=None) -> Question:
-    """A question with one version, through the questions domain's services."""
+             points: float = 1.0, text: str | None = None, knowledge_point=None, approved: bool = True) -> Question:
+    """A question with one version, through the questions domain's services; approved by a reviewer
+    unless ``approved=False`` (then it waits in the review queue and no exam may use it)."""
     n = next(_seq)
     fields = questions.prepare_fields(qtype, text=text or f"<p>第{n}题：选择正确的工具</p>",
                                       data=data if data is not None else SAMPLE_DATA[qtype], name=f"题{n}",
                                       points=points, difficulty=difficulty, explanation="<p>解析</p>")
-    return questions.create_question(bank_, fields, knowledge_point=knowledge_point)
+    q = questions.create_question(bank_, fields, knowledge_point=knowledge_point)
+    if approved:
+        approve(q.current_version)
+    return q
 
 
-def new_version(q: Question, data: dict) -> QuestionVersion:
-    """Correct a question: append a version (it becomes current)."""
+def new_version(q: Question, data: dict, *, approved: bool = True) -> QuestionVersion:
+    """Correct a question: append a version (it becomes current; approved unless ``approved=False``)."""
     current = q.current_version
     fields = questions.prepare_fields(current.type, text=current.text, data=data, name=current.name,
                                       points=current.points, difficulty=current.difficulty)
-    return questions.edit_question(q, fields, change_note="answer key corrected")
+    version = questions.edit_question(q, fields, change_note="answer key corrected")
+    if approved and version is not None:
+        approve(version)
+    return version
 
 
 def fixed_exam(questions, *, students=(), points: float = 2.0, creator=None, **fields):
