@@ -68,14 +68,15 @@ class FillBlank(QuestionType):
             if not isinstance(answers, list) or not answers:
                 fail(_l("第 %(n)s 空至少需要一个参考答案。"), n=number)
             items = []
+            text_label, fraction_label = _l("第 %(n)s 空的参考答案", n=number), _l("第 %(n)s 空", n=number)
             for answer in answers:
                 if isinstance(answer, str):
                     answer = {"text": answer}
                 if not isinstance(answer, dict):
                     fail(_l("第 %(n)s 空的参考答案格式错误。"), n=number)
                 items.append({
-                    "text": text_of(answer.get("text"), _l("第 %(n)s 空的参考答案", n=number), limit=1000),
-                    "fraction": fraction_of(answer.get("fraction", 1.0), _l("第 %(n)s 空", n=number)),
+                    "text": text_of(answer.get("text"), text_label, limit=1000),
+                    "fraction": fraction_of(answer.get("fraction", 1.0), fraction_label),
                     "feedback": html_of(answer.get("feedback"), "feedback", required=False),
                 })
             if not any(a["fraction"] >= 1.0 for a in items):
