@@ -210,8 +210,7 @@ def get_grade_file(course: Course, file_id: int) -> GradeFile:
 def attach_grade_files(course: Course, item: GradeItem, user_id: int, file_storages, *, by: User) -> list[GradeFile]:
     """Store the teacher's feedback files on a learner's grade (photos EXIF-rotated and shrunk, documents
     sniffed). All or nothing: if one file is refused, none of this call's files is kept."""
-    from app.core import uploads
-    from app.tasks.services import record_media
+    from app.media.services import attach_files
 
     _check_learner(course, user_id)
     chosen = [f for f in file_storages if f is not None and getattr(f, "filename", "")]
@@ -220,20 +219,9 @@ def attach_grade_files(course: Course, item: GradeItem, user_id: int, file_stora
     present = len(grade_files(item, user_id))
     if present + len(chosen) > MAX_GRADE_FILES:
         raise ValidationError(_("每项成绩最多附加 %(n)s 个反馈文件（已有 %(have)s 个）。", n=MAX_GRADE_FILES, have=present))
-    kept, attached = [], []
-    try:
-        for file_storage in chosen:
-            stored = uploads.store_upload(file_storage, GRADE_FILE_KINDS, prefix="feedback")
-            kept.append(stored)
-            media = record_media(stored, by)
-            attached.append(GradeFile(item_id=item.id, user_id=user_id, media_file_id=media.id, created_by_id=by.id))
-            db.session.add(attached[-1])
-        db.session.flush()
-    except BaseException:
-        for stored in kept:
-            stored.discard()
-        raise
-    return attached
+    return attach_files(chosen, GRADE_FILE_KINDS, prefix="feedback", actor=by,
+                        link=lambda media: GradeFile(item_id=item.id, user_id=user_id, media_file_id=media.id,
+                                                     created_by_id=by.id))
 
 
 def override_history(grade: Grade) -> list[GradeOverride]:

@@ -81,6 +81,33 @@ def _media_file(stored: uploads.StoredUpload, actor) -> MediaFile:
                      uploaded_by_id=actor.id if actor is not None else None)
 
 
+def record_file(stored: uploads.StoredUpload, actor) -> MediaFile:
+    """The MediaFile row of a stored upload, flushed so its id is known (task uploads and feedback files; a
+    library resource adds its own in :func:`add_resource`)."""
+    media = _media_file(stored, actor)
+    db.session.add(media)
+    db.session.flush()
+    return media
+
+
+def attach_files(file_storages, kinds_, *, prefix: str, actor, link) -> list:
+    """Store several uploads, record each as a MediaFile and add the row ``link(media)`` builds for it. All or
+    nothing: if one file is refused (or the rows cannot be written), the files already stored are deleted."""
+    kept, rows = [], []
+    try:
+        for file_storage in file_storages:
+            stored = uploads.store_upload(file_storage, kinds_, prefix=prefix)
+            kept.append(stored)
+            rows.append(link(record_file(stored, actor)))
+            db.session.add(rows[-1])
+        db.session.flush()
+    except BaseException:
+        for stored in kept:
+            stored.discard()
+        raise
+    return rows
+
+
 def add_resource(actor, stored: uploads.StoredUpload, *, profession_id: int, title: str | None = None,
                  description: str = "", learning_task_id: int | None = None):
     """Save a stored upload as a draft Video or Document of a profession. On failure the stored files are

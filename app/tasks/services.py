@@ -530,7 +530,9 @@ def upload_to_stage(submission: TaskSubmission, stage: AssignmentStage, file_sto
         raise ValidationError(_("请选择要上传的照片或文件。"))
     stored = uploads.store_upload(file_storage, UPLOAD_KINDS[target.type if target else ""], prefix="tasks")
     try:
-        media = record_media(stored, by)
+        from app.media.services import record_file
+
+        media = record_file(stored, by)
         task_file = TaskFile(submission_id=submission.id, stage_id=stage.id, field=field or "",
                              media_file_id=media.id)
         db.session.add(task_file)
@@ -540,20 +542,6 @@ def upload_to_stage(submission: TaskSubmission, stage: AssignmentStage, file_sto
         stored.discard()
         raise
     return task_file
-
-
-def record_media(stored, by: User):
-    """The MediaFile row of a stored upload (flushed, so its id is known); grading's feedback files use it too."""
-    from app.media.models import MediaFile
-
-    media = MediaFile(storage_key=stored.key, original_name=stored.original_name, kind=stored.kind,
-                      format=stored.format, mime=stored.mime, size=stored.size, sha256=stored.sha256,
-                      width=stored.width, height=stored.height,
-                      preview_key=stored.derivatives["thumbnail"].key if "thumbnail" in stored.derivatives
-                      else None, uploaded_by_id=by.id)
-    db.session.add(media)
-    db.session.flush()
-    return media
 
 
 def decide_stage(submission: TaskSubmission, stage: AssignmentStage, *, by: User, approve: bool,
@@ -735,20 +723,10 @@ def attach_feedback(evaluation: Evaluation, file_storages, *, by: User) -> list[
     if present + len(chosen) > MAX_FEEDBACK_FILES:
         raise ValidationError(_("每条评价最多附加 %(n)s 个反馈文件（已有 %(have)s 个）。", n=MAX_FEEDBACK_FILES,
                                 have=present))
-    kept, attached = [], []
-    try:
-        for file_storage in chosen:
-            stored = uploads.store_upload(file_storage, FEEDBACK_KINDS, prefix="feedback")
-            kept.append(stored)
-            media = record_media(stored, by)
-            attached.append(EvaluationFile(evaluation_id=evaluation.id, media_file_id=media.id))
-            db.session.add(attached[-1])
-        db.session.flush()
-    except BaseException:
-        for stored in kept:
-            stored.discard()
-        raise
-    return attached
+    from app.media.services import attach_files
+
+    return attach_files(chosen, FEEDBACK_KINDS, prefix="feedback", actor=by,
+                        link=lambda media: EvaluationFile(evaluation_id=evaluation.id, media_file_id=media.id))
 
 
 def feedback_file_for(file_id: int) -> EvaluationFile:

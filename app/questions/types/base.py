@@ -7,6 +7,7 @@ import unicodedata
 from flask_babel import gettext, lazy_gettext as _l
 
 from app.errors import ValidationError
+from app.questions.sanitize import clean_html
 
 #: Option keys, as printed on paper.
 OPTION_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -72,21 +73,7 @@ def text_of(value, what: str, *, required: bool = True, limit: int = 20000) -> s
 def html_of(value, what, *, required: bool = True, limit: int = 20000) -> str:
     """Rich text of authoring data (option texts, matching prompts, feedback): sanitised HTML, like the question
     text. Plain text comes out escaped (``a < b`` -> ``a &lt; b``), so pages render every such field as HTML."""
-    return _clean_html()(text_of(value, what, required=required, limit=limit))
-
-
-def _clean_html():
-    """app.questions.sanitize.clean_html, imported on first use (this module loads before it); an import of
-    10,000 questions calls html_of some 40,000 times, so the import statement is not repeated each time."""
-    global _CLEAN_HTML
-    if _CLEAN_HTML is None:
-        from app.questions.sanitize import clean_html
-
-        _CLEAN_HTML = clean_html
-    return _CLEAN_HTML
-
-
-_CLEAN_HTML = None
+    return clean_html(text_of(value, what, required=required, limit=limit))
 
 
 def nfkc(value: str) -> str:
@@ -203,9 +190,7 @@ def validate_options(raw, *, minimum: int = 2) -> list[dict]:
 def public_options(options: list[dict]) -> list[dict]:
     """Keys and texts (sanitised HTML) of choice options. Sanitised again here because versions stored before
     option texts were sanitised on save may hold raw markup; views are cached per version, so this is cheap."""
-    from app.questions import sanitize
-
-    return [{"key": o["key"], "text": sanitize.clean_html(o["text"])} for o in options]
+    return [{"key": o["key"], "text": clean_html(o["text"])} for o in options]
 
 
 def gettext_safe(message: str, **params) -> str:
