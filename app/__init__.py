@@ -110,6 +110,9 @@ def _import_domain_modules(app: Flask) -> None:
         pass
     for _ in _domain_modules("content"):
         pass
+    # Due tasks (app/core/schedule.py): work that falls due because time passed.
+    for _ in _domain_modules("schedule"):
+        pass
 
 
 def _register_blueprints(app: Flask) -> None:
