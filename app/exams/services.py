@@ -849,9 +849,12 @@ def public_view(version) -> dict:
 
 
 def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None,
-              rubric_levels: list | None = None) -> dict:
+              rubric_levels: list | None = None, *, display: bool = False) -> dict:
     """One slot as a student may see it: the public view, options in the attempt's order, and what the policy
-    allows of response, correctness, points, feedback and right answer."""
+    allows of response, correctness, points, feedback and right answer.
+
+    ``display`` adds ``review``: the response and right answer as the student saw the question (option letters
+    in the order shown to this student, matching answers by their texts), for review pages."""
     kind = qtypes.TYPES[item.qtype]
     version = item.version
     view = public_view(version)
@@ -879,14 +882,27 @@ def item_view(item: AttemptItem, aspects: set[str], files: dict | None = None,
         view["feedback"] = {"teacher": item.feedback or "", "question": parts, "rubric": rubric_levels or []}
     if "answers" in aspects and kind.has_points:
         view["right_answer"] = kind.correct_answer_view(item.version.data)
+    if display and kind.has_points:
+        view["review"] = _visible_review(kind.review(version.data, view.get("options") or [], item.response),
+                                         responses="responses" in aspects, answers="answers" in aspects)
     return view
 
 
+def _visible_review(shown: dict, *, responses: bool, answers: bool) -> dict:
+    """A type's review (QuestionType.review) reduced to the aspects the policy lets the viewer see."""
+    rows = [{"label": r["label"], "response": r.get("response") if responses else None,
+             "right": r.get("right") if answers else None} for r in shown.get("rows") or []]
+    return {"options": shown.get("options") or [], "response": shown.get("response") if responses else None,
+            "right": shown.get("right") if answers else None, "rows": rows if responses or answers else [],
+            "responses": responses, "answers": answers}
+
+
 def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: bool = True,
-                 everything: bool = False) -> dict:
+                 everything: bool = False, display: bool = False) -> dict:
     """The attempt as its student may see it now (the API's body for start, GET and submit).
 
-    ``everything`` shows all aspects (for the exam's teachers)."""
+    ``everything`` shows all aspects (for the exam's teachers); ``display`` adds each item's review as the
+    student saw it (see :func:`item_view`)."""
     now = now or clock.now()
     aspects = set(review.ASPECTS) if everything else review.visible_aspects(attempt, attempt.exam, now)
     if attempt.state == S.in_progress.value:
@@ -909,7 +925,7 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None, include_now: 
     files = files_by_item([i.id for i in items if i.qtype == "essay"]) if "responses" in aspects else {}
     levels = _rubric_levels([i for i in items if i.graded_by_id is not None and i.qtype in manual_types()]) \
         if "feedback" in aspects else {}
-    body["items"] = [item_view(i, aspects, files.get(i.id), levels.get(i.id)) for i in items]
+    body["items"] = [item_view(i, aspects, files.get(i.id), levels.get(i.id), display=display) for i in items]
     body["pending_items"] = sum(1 for i in items if i.needs_manual)
     if "points" in aspects and attempt.state == S.graded.value:
         body["score"] = attempt.score

@@ -200,7 +200,7 @@ def attempt(attempt_id: int):
     if own and record.state == "in_progress":
         view = services.attempt_view(record)
         return render_template("exams/take.html", attempt=record, view=view, confirm=ConfirmForm())
-    view = services.attempt_view(record, everything=not own)
+    view = services.attempt_view(record, everything=not own, display=True)
     return render_template("exams/result.html", attempt=record, view=view, own=own,
                            history=services.attempt_history(record) if not own else [],
                            aspects=set(review.ASPECTS) if not own else review.visible_aspects(record, record.exam))
@@ -261,7 +261,7 @@ def grading(exam_id: int):
 
 def _grading_views(items) -> dict:
     files = services.files_by_item([i.id for i in items])
-    return {i.id: services.item_view(i, set(review.ASPECTS), files.get(i.id)) for i in items}
+    return {i.id: services.item_view(i, set(review.ASPECTS), files.get(i.id), display=True) for i in items}
 
 
 @bp.route("/exams/<int:exam_id>/rubrics/<int:question_id>", methods=["POST"])

@@ -31,6 +31,10 @@ SAMPLE_DATA = {
 #: A right response per type (for the sample data above).
 RIGHT = {"single_choice": "A", "multiple_choice": ["A", "B"], "true_false": True, "fill_blank": ["扭矩", "nm"],
          "numerical": 9.815, "matching": {"1": "A", "2": "B"}}
+#: A response per answerable type (for the sample data above): the right ones and, for types graded by hand, an
+#: answer a teacher grades. A new question type adds its sample data and answer here; the tests over the type
+#: registry (tests/exams/test_review_render.py) then cover it.
+ANSWERED = {**RIGHT, "essay": {"text": "先断电，再检修。", "files": []}}
 
 
 def bank(key: str | None = None) -> QuestionBank:

@@ -5,6 +5,7 @@ import math
 import unicodedata
 
 from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup
 
 from app.errors import ValidationError
 from app.questions.sanitize import clean_html
@@ -138,6 +139,64 @@ class QuestionType:
     def feedback(self, data: dict, response) -> str:
         """Feedback attached to the chosen answer(s) (HTML), for reviews that show feedback."""
         return ""
+
+    def review(self, data: dict, options: list[dict], response) -> dict:
+        """A response and the right answer in the terms the student saw, for review pages.
+
+        ``options`` are the public options in the order this student saw them; the exam page letters them by
+        position (A, B, C ...), so a review names them by those letters (:func:`seen_letters`), never by the
+        authoring keys, which differ once options are shuffled. Returns::
+
+            {"options": [{"letter", "text"}],   # the options as listed to the student (empty: none listed)
+             "response": text | None,          # the answer as the student gave it; None when unanswered
+             "right": text | None,             # the right answer
+             "rows": [{"label", "response", "right"}]}  # per part (blank, matching prompt), when it has parts
+
+        Texts are plain strings (escaped when shown) or :class:`~markupsafe.Markup` of sanitised HTML. This
+        default shows any JSON response readably, so a new type renders before it has its own review.
+        """
+        right = self.correct_answer_view(data).get("text")
+        return {"options": [], "response": display_value(response),
+                "right": Markup(clean_html(right)) if right else None, "rows": []}
+
+
+def seen_letters(options: list[dict]) -> dict:
+    """``{option key: letter}`` for options in the order shown: the first shown is A, whatever its key."""
+    return {o["key"]: OPTION_KEYS[i] for i, o in enumerate(options[:len(OPTION_KEYS)])}
+
+
+def display_number(value: float) -> str:
+    """A number as typed (2.3, 9.81, 1e-06), without float noise such as 0.30000000000000004."""
+    return f"{float(value):.12g}"
+
+
+def display_value(value) -> str | None:
+    """Any JSON response as readable text (None when it holds no answer)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return None
+    if isinstance(value, bool):
+        return label_of(_l("对")) if value else label_of(_l("错"))
+    if isinstance(value, (int, float)):
+        return display_number(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "，".join(display_value(v) or "" for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k}：{display_value(v) or ''}" for k, v in value.items())
+    return str(value)
+
+
+def choice_review(options: list[dict], chosen: list[str], right: list[str]) -> dict:
+    """The review of a choice question: the options lettered as shown, the chosen and the right letters."""
+    letters = seen_letters(options)
+
+    def lettered(keys):
+        return "，".join(sorted(letters.get(k, "?") for k in keys)) or None
+
+    return {"options": [{"letter": letters[o["key"]], "text": Markup(clean_html(o["text"]))} for o in options
+                        if o["key"] in letters],
+            "response": lettered(chosen), "right": lettered(right), "rows": []}
 
 
 #: The grade of a response that earns nothing.

@@ -68,5 +68,10 @@ class Essay(QuestionType):
     def grade(self, data, response, points, *, scoring=None):
         return None, None
 
+    def review(self, data: dict, options: list[dict], response) -> dict:
+        # The grader information is for teachers; a review has no "right answer" to show.
+        text = response.get("text") if isinstance(response, dict) else response if isinstance(response, str) else ""
+        return {"options": [], "response": text if (text or "").strip() else None, "right": None, "rows": []}
+
     def correct_answer_view(self, data: dict) -> dict:
         return {"grader_info": data.get("grader_info", "")}

@@ -16,7 +16,7 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, html_of, nfkc,
+from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, html_of, label_of, nfkc,
                                       text_of)
 
 WHITESPACE_RULES = ("collapse", "ignore", "exact")
@@ -152,6 +152,15 @@ class FillBlank(QuestionType):
     def correct_answer_view(self, data: dict) -> dict:
         return {"blanks": [[a["text"].replace("\\*", "*") for a in b["answers"] if a["fraction"] >= 1.0]
                            for b in data["blanks"]]}
+
+    def review(self, data: dict, options: list[dict], response) -> dict:
+        given = response if isinstance(response, list) else []
+        rows = []
+        for n, (blank, right) in enumerate(zip(data["blanks"], self.correct_answer_view(data)["blanks"]), start=1):
+            answer = given[n - 1] if n <= len(given) and isinstance(given[n - 1], str) else ""
+            rows.append({"label": label_of(_l("第 %(n)s 空", n=n)), "response": answer.strip() or None,
+                         "right": " | ".join(right) or None})
+        return {"options": [], "response": None, "right": None, "rows": rows}
 
     def blank_response(self):
         return []

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 from html import escape
 
+from markupsafe import Markup
+
 from app.questions.sanitize import clean_html
 from app.questions.types import register
 from app.questions.types.base import OPTION_KEYS, QuestionType, clamp_fraction, fail, html_of, text_of
@@ -99,6 +101,18 @@ class Matching(QuestionType):
         return {"pairs": {str(i): OPTION_KEYS[texts.index(p["answer"])] for i, p in enumerate(data["pairs"], start=1)},
                 "text": "; ".join(f"{clean_html(p['prompt'])} → {escape(p['answer'], quote=False)}"
                                   for p in data["pairs"])}
+
+    def review(self, data: dict, options: list[dict], response) -> dict:
+        # Students pick answer texts from a list (no letters): the review names the texts, per prompt.
+        texts = choices(data)
+        given = response if isinstance(response, dict) else {}
+        rows = []
+        for n, pair in enumerate(data["pairs"], start=1):
+            key = given.get(str(n))
+            chosen = texts[OPTION_KEYS.index(key)] if isinstance(key, str) and key in OPTION_KEYS[:len(texts)] \
+                else None
+            rows.append({"label": Markup(clean_html(pair["prompt"])), "response": chosen, "right": pair["answer"]})
+        return {"options": [], "response": None, "right": None, "rows": rows}
 
     def blank_response(self):
         return {}

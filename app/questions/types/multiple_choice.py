@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.questions.sanitize import clean_html
 from app.questions.types import register
-from app.questions.types.base import QuestionType, clamp_fraction, fail, public_options, validate_options
+from app.questions.types.base import (QuestionType, choice_review, clamp_fraction, fail, public_options,
+                                      validate_options)
 
 SCORING_MODES = ("all_or_nothing", "proportional", "fractions")
 
@@ -105,6 +106,10 @@ class MultipleChoice(QuestionType):
     def correct_answer_view(self, data: dict) -> dict:
         right = [o for o in data["options"] if o["fraction"] > 0]
         return {"keys": [o["key"] for o in right], "text": "; ".join(clean_html(o["text"]) for o in right)}
+
+    def review(self, data: dict, options: list[dict], response) -> dict:
+        return choice_review(options, list(response or []),
+                             [o["key"] for o in data["options"] if o["fraction"] > 0])
 
     def blank_response(self):
         return []

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import (QuestionType, clamp_fraction, label_of, fail, fraction_of, html_of, nfkc,
-                                      number)
+from app.questions.types.base import (QuestionType, clamp_fraction, display_number, label_of, fail, fraction_of,
+                                      html_of, nfkc, number)
 
 
 def parse_number(value) -> float:
@@ -97,3 +97,12 @@ class Numerical(QuestionType):
     def correct_answer_view(self, data: dict) -> dict:
         best = max(data["answers"], key=lambda a: a["fraction"])
         return {"value": best["value"], "tolerance": best["tolerance"]}
+
+    def review(self, data: dict, options: list[dict], response) -> dict:
+        best = self.correct_answer_view(data)
+        right = display_number(best["value"])
+        if best["tolerance"]:
+            right += f" ± {display_number(best['tolerance'])}"
+        given = response if isinstance(response, (int, float)) and not isinstance(response, bool) else None
+        return {"options": [], "response": None if given is None else display_number(given), "right": right,
+                "rows": []}

@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.questions.sanitize import clean_html
 from app.questions.types import register
-from app.questions.types.base import (ZERO, QuestionType, clamp_fraction, fail, public_options, table_grader,
-                                      validate_options)
+from app.questions.types.base import (ZERO, QuestionType, choice_review, clamp_fraction, fail, public_options,
+                                      table_grader, validate_options)
 
 
 @register
@@ -67,3 +67,8 @@ class SingleChoice(QuestionType):
     def correct_answer_view(self, data: dict) -> dict:
         best = max(data["options"], key=lambda o: o["fraction"])
         return {"keys": [best["key"]], "text": clean_html(best["text"])}
+
+    def review(self, data: dict, options: list[dict], response) -> dict:
+        return choice_review(options, [response] if response else [],
+                             [o["key"] for o in data["options"] if o["fraction"] >= 1.0])
+

@@ -81,6 +81,11 @@ class TrueFalse(QuestionType):
         answer = data["answer"]
         return table_grader({answer: (points, 1.0), not answer: ZERO, None: ZERO})
 
+    def review(self, data: dict, options: list[dict], response) -> dict:
+        word = {True: label_of(_l("对")), False: label_of(_l("错"))}
+        return {"options": [], "response": word.get(response) if isinstance(response, bool) else None,
+                "right": word[data["answer"]], "rows": []}
+
     def correct_answer_view(self, data: dict) -> dict:
         return {"answer": data["answer"], "key": "true" if data["answer"] else "false",
                 "text": label_of(_l("对")) if data["answer"] else label_of(_l("错"))}
