@@ -102,3 +102,54 @@ def test_result_page_renders_every_type_option_and_viewer(app, client, login_as,
                 check(who, body, shown)
             else:
                 assert 'data-testid="review-item"' not in body
+
+
+def _item_html(body: str, slot: int) -> str:
+    return body.split(f'data-slot="{slot}"')[1].split("</section>")[0]
+
+
+def test_review_shows_the_letters_and_order_the_student_saw(app, client, login_as):
+    """Options shuffled per attempt: the review lists them in this student's order and names the answer and the
+    right answer by the letters the student saw; a matching review pairs each prompt with the chosen and the
+    right answer."""
+    teacher = factories.user("teacher")
+    student = factories.user("student", school_=teacher.school)
+    bank = builders.bank()
+    single, multi, match = (builders.question(bank, t) for t in ("single_choice", "multiple_choice", "matching"))
+    everything = {moment: list(review.ASPECTS) for moment in ("immediately", "open", "closed")}
+    exam = builders.fixed_exam([single, multi, match], students=[student], creator=teacher,
+                               shuffle_options=True, review_policy=everything)
+    attempt, _ = services.start_attempt(exam, student)
+    # The authored options are A 扭矩扳手 (right), B 活动扳手, C 套筒, D 螺丝刀; this student saw them as
+    # A 套筒, B 扭矩扳手, C 螺丝刀, D 活动扳手.
+    orders = {1: ["C", "A", "D", "B"], 2: ["D", "B", "C", "A"], 3: ["B", "A"]}
+    for item in attempt.items:
+        item.option_order = orders[item.slot]
+    db.session.commit()
+    login_as(user=student)
+    take = _render(client, f"/attempts/{attempt.id}")
+    assert "B. 扭矩扳手" in take and "A. 套筒" in take  # what the exam page showed
+    for slot, response in ((1, "A"), (2, ["A", "B"]), (3, {"1": "B", "2": "A"})):
+        services.store_response(services.load_save_target(attempt.id, slot, student.id), response, 1)
+    services.close_attempt(attempt.id, closed_by="student", user_id=student.id)
+    db.session.commit()
+
+    login_as(user=teacher, client_=(teacher_client := app.test_client()))
+    for who, page in (("student", client), ("teacher", teacher_client)):
+        body = _render(page, f"/attempts/{attempt.id}")
+        first = _item_html(body, 1)
+        listed = [first.index(f"{letter}. {text}") for letter, text in
+                  (("A", "套筒"), ("B", "扭矩扳手"), ("C", "螺丝刀"), ("D", "活动扳手"))]
+        assert listed == sorted(listed), who
+        assert "作答：</strong><span class=\"pre-wrap\">B</span>" in first, who
+        assert "正确答案：</strong>B" in first, who
+        assert "(A)" not in first and "(C)" not in first  # no authoring keys beside the letters
+        # Multiple choice seen as A 耳机, B 手套, C 拖鞋, D 护目镜; 护目镜 and 手套 chosen (both right).
+        second = _item_html(body, 2)
+        assert "作答：</strong><span class=\"pre-wrap\">B，D</span>" in second and "正确答案：</strong>B，D" in second
+        # Matching: 红 → 火线 and 蓝 → 零线; the student swapped them.
+        rows = _item_html(body, 3).split("<li")[1:]
+        assert "红" in rows[0] and "作答：<span class=\"pre-wrap\">零线</span>" in rows[0] \
+            and "正确答案：<span class=\"pre-wrap\">火线</span>" in rows[0], who
+        assert "蓝" in rows[1] and "作答：<span class=\"pre-wrap\">火线</span>" in rows[1] \
+            and "正确答案：<span class=\"pre-wrap\">零线</span>" in rows[1], who
