@@ -1179,7 +1179,10 @@ def _regrade_response(kind, data: dict, response):
 
 
 def exam_questions(exam: Exam) -> list[dict]:
-    """Questions that appeared in the exam's attempts, with their current and shown versions (one statement)."""
+    """Questions that appeared in the exam's attempts, with their current and shown versions (one statement).
+
+    ``{"question_id", "versions" (shown), "attempts" (answer sheets holding it), "current_version_id", "name",
+    "type"}``."""
     rows = db.session.execute(
         select(AttemptItem.question_id, func.count(func.distinct(AttemptItem.question_version_id)),
                func.count(), Question.current_version_id, Question.name, Question.type)
@@ -1187,7 +1190,7 @@ def exam_questions(exam: Exam) -> list[dict]:
         .where(Attempt.exam_id == exam.id)
         .group_by(AttemptItem.question_id, Question.current_version_id, Question.name, Question.type)
         .order_by(AttemptItem.question_id))
-    return [{"question_id": r[0], "versions": r[1], "items": r[2], "current_version_id": r[3], "name": r[4],
+    return [{"question_id": r[0], "versions": r[1], "attempts": r[2], "current_version_id": r[3], "name": r[4],
              "type": r[5]} for r in rows]
 
 
