@@ -263,8 +263,12 @@ class NumericalForm(QuestionForm):
         old_best = max(before, key=lambda a: a["fraction"]) if before else None
         if old_best is not None and old_best["value"] == value:
             best["feedback"] = old_best.get("feedback", "")
-        # Other accepted answers (imported partial credit, not shown in the form) are kept.
-        return {"answers": [best] + [dict(a) for a in before if a is not old_best and a["fraction"] < 1]}
+        # Other accepted answers (imported partial credit, not shown in the form) are kept, and so is the
+        # feedback for any other answer (Moodle's "*").
+        data = {"answers": [best] + [dict(a) for a in before if a is not old_best and a["fraction"] < 1]}
+        if (self.previous or {}).get("other_feedback"):
+            data["other_feedback"] = self.previous["other_feedback"]
+        return data
 
 
 @form_for("matching")

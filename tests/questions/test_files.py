@@ -271,11 +271,12 @@ def test_moodle_xml_with_embedded_picture(runner, tmp_path, app):
     assert again["created"] == 0 and db.session.scalar(select(func.count()).select_from(QuestionFile)) == 1
 
 
-def test_cloze_is_refused_with_a_clear_message(runner, tmp_path):
+def test_cloze_alone_is_refused_with_a_clear_message(runner, tmp_path):
     data = ('<?xml version="1.0"?><quiz><question type="cloze"><name><text>c</text></name>'
             '<questiontext><text>{1:SHORTANSWER:=a}</text></questiontext></question></quiz>')
     report = json.loads(run_import(runner, tmp_path, data, "--bank", "cloze", "--json", name="c.xml").output)
-    assert report["errors"][0]["line"] == 1 and "Cloze" in report["errors"][0]["message"]
+    assert "Cloze" in report["warnings"][0] and "“c”" in report["warnings"][0]
+    assert report["imported"] == 0 and report["errors"][0]["message"]
 
 
 def test_json_format_round_trip_of_the_cli_output(runner, tmp_path):

@@ -157,9 +157,11 @@ def _number(text: str) -> float:
 def _numerical(q, answertext, fmt):
     answertext = answertext[1:]
     wrong_at = answertext.find("~")
+    other = None
     if wrong_at >= 0:
-        # "~#feedback": Moodle's "any other answer" (worth 0) with its feedback; our numerical type has no
-        # catch-all answer, so that feedback is not kept.
+        # "~#feedback": Moodle's "any other answer" (worth 0), kept as a "*" answer with its feedback.
+        _head, sep, tail = answertext[wrong_at + 1:].partition("#")
+        other = answer("*", 0.0, html(tail.strip(), fmt)[0] if sep else "")
         answertext = answertext[:wrong_at]
     parts = split_answers(answertext, "=")
     if not parts:
@@ -179,6 +181,8 @@ def _numerical(q, answertext, fmt):
         q["answers"].append(answer(number_text(mid),
                                    1.0 if fraction is None else fraction,
                                    html(tail.strip(), fmt)[0] if sep else "", float(number_text(abs(tol)))))
+    if other is not None:
+        q["answers"].append(other)
     q["type"] = "numerical"
 
 

@@ -58,7 +58,9 @@ def _fill_blank(q):
 
 def _numerical(q):
     parts = [f"={'' if a['fraction'] >= 1 else _pct(a['fraction'])}{a['text']}:{a['tolerance'] or 0:g}"
-             f"{_fb(a['feedback'])}" for a in q["answers"]]
+             f"{_fb(a['feedback'])}" for a in q["answers"] if a["text"] != "*"]
+    # Moodle's "any other answer" is written as "~#feedback", as Moodle writes it.
+    parts += [f"~{_fb(a['feedback']) or '#'}" for a in q["answers"] if a["text"] == "*"]
     return "{#\n\t" + "\n\t".join(parts) + _general(q) + "\n}"
 
 

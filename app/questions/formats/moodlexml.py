@@ -3,8 +3,10 @@ entity expansion (billion laughs) and external entities are refused before anyth
 
 Categories (``$course$/top/A/B``) become knowledge point paths; embedded ``<file encoding="base64">`` parts
 (and the old ``<image>``/``<image_base64>`` pair) are decoded and kept for the importer, which stores them
-and rewrites ``@@PLUGINFILE@@/name`` links. Cloze (multianswer) and other types we have no equivalent for are
-refused with a message naming the type.
+and rewrites ``@@PLUGINFILE@@/name`` links. Matching is read under both names Moodle uses (``match``,
+``matching``), its distractors (a subquestion without text) kept; a numerical ``*`` answer (Moodle's "any
+other answer") is kept with its feedback. Cloze (multianswer) and other types we have no equivalent for are
+skipped one by one with a warning naming the question, so the rest of the file still imports.
 """
 from __future__ import annotations
 
@@ -27,6 +29,10 @@ _TRUE_WORDS = {"true", "1", "yes"}
 
 class XmlQuestionError(Exception):
     pass
+
+
+class UnsupportedQuestion(Exception):
+    """A question of a type we have no equivalent for: skipped with a warning, the rest is imported."""
 
 
 def _text(element, path: str = "text") -> str:
@@ -103,7 +109,9 @@ def _numerical(el, q, result):
     for node in el.findall("answer"):
         value = _text(node).strip()
         if value == "*":
-            continue  # Moodle's "any other answer": nothing to accept
+            # Moodle's "any other answer": worth nothing, its feedback shown when no other answer matches.
+            q["answers"].append(answer("*", 0.0, _rich(node.find("feedback"), result)))
+            continue
         _number(value, _("数值答案"))
         tolerance = abs(_number(_text(node, "tolerance") or "0", "tolerance"))
         q["answers"].append(answer(value, _fraction(node), _rich(node.find("feedback"), result), tolerance))
@@ -134,16 +142,18 @@ def _description(el, q, result):
 
 
 _READERS = {"multichoice": _choice, "truefalse": _truefalse, "shortanswer": _shortanswer,
-            "numerical": _numerical, "match": _matching, "essay": _essay, "description": _description}
+            "numerical": _numerical, "match": _matching, "matching": _matching, "essay": _essay,
+            "description": _description}
 _REFUSED = {"cloze": "cloze", "multianswer": "cloze"}
 
 
 def read_question(el, category: str, result: ParseResult) -> dict:
     kind = el.get("type") or ""
     if kind in _REFUSED:
-        raise XmlQuestionError(_("暂不支持完形填空（Cloze / multianswer）题，请在 Moodle 中把它拆成填空题或选择题后再导出。"))
+        raise UnsupportedQuestion(_("是完形填空（Cloze / multianswer）题，暂不支持，已跳过；请在 Moodle 中把它拆成"
+                                    "填空题或选择题后再导出"))
     if kind not in _READERS:
-        raise XmlQuestionError(_("不支持的 Moodle 题型：%(type)s。", type=kind or "?"))
+        raise UnsupportedQuestion(_("是不支持的 Moodle 题型（%(type)s），已跳过", type=kind or "?"))
     text = _rich(el.find("questiontext"), result)
     image = (el.findtext("image") or "").strip()
     image_data = (el.findtext("image_base64") or "").strip()
@@ -211,6 +221,12 @@ class MoodleXml(Format):
                 q = read_question(el, category, result)
             except XmlQuestionError as exc:
                 result.errors.append({"line": line, "message": str(exc)})
+                continue
+            except UnsupportedQuestion as exc:
+                name = _text(el.find("name")).strip()
+                result.warnings.append(
+                    _("第 %(line)s 行的试题“%(name)s”%(reason)s。", line=line, name=name, reason=str(exc)) if name
+                    else _("第 %(line)s 行的试题%(reason)s。", line=line, reason=str(exc)))
                 continue
             q["_line"] = line
             result.questions.append(q)

@@ -1,5 +1,9 @@
 """数值 numerical: a number within ``value ± tolerance`` of an accepted answer (ranges are stored as their
-midpoint with half their width as tolerance). The best matching answer's fraction counts."""
+midpoint with half their width as tolerance). The best matching answer's fraction counts.
+
+Moodle's "any other answer" (``*`` in Moodle XML, ``~#feedback`` in GIFT) earns nothing but carries feedback
+shown when no other answer matches: stored as ``other_feedback``, written back as a ``*`` answer worth 0 in
+the interchange shape."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +27,14 @@ def parse_number(value) -> float:
     return result
 
 
+#: The interchange text of Moodle's "any other answer".
+OTHER = "*"
+
+
+def _is_other(answer) -> bool:
+    return isinstance(answer, dict) and str(answer.get("value", answer.get("text")) or "").strip() == OTHER
+
+
 def _format(value: float) -> str:
     return f"{float(value):.15g}"
 
@@ -37,9 +49,13 @@ class Numerical(QuestionType):
         if not isinstance(answers, list) or not answers:
             fail(_l("数值题至少需要一个参考答案。"))
         clean = []
+        other = (data or {}).get("other_feedback") or ""
         for index, answer in enumerate(answers, start=1):
             if not isinstance(answer, dict):
                 fail(_l("数值题的参考答案格式错误。"))
+            if _is_other(answer):
+                other = answer.get("feedback") or other
+                continue
             what = _l("参考答案 %(n)s", n=index)
             if "min" in answer and "max" in answer:
                 low, high = number(answer["min"], what), number(answer["max"], what)
@@ -54,16 +70,28 @@ class Numerical(QuestionType):
                           "feedback": html_of(answer.get("feedback"), "feedback", required=False)})
         if not any(a["fraction"] >= 1.0 for a in clean):
             fail(_l("数值题必须有一个完全正确的参考答案。"))
-        return {"answers": clean}
+        result = {"answers": clean}
+        other = html_of(other, _l("其他答案的反馈"), required=False)
+        if other:
+            result["other_feedback"] = other
+        return result
 
     def from_interchange(self, question: dict) -> dict:
-        return {"answers": [{"value": a.get("text"), "tolerance": a.get("tolerance") or 0,
+        answers = question.get("answers") or []
+        data = {"answers": [{"value": a.get("text"), "tolerance": a.get("tolerance") or 0,
                              "fraction": a.get("fraction", 1.0), "feedback": a.get("feedback") or ""}
-                            for a in question.get("answers") or []]}
+                            for a in answers if not _is_other(a)]}
+        other = next((a.get("feedback") or "" for a in answers if _is_other(a)), "")
+        if other:
+            data["other_feedback"] = other
+        return data
 
     def to_interchange(self, data: dict) -> dict:
-        return {"answers": [{"text": _format(a["value"]), "fraction": a["fraction"], "feedback": a["feedback"],
-                             "tolerance": a["tolerance"]} for a in data["answers"]], "pairs": []}
+        answers = [{"text": _format(a["value"]), "fraction": a["fraction"], "feedback": a["feedback"],
+                    "tolerance": a["tolerance"]} for a in data["answers"]]
+        if data.get("other_feedback"):
+            answers.append({"text": OTHER, "fraction": 0.0, "feedback": data["other_feedback"], "tolerance": None})
+        return {"answers": answers, "pairs": []}
 
     def validate_response(self, data: dict, response):
         # Blank (or only spaces, including the full-width space of Chinese IMEs) means unanswered, not an error.
@@ -92,7 +120,8 @@ class Numerical(QuestionType):
         for answer in sorted(data["answers"], key=lambda a: -a["fraction"]):
             if abs(response - answer["value"]) <= answer["tolerance"] + 1e-9 * max(1.0, abs(answer["value"])):
                 return answer["feedback"]
-        return ""
+        # No answer matches: Moodle's "any other answer" feedback.
+        return data.get("other_feedback") or ""
 
     def correct_answer_view(self, data: dict) -> dict:
         best = max(data["answers"], key=lambda a: a["fraction"])
