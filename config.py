@@ -45,6 +45,9 @@ class Config:
     WTF_CSRF_CHECK_DEFAULT = False
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
+    #: The zone times are shown, printed and exported in (IANA name; env ``GX_TIMEZONE``). Stored times are UTC;
+    #: a date without a time is the local date. ``BABEL_DEFAULT_TIMEZONE`` is set from it when the app starts.
+    TIMEZONE = "Asia/Shanghai"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ["zh_CN", "en"]
 

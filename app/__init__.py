@@ -63,6 +63,14 @@ def _load_config(app: Flask, config) -> None:
     app.config.from_object(config)
     app.config.update(config_module.env_overrides())
     app.config.update(overrides)
+    # GX_TIMEZONE (TIMEZONE) is the one setting; Flask-Babel reads its own name for it.
+    from app.core.clock import check_zone
+
+    try:
+        app.config["TIMEZONE"] = check_zone(app.config.get("TIMEZONE") or config_module.Config.TIMEZONE)
+    except ValueError as exc:
+        raise RuntimeError(str(exc)) from None
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     if app.config.get("INSTANCE_PATH"):
         app.instance_path = app.config["INSTANCE_PATH"]
     os.makedirs(app.instance_path, exist_ok=True)

@@ -223,7 +223,9 @@ def import_users(actor, filename: str, data: bytes, *, dry_run: bool = False,
 def activation_sheet(codes, expires) -> bytes:
     from app.core.i18n import fmt_datetime
 
-    headers = [_("用户名"), _("姓名"), _("所属单位"), _("激活码"), _("有效期至")]
+    from app.core.clock import zone_header
+
+    headers = [_("用户名"), _("姓名"), _("所属单位"), _("激活码"), zone_header(_("有效期至"))]
     until = fmt_datetime(expires)
     return exports.to_xlsx(headers, [(u, n, org, code, until) for (u, n, org, code) in codes], title=_("激活码"))
 

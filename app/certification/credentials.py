@@ -10,11 +10,12 @@ import base64
 import hashlib
 import json
 import os
-from datetime import datetime, time, timezone
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app, url_for
+
+from app.core import clock
 
 _cache: dict[str, Ed25519PrivateKey] = {}
 
@@ -75,10 +76,10 @@ def credential(cert) -> dict:
     body = {"@context": ["https://www.w3.org/ns/credentials/v2",
                          "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
             "id": verify_url, "type": ["VerifiableCredential", "OpenBadgeCredential"], "name": cert.program_title,
-            "issuer": issuer_profile(), "validFrom": cert.issued_on.isoformat() + "T00:00:00Z",
+            "issuer": issuer_profile(), "validFrom": _instant(clock.start_of_local_day(cert.issued_on)),
             "credentialSubject": subject}
     if cert.expires_on:
-        body["validUntil"] = cert.expires_on.isoformat() + "T23:59:59Z"
+        body["validUntil"] = _instant(clock.end_of_local_day(cert.expires_on))
     return body
 
 
@@ -106,14 +107,16 @@ def credential_jwt(cert) -> str:
     (``nbf`` from validFrom, ``exp`` from validUntil when the certificate expires)."""
     body = credential(cert)
     claims = dict(body, iss=body["issuer"]["id"], jti=body["id"], sub=cert.code,
-                  nbf=_epoch(cert.issued_on, time.min))
+                  nbf=int(clock.start_of_local_day(cert.issued_on).timestamp()))
     if cert.expires_on:
-        claims["exp"] = _epoch(cert.expires_on, time(23, 59, 59))
+        claims["exp"] = int(clock.end_of_local_day(cert.expires_on).timestamp())
     return sign(claims)
 
 
-def _epoch(day, at) -> int:
-    return int(datetime.combine(day, at, tzinfo=timezone.utc).timestamp())
+def _instant(moment) -> str:
+    """An XML Schema dateTime with the zone's offset: the issue date is a local date, so its day starts at local
+    midnight (2026-03-02T00:00:00+08:00), not at UTC midnight eight hours later."""
+    return moment.isoformat(timespec="seconds")
 
 
 def verify_jwt(token: str, jwk: dict) -> dict:

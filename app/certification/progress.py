@@ -118,9 +118,10 @@ def compute(scope: Scope) -> Summary:
                                 "percent": _percent(value, target.value), "deadline": target.deadline})
     phases = list(db.session.scalars(select(Phase).order_by(Phase.number)))
     for phase in phases:
+        # Phases are local dates; enrolments are stored in UTC.
+        start, end = clock.utc_range_of_local_days(phase.starts_on, phase.ends_on)
         stmt = _enrollment_filter(select(func.count(ProgramEnrollment.id)).where(
-            ProgramEnrollment.enrolled_at >= phase.starts_on,
-            ProgramEnrollment.enrolled_at < phase.ends_on + timedelta(days=1)), scope)
+            ProgramEnrollment.enrolled_at >= start, ProgramEnrollment.enrolled_at < end), scope)
         done = db.session.scalar(stmt) or 0
         summary.phases.append({"name": phase.name, "starts_on": phase.starts_on, "ends_on": phase.ends_on,
                                "value": done, "target": phase.teacher_trainings,

@@ -5,6 +5,7 @@ import csv
 import io
 import os
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 
@@ -15,6 +16,13 @@ def safe_cell(value):
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
+    if isinstance(value, datetime):
+        # Stored times are UTC; a download shows them in the configured zone (its header names the zone).
+        from app.core import clock
+
+        return clock.local_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
     text = str(value)
     text = "".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 32 or ch == "\r")
     if text.startswith(_DANGEROUS_START):

@@ -17,20 +17,32 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    from app.core import clock
+
+    return clock.zone_name()
 
 
 def fmt_date(value) -> str:
-    """2026年11月22日 in zh_CN, Nov 22, 2026 in English."""
-    return format_date(value, "long") if value else ""
+    """2026年11月22日 in zh_CN, Nov 22, 2026 in English. A datetime shows its LOCAL date (clock.local_date)."""
+    from app.core import clock
+
+    return format_date(clock.local_date(value), "long") if value else ""
 
 
 def fmt_datetime(value) -> str:
+    """A stored (UTC) datetime in the configured zone: 2026-03-02 03:30."""
     if not value:
         return ""
-    from app.core.clock import as_utc
+    from app.core import clock
 
-    return format_datetime(as_utc(value), "yyyy-MM-dd HH:mm")
+    return format_datetime(clock.to_local(value), "yyyy-MM-dd HH:mm")
+
+
+def fmt_local_input(value) -> str:
+    """A stored datetime as the value of an ``<input type="datetime-local">`` (local wall time)."""
+    from app.core import clock
+
+    return clock.local_input(value)
 
 
 def fmt_number(value) -> str:

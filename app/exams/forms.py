@@ -1,10 +1,6 @@
 """Exam forms. The draw fields are generated from the question-type registry (one per type with points)."""
 from __future__ import annotations
 
-from datetime import timezone
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, FloatField, IntegerField, SelectField, StringField,
@@ -12,6 +8,7 @@ from wtforms import (BooleanField, DateTimeLocalField, FloatField, IntegerField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth.forms import MultiCheckboxField
+from app.core import clock
 from app.exams import review
 from app.exams.models import MultiScoring
 from app.questions import types as qtypes
@@ -25,20 +22,13 @@ MULTI_SCORING_LABELS = {
 
 
 def local_to_utc(value):
-    """A naive datetime typed in the school's time zone (datetime-local inputs) as aware UTC."""
-    if value is None:
-        return None
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return value.replace(tzinfo=zone).astimezone(timezone.utc)
+    """A naive datetime typed in the configured zone (datetime-local inputs) as aware UTC."""
+    return clock.from_local(value)
 
 
 def utc_to_local(value):
-    if value is None:
-        return None
-    from app.core.clock import as_utc
-
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return as_utc(value).astimezone(zone).replace(tzinfo=None)
+    """A stored datetime as the naive local datetime a datetime-local field shows."""
+    return clock.local_naive(value)
 
 
 class ExamSettingsForm(FlaskForm):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
+from app.core import clock
 from app.exams.models import Attempt, AttemptItem, AttemptState, Exam
 from app.extensions import db
 from app.questions.models import Question
@@ -125,11 +126,10 @@ def result_rows(exam: Exam, *, state_label=str, closed_label=str):
     for r in rows:
         yield [r.username, r.full_name, r.number, state_label(r.state), r.score, r.max_score,
                "" if r.passed is None else (_("是") if r.passed else _("否")),
-               r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else "",
-               r.submitted_at.strftime("%Y-%m-%d %H:%M:%S") if r.submitted_at else "",
+               clock.local_text(r.started_at), clock.local_text(r.submitted_at),
                closed_label(r.closed_by) if r.closed_by else ""]
 
 
 def result_headers() -> list[str]:
-    return [_("用户名"), _("姓名"), _("第几次"), _("状态"), _("得分"), _("满分"), _("是否及格"), _("开始时间"),
-            _("交卷时间"), _("交卷方式")]
+    return [_("用户名"), _("姓名"), _("第几次"), _("状态"), _("得分"), _("满分"), _("是否及格"),
+            clock.zone_header(_("开始时间")), clock.zone_header(_("交卷时间")), _("交卷方式")]

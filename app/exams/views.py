@@ -358,7 +358,7 @@ def export(exam_id: int, fmt: str):
     exam = _managed_exam(exam_id)
     headers = reports.result_headers()
     rows = reports.result_rows(exam, state_label=_attempt_state, closed_label=_closed_by)
-    stamp = clock.now().strftime("%Y%m%d")
+    stamp = clock.stamp()
     if fmt == "csv":
         body, mimetype = to_csv(headers, rows), "text/csv; charset=utf-8"
     elif fmt == "xlsx":

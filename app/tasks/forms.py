@@ -2,7 +2,7 @@
 read by the small parsers below, the CSRF token by an empty FlaskForm."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.core import clock
 from app.errors import ValidationError
 
 WORK_MODES = [("individual", _l("个人完成")), ("group", _l("小组合作"))]
@@ -77,35 +78,22 @@ class EvaluationForm(FlaskForm):
     comment = TextAreaField(_l("评语"), validators=[Optional(), Length(max=2000)])
 
 
-def _zone():
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def local_to_utc(value: datetime | None):
-    """A naive datetime typed in the school's time zone (datetime-local inputs) as aware UTC."""
-    return None if value is None else value.replace(tzinfo=_zone()).astimezone(timezone.utc)
+    """A naive datetime typed in the configured zone (datetime-local inputs) as aware UTC."""
+    return clock.from_local(value)
 
 
 def parse_datetime(value: str | None):
-    """A ``datetime-local`` string in the school's time zone -> aware UTC (None when empty)."""
-    if not value:
-        return None
+    """A ``datetime-local`` string in the configured zone -> aware UTC (None when empty)."""
     try:
-        local = datetime.strptime(value, "%Y-%m-%dT%H:%M")
+        return clock.parse_local_input(value)
     except ValueError:
         raise ValidationError(_("时间格式不正确：%(value)s", value=value)) from None
-    return local_to_utc(local)
 
 
 def to_local_input(value) -> str:
     """An aware/naive-UTC datetime as the value of a ``datetime-local`` input."""
-    from app.core.clock import as_utc
-
-    return "" if value is None else as_utc(value).astimezone(_zone()).strftime("%Y-%m-%dT%H:%M")
+    return clock.local_input(value)
 
 
 def stage_settings(form, stages) -> list:
