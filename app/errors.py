@@ -102,6 +102,12 @@ def render_error(status: int, message: str | None = None, details=None):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def render_unauthenticated():
+    """The answer to a request that needs a logged-in user and has none: 401 ``{"error": {...}}`` for JSON
+    callers (the /api/ routes always), so an API client learns to authenticate rather than to fix a CSRF token."""
+    return render_error(401, _("需要登录"))
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):

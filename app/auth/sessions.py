@@ -42,10 +42,10 @@ def _best_effort(write) -> None:
 def _unauthorized():
     from flask import flash, redirect, url_for
 
-    from app.errors import wants_json
+    from app.errors import render_unauthenticated, wants_json
 
     if wants_json():
-        return render_error(401, str(_l("请先登录。")))
+        return render_unauthenticated()
     flash(str(login_manager.login_message), "warning")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 

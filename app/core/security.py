@@ -4,7 +4,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
+from flask_login import current_user
 
+from app.errors import render_unauthenticated
 from app.extensions import csrf
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -25,6 +27,9 @@ def register(app: Flask) -> None:
         # Token-authenticated API calls carry no cookie, so they cannot be forged cross-site.
         if request.method in SAFE_METHODS or g.get("auth_via_token"):
             return None
+        if request.path.startswith("/api/") and not current_user.is_authenticated:
+            # No token and no session: the caller must log in first (401), whatever its CSRF token says.
+            return render_unauthenticated()
         if not current_app.config.get("WTF_CSRF_ENABLED", True):
             return None
         csrf.protect()
