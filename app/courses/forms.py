@@ -5,6 +5,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.forms import KindTargetField
+
 ROLE_CHOICES = [("learner", _l("学员")), ("instructor", _l("授课教师")), ("mentor", _l("企业导师"))]
 
 
@@ -63,6 +65,5 @@ class ActivityForm(FlaskForm):
     title = StringField(_l("标题"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("正文 / 说明"), validators=[Optional(), Length(max=20000)])
     url = StringField(_l("链接"), validators=[Optional(), Length(max=500)])
-    target_id = IntegerField(_l("关联对象编号"), validators=[Optional(), NumberRange(min=1)],
-                             description=_l("视频、考试、工作页或学习任务的编号（按活动类型）"))
+    target_id = KindTargetField(_l("关联对象"), description=_l("从列表中选择本课程可用的对象；可输入名称查找。"))
     require = SelectField(_l("完成条件（考试）"), choices=[("submitted", _l("提交即完成")), ("passed", _l("通过才完成"))])

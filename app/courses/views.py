@@ -336,6 +336,7 @@ def new_activity(course_id: int):
     course = _course(course_id, manage=True)
     form = forms.ActivityForm()
     form.kind.choices = [(k.name, str(k.label)) for k in KINDS.values()]
+    form.target_id.set_groups(KINDS, course)
     if form.validate_on_submit():
         activity = services.add_activity(course, kind=form.kind.data, title=form.title.data,
                                          target_id=form.target_id.data, body=form.body.data or "",
@@ -344,8 +345,8 @@ def new_activity(course_id: int):
         db.session.commit()
         flash(_("活动“%(title)s”已添加。", title=activity.title), "success")
         return redirect(url_for("courses.course", course_id=course.id))
-    targets = {k.name: k.targets(course) for k in KINDS.values() if k.needs_target}
-    return render_template("courses/activity_form.html", course=course, form=form, targets=targets)
+    # A refused form comes back with what was typed and the reason beside the field.
+    return render_template("courses/activity_form.html", course=course, form=form), 400 if form.errors else 200
 
 
 @bp.route("/courses/<int:course_id>/activities/<int:activity_id>")

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, lazyload, load_only
@@ -972,14 +973,23 @@ def grading_queue(exam: Exam, *, question_id: int | None = None, user_id: int | 
 
 
 def queue_summary(exam: Exam) -> list[dict]:
-    """Per question: how many items wait for grading (one statement)."""
+    """Per question: how many items wait for grading, and the question's name (or the start of its text) to show
+    teachers instead of its number (one statement)."""
     rows = db.session.execute(
-        select(AttemptItem.question_id, func.count(), func.min(QuestionVersion.text))
+        select(AttemptItem.question_id, func.count(), func.min(QuestionVersion.text), func.min(Question.name))
         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+        .join(Question, Question.id == AttemptItem.question_id)
         .where(Attempt.exam_id == exam.id, AttemptItem.needs_manual.is_(True))
         .group_by(AttemptItem.question_id).order_by(AttemptItem.question_id))
-    return [{"question_id": qid, "waiting": n, "text": text} for qid, n, text in rows]
+    return [{"question_id": qid, "waiting": n, "text": text, "name": name or _short(text)}
+            for qid, n, text, name in rows]
+
+
+def _short(text: str | None, limit: int = 20) -> str:
+    """The first words of a question's text, as one line, for buttons and lists."""
+    line = " ".join(Markup(text or "").striptags().split())
+    return line if len(line) <= limit else line[:limit] + "…"
 
 
 def get_item(item_id: int) -> AttemptItem:

@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.forms import KindTargetField
+
 
 class CategoryForm(FlaskForm):
     name = StringField(_l("类别名称"), validators=[DataRequired(), Length(max=100)],
@@ -16,8 +18,7 @@ class CategoryForm(FlaskForm):
 class ItemForm(FlaskForm):
     name = StringField(_l("成绩项名称"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("来源"))
-    target_id = IntegerField(_l("关联对象编号"), validators=[Optional(), NumberRange(min=1)],
-                             description=_l("考试或学习任务的编号（由系统计算的成绩项）"))
+    target_id = KindTargetField(_l("关联对象"), description=_l("由系统计算的成绩项取哪一项的成绩；可输入名称查找。"))
     category_id = SelectField(_l("类别"), coerce=int, validators=[Optional()])
     max_points = FloatField(_l("满分"), default=100, validators=[DataRequired(), NumberRange(min=0.01, max=10000)])
     weight = FloatField(_l("类别内权重"), default=1, validators=[DataRequired(), NumberRange(min=0, max=1000)])

@@ -46,6 +46,7 @@ def _setup_forms(course, cats):
     cat_form.parent_id.choices = [(0, _("（课程总评）"))] + [(c.id, c.name) for c in cats]
     item_form.category_id.choices = [(0, _("（不分类）"))] + [(c.id, c.name) for c in cats]
     item_form.kind.choices = [(s.name, str(s.label)) for s in SOURCES.values()]
+    item_form.target_id.set_groups(SOURCES, course)
     return cat_form, item_form
 
 

@@ -33,8 +33,8 @@ class BankForm(FlaskForm):
 class KnowledgePointForm(FlaskForm):
     name = StringField(_l("知识点名称"), validators=[DataRequired(), Length(max=200)])
     parent_id = SelectField(_l("上级知识点"), coerce=int, validators=[Optional()])
-    learning_task_id = IntegerField(_l("学习任务编号"), validators=[Optional()],
-                                    description=_l("可选：关联的学习任务（课程标准模块上线后可直接选择）"))
+    learning_task_id = SelectField(_l("学习任务"), coerce=int, validators=[Optional()], default=0,
+                                   description=_l("可选：本题库专业的课程标准中的学习任务"))
 
 
 class ImportForm(FlaskForm):

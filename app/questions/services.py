@@ -127,6 +127,18 @@ def ensure_knowledge_points(bank: QuestionBank, paths) -> dict[str, int]:
     return result
 
 
+def learning_task_names(points) -> dict[int, str]:
+    """{learning task id: "code name"} of the tasks the given knowledge points are linked to (one statement)."""
+    from app.standards.models import LearningTask
+
+    ids = {p.learning_task_id for p in points if p.learning_task_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(LearningTask.id, LearningTask.code, LearningTask.name)
+                              .where(LearningTask.id.in_(ids)))
+    return {tid: f"{code} {name}" for tid, code, name in rows}
+
+
 def create_knowledge_point(bank: QuestionBank, *, name: str, parent: KnowledgePoint | None = None,
                            learning_task_id: int | None = None) -> KnowledgePoint:
     """Add a point under ``parent`` (or at the top). Names may not contain ``/``."""
@@ -136,10 +148,13 @@ def create_knowledge_point(bank: QuestionBank, *, name: str, parent: KnowledgePo
     if parent is not None and parent.bank_id != bank.id:
         raise ValidationError(_("上级知识点不属于这个题库。"))
     if learning_task_id is not None:
+        from app.standards.browse import task_options
         from app.standards.models import LearningTask
 
         if db.session.get(LearningTask, learning_task_id) is None:
             raise ValidationError(_("学习任务不存在。"))
+        if bank.profession_id and learning_task_id not in {tid for tid, _label in task_options(bank.profession_id)}:
+            raise ValidationError(_("所选学习任务不属于本题库专业的课程标准。"))
     path = f"{parent.path}/{name}" if parent else name
     if db.session.scalar(select(KnowledgePoint.id).where(KnowledgePoint.bank_id == bank.id,
                                                          KnowledgePoint.path == path)):

@@ -18,6 +18,7 @@ from app.questions import forms, importing, media, permissions, sanitize, servic
 from app.questions.models import QuestionFile
 from app.questions.types import TYPES
 from app.review import permissions as review_permissions
+from app.standards.browse import task_options
 
 bp = Blueprint("questions", __name__, url_prefix="/questions")
 
@@ -114,16 +115,19 @@ def points(bank_id: int):
     all_points = services.knowledge_points(bank)
     form = forms.KnowledgePointForm()
     form.parent_id.choices = [(0, _("（顶级）"))] + [(p.id, p.path) for p in all_points]
+    # Tasks of the current standards of the bank's profession (of every profession for a bank without one).
+    form.learning_task_id.choices = [(0, _("（不关联）"))] + task_options(bank.profession_id)
     if request.method == "POST":
         require(can_edit)
         if form.validate_on_submit():
             parent = services.get_knowledge_point(bank, form.parent_id.data or None)
             point = services.create_knowledge_point(bank, name=form.name.data, parent=parent,
-                                                    learning_task_id=form.learning_task_id.data)
+                                                    learning_task_id=form.learning_task_id.data or None)
             db.session.commit()
             flash(_("知识点“%(path)s”已添加。", path=point.path), "success")
             return redirect(url_for("questions.points", bank_id=bank.id))
-    return render_template("questions/points.html", bank=bank, points=all_points, form=form, can_edit=can_edit)
+    return render_template("questions/points.html", bank=bank, points=all_points, form=form, can_edit=can_edit,
+                           task_names=services.learning_task_names(all_points))
 
 
 # ------------------------------------------------------------------------------------------ questions

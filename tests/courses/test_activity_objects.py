@@ -54,21 +54,22 @@ def test_another_schools_exam_cannot_be_linked_by_id(client, login_as):
     course, (student,) = builders.course(teacher, students=1)
     db.session.commit()
     url = f"/courses/{course.id}/activities/new"
-    response = client.form(url, {"kind": "exam", "title": "借用的考试", "target_id": str(foreign.id),
+    response = client.form(url, {"kind": "exam", "title": "借用的考试", "target_id-exam": str(foreign.id),
                                  "require": "submitted"}, token_from=url)
-    assert response.status_code == 400 and "不在本课程可用的范围内" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "所选考试不在可选范围内" in page and 'value="借用的考试"' in page
     assert services.activities(course) == []
     assert db.session.scalar(select(ExamGrant.id).where(ExamGrant.exam_id == foreign.id)) is None
     setup = f"/courses/{course.id}/gradebook/setup"
     item = client.form(setup, {"what": "item", "item-name": "借用的考试", "item-kind": "exam", "item-max_points": "100",
-                               "item-weight": "1", "item-category_id": "0", "item-target_id": str(foreign.id)},
+                               "item-weight": "1", "item-category_id": "0", "item-target_id-exam": str(foreign.id)},
                        token_from=setup)
-    assert item.status_code == 400 and "不在本课程可用的范围内" in item.get_data(as_text=True)
+    assert "所选考试不在可选范围内" in item.get_data(as_text=True)
     assert grading.items(course) == []
     own = exam_builders.fixed_exam([exam_builders.question(exam_builders.bank(), "single_choice")], students=[],
                                    creator=teacher, points=5)
     db.session.commit()
-    assert client.form(url, {"kind": "exam", "title": "本校考试", "target_id": str(own.id), "require": "submitted"},
+    assert client.form(url, {"kind": "exam", "title": "本校考试", "target_id-exam": str(own.id), "require": "submitted"},
                        token_from=url).status_code == 302
 
 
@@ -111,3 +112,29 @@ def test_each_object_kind_links_to_its_object(app):
         assert urls == {"exam": "/exams/7", "workbook": "/workbooks/7", "video": "/media/videos/7",
                         "work_task": "/tasks/7"}
         assert KINDS["page"].target_url(SimpleNamespace(target_id=None)) is None
+
+
+def test_activity_form_offers_titles_by_kind_name_and_takes_the_choice(client, login_as):
+    """添加活动 lists, per kind (named in Chinese), the titles of the objects this course may use; the teacher
+    picks one — no number is asked for or shown — and the activity points at it."""
+    teacher = login_as("teacher")
+    course, _ = builders.course(teacher, students=1)
+    own = exam_builders.fixed_exam([exam_builders.question(exam_builders.bank(), "single_choice")], students=[],
+                                   creator=teacher, points=5, title="制动系统单元测验")
+    foreign = exam_builders.fixed_exam([exam_builders.question(exam_builders.bank(), "single_choice")], students=[],
+                                       creator=factories.user("teacher"), points=5, title="外校的考试")
+    db.session.commit()
+    url = f"/courses/{course.id}/activities/new"
+    page = client.get(url).get_data(as_text=True)
+    assert "编号" not in page
+    for key in ("workbook", "exam", "work_task", "video"):
+        assert f"：{key}" not in page and f">{key}<" not in page
+    assert "选择考试" in page and f'<option value="{own.id}">制动系统单元测验</option>' in page
+    assert "外校的考试" not in page and foreign.title not in page
+    missing = client.form(url, {"kind": "exam", "title": "没选考试", "require": "submitted"}, token_from=url)
+    assert missing.status_code == 400 and "请从列表中选择考试" in missing.get_data(as_text=True)
+    added = client.form(url, {"kind": "exam", "title": "单元测验", "target_id-exam": str(own.id),
+                              "target_id-workbook": "", "require": "submitted"}, token_from=url)
+    assert added.status_code == 302
+    (activity,) = services.activities(course)
+    assert (activity.kind, activity.target_id) == ("exam", own.id)

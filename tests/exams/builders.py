@@ -89,7 +89,8 @@ def fixed_exam(questions, *, students=(), points: float = 2.0, creator=None, **f
     for q in questions:
         services.add_paper_question(paper, q, points)
     fields.setdefault("time_limit_minutes", 60)
-    exam = services.create_exam(paper=paper, title="期中考试", creator=creator,
+    fields.setdefault("title", "期中考试")
+    exam = services.create_exam(paper=paper, creator=creator,
                                 school_id=getattr(creator, "school_id", None), **fields)
     for s in students:
         services.grant_access(exam, s)

@@ -163,3 +163,12 @@ def test_student_sees_the_rubric_levels_when_the_policy_shows_feedback(client, l
     body = client.get(f"/api/v1/attempts/{item.attempt_id}", headers={"Accept": "application/json"}).get_json()
     [essay_view] = [i for i in body["items"] if i["type"] == "essay"]
     assert [lv["level"] for lv in essay_view["feedback"]["rubric"]] == ["优秀", "优秀"]
+
+
+def test_grading_filter_names_questions_not_their_numbers(client, login_as):
+    """The per-question filter of the grading queue shows the question's position and name, never its id."""
+    teacher = login_as("teacher")
+    exam, _sc, essay, _students = _essay_exam(teacher)
+    page = client.get(f"/exams/{exam.id}/grading").get_data(as_text=True)
+    assert f"试题 {essay.id}" not in page
+    assert f"第 1 题 · {essay.name}" in page

@@ -226,24 +226,40 @@ def test_questions_nav_entry_for_teachers(client, login_as):
     assert 'href="/questions/"' in client.get("/questions/").get_data(as_text=True)
 
 
-def test_knowledge_points_link_to_learning_tasks(client, login_as):
+def test_knowledge_points_link_to_learning_tasks_chosen_by_name(client, login_as):
+    """The learning task is chosen from a list of the bank profession's current tasks, shown by code and name;
+    no number is typed or shown, and a task of another profession is refused."""
     from app.catalog.models import Profession, TrainingLevel
     from app.standards import services as standards
 
     teacher = login_as("teacher")
-    bank = make_bank(teacher)
-    version = standards.create_standard(db.session.scalars(select(Profession)).first(),
-                                        db.session.scalars(select(TrainingLevel)).first(), teacher)
-    course = standards.save_course(version, None, code="C1", name="汽车底盘维修", hours=40)
-    task = standards.save_task(course, None, code="C1-T1", name="更换轮胎", hours=8)
+    own, other = db.session.scalars(select(Profession).order_by(Profession.id).limit(2)).all()
+    level = db.session.scalars(select(TrainingLevel)).first()
+    bank = services.create_bank(key="kp-tasks", name="底盘题库", school_id=teacher.school_id, actor=teacher,
+                                profession=own)
+    tasks = {}
+    for profession, name in ((own, "更换轮胎"), (other, "别的专业任务")):
+        version = standards.find_standard(profession.id, level.id)
+        version = version.current_version if version and version.current_version else \
+            standards.create_standard(profession, level, teacher)
+        course = standards.save_course(version, None, code="Z9", name="测试课程", hours=8)
+        tasks[name] = standards.save_task(course, None, code="Z9-T1", name=name, hours=8)
+        standards.make_current(version)
     db.session.commit()
     url = f"/questions/banks/{bank.id}/points"
-    response = client.form(url, {"name": "轮胎拆装", "parent_id": "0", "learning_task_id": str(task.id)},
-                           token_from=url)
+    page = client.get(url).get_data(as_text=True)
+    assert "学习任务编号" not in page and "课程标准模块上线后" not in page
+    assert f'<option value="{tasks["更换轮胎"].id}">' in page and "Z9-T1 更换轮胎" in page
+    assert "别的专业任务" not in page
+    response = client.form(url, {"name": "轮胎拆装", "parent_id": "0",
+                                 "learning_task_id": str(tasks["更换轮胎"].id)}, token_from=url)
     assert response.status_code == 302
-    assert f"学习任务 {task.id}" in client.get(url).get_data(as_text=True)
-    refused = client.form(url, {"name": "不存在的任务", "parent_id": "0", "learning_task_id": "999999"}, token_from=url)
-    assert refused.status_code == 400 and "学习任务不存在" in refused.get_data(as_text=True)
+    listing = client.get(url).get_data(as_text=True)
+    assert "学习任务：Z9-T1 更换轮胎" in listing and f"学习任务 {tasks['更换轮胎'].id}" not in listing
+    for bad in (str(tasks["别的专业任务"].id), "999999"):
+        refused = client.form(url, {"name": "不可关联", "parent_id": "0", "learning_task_id": bad}, token_from=url)
+        assert 'value="不可关联"' in refused.get_data(as_text=True)
+    assert [p.name for p in services.knowledge_points(bank)] == ["轮胎拆装"]
 
 
 def test_question_page_statement_count_is_constant_as_versions_grow(client, login_as, count_queries):

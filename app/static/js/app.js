@@ -56,6 +56,37 @@
     if (meta) event.detail.headers["X-CSRFToken"] = meta.content;
   });
 
-  document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
+  // Kind-dependent object lists (macros.html:target_picker): show only the list of the chosen kind.
+  function syncTargetPickers(root) {
+    root.querySelectorAll("[data-target-picker]").forEach(function (picker) {
+      var kindField = document.getElementById(picker.dataset.targetPicker);
+      if (!kindField) return;
+      var any = false;
+      picker.querySelectorAll("[data-target-kind]").forEach(function (group) {
+        var on = group.dataset.targetKind === kindField.value;
+        group.hidden = !on;
+        any = any || on;
+      });
+      picker.hidden = !any;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id && document.querySelector('[data-target-picker="' + event.target.id + '"]')) {
+      syncTargetPickers(document);
+    }
+  });
+  // <input data-filter-list="select-id">: hide the options whose title does not contain what was typed.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.dataset || !input.dataset.filterList) return;
+    var select = document.getElementById(input.dataset.filterList);
+    if (!select) return;
+    var query = input.value.trim().toLowerCase();
+    Array.prototype.forEach.call(select.options, function (option) {
+      option.hidden = option.value !== "" && query !== "" && option.text.toLowerCase().indexOf(query) === -1;
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { applyWidths(document); syncTargetPickers(document); });
   document.addEventListener("htmx:afterSwap", function (event) { applyWidths(event.target); });
 })();
