@@ -734,6 +734,17 @@ def close_overdue(now: datetime | None = None, *, limit: int = 500) -> int:
     return sum(1 for attempt_id in ids if close_attempt(attempt_id, closed_by="timeout", now=now))
 
 
+def close_all_overdue(now: datetime | None = None) -> int:
+    """Close (and grade) every overdue attempt, batch after batch, until none is left; returns how many this
+    call closed. Each attempt is closed once however many callers run at the same time (see close_attempt)."""
+    total = 0
+    while True:
+        closed = close_overdue(now)
+        total += closed
+        if closed == 0:
+            return total
+
+
 def _scoring(exam: Exam) -> str | None:
     """The exam's multiple-choice scoring, or None to let each question use its own (``per_question``)."""
     if not exam.multi_scoring or exam.multi_scoring == MultiScoring.per_question.value:

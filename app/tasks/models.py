@@ -111,6 +111,10 @@ class TaskAssignment(db.Model):
     peer_count: Mapped[int] = mapped_column(default=2)
     #: After this moment missing peer reviews no longer hold the final score back (the missing rule applies).
     peer_due_at: Mapped[datetime | None]
+    #: The peer deadline (``scoring.peer_deadline``) whose passing was carried into the gradebook by the due task
+    #: ``tasks.peer_deadlines``; a deadline moved afterwards differs from it and is carried over again once it
+    #: passes. The conditional update of this column makes each deadline count once, even on two servers.
+    peer_deadline_settled_at: Mapped[datetime | None]
     #: A :class:`WorkMode` value: individual work or group work (set when the task is set).
     work_mode: Mapped[str] = mapped_column(String(16), default=WorkMode.individual.value,
                                            server_default=WorkMode.individual.value)

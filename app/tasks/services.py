@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.models import User
 from app.core import clock, uploads
+from app.core.signals import results_changed
 from app.courses import services as courses
 from app.courses.models import Course, MentorAssignment
 from app.errors import Conflict, NotFound, ValidationError, get_or_raise
@@ -213,6 +214,7 @@ def update_stages(assignment: TaskAssignment, settings: list[StageSetting]) -> N
     """Rename stages, set due dates and gates; a setting without id appends a stage (locked for everybody who
     has not reached it)."""
     by_id = {s.id: s for s in assignment.stages}
+    deadline_before = scoring.peer_deadline(assignment)
     for setting in settings:
         name = (setting.name or "").strip()
         if setting.id is None and not name:
@@ -232,6 +234,10 @@ def update_stages(assignment: TaskAssignment, settings: list[StageSetting]) -> N
         stage.requires_approval, stage.requires_evidence = setting.requires_approval, setting.requires_evidence
     db.session.flush()
     _add_missing_stage_rows(assignment)
+    if scoring.peer_deadline(assignment) != deadline_before:
+        # Without a peer deadline of its own the last stage's due date ends the wait for peer reviews: moving it
+        # changes which final scores are pending now.
+        announce_results(assignment)
 
 
 def _add_missing_stage_rows(assignment: TaskAssignment) -> None:
@@ -674,6 +680,7 @@ def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: di
                             comment=(comment or "").strip()[:2000], created_at=clock.now())
     db.session.add(evaluation)
     db.session.flush()
+    results_changed.send("work_task", target_id=submission.assignment_id, user_ids=student_ids_of(submission))
     return evaluation
 
 
@@ -1005,6 +1012,7 @@ def adjust_member(member: TaskGroupMember, points, reason: str, *, by: User) -> 
     member.adjustment, member.adjustment_reason = value, reason[:2000] if value else ""
     member.adjusted_by_id, member.adjusted_at = by.id, clock.now()
     db.session.flush()
+    results_changed.send("work_task", target_id=member.assignment_id, user_ids=[member.student_id])
     return member
 
 
@@ -1015,3 +1023,65 @@ def get_member(submission: TaskSubmission, student_id: int) -> TaskGroupMember:
     if member is None:
         raise NotFound(_("这位学生不是该小组的成员。"))
     return member
+
+
+# --- results reaching the gradebook -------------------------------------------------------------------------------
+
+def assignment_student_ids(assignment: TaskAssignment) -> list[int]:
+    """Every student whose final score comes from the assignment: the students of its individual submissions, or
+    the members of its groups (one query)."""
+    if assignment.is_group_work:
+        return list(db.session.scalars(select(TaskGroupMember.student_id)
+                                       .where(TaskGroupMember.assignment_id == assignment.id)))
+    return list(db.session.scalars(select(TaskSubmission.student_id).where(
+        TaskSubmission.assignment_id == assignment.id, TaskSubmission.student_id.is_not(None))))
+
+
+def announce_results(assignment: TaskAssignment) -> None:
+    """Tell later domains (the gradebook, certification) that the final scores of the assignment may have
+    changed, so that they recompute what they derive from them."""
+    ids = assignment_student_ids(assignment)
+    if ids:
+        results_changed.send("work_task", target_id=assignment.id, user_ids=ids)
+
+
+def _peer_deadline_sql():
+    """``scoring.peer_deadline`` as an SQL expression: the peer deadline, else the latest stage due date."""
+    latest_stage = (select(func.max(AssignmentStage.due_at)).where(AssignmentStage.assignment_id == TaskAssignment.id)
+                    .correlate(TaskAssignment).scalar_subquery())
+    return func.coalesce(TaskAssignment.peer_due_at, latest_stage)
+
+
+def claim_peer_deadline(assignment_id: int, deadline: datetime) -> bool:
+    """Record that the assignment's peer deadline ``deadline`` is being carried over; False when it already was
+    (by an earlier run, or by another server a moment ago). One conditional UPDATE decides the single winner."""
+    settled = TaskAssignment.peer_deadline_settled_at
+    claim = (update(TaskAssignment)
+             .where(TaskAssignment.id == assignment_id, or_(settled.is_(None), settled != deadline))
+             .values(peer_deadline_settled_at=deadline).execution_options(synchronize_session=False))
+    return db.session.execute(claim).rowcount == 1
+
+
+def settle_peer_deadlines(now: datetime) -> int:
+    """Carry every peer deadline that has passed by ``now`` into the gradebooks: from then on missing peer
+    reviews no longer hold final scores back (the missing-party rule applies), so the grades, course results,
+    transcripts and certificates derived from them are recomputed at once, without anybody visiting a page.
+
+    Each deadline is handled once (:func:`claim_peer_deadline`), also when the scheduler runs twice or on two
+    servers at the same moment: PostgreSQL makes the second claim wait for the first and then finds nothing to
+    change; SQLite serialises writers. A deadline moved later is handled again when it passes. Flushes; returns
+    the number of assignments settled.
+    """
+    # The scores are computed with the clock: never settle a deadline the clock has not reached.
+    now = min(clock.as_utc(now), clock.now())
+    deadline = _peer_deadline_sql()
+    settled = TaskAssignment.peer_deadline_settled_at
+    due = db.session.execute(select(TaskAssignment.id, deadline).where(
+        deadline <= now, or_(settled.is_(None), settled != deadline)).order_by(TaskAssignment.id)).all()
+    done = 0
+    for assignment_id, passed_at in due:
+        if claim_peer_deadline(assignment_id, passed_at):
+            announce_results(db.session.get(TaskAssignment, assignment_id))
+            done += 1
+    db.session.flush()
+    return done
