@@ -31,13 +31,28 @@ DOMAINS = [
 ]
 
 
+class GongxueFlask(Flask):
+    """Flask with the database's care for concurrent writers around each request (app/core/database.py)."""
+
+    def full_dispatch_request(self):
+        from app.core import database
+
+        return database.dispatch_request(self, super().full_dispatch_request)
+
+    def handle_user_exception(self, e):
+        from app.core import database
+
+        database.raise_for_retry(e)
+        return super().handle_user_exception(e)
+
+
 def create_app(config=None) -> Flask:
     """Build the application.
 
     ``config`` may be a config class, a name (``"development"``, ``"testing"``, ``"production"``) or a dict of
     overrides applied on top of the class chosen by ``GX_CONFIG`` / ``FLASK_ENV`` (default development).
     """
-    app = Flask(__name__, instance_relative_config=False)
+    app = GongxueFlask(__name__, instance_relative_config=False)
     _load_config(app, config)
     _init_database(app)
     _init_extensions(app)
@@ -157,5 +172,8 @@ def _register_cli(app: Flask) -> None:
     from app.core import content
 
     content.register_cli(app)
+    from app.core import database
+
     for module in _domain_modules("cli"):
         module.register(app)
+    database.guard_commands(app.cli)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.certification import permissions, watching
-from app.core.database import begin_write
+from app.core.database import begin_write, writes_late
 from app.errors import NotFound, ValidationError
 from app.extensions import db, limiter
 
@@ -42,6 +42,7 @@ def _video(video_id: int):
 
 @api.post("/videos/<int:video_id>/watch-sessions")
 @login_required
+@writes_late
 def start_session(video_id: int):
     """Open a watch session; the answer says where to resume and how often to send heartbeats. More than
     ``CERT_WATCH_SESSIONS_PER_MINUTE`` a minute for one user is 429 (counted in the database, see watching)."""
@@ -58,6 +59,7 @@ def start_session(video_id: int):
 
 @api.post("/videos/<int:video_id>/heartbeat")
 @login_required
+@writes_late
 def heartbeat(video_id: int):
     """Report position/playing/rate; the server decides what, if anything, is credited.
 

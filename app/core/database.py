@@ -1,13 +1,19 @@
 """Database URL defaults and per-dialect connection settings."""
 from __future__ import annotations
 
+import contextvars
+import copy
+import functools
 import os
+import random
 import sqlite3
 import threading
 import time
 
-from flask import Flask
+import click
+from flask import Flask, has_request_context, request, session
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
@@ -135,8 +141,9 @@ def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
         return
     # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY (snapshot) when
-    # another writer committed in between; write paths ask for BEGIN IMMEDIATE (see begin_write).
-    if not conn.get_execution_options().get("sqlite_immediate"):
+    # another writer committed in between; write paths ask for BEGIN IMMEDIATE: every transaction of a writing
+    # request or CLI command (_WRITE_INTENT, see dispatch_request/guard_commands), or one view step (begin_write).
+    if not (_WRITE_INTENT.get() or conn.get_execution_options().get("sqlite_immediate")):
         conn.exec_driver_sql("BEGIN")
         return
     _WRITE_SLOT.acquire(conn.engine.url.database, conn.info)
@@ -174,6 +181,149 @@ def begin_write() -> None:
 
     db.session.commit()
     db.session.connection(execution_options={"sqlite_immediate": True})
+
+
+#: Set while a request or command that writes runs: its SQLite transactions begin IMMEDIATE.
+_WRITE_INTENT: contextvars.ContextVar[bool] = contextvars.ContextVar("gx_sqlite_write_intent", default=False)
+#: Retries the current request or command may still make after SQLITE_BUSY.
+_RETRIES_LEFT: contextvars.ContextVar[int] = contextvars.ContextVar("gx_sqlite_retries_left", default=0)
+#: Attempts of one request or command on SQLite (the first one included) before "database is locked" is an error.
+ATTEMPTS = 4
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class RetryBusy(Exception):
+    """Raised out of Flask's error handling so that the whole request is run again (SQLite was busy)."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked" / SQLITE_BUSY, which a fresh attempt can overcome."""
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = getattr(exc, "orig", None)
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    text = str(orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def writes_late(view):
+    """Mark a view that reads first and takes the write slot itself with :func:`begin_write` (exam autosave,
+    heartbeats, uploads): its early reads then do not queue behind other writers. Every other POST, PUT,
+    PATCH or DELETE runs all its transactions as writers from the start."""
+    view.gx_writes_late = True
+    return view
+
+
+def _is_sqlite(app: Flask) -> bool:
+    return str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite")
+
+
+def _writes(app: Flask) -> bool:
+    if request.method in _SAFE_METHODS:
+        return False
+    view = app.view_functions.get(request.endpoint) if request.endpoint else None
+    return not getattr(view, "gx_writes_late", False)
+
+
+def _rewind_uploads() -> bool:
+    """Put uploaded files back at their start for another attempt; False when one cannot be rewound."""
+    files = request.__dict__.get("files")
+    if not files:
+        return True
+    for _name, storages in files.lists():
+        for storage in storages:
+            stream = storage.stream
+            if not (hasattr(stream, "seekable") and stream.seekable()):
+                return False
+            stream.seek(0)
+    return True
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(0.05 * 2 ** attempt, 0.5) * (0.5 + random.random()))
+
+
+def dispatch_request(app: Flask, dispatch):
+    """Run Flask's ``full_dispatch_request`` (``dispatch``) with SQLite's care for writers, in one place.
+
+    On SQLite a request that writes (not GET/HEAD/OPTIONS, unless :func:`writes_late`) runs every transaction
+    as ``BEGIN IMMEDIATE``: it queues for the write slot (the busy timeout) instead of reading a snapshot that
+    another writer makes stale, which SQLite answers with "database is locked" at once. Should SQLite still
+    answer busy (a GET that writes a little, a writer that waited past the timeout), the whole request runs
+    again, up to :data:`ATTEMPTS` times, from a rolled-back session, the cookie session as it came in and the
+    uploads rewound. PostgreSQL (row locks, no database lock) is left as it is.
+    """
+    if not _is_sqlite(app):
+        return dispatch()
+    from app.extensions import db
+
+    incoming = copy.deepcopy(dict(session))
+    writes = _writes(app)
+    for attempt in range(ATTEMPTS):
+        intent = _WRITE_INTENT.set(writes or attempt > 0)
+        retries = _RETRIES_LEFT.set(ATTEMPTS - 1 - attempt)
+        try:
+            return dispatch()
+        except RetryBusy:
+            db.session.rollback()
+            session.clear()
+            session.update(copy.deepcopy(incoming))
+            if not _rewind_uploads():
+                _RETRIES_LEFT.set(0)
+                return dispatch()
+            app.logger.info("SQLite busy; request %s %s runs again", request.method, request.path)
+            _backoff(attempt)
+        finally:
+            _RETRIES_LEFT.reset(retries)
+            _WRITE_INTENT.reset(intent)
+    raise AssertionError("unreachable")  # the last attempt has no retry left, so it returns or raises
+
+
+def raise_for_retry(exc: BaseException) -> None:
+    """Called first by Flask's user-exception handling: turn a retryable SQLITE_BUSY into :class:`RetryBusy`."""
+    if _RETRIES_LEFT.get() > 0 and is_busy(exc) and has_request_context():
+        raise RetryBusy() from exc
+
+
+def run_command(callback):
+    """Wrap a CLI command's callback: as a writer on SQLite, and run again (bounded) when SQLite was busy."""
+    if getattr(callback, "gx_guarded", False):
+        return callback
+
+    @functools.wraps(callback)
+    def guarded(*args, **kwargs):
+        # Flask pushes the app context inside ``callback`` (with_appcontext), so nothing here may need it before
+        # the first attempt; the intent only matters on SQLite (see _sqlite_begin) and is_busy only matches it.
+        from app.extensions import db
+
+        for attempt in range(ATTEMPTS):
+            intent = _WRITE_INTENT.set(True)
+            try:
+                return callback(*args, **kwargs)
+            except OperationalError as exc:
+                if not is_busy(exc) or attempt == ATTEMPTS - 1:
+                    raise
+                db.session.rollback()
+                click.echo(f"SQLite busy; running the command again ({attempt + 2}/{ATTEMPTS})", err=True)
+                _backoff(attempt)
+            finally:
+                _WRITE_INTENT.reset(intent)
+        raise AssertionError("unreachable")
+
+    guarded.gx_guarded = True
+    return guarded
+
+
+def guard_commands(group: click.Group) -> None:
+    """Apply :func:`run_command` to every command of the app's CLI (not Flask-Migrate's ``db``: Alembic runs its
+    own transaction on its own connection)."""
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            if name != "db":
+                guard_commands(command)
+        elif command.callback is not None:
+            command.callback = run_command(command.callback)
 
 
 def utcnow():

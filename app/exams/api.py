@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core import uploads
-from app.core.database import begin_write
+from app.core.database import begin_write, writes_late
 from app.errors import Conflict, NotFound, ValidationError
 from app.exams import permissions, services
 from app.extensions import db
@@ -35,6 +35,7 @@ def _json_body() -> dict:
 
 @api.post("/exams/<int:exam_id>/attempts")
 @login_required
+@writes_late
 def start_attempt(exam_id: int):
     """Start the student's attempt, or resume the open one.
 
@@ -77,6 +78,7 @@ def get_attempt(attempt_id: int):
 
 @api.put("/attempts/<int:attempt_id>/items/<int:slot>")
 @login_required
+@writes_late
 def save_item(attempt_id: int, slot: int):
     """Autosave one answer: ``{"response": ..., "seq": n}``; a stale seq or a closed attempt gets 409."""
     user_id = current_user.id
@@ -103,6 +105,7 @@ def save_item(attempt_id: int, slot: int):
 @api.post("/attempts/<int:attempt_id>/items/<int:slot>/files")
 @uploads.upload_endpoint(services.ATTACHMENT_KINDS)
 @login_required
+@writes_late
 def upload_file(attempt_id: int, slot: int):
     """Attach a photo or document to an essay answer (multipart field ``file``); list its id in the answer."""
     user_id = current_user.id
@@ -118,6 +121,7 @@ def upload_file(attempt_id: int, slot: int):
 
 @api.post("/attempts/<int:attempt_id>/submit")
 @login_required
+@writes_late
 def submit(attempt_id: int):
     """Finish the attempt exactly once; every caller gets the same final attempt."""
     user_id = current_user.id

@@ -11,7 +11,7 @@ from app.auth.services import require
 from app.catalog import services as catalog
 from app.catalog.models import Profession
 from app.core import uploads
-from app.core.database import begin_write
+from app.core.database import begin_write, writes_late
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
 from app.errors import DomainError, ValidationError
@@ -82,6 +82,7 @@ def library(profession_id: int):
 @bp.route("/upload", methods=["GET", "POST"])
 @uploads.upload_endpoint(services.RESOURCE_KINDS)
 @login_required
+@writes_late
 def upload():
     require(permissions.can_upload_media(current_user))
     form = forms.UploadForm()
@@ -130,6 +131,7 @@ def _limits_mb() -> dict[str, int]:
 @bp.route("/bulk", methods=["GET", "POST"])
 @uploads.upload_endpoint(services.RESOURCE_KINDS, total=_bulk_total)
 @login_required
+@writes_late
 def bulk():
     require(permissions.can_bulk_upload_media(current_user))
     form = forms.BulkUploadForm()
