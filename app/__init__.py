@@ -28,6 +28,8 @@ DOMAINS = [
     "tasks",
     "certification",
     "dashboard",
+    # 工作台: each role's home page; its to-do providers read the domains above (app/workbench/registry.py).
+    "workbench",
 ]
 
 

@@ -11,7 +11,7 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for("dashboard.home"))
+        return redirect(url_for("workbench.home"))
     return redirect(url_for("auth.login"))
 
 

@@ -54,7 +54,7 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
         if current_user.is_authenticated:
-            return redirect(url_for("dashboard.home"))
+            return redirect(url_for("workbench.home"))
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.username.data, form.password.data)
@@ -67,7 +67,7 @@ def login():
         login_user(user)
         db.session.commit()
         flash(_("欢迎回来，%(name)s！", name=user.display_name), "success")
-        return redirect(safe_next_url(form.next.data, url_for("dashboard.home")))
+        return redirect(safe_next_url(form.next.data, url_for("workbench.home")))
     return render_template("auth/login.html", form=form)
 
 
@@ -101,7 +101,7 @@ def activate():
         login_user(user)
         db.session.commit()
         flash(_("账号已激活，欢迎使用！"), "success")
-        return redirect(url_for("dashboard.home"))
+        return redirect(url_for("workbench.home"))
     return render_template("auth/activate.html", form=form)
 
 
@@ -171,7 +171,7 @@ def revoke_token(token_id: int):
 def set_locale(code: str):
     if code in current_app.config["LANGUAGES"]:
         session[LOCALE_SESSION_KEY] = code
-    return redirect(safe_next_url(request.form.get("next"), url_for("dashboard.home")))
+    return redirect(safe_next_url(request.form.get("next"), url_for("workbench.home")))
 
 
 # -- user administration -------------------------------------------------------------------------------------

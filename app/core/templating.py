@@ -26,7 +26,7 @@ NAV_GROUPS = {"resources": _l("资源库"), "teaching": _l("教学"), "training"
 
 #: (endpoint, label, roles that see it (None = every logged-in user), menu key or None). Domains append theirs.
 NAVIGATION: list[tuple] = [
-    ("dashboard.home", _l("首页"), None, None),
+    ("workbench.home", _l("首页"), None, None),
     ("catalog.professions", _l("专业目录"), None, "resources"),
     ("questions.banks", _l("题库"), {"platform_admin", "school_admin", "teacher", "reviewer"}, "resources"),
     ("courses.index", _l("我的课程"), {"student", "teacher", "mentor", "school_admin", "platform_admin"}, "teaching"),
