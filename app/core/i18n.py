@@ -1,6 +1,8 @@
 """Locale selection and the formatting helpers templates use (Chinese first)."""
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from flask import current_app, request, session
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l  # noqa: F401  (re-exported for forms)
@@ -48,3 +50,22 @@ def fmt_local_input(value) -> str:
 def fmt_number(value) -> str:
     """Thousands separators."""
     return format_decimal(value or 0)
+
+
+def fmt_score(value) -> str:
+    """A score, points, a weight or a percentage as a person writes it: at most two decimals, rounded half up,
+    no trailing zeros, thousands separators (28.33, 27.67, 5, 1,234.5); empty for None. Every page that shows
+    one uses this (the ``score`` filter); exports keep the numbers themselves."""
+    if value is None or value == "":
+        return ""
+    try:
+        rounded = Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
+    if not rounded.is_finite():
+        return str(value)
+    if rounded == 0:
+        return "0"  # never "-0"
+    if -1000 < rounded < 1000:  # the common case, without Babel: the gradebook formats a thousand cells a page
+        return f"{rounded:f}".rstrip("0").rstrip(".")  # quantized: always has two decimals to strip
+    return format_decimal(rounded, "#,##0.##")

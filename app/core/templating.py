@@ -99,7 +99,8 @@ def url_with(**changes) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        date=i18n.fmt_date, datetime=i18n.fmt_datetime, local_input=i18n.fmt_local_input, number=i18n.fmt_number, role=role_label,
+        date=i18n.fmt_date, datetime=i18n.fmt_datetime, local_input=i18n.fmt_local_input, number=i18n.fmt_number,
+        score=i18n.fmt_score, role=role_label,
         school_kind=school_kind_label, partnership_kind=partnership_kind_label)
     app.jinja_env.globals.update(nav_items=nav_items, url_with=url_with, ROLE_LABELS=ROLE_LABELS,
                                  SCHOOL_KIND_LABELS=SCHOOL_KIND_LABELS)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, lazyload, load_only
 
 from app.core import clock
+from app.core.i18n import fmt_score
 from app.core.signals import results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
 from app.exams import draw, review
@@ -117,11 +118,7 @@ def describe_rule(rule: PaperRule) -> str:
     kind = str(qtypes.TYPES[rule.qtype].label) if rule.qtype in qtypes.TYPES else _("题目")
     filters = "（" + "，".join(parts) + "）" if parts else ""
     return _("从题库“%(bank)s”抽取 %(n)s 道%(kind)s%(filters)s，每题 %(p)s 分", bank=bank.name if bank else "?",
-             n=rule.count, kind=kind, filters=filters, p=_fmt(rule.points))
-
-
-def _fmt(value: float) -> str:
-    return f"{value:g}"
+             n=rule.count, kind=kind, filters=filters, p=fmt_score(rule.points))
 
 
 def rule_shortfall(rule: PaperRule) -> str | None:
@@ -1021,7 +1018,7 @@ def grade_manually(item: AttemptItem, *, score: float | None, comment: str = "",
     except (TypeError, ValueError):
         raise ValidationError(_("分数必须是数字。")) from None
     if not 0 <= score <= item.points:
-        raise ValidationError(_("分数必须在 0 到 %(max)s 之间。", max=_fmt(item.points)))
+        raise ValidationError(_("分数必须在 0 到 %(max)s 之间。", max=fmt_score(item.points)))
     now = clock.now()
     fraction = score / item.points if item.points else 0.0
     reason = "manual" if item.graded_by_id is None else "regrade"
@@ -1080,8 +1077,9 @@ def _in_exam(exam: Exam, question_id: int) -> bool:
 
 def rubric_text(rubric) -> str:
     """A rubric in the editable line format ``名称 | 满分 | 等级=分数, ...`` (the inverse of parse_criteria)."""
-    return "\n".join(f"{c.name} | {_fmt(c.max_points)} | "
-                     + ", ".join(f"{level['label']}={_fmt(level['points'])}" for level in c.levels)
+    # An editable text, read back by parse_criteria: the numbers as stored, not rounded for display.
+    return "\n".join(f"{c.name} | {c.max_points:g} | "
+                     + ", ".join(f"{level['label']}={level['points']:g}" for level in c.levels)
                      for c in rubric.criteria)
 
 

@@ -409,7 +409,3 @@ def _qtype(value: str) -> str:
     kind = qtypes.TYPES.get(value)
     return str(kind.label) if kind else value
 
-
-@bp.app_template_filter("score")
-def _score(value) -> str:
-    return "" if value is None else f"{value:g}"

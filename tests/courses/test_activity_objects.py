@@ -138,3 +138,28 @@ def test_activity_form_offers_titles_by_kind_name_and_takes_the_choice(client, l
     assert added.status_code == 302
     (activity,) = services.activities(course)
     assert (activity.kind, activity.target_id) == ("exam", own.id)
+
+
+def test_exam_activity_waiting_for_hand_marking_says_pending_not_failed(client, login_as):
+    """A "pass the exam" activity: an attempt with an essay a teacher has not marked yet is 待评分 on the
+    learner's course page; once marked, it passes or fails by its score."""
+    from app.exams import services as exams
+
+    teacher = factories.user("teacher")
+    course, (student,) = builders.course(teacher, students=1)
+    bank = exam_builders.bank()
+    essay = exam_builders.question(bank, "essay")
+    exam = exam_builders.fixed_exam([essay], students=[], creator=teacher, points=10)
+    services.add_activity(course, kind="exam", title="实操简答", target_id=exam.id, rule={"require": "passed"})
+    attempt, _ = exams.start_attempt(exam, student)
+    exams.store_response(exams.load_save_target(attempt.id, 1, student.id), {"text": "先断电", "files": []}, 1)
+    exams.close_attempt(attempt.id, closed_by="student", user_id=student.id)
+    db.session.commit()
+    assert exams.get_attempt(attempt.id).state == "needs_grading"
+    login_as(user=student)
+    page = client.get(f"/courses/{course.id}").get_data(as_text=True)
+    assert "待评分" in page and "考试未通过" not in page
+    exams.grade_manually(exams.get_attempt(attempt.id).items[0], score=3, comment="", grader=teacher)
+    db.session.commit()
+    page = client.get(f"/courses/{course.id}").get_data(as_text=True)
+    assert "考试未通过" in page and "待评分" not in page

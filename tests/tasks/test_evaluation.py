@@ -3,6 +3,7 @@ the final score with its breakdown, the missing-party rules and the peer deadlin
 course activity (completion) and a gradebook item."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from app.auth import services as auth
@@ -104,7 +105,7 @@ def test_final_score_renormalises_missing_parties_and_shows_how(client, login_as
     db.session.commit()
     login_as(user=s1)
     page = client.get(f"/tasks/submissions/{sub.id}").get_data(as_text=True)
-    assert "75.0" in page and "83.33%" in page and "缺评" in page and "本次已重新分配权重" in page
+    assert "75 / 100" in re.sub(r"<[^>]+>", "", page) and "83.33%" in page and "缺评" in page and "本次已重新分配权重" in page
     data = client.get(f"/api/tasks/submissions/{sub.id}").get_json()
     assert data["score"]["final"] == 75.0 and data["score"]["renormalised"] is True
 

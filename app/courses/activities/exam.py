@@ -1,5 +1,8 @@
 """``exam``: completion = the learner submitted the exam, or passed it (``rule.require``: submitted | passed).
 
+An attempt whose result is not known yet (submitted, or waiting for hand marking) is 待评分, never 未通过: whether it
+passes is decided by the grader.
+
 Imported only when the exams domain is installed (see ADAPTERS). One query for all learners.
 """
 from __future__ import annotations
@@ -66,6 +69,8 @@ class ExamKind(ActivityKind):
         for user_id, state, passed in rows:
             if state == "in_progress":
                 candidate = Completion(State.in_progress, _("作答中"), 50)
+            elif want_pass and state in ("submitted", "needs_grading"):
+                candidate = Completion(State.in_progress, _("待评分"), 75)
             elif want_pass and not passed:
                 candidate = Completion(State.in_progress, _("考试未通过"), 50)
             else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.core.i18n import fmt_score
 from app.questions.sanitize import clean_html
 from app.questions.types import register
 from app.questions.types.base import (QuestionType, choice_review, clamp_fraction, fail, public_options,
@@ -37,7 +38,7 @@ class MultipleChoice(QuestionType):
         if scoring == "fractions" and abs(positive - 1.0) > 1e-6:
             # Moodle refuses such a question too ("fractionsaddwrong"): nobody could earn full marks.
             fail(_l("按权重计分时，各正确选项的得分比例之和必须为 100%%（现为 %(total)s%%）。"),
-                 total=f"{positive * 100:g}")
+                 total=fmt_score(positive * 100))
         return {"options": options, "scoring": scoring, "shuffle": bool(data.get("shuffle", True))}
 
     def from_interchange(self, question: dict) -> dict:
