@@ -10,7 +10,8 @@ A caller names the kinds it accepts (``image``, ``video``, ``document``); :func:
 3. decides the format from the content (magic bytes), never from the name, and requires the name's extension
    to be one the format allows (an ``.exe`` renamed ``.mp4`` is refused),
 4. runs the format's checks and processing (images are decoded under a pixel limit, EXIF-rotated,
-   shrunk and re-encoded without metadata, with a thumbnail; videos are probed with PyAV and get a poster
+   converted to sRGB, shrunk and re-encoded from their pixels alone — no comment, EXIF, XMP, ICC or text
+   chunk of the uploader's file survives into the stored file or its thumbnail (:func:`save_image`); videos are probed with PyAV and get a poster
    frame; Office files pass the zip-bomb check and must contain their format's main part),
 5. stores the result under generated keys. If anything fails, whatever was stored is deleted again: nothing
    is half-stored after a refusal.
@@ -401,16 +402,15 @@ def _process_image(spooled: Spooled, workdir: str, *, save_as: str, mime: str, e
                               name=spooled.original_name, mp=max_pixels // 1_000_000)) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise UploadRefused(_("图片“%(name)s”已损坏或无法读取。", name=spooled.original_name)) from None
-    picture = _normalise_mode(picture, save_as)
+    picture = _normalise_mode(_to_srgb(picture), save_as)
     if max(picture.size) > max_side:
         picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     path = os.path.join(workdir, "image." + ext)
-    # No exif= argument: the re-encoded file carries no EXIF (GPS position, camera serial ...).
-    picture.save(path, save_as, **_SAVE_OPTIONS.get(save_as, {}))
+    save_image(picture, path, save_as)
     thumb = picture.copy()
     thumb.thumbnail((thumb_side, thumb_side), Image.Resampling.LANCZOS)
     thumb_path = os.path.join(workdir, "thumb.jpg")
-    thumb.convert("RGB").save(thumb_path, "JPEG", quality=82, optimize=True)
+    save_image(thumb.convert("RGB"), thumb_path, "JPEG", quality=82)
     return Processed(path, mime, ext, width=picture.size[0], height=picture.size[1],
                      derivatives={"thumbnail": (thumb_path, "image/jpeg", "jpg")})
 
@@ -428,6 +428,40 @@ def _carries_markup(path: str) -> bool:
 
 _SAVE_OPTIONS = {"JPEG": {"quality": 85, "optimize": True}, "PNG": {"optimize": True},
                  "WEBP": {"quality": 85}}
+
+
+def _pixels_only(picture):
+    """A new image with the same pixels and nothing else: no comment, EXIF, XMP, ICC profile, PNG text chunks,
+    DPI or anything else the uploader's file carried (Pillow writes some of ``info`` back when saving: a GIF's
+    15 MB comment made the JPEG thumbnail fail with "Comment is too long", smaller ones leaked into it)."""
+    from PIL import Image
+
+    clean = Image.frombytes(picture.mode, picture.size, picture.tobytes())
+    if picture.mode == "P":
+        clean.putpalette(picture.getpalette())
+    return clean
+
+
+def _to_srgb(picture):
+    """Pixels in a colour profile other than sRGB are converted to sRGB, so that dropping the profile (with
+    the other metadata) does not change how the picture looks. Anything unusable is left as it is."""
+    icc = picture.info.get("icc_profile")
+    if not icc or picture.mode not in ("RGB", "RGBA", "CMYK"):
+        return picture
+    from PIL import ImageCms
+
+    try:
+        return ImageCms.profileToProfile(picture, ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                                         ImageCms.createProfile("sRGB"),
+                                         outputMode="RGBA" if picture.mode == "RGBA" else "RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return picture
+
+
+def save_image(picture, path: str, save_as: str, **options) -> None:
+    """The one way uploads write a picture (stored images, thumbnails, video posters): the pixels only, no
+    metadata of any kind, with the format's usual encoder settings."""
+    _pixels_only(picture).save(path, save_as, **{**_SAVE_OPTIONS.get(save_as, {}), **options})
 
 
 def _normalise_mode(picture, save_as: str):
@@ -553,7 +587,7 @@ def _probe_video(spooled: Spooled, workdir: str, *, mime: str, ext: str) -> Proc
                 raise UploadRefused(truncated)
             image = frame.to_image()
             image.thumbnail((1280, 1280))
-            image.convert("RGB").save(poster_path, "JPEG", quality=80)
+            save_image(image.convert("RGB"), poster_path, "JPEG", quality=80)
     except UploadRefused:
         raise
     except (av.error.FFmpegError, ValueError, OSError, EOFError):
@@ -624,7 +658,7 @@ def _ooxml(main_part: str, content_type: str, mime: str, ext: str):
         with open(spooled.path, "rb") as fh:
             data = fh.read()
         try:
-            archive = check_zip(data)
+            archive = check_zip(data, what="." + ext)
         except TableError as exc:
             raise UploadRefused(exc.message) from None
         names = set(archive.namelist())

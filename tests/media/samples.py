@@ -1,6 +1,7 @@
 """Small media files made on the fly (PyAV, Pillow, zipfile), so no binary fixtures are committed."""
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 
@@ -81,7 +82,7 @@ _OOXML = {
 }
 
 
-def office(kind: str = "docx", *, main_type: str | None = None) -> bytes:
+def office(kind: str = "docx", *, main_type: str | None = None, extra_entries: int = 0) -> bytes:
     part, content_type = _OOXML[kind]
     types = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
              f'<Override PartName="/{part}" ContentType="{main_type or content_type}"/></Types>')
@@ -89,6 +90,19 @@ def office(kind: str = "docx", *, main_type: str | None = None) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", types)
         archive.writestr(part, "<doc>工学一体化</doc>")
+        for n in range(extra_entries):
+            archive.writestr(f"word/media/image{n}.txt", "x")
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=2)
+def many_entries(count: int) -> bytes:
+    """A zip with ``count`` tiny stored entries (a few MB for 100,000): cheap to send, slow to list."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        for n in range(count):
+            archive.writestr(zipfile.ZipInfo(f"{n}"), b"")
     return out.getvalue()
 
 
@@ -97,4 +111,59 @@ def zip_bomb() -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", b"\x00" * (4 * 1024 * 1024))  # ratio ~1000:1
+    return out.getvalue()
+
+
+#: A string the uploader's metadata carries: no stored file may contain it.
+MARKER = "UPLOADER-SECRET-4711"
+_XMP = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="{MARKER}"/>'
+        '</rdf:RDF></x:xmpmeta>')
+
+
+def _exif():
+    exif = Image.Exif()
+    exif[0x010F] = MARKER  # Make
+    exif[0x0131] = MARKER  # Software
+    return exif
+
+
+def _icc() -> bytes:
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+    return profile.tobytes()
+
+
+def image_with_metadata(fmt: str, size=(48, 32)) -> bytes:
+    """A picture whose file carries everything an uploader's file may: comment, EXIF, XMP, ICC profile, and
+    for PNG text chunks (tEXt, zTXt, iTXt), all holding :data:`MARKER`."""
+    from PIL import PngImagePlugin
+
+    image = Image.new("RGB", size, (30, 120, 200))
+    out = io.BytesIO()
+    if fmt == "jpeg":
+        image.save(out, "JPEG", exif=_exif(), comment=MARKER.encode(), xmp=_XMP.encode(), icc_profile=_icc())
+    elif fmt == "png":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Author", MARKER)
+        info.add_text("Comment", MARKER, zip=True)
+        info.add_itxt("XML:com.adobe.xmp", _XMP)
+        info.add_itxt("Description", MARKER, lang="zh", tkey="说明")
+        image.save(out, "PNG", pnginfo=info, exif=_exif(), icc_profile=_icc())
+    elif fmt == "gif":
+        image.convert("P").save(out, "GIF", comment=MARKER.encode())
+    elif fmt == "webp":
+        image.save(out, "WEBP", exif=_exif(), xmp=_XMP.encode(), icc_profile=_icc())
+    else:
+        raise ValueError(fmt)
+    data = out.getvalue()
+    assert MARKER.encode() in data or fmt == "png" and b"zTXt" in data
+    return data
+
+
+def gif_with_huge_comment(megabytes: int = 15) -> bytes:
+    """A 1x1 GIF with a comment block of ``megabytes`` MB (Pillow failed writing it into the thumbnail)."""
+    out = io.BytesIO()
+    Image.new("P", (1, 1)).save(out, "GIF", comment=b"x" * (megabytes * 1024 * 1024))
     return out.getvalue()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 
 import pytest
 from PIL import Image
@@ -183,3 +184,98 @@ def test_markup_hidden_deep_inside_an_image_is_found(app):
     # Append an HTML payload after IEND, past the first chunk boundary region.
     payload = data + b"\x00" * uploads.CHUNK + b"<script>alert(document.cookie)</script>"
     assert "网页代码" in refused(app, payload, "noise.png")
+
+
+#: ``Image.info`` keys that describe the encoding itself (written by our encoder), not the uploader's file.
+STRUCTURAL_INFO = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "background", "loop", "duration",
+                   "timestamp"}
+
+
+def assert_no_metadata(data: bytes, where: str) -> None:
+    """A stored picture carries no comment, EXIF, XMP, ICC profile, text chunk or other metadata."""
+    assert samples.MARKER.encode() not in data, where
+    with Image.open(io.BytesIO(data)) as image:
+        assert set(image.info) <= STRUCTURAL_INFO, (where, sorted(set(image.info) - STRUCTURAL_INFO))
+        assert not image.getexif(), where
+        assert not getattr(image, "text", None), where
+        for marker in (b"Exif", b"http://ns.adobe.com/xap", b"adobe:ns:meta", b"ICC_PROFILE", b"tEXt", b"zTXt",
+                       b"iTXt", b"eXIf", b"iCCP"):
+            assert marker not in data, (where, marker)
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "png", "gif", "webp"])
+def test_stored_images_and_thumbnails_carry_no_metadata_of_the_uploader(app, fmt):
+    before = stored_files(app)
+    result = uploads.read_bytes(samples.image_with_metadata(fmt), f"photo.{fmt}", ["image"], prefix="t")
+    assert set(result.derivatives) == {"thumbnail"}
+    for key in result.keys:
+        assert_no_metadata(read(key), key)
+    # Every file the upload left in storage is one of these (nothing else was written on the side).
+    assert len(stored_files(app) - before) == len(result.keys)
+
+
+def test_colours_of_a_profiled_photo_are_kept_when_its_profile_is_dropped(app):
+    from PIL import ImageCms
+
+    image = Image.new("RGB", (16, 16), (200, 40, 40))
+    srgb = ImageCms.createProfile("sRGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=100, icc_profile=ImageCms.ImageCmsProfile(srgb).tobytes())
+    result = uploads.read_bytes(out.getvalue(), "red.jpg", ["image"], prefix="t")
+    stored = Image.open(io.BytesIO(read(result.key)))
+    assert "icc_profile" not in stored.info
+    red, green, blue = stored.getpixel((8, 8))
+    assert red > 180 and green < 70 and blue < 70
+
+
+def test_gif_with_a_15_mb_comment_is_stored_without_it(app):
+    result = uploads.read_bytes(samples.gif_with_huge_comment(15), "tiny.gif", ["image"], prefix="t")
+    assert (result.width, result.height) == (1, 1)
+    for key in result.keys:
+        data = read(key)
+        assert len(data) < 10_000 and b"xxxxxxxx" not in data
+        assert_no_metadata(data, key)
+
+
+def test_zip_container_with_100000_tiny_entries_is_refused_before_it_is_opened(app, monkeypatch):
+    import zipfile
+
+    data = samples.many_entries(100_000)
+    opened = []
+    real = zipfile.ZipFile.__init__
+
+    def spy(self, *args, **kwargs):
+        opened.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", spy)
+    for name in ("many.docx", "many.xlsx", "many.pptx"):
+        started = time.perf_counter()
+        message = refused(app, data, name)
+        assert time.perf_counter() - started < 1.0, name
+        assert "条目过多" in message and "100,001" in message and "10,000" in message
+    assert opened == [], "the archive must be refused before zipfile reads its directory"
+
+
+def test_spreadsheet_imports_refuse_a_zip_with_100000_entries_unopened(app):
+    from app.core.tabular import TableError, read_table
+
+    data = samples.many_entries(100_000)
+    started = time.perf_counter()
+    with pytest.raises(TableError) as info:
+        read_table("名单.xlsx", data)
+    assert time.perf_counter() - started < 1.0
+    assert "条目过多" in info.value.message
+
+
+def test_zip_directory_that_understates_its_entries_is_still_refused(app):
+    data = bytearray(samples.many_entries(20_000))
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8:end + 12] = (10).to_bytes(2, "little") * 2  # claims 10 entries
+    message = refused(app, bytes(data), "liar.docx")
+    assert "条目过多" in message
+
+
+def test_office_file_with_a_normal_number_of_entries_is_accepted(app):
+    result = uploads.read_bytes(samples.office("docx", extra_entries=500), "课件.docx", ["document"], prefix="t")
+    assert result.format == "docx"
