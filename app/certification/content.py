@@ -4,21 +4,40 @@ from __future__ import annotations
 from app.certification.models import Phase, Target
 from app.core.content import Item, as_date, check_keys, demo_step, section, upsert
 
-METRICS = {"integrated_professions", "schools", "certified_teachers"}
-
-
 @section("targets", order=40)
 def load_targets(items: list[Item]) -> int:
+    """Targets: national, or a province's (``province: 广东省``) or a school's (``school: <school key>``) own; the
+    metric must mean something at that level (a school has no "schools taking part" figure)."""
+    from sqlalchemy import select
+
+    from app.certification.progress import LEVELS
+    from app.extensions import db
+    from app.orgs.models import School
+
     check_keys(items)
     changed = 0
     for item in items:
         item.require("name", "metric", "value")
-        if item["metric"] not in METRICS:
-            raise item.error(f"unknown metric '{item['metric']}' (one of {', '.join(sorted(METRICS))})")
+        if item["metric"] not in LEVELS:
+            raise item.error(f"unknown metric '{item['metric']}' (one of {', '.join(sorted(LEVELS))})")
         if not isinstance(item["value"], int) or item["value"] <= 0:
             raise item.error("'value' must be a positive whole number")
+        province, school_id, level = item.get("province") or None, None, "national"
+        if item.get("school"):
+            if province:
+                raise item.error("give 'province' or 'school', not both (a school's province is known)")
+            school_id = db.session.scalar(select(School.id).where(School.key == str(item["school"])))
+            if school_id is None:
+                raise item.error(f"unknown school '{item['school']}' (a school key from orgs)")
+            level = "school"
+        elif province:
+            province, level = str(province), "province"
+        if level not in LEVELS[item["metric"]]:
+            raise item.error(f"metric '{item['metric']}' has no figure for a {level} "
+                             f"(it is counted for: {', '.join(sorted(LEVELS[item['metric']]))})")
         changed += upsert(Target, item, name=item["name"], metric=item["metric"], value=item["value"],
-                          deadline=as_date(item, "deadline"), source=item.get("source") or "")
+                          deadline=as_date(item, "deadline"), source=item.get("source") or "", province=province,
+                          school_id=school_id)
     return changed
 
 

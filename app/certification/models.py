@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
 
 class Target(db.Model):
-    """A national target such as 10,000 trained 工学一体化 teachers by 2025."""
+    """A target such as 10,000 trained 工学一体化 teachers by 2025: national (the 百千万 plan), or a province's
+    or a school's own. A province or school without targets of its own shows its figures without one."""
 
     __tablename__ = "target"
 
@@ -23,6 +24,10 @@ class Target(db.Model):
     #: The date by which the value should be reached.
     deadline: Mapped[date | None]
     source: Mapped[str] = mapped_column(String(200), default="")
+    #: The province the target is set for (NULL with ``school_id`` NULL: a national target).
+    province: Mapped[str | None] = mapped_column(String(32), index=True)
+    #: The school the target is set for (NULL: national or a province's).
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
 
 
 class Phase(db.Model):

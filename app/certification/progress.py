@@ -1,4 +1,5 @@
-"""The 百千万 dashboard: how far the country, a province or a school is from the national targets.
+"""The 百千万 dashboard: how far the country, a province or a school is from its targets (national ones, or a
+province's or school's own from content/targets.yaml), and whether the current pace reaches them in time.
 
 Every number comes from a fixed set of grouped queries over certificates, program enrollments, schools and
 professions — never over watch/heartbeat rows — and the result of a scope is shared by every worker process
@@ -8,12 +9,15 @@ minute old. Metrics are a registry keyed by the ``Target.metric`` names in conte
 """
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, or_, select
 
 from app.certification.models import Certificate, Phase, ProgramEnrollment, Target
@@ -54,21 +58,32 @@ def _enrollment_filter(stmt, scope: Scope):
 
 # ---- metric registry ------------------------------------------------------------------------------------------
 METRICS: dict[str, Callable[[Scope], int]] = {}
+#: metric -> the levels (``national``, ``province``, ``school``) at which its figure means something: the number of
+#: integrated professions is national (the catalogue), and a school taking part counts 1 at its own level.
+LEVELS: dict[str, frozenset[str]] = {}
+#: metric -> (label shown when a scope has no target for it, unit of its figures); lazy strings.
+LABELS: dict[str, tuple] = {}
 
 
-def metric(name: str):
+def metric(name: str, *, levels=("national", "province", "school"), label=None, unit=None):
     def deco(fn):
         METRICS[name] = fn
+        LEVELS[name] = frozenset(levels)
+        LABELS[name] = (label or name, unit or "")
         return fn
     return deco
 
 
-@metric("certified_teachers")
+def level_of(scope: Scope) -> str:
+    return "school" if scope.school_id else ("province" if scope.province else "national")
+
+
+@metric("certified_teachers", label=_l("认证工学一体化教师"), unit=_l("人"))
 def certified_teachers(scope: Scope) -> int:
     return db.session.scalar(_cert_filter(select(func.count(distinct(Certificate.user_id))), scope)) or 0
 
 
-@metric("schools")
+@metric("schools", levels=("national", "province"), label=_l("参与工学一体化的技工院校"), unit=_l("所"))
 def schools_taking_part(scope: Scope) -> int:
     """Schools that run 工学一体化 (integrated_since set) or have teachers in a training program."""
     from app.orgs.models import School
@@ -82,11 +97,55 @@ def schools_taking_part(scope: Scope) -> int:
     return db.session.scalar(stmt) or 0
 
 
-@metric("integrated_professions")
+@metric("integrated_professions", levels=("national",), label=_l("工学一体化专业"), unit=_l("个"))
 def integrated_professions(scope: Scope) -> int:
     from app.catalog.models import Profession
 
     return db.session.scalar(select(func.count(Profession.id)).where(Profession.is_integrated.is_(True))) or 0
+
+
+def _targets_of(scope: Scope):
+    """The scope's own targets: national ones, a province's, or a school's."""
+    stmt = select(Target).order_by(Target.id)
+    if scope.school_id:
+        return db.session.scalars(stmt.where(Target.school_id == scope.school_id))
+    if scope.province:
+        return db.session.scalars(stmt.where(Target.province == scope.province, Target.school_id.is_(None)))
+    return db.session.scalars(stmt.where(Target.province.is_(None), Target.school_id.is_(None)))
+
+
+# ---- outlook: will the current pace reach a target by its deadline? --------------------------------------------
+DAYS_PER_MONTH = 30.44
+
+
+def outlook(value: int, target: int | None, deadline: date | None, rate: float | None, today: date, *,
+            starts_on: date | None = None) -> dict | None:
+    """Where a figure stands against its target, as data the pages put into words (``describe``).
+
+    ``state`` is ``reached``; ``not_started`` (before ``starts_on``); ``missed`` (the deadline passed short of the
+    target); ``on_track`` (the pace of the last three months, ``rate`` per month, reaches it by the deadline: the
+    ``projected`` date); ``behind`` (it does not: ``needed`` per month would); ``projected``/``no_pace`` when there
+    is no deadline. ``rate`` None: the figure has no pace to measure (only the rate needed is given). Never a date
+    past the deadline: a pace that misses it is reported as behind, not as a date centuries away."""
+    if target is None:
+        return None
+    remaining = target - value
+    if remaining <= 0:
+        return {"state": "reached"}
+    base = {"remaining": remaining, "rate": rate, "deadline": deadline}
+    if starts_on is not None and today < starts_on:
+        return dict(base, state="not_started")
+    if deadline is None:
+        if rate:
+            return dict(base, state="projected", projected=today + timedelta(days=round(remaining / rate * DAYS_PER_MONTH)))
+        return dict(base, state="no_pace")
+    if deadline < today:
+        return dict(base, state="missed")
+    months_left = max((deadline - today).days, 1) / DAYS_PER_MONTH
+    if rate and remaining / rate <= months_left:
+        projected = min(deadline, today + timedelta(days=round(remaining / rate * DAYS_PER_MONTH)))
+        return dict(base, state="on_track", projected=projected)
+    return dict(base, state="behind", needed=math.ceil(remaining / months_left))
 
 
 # ---- the summary of a scope -----------------------------------------------------------------------------------
@@ -110,12 +169,32 @@ def _percent(value: int, total: int) -> int:
 
 
 def compute(scope: Scope) -> Summary:
-    """All the numbers of one scope (about ten grouped statements, whatever the data size)."""
+    """All the numbers of one scope (about ten grouped statements, whatever the data size).
+
+    Targets are the scope's own (national, the province's or the school's); a figure that means something at the
+    scope's level but has no target there is listed with ``target`` None. Phase goals are national: below the
+    nation the phases show their counts only."""
     summary = Summary(scope=scope, computed_at=time.time())
-    for target in db.session.scalars(select(Target).order_by(Target.id)):
-        value = METRICS[target.metric](scope) if target.metric in METRICS else 0
+    level = level_of(scope)
+    values: dict[str, int] = {}
+
+    def value_of(name: str) -> int:
+        if name not in values:
+            values[name] = METRICS[name](scope) if name in METRICS else 0
+        return values[name]
+
+    targeted = set()
+    for target in _targets_of(scope):
+        targeted.add(target.metric)
+        value = value_of(target.metric)
         summary.targets.append({"name": target.name, "metric": target.metric, "value": value, "target": target.value,
                                 "percent": _percent(value, target.value), "deadline": target.deadline})
+    for name in METRICS:
+        if level in LEVELS[name] and name not in targeted:
+            summary.targets.append({"name": None, "metric": name, "value": value_of(name), "target": None,
+                                    "percent": None, "deadline": None})
+    today = clock.today()
+    national = level == "national"
     phases = list(db.session.scalars(select(Phase).order_by(Phase.number)))
     for phase in phases:
         # Phases are local dates; enrolments are stored in UTC.
@@ -123,10 +202,23 @@ def compute(scope: Scope) -> Summary:
         stmt = _enrollment_filter(select(func.count(ProgramEnrollment.id)).where(
             ProgramEnrollment.enrolled_at >= start, ProgramEnrollment.enrolled_at < end), scope)
         done = db.session.scalar(stmt) or 0
+        goal = phase.teacher_trainings if national else None
         summary.phases.append({"name": phase.name, "starts_on": phase.starts_on, "ends_on": phase.ends_on,
-                               "value": done, "target": phase.teacher_trainings,
-                               "percent": _percent(done, phase.teacher_trainings)})
+                               "value": done, "target": goal, "percent": _percent(done, goal) if goal else None,
+                               "outlook": None})
+    current = [p for p in summary.phases if p["target"] and p["starts_on"] <= today <= p["ends_on"]]
+    training_rate = _training_rate(scope, today) if current else None
+    for p in summary.phases:
+        if p["target"]:
+            rate = training_rate if p in current else None
+            p["outlook"] = outlook(p["value"], p["target"], p["ends_on"], rate, today, starts_on=p["starts_on"])
     _trend(summary, scope)
+    for t in summary.targets:
+        rate = summary.rate_per_month if t["metric"] == "certified_teachers" else None
+        t["outlook"] = outlook(t["value"], t["target"], t["deadline"], rate, today)
+    teachers = next((t for t in summary.targets if t["metric"] == "certified_teachers" and t["outlook"]), None)
+    if teachers and teachers["outlook"]["state"] in ("on_track", "projected"):
+        summary.projected = teachers["outlook"]["projected"]
     grouped = lambda column: _cert_filter(select(column, func.count(Certificate.id)), scope).group_by(column)  # noqa: E731
     summary.by_province = [(p or "—", n) for p, n in db.session.execute(grouped(Certificate.province)
                                                                           .order_by(func.count(Certificate.id).desc()))]
@@ -141,7 +233,7 @@ def compute(scope: Scope) -> Summary:
 
 
 def _trend(summary: Summary, scope: Scope) -> None:
-    """Certificates per month (cumulative) and the date 10,000 is reached at the last 3 months' pace."""
+    """Certificates per month (cumulative) and the pace of the last three months (certificates per month)."""
     rows = db.session.execute(_cert_filter(select(Certificate.issued_on, func.count(Certificate.id)), scope)
                               .group_by(Certificate.issued_on).order_by(Certificate.issued_on)).all()
     months: dict[str, int] = {}
@@ -154,10 +246,53 @@ def _trend(summary: Summary, scope: Scope) -> None:
     today = clock.today()
     recent = sum(n for day, n in rows if day > today - timedelta(days=90))
     summary.rate_per_month = round(recent / 3, 1)
-    teachers = next((t for t in summary.targets if t["metric"] == "certified_teachers"), None)
-    if teachers and summary.rate_per_month > 0 and teachers["value"] < teachers["target"]:
-        months_needed = (teachers["target"] - teachers["value"]) / summary.rate_per_month
-        summary.projected = today + timedelta(days=round(months_needed * 30.44))
+
+
+def _training_rate(scope: Scope, today: date) -> float:
+    """Enrolments in training programs (人次) per month over the last three months."""
+    start, end = clock.utc_range_of_local_days(today - timedelta(days=89), today)
+    recent = db.session.scalar(_enrollment_filter(select(func.count(ProgramEnrollment.id)).where(
+        ProgramEnrollment.enrolled_at >= start, ProgramEnrollment.enrolled_at < end), scope)) or 0
+    return round(recent / 3, 1)
+
+
+def describe(item: dict, unit: str) -> str:
+    """The outlook of a target or phase (``item["outlook"]``) in words, in the reader's language; "" without one."""
+    from app.core.i18n import fmt_date, fmt_number
+
+    o = item.get("outlook")
+    if not o:
+        return ""
+    state = o["state"]
+    args = {"u": unit, "n": fmt_number(o.get("remaining")), "r": fmt_number(o.get("rate") or 0),
+            "deadline": fmt_date(o.get("deadline")) if o.get("deadline") else "",
+            "d": fmt_date(o["projected"]) if o.get("projected") else "", "need": fmt_number(o.get("needed"))}
+    if state == "reached":
+        return _("已达成目标。")
+    if state == "not_started":
+        return _("尚未开始。")
+    if state == "missed":
+        return _("截止日期 %(deadline)s 已过，未达成目标（还差 %(n)s %(u)s）。", **args)
+    if state in ("on_track", "projected"):
+        return _("按近三个月的速度（每月 %(r)s %(u)s），预计 %(d)s 达成目标。", **args)
+    if state == "no_pace":
+        return _("近三个月没有新增，无法预测达成日期（还差 %(n)s %(u)s）。", **args)
+    if o.get("rate") is None:
+        return _("还差 %(n)s %(u)s；要在 %(deadline)s 前达成，每月需新增 %(need)s %(u)s。", **args)
+    if not o.get("rate"):
+        return _("近三个月没有新增，按此无法在 %(deadline)s 前达成目标：还差 %(n)s %(u)s，每月需新增 %(need)s %(u)s。",
+                 **args)
+    return _("按近三个月的速度（每月 %(r)s %(u)s）无法在 %(deadline)s 前达成目标：还差 %(n)s %(u)s，每月需新增 "
+             "%(need)s %(u)s。", **args)
+
+
+def label_of(item: dict) -> str:
+    """A target's name, or for a figure without a target the metric's label."""
+    return item["name"] or str(LABELS.get(item["metric"], (item["metric"], ""))[0])
+
+
+def unit_of(item: dict) -> str:
+    return str(LABELS.get(item.get("metric"), ("", _l("人次")))[1])
 
 
 # ---- cache shared by every worker (app.dashboard.snapshots) ----------------------------------------------------
@@ -205,7 +340,7 @@ def _decode(data: dict) -> Summary:
 
     out = Summary(scope=Scope(**data["scope"]))
     for f in fields(Summary):
-        if f.name != "scope":
+        if f.name != "scope" and f.name in data:  # a snapshot written before a field existed keeps its default
             setattr(out, f.name, rich(data[f.name]))
     # Breakdowns and the trend are lists of tuples in the templates and the export.
     for name in ("trend", "by_province", "by_school", "by_profession", "by_level"):
@@ -241,8 +376,12 @@ def export_rows(summary: Summary) -> list[list]:
     """The same numbers as the page, as rows for XLSX (category labels in the reader's language)."""
     from flask_babel import gettext as _
 
-    rows = [[_("目标"), t["name"], t["value"], t["target"], f"{t['percent']}%"] for t in summary.targets]
-    rows += [[_("阶段培训人次"), p["name"], p["value"], p["target"], f"{p['percent']}%"] for p in summary.phases]
+    rows = [[_("目标"), label_of(t), t["value"], t["target"] if t["target"] is not None else "",
+             f"{t['percent']}%" if t["percent"] is not None else ""] for t in summary.targets]
+    rows += [[_("阶段培训人次"), p["name"], p["value"], p["target"] if p["target"] is not None else "",
+              f"{p['percent']}%" if p["percent"] is not None else ""] for p in summary.phases]
+    rows += [[_("进度判断"), label_of(t), describe(t, unit_of(t)), "", ""] for t in summary.targets if t.get("outlook")]
+    rows += [[_("进度判断"), p["name"], describe(p, _("人次")), "", ""] for p in summary.phases if p.get("outlook")]
     rows += [[_("按省份"), name, n, "", ""] for name, n in summary.by_province]
     rows += [[_("按学校"), name, n, "", ""] for _sid, name, n in summary.by_school]
     rows += [[_("按专业"), name, n, "", ""] for name, n in summary.by_profession]

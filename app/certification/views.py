@@ -293,7 +293,8 @@ def _dashboard(scope, *, template="certification/dashboard.html", public=False, 
     summary = progress.summary_for(scope)
     teachers = progress.school_teachers(scope.school_id) if scope.school_id and not public else []
     return render_template(template, s=summary, public=public, school=school, teachers=teachers,
-                           chart=_chart_data(summary))
+                           chart=_chart_data(summary), describe=progress.describe, label_of=progress.label_of,
+                           unit_of=progress.unit_of)
 
 
 def _chart_data(summary) -> dict:

@@ -14,7 +14,7 @@ def national_progress() -> list[dict]:
     numbers as /progress, so the two pages never disagree), ``[{"name", "value", "target", "percent"}, ...]``."""
     from app.certification import progress
 
-    return progress.summary_for(progress.Scope()).targets
+    return [t for t in progress.summary_for(progress.Scope()).targets if t["target"]]
 
 
 def phases() -> list[Phase]:

@@ -98,8 +98,7 @@ def edit_stages(assignment_id: int):
         db.session.commit()
         flash(_("环节设置已保存。"), "success")
         return redirect(url_for("tasks.assignment", assignment_id=assignment.id))
-    return render_template("tasks/stages_form.html", assignment=assignment, form=form,
-                           local=forms.to_local_input)
+    return render_template("tasks/stages_form.html", assignment=assignment, form=form)
 
 
 @bp.route("/tasks/<int:assignment_id>/peers", methods=["POST"])
