@@ -1,7 +1,7 @@
 """Domain exceptions and their HTTP answers (HTML or JSON by Accept); a 500 rolls the session back."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -100,6 +100,34 @@ def render_error(status: int, message: str | None = None, details=None):
             body["error"]["details"] = details
         return jsonify(body), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+#: The status of a form shown again after a refusal the user can correct: it is the page they were on, with their
+#: input and the reason, not an error page (one status for every form, like a form that failed its validators).
+FORM_REFUSED_STATUS = 200
+
+
+def form_refused(exc: DomainError, template: str, *, form=None, field=None, **context):
+    """The one answer to a refusal the user can correct (a typo, a taken key, a missing comment, a stale version):
+    roll back, then render ``template`` again with ``form`` and ``context`` — so everything typed is kept — and
+    the reason beside ``field`` (a field name of ``form``, a WTForms field of any form on the page, or
+    ``exc.details["field"]``), else on top of the page. Not-allowed and not-found refusals (401/403/404) and
+    JSON callers get the usual error answer instead. Views use it as
+    ``except DomainError as exc: return form_refused(exc, "x/form.html", form=form, ...)``."""
+    if exc.status in (401, 403, 404) or wants_json():
+        raise exc
+    db.session.rollback()
+    if field is None and isinstance(exc.details, dict):
+        field = exc.details.get("field")
+    if isinstance(field, str):
+        field = form[field] if form is not None and field in form else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "danger")
+    if form is not None:
+        context["form"] = form
+    return render_template(template, **context), FORM_REFUSED_STATUS
 
 
 def render_unauthenticated():

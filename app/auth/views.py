@@ -13,7 +13,7 @@ from app.core import exports, storage
 from app.core.i18n import LOCALE_SESSION_KEY
 from app.core.pagination import paginate
 from app.core.security import safe_next_url
-from app.errors import DomainError
+from app.errors import FORM_REFUSED_STATUS, DomainError, form_refused
 from app.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -93,9 +93,7 @@ def activate():
         try:
             user = services.activate_account(form.username.data, form.code.data, form.password.data)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return render_template("auth/activate.html", form=form), 200
+            return form_refused(exc, "auth/activate.html", form=form)
         _restart_session()
         services.start_session(user)
         login_user(user)
@@ -124,24 +122,22 @@ def _password_change_key() -> str:
 @login_required
 def change_password():
     form = forms.ChangePasswordForm()
+    context = dict(password_form=form, token_form=forms.TokenForm(), new_token=None, confirm=forms.ConfirmForm())
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current.data, form.password.data,
                                      keep_session=g.get("user_session"))
         except DomainError as exc:
             # Back to the form with the reason (wrong current password, too weak), not a bare error page.
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
-            return redirect(url_for("auth.account"))
+            return form_refused(exc, "auth/account.html", tokens=services.list_api_tokens(current_user), **context)
+        db.session.commit()
+        flash(_("密码已修改，其他设备上的登录已失效。"), "success")
+        return redirect(url_for("auth.account"))
     for errors in form.errors.values():
         for error in errors:
             flash(error, "danger")
-    return render_template("auth/account.html", password_form=form, token_form=forms.TokenForm(),
-                           tokens=services.list_api_tokens(current_user), new_token=None,
-                           confirm=forms.ConfirmForm()), 400
+    return render_template("auth/account.html", tokens=services.list_api_tokens(current_user),
+                           **context), FORM_REFUSED_STATUS
 
 
 @bp.route("/account/tokens", methods=["POST"])
@@ -260,7 +256,7 @@ def create_user():
                 enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None,
                 password=form.password.data or None)
         except DomainError as exc:  # taken username, bad e-mail, weak password: keep what was typed
-            return _form_refused(exc, form, None)
+            return form_refused(exc, "auth/user_form.html", form=form, user=None)
         code = None if form.password.data else services.issue_activation_code(user)
         db.session.commit()
         if code:
@@ -270,13 +266,6 @@ def create_user():
             flash(_("用户 %(u)s 已创建。", u=user.username), "success")
         return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=None)
-
-
-def _form_refused(exc: DomainError, form, user, **context):
-    """The user form again, with what was typed and the service's reason on top (not a bare error page)."""
-    db.session.rollback()
-    flash(exc.message, "danger")
-    return render_template("auth/user_form.html", form=form, user=user, **context), exc.status
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -304,7 +293,7 @@ def edit_user(user_id: int):
                 school=orgs.get_school(form.school_id.data) if form.school_id.data else None,
                 enterprise=orgs.get_enterprise(form.enterprise_id.data) if form.enterprise_id.data else None)
         except DomainError as exc:
-            return _form_refused(exc, form, user, kept_roles=kept_roles)
+            return form_refused(exc, "auth/user_form.html", form=form, user=user, kept_roles=kept_roles)
         db.session.commit()
         flash(_("用户 %(u)s 已保存。", u=user.username), "success")
         return redirect(url_for("auth.users"))
@@ -355,14 +344,12 @@ def import_users():
             report = imports.import_users(current_user, upload.filename or "users", data,
                                           dry_run=bool(form.dry_run.data))
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            status = 400
+            return form_refused(exc, "auth/import.html", form=form, report=None)
         else:
             if report.errors:
                 db.session.rollback()
                 flash(_("发现 %(n)s 处错误，未导入任何用户。请修改后重新上传。", n=len(report.errors)), "danger")
-                status = 400
+                status = FORM_REFUSED_STATUS
             elif report.dry_run:
                 flash(_("检查通过：将新建 %(c)s 个用户，%(u)s 个已存在。", c=report.created, u=report.unchanged), "info")
             else:
@@ -370,7 +357,7 @@ def import_users():
                 flash(_("导入完成：新建 %(c)s 个用户，%(u)s 个已存在未改动。", c=report.created, u=report.unchanged),
                       "success")
     elif request.method == "POST":
-        status = 400
+        status = FORM_REFUSED_STATUS
     return render_template("auth/import.html", form=form, report=report), status
 
 

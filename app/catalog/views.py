@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from app.auth.services import require
 from app.catalog import forms, permissions, services
 from app.core.pagination import paginate
-from app.errors import DomainError
+from app.errors import DomainError, form_refused
 from app.extensions import db
 
 bp = Blueprint("catalog", __name__)
@@ -51,13 +51,6 @@ def _save(profession, form):
         integrated_since=form.integrated_since.data, description=form.description.data or "")
 
 
-def _form_refused(exc: DomainError, form, profession):
-    """The form again with what was typed and the reason (a taken or malformed key), not a bare error page."""
-    db.session.rollback()
-    flash(exc.message, "danger")
-    return render_template("catalog/profession_form.html", form=form, profession=profession), exc.status
-
-
 @bp.route("/professions/new", methods=["GET", "POST"])
 @login_required
 def new_profession():
@@ -67,7 +60,7 @@ def new_profession():
         try:
             profession = _save(None, form)
         except DomainError as exc:
-            return _form_refused(exc, form, None)
+            return form_refused(exc, "catalog/profession_form.html", form=form, profession=None)
         db.session.commit()
         flash(_("专业“%(name)s”已创建。", name=profession.name), "success")
         return redirect(url_for("catalog.profession", profession_id=profession.id))
@@ -84,7 +77,7 @@ def edit_profession(profession_id: int):
         try:
             _save(profession, form)
         except DomainError as exc:
-            return _form_refused(exc, form, profession)
+            return form_refused(exc, "catalog/profession_form.html", form=form, profession=profession)
         db.session.commit()
         flash(_("专业“%(name)s”已保存。", name=profession.name), "success")
         return redirect(url_for("catalog.profession", profession_id=profession.id))

@@ -14,7 +14,7 @@ from app.core.pagination import paginate
 from app.courses import forms, permissions, services
 from app.courses.activities import KINDS, get_kind
 from app.courses.models import CourseKind
-from app.errors import ValidationError
+from app.errors import DomainError, ValidationError, form_refused
 from app.extensions import db, limiter
 from app.orgs import services as orgs
 
@@ -65,21 +65,29 @@ def new_course():
     form = forms.CourseForm()
     _catalog_choices(form)
     if form.validate_on_submit():
-        school = current_user.school
-        if form.kind.data == CourseKind.class_course.value and school is None:
-            raise ValidationError(_("班级课程必须属于一所学校；平台管理员请用命令行 flask courses create --school 创建。"))
-        profession = catalog.get_profession(form.profession_id.data) if form.profession_id.data else None
-        level = next((lv for lv in catalog.training_levels() if lv.id == form.training_level_id.data), None)
-        teachers = [current_user] if current_user.has_role("teacher") else []
-        course = services.create_course(
-            title=form.title.data, kind=form.kind.data, school=school, profession=profession, training_level=level,
-            term=form.term.data or "", teachers=teachers, integrated_course_id=_or_none(form.integrated_course_id.data),
-            is_shared=form.is_shared.data, enrol_key=form.enrol_key.data, pass_mark=form.pass_mark.data,
-            description=form.description.data or "")
+        try:
+            course = _create_course(form)
+        except DomainError as exc:
+            return form_refused(exc, "courses/course_form.html", form=form, course=None)
         db.session.commit()
         flash(_("课程“%(title)s”已创建。下一步：添加学员和学习活动。", title=course.title), "success")
         return redirect(url_for("courses.course", course_id=course.id))
     return render_template("courses/course_form.html", form=form, course=None)
+
+
+def _create_course(form):
+    school = current_user.school
+    if form.kind.data == CourseKind.class_course.value and school is None:
+        raise ValidationError(_("班级课程必须属于一所学校；平台管理员请用命令行 flask courses create --school 创建。"),
+                              details={"field": "kind"})
+    profession = catalog.get_profession(form.profession_id.data) if form.profession_id.data else None
+    level = next((lv for lv in catalog.training_levels() if lv.id == form.training_level_id.data), None)
+    teachers = [current_user] if current_user.has_role("teacher") else []
+    return services.create_course(
+        title=form.title.data, kind=form.kind.data, school=school, profession=profession, training_level=level,
+        term=form.term.data or "", teachers=teachers, integrated_course_id=_or_none(form.integrated_course_id.data),
+        is_shared=form.is_shared.data, enrol_key=form.enrol_key.data, pass_mark=form.pass_mark.data,
+        description=form.description.data or "")
 
 
 def _version(value) -> int | None:
@@ -105,12 +113,16 @@ def edit_course(course_id: int):
         form.training_level_id.data = course.training_level_id or 0
         form.integrated_course_id.data = course.integrated_course_id or 0
     if form.validate_on_submit():
-        services.update_course(
-            course, expected_version=_version(form.version.data), title=form.title.data,
-            term=form.term.data or "", profession_id=_or_none(form.profession_id.data),
-            training_level_id=_or_none(form.training_level_id.data),
-            integrated_course_id=_or_none(form.integrated_course_id.data), pass_mark=form.pass_mark.data,
-            enrol_key=form.enrol_key.data, is_shared=form.is_shared.data, description=form.description.data or "")
+        try:
+            services.update_course(
+                course, expected_version=_version(form.version.data), title=form.title.data,
+                term=form.term.data or "", profession_id=_or_none(form.profession_id.data),
+                training_level_id=_or_none(form.training_level_id.data),
+                integrated_course_id=_or_none(form.integrated_course_id.data), pass_mark=form.pass_mark.data,
+                enrol_key=form.enrol_key.data, is_shared=form.is_shared.data,
+                description=form.description.data or "")
+        except DomainError as exc:
+            return form_refused(exc, "courses/course_form.html", form=form, course=course)
         db.session.commit()
         flash(_("课程设置已保存。"), "success")
         return redirect(url_for("courses.course", course_id=course.id))
@@ -153,7 +165,10 @@ def join(course_id: int):
     require(permissions.can_self_enrol(current_user, course))
     form = forms.SelfEnrolForm()
     if form.validate_on_submit():
-        services.self_enrol(course, current_user, form.key.data)
+        try:
+            services.self_enrol(course, current_user, form.key.data)
+        except DomainError as exc:  # a wrong key: type it again, on the same page
+            return form_refused(exc, "courses/join.html", form=form, field="key", course=course)
         db.session.commit()
         flash(_("已加入课程“%(title)s”。", title=course.title), "success")
         return redirect(url_for("courses.course", course_id=course.id))
@@ -173,11 +188,18 @@ def _cohort_choices(course) -> list[tuple[int, str]]:
 @login_required
 def participants(course_id: int):
     course = _course(course_id, manage=True)
+    return render_template("courses/participants.html", **_participants_page(course))
+
+
+def _participants_page(course, **forms_sent) -> dict:
+    """The participants page; ``forms_sent`` (names_form, cohort_form, upload_form) replace the empty forms
+    after a refusal, so what was typed stays in its form."""
     cohort_form = forms.CohortEnrolForm()
     cohort_form.cohort_id.choices = _cohort_choices(course)
-    return render_template("courses/participants.html", course=course, enrollments=services.participants(course),
-                           names_form=forms.UsernamesForm(), upload_form=forms.UploadForm(),
-                           cohort_form=cohort_form, confirm=ConfirmForm())
+    page = dict(course=course, enrollments=services.participants(course), names_form=forms.UsernamesForm(),
+                upload_form=forms.UploadForm(), cohort_form=cohort_form, confirm=ConfirmForm(), row_errors=[])
+    page.update(forms_sent)
+    return page
 
 
 @bp.route("/courses/<int:course_id>/participants/add", methods=["POST"])
@@ -185,10 +207,14 @@ def participants(course_id: int):
 def add_participants(course_id: int):
     course = _course(course_id, manage=True)
     form = forms.UsernamesForm()
-    if not form.validate_on_submit():
-        raise ValidationError(_("请填写用户名并选择课程角色。"))
-    users = services.users_by_username(_SPLIT.split(form.usernames.data))
-    count = services.enrol_users(course, users, role=form.role.data)
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("请填写用户名并选择课程角色。"))
+        users = services.users_by_username(_SPLIT.split(form.usernames.data))
+        count = services.enrol_users(course, users, role=form.role.data)
+    except DomainError as exc:  # a typo in the list: the list comes back with the unknown names named
+        return form_refused(exc, "courses/participants.html", field=form.usernames,
+                            **_participants_page(course, names_form=form))
     db.session.commit()
     flash(_("已选入 %(n)s 人。", n=count), "success")
     return redirect(url_for("courses.participants", course_id=course.id))
@@ -201,7 +227,8 @@ def add_cohort(course_id: int):
     form = forms.CohortEnrolForm()
     form.cohort_id.choices = _cohort_choices(course)
     if not form.validate_on_submit():
-        raise ValidationError(_("请选择班级。"))
+        return form_refused(ValidationError(_("请选择班级。")), "courses/participants.html",
+                            **_participants_page(course, cohort_form=form))
     cohort = services.get_cohort(form.cohort_id.data)
     require(permissions.can_view_cohort(current_user, cohort) or permissions.can_manage_course(current_user, course)
             and cohort.school_id == course.school_id)
@@ -216,19 +243,14 @@ def add_cohort(course_id: int):
 def upload_participants(course_id: int):
     course = _course(course_id, manage=True)
     form = forms.UploadForm()
-    if not form.validate_on_submit():
-        raise ValidationError(_("请选择要上传的名单文件。"))
-    upload = form.file.data
     try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("请选择要上传的名单文件。"))
+        upload = form.file.data
         count = services.enrol_from_table(course, upload.filename or "", upload.read())
-    except ValidationError as exc:
-        db.session.rollback()
-        cohort_form = forms.CohortEnrolForm()
-        cohort_form.cohort_id.choices = _cohort_choices(course)
-        flash(exc.message, "danger")
-        return render_template("courses/participants.html", course=course, enrollments=services.participants(course),
-                               names_form=forms.UsernamesForm(), upload_form=form, cohort_form=cohort_form,
-                               confirm=ConfirmForm(), row_errors=exc.details or []), 400
+    except DomainError as exc:
+        return form_refused(exc, "courses/participants.html",
+                            **_participants_page(course, upload_form=form, row_errors=exc.details or []))
     db.session.commit()
     flash(_("名单导入完成，已选入 %(n)s 人。", n=count), "success")
     return redirect(url_for("courses.participants", course_id=course.id))
@@ -338,15 +360,18 @@ def new_activity(course_id: int):
     form.kind.choices = [(k.name, str(k.label)) for k in KINDS.values()]
     form.target_id.set_groups(KINDS, course)
     if form.validate_on_submit():
-        activity = services.add_activity(course, kind=form.kind.data, title=form.title.data,
-                                         target_id=form.target_id.data, body=form.body.data or "",
-                                         url=(form.url.data or "").strip() or None,
-                                         rule={"require": form.require.data})
+        try:
+            activity = services.add_activity(course, kind=form.kind.data, title=form.title.data,
+                                             target_id=form.target_id.data, body=form.body.data or "",
+                                             url=(form.url.data or "").strip() or None,
+                                             rule={"require": form.require.data})
+        except DomainError as exc:  # a javascript: link, a missing text: the form again, reason at the field
+            return form_refused(exc, "courses/activity_form.html", form=form, course=course)
         db.session.commit()
         flash(_("活动“%(title)s”已添加。", title=activity.title), "success")
         return redirect(url_for("courses.course", course_id=course.id))
     # A refused form comes back with what was typed and the reason beside the field.
-    return render_template("courses/activity_form.html", course=course, form=form), 400 if form.errors else 200
+    return render_template("courses/activity_form.html", course=course, form=form)
 
 
 @bp.route("/courses/<int:course_id>/activities/<int:activity_id>")
@@ -467,10 +492,13 @@ def new_cohort():
     _catalog_choices(form)
     if form.validate_on_submit():
         level = next((lv for lv in catalog.training_levels() if lv.id == form.training_level_id.data), None)
-        cohort = services.create_cohort(
-            school=orgs.get_school(current_user.school_id), name=form.name.data, entry_year=form.entry_year.data,
-            profession=catalog.get_profession(form.profession_id.data) if form.profession_id.data else None,
-            training_level=level)
+        try:
+            cohort = services.create_cohort(
+                school=orgs.get_school(current_user.school_id), name=form.name.data, entry_year=form.entry_year.data,
+                profession=catalog.get_profession(form.profession_id.data) if form.profession_id.data else None,
+                training_level=level)
+        except DomainError as exc:
+            return form_refused(exc, "courses/cohort_form.html", form=form, field="name")
         db.session.commit()
         flash(_("班级“%(name)s”已创建。下一步：添加学生。", name=cohort.name), "success")
         return redirect(url_for("courses.cohort", cohort_id=cohort.id))
@@ -482,10 +510,13 @@ def new_cohort():
 def cohort(cohort_id: int):
     cohort = services.get_cohort(cohort_id)
     require(permissions.can_view_cohort(current_user, cohort))
-    return render_template("courses/cohort.html", cohort=cohort, members=services.cohort_members(cohort),
-                           courses=services.courses_of_cohort(cohort), form=forms.UsernamesForm(),
-                           confirm=ConfirmForm(), can_transcripts=permissions.is_platform_admin(current_user)
-                           or permissions.is_school_admin_of(current_user, cohort.school_id))
+    return render_template("courses/cohort.html", **_cohort_page(cohort, forms.UsernamesForm()))
+
+
+def _cohort_page(cohort, form) -> dict:
+    return dict(cohort=cohort, members=services.cohort_members(cohort), courses=services.courses_of_cohort(cohort),
+                form=form, confirm=ConfirmForm(), can_transcripts=permissions.is_platform_admin(current_user)
+                or permissions.is_school_admin_of(current_user, cohort.school_id))
 
 
 @bp.route("/cohorts/<int:cohort_id>/members", methods=["POST"])
@@ -494,9 +525,12 @@ def add_members(cohort_id: int):
     cohort = services.get_cohort(cohort_id)
     require(permissions.can_view_cohort(current_user, cohort))
     form = forms.UsernamesForm()
-    if not form.validate_on_submit():
-        raise ValidationError(_("请填写学生用户名。"))
-    count = services.add_cohort_members(cohort, services.users_by_username(_SPLIT.split(form.usernames.data)))
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("请填写学生用户名。"))
+        count = services.add_cohort_members(cohort, services.users_by_username(_SPLIT.split(form.usernames.data)))
+    except DomainError as exc:  # a typo in the list: the list comes back with the unknown names named
+        return form_refused(exc, "courses/cohort.html", field=form.usernames, **_cohort_page(cohort, form))
     db.session.commit()
     flash(_("已加入 %(n)s 名学生。", n=count), "success")
     return redirect(url_for("courses.cohort", cohort_id=cohort.id))

@@ -15,7 +15,7 @@ from app.core.database import begin_write
 from app.core.templating import NAVIGATION
 from app.core.exports import download_name, to_csv, to_xlsx
 from app.core.pagination import paginate
-from app.errors import DomainError, NotFound, ValidationError, get_or_raise
+from app.errors import DomainError, NotFound, ValidationError, form_refused, get_or_raise
 from app.exams import forms, permissions, reports, review, services
 from app.exams.api import api
 from app.exams.models import Attempt
@@ -65,12 +65,11 @@ def new():
         try:
             exam = _create_exam(form)
         except DomainError as exc:
-            db.session.rollback()
-            form.bank_id.errors = list(form.bank_id.errors) + [exc.message]
-        else:
-            db.session.commit()
-            flash(_("考试“%(t)s”已创建，请添加考生。", t=exam.title), "success")
-            return redirect(url_for("exams.detail", exam_id=exam.id))
+            return form_refused(exc, "exams/form.html", form=form, field="bank_id", exam=None,
+                                draw_types=forms.DRAW_TYPES)
+        db.session.commit()
+        flash(_("考试“%(t)s”已创建，请添加考生。", t=exam.title), "success")
+        return redirect(url_for("exams.detail", exam_id=exam.id))
     return render_template("exams/form.html", form=form, exam=None, draw_types=forms.DRAW_TYPES)
 
 
@@ -100,12 +99,10 @@ def edit(exam_id: int):
         try:
             services.update_exam(exam, **form.exam_fields())
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("考试设置已保存。"), "success")
-            return redirect(url_for("exams.detail", exam_id=exam.id))
+            return form_refused(exc, "exams/form.html", form=form, exam=exam, draw_types=[])
+        db.session.commit()
+        flash(_("考试设置已保存。"), "success")
+        return redirect(url_for("exams.detail", exam_id=exam.id))
     return render_template("exams/form.html", form=form, exam=exam, draw_types=[])
 
 

@@ -14,7 +14,7 @@ from app.core import uploads
 from app.core.database import begin_write, writes_late
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
-from app.errors import DomainError, ValidationError
+from app.errors import FORM_REFUSED_STATUS, DomainError, ValidationError, form_refused
 from app.extensions import db
 from app.media import forms, permissions, services, streaming
 from app.review.labels import STATE_LABELS
@@ -100,15 +100,13 @@ def upload():
                                              title=form.title.data, description=form.description.data,
                                              learning_task_id=form.learning_task_id.data or None)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("“%(title)s”已上传为草稿。确认无误后请提交审核。", title=resource.title), "success")
-            return redirect(_resource_url(resource))
+            return form_refused(exc, "media/upload.html", form=form, field="file",
+                                accept=",".join(services.accepted_extensions()), limits=_limits_mb())
+        db.session.commit()
+        flash(_("“%(title)s”已上传为草稿。确认无误后请提交审核。", title=resource.title), "success")
+        return redirect(_resource_url(resource))
     elif request.method == "POST":
-        status = 400
+        status = FORM_REFUSED_STATUS
     return render_template("media/upload.html", form=form, accept=",".join(services.accepted_extensions()),
                            limits=_limits_mb()), status
 
@@ -142,26 +140,26 @@ def bulk():
         files = [f for f in form.files.data if f and f.filename]
         if not files:
             flash(_("请选择要上传的文件。"), "danger")
-            status = 400
+            status = FORM_REFUSED_STATUS
         elif len(files) > BULK_MAX_FILES:
             flash(_("一次最多上传 %(n)s 个文件。", n=BULK_MAX_FILES), "danger")
-            status = 400
+            status = FORM_REFUSED_STATUS
         else:
             try:
                 stored = services.store_files(files)  # the slow part, before the write lock
                 _begin_write_or_discard([f for f in stored if not isinstance(f, services.BulkResult)])
                 results = services.save_bulk(current_user, stored, profession_id=form.profession_id.data)
             except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
-                status = exc.status
+                return form_refused(exc, "media/bulk.html", form=form, results=None,
+                                    accept=",".join(services.accepted_extensions()), max_files=BULK_MAX_FILES,
+                                    resource_url=_resource_url)
             else:
                 db.session.commit()
                 ok = sum(1 for r in results if r.ok)
                 flash(_("已上传 %(ok)s 个文件为草稿，%(bad)s 个未通过检查。", ok=ok, bad=len(results) - ok),
                       "success" if ok == len(results) else "warning")
     elif request.method == "POST":
-        status = 400
+        status = FORM_REFUSED_STATUS
     return render_template("media/bulk.html", form=form, results=results,
                            accept=",".join(services.accepted_extensions()), max_files=BULK_MAX_FILES,
                            resource_url=_resource_url), status
@@ -219,15 +217,12 @@ def edit(kind: str, resource_id: int):
             services.update_resource(resource, title=form.title.data, description=form.description.data,
                                      learning_task_id=form.learning_task_id.data or None)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("已保存。"), "success")
-            return redirect(_resource_url(resource))
+            return form_refused(exc, "media/edit.html", form=form, resource=resource, kind=kind)
+        db.session.commit()
+        flash(_("已保存。"), "success")
+        return redirect(_resource_url(resource))
     elif request.method == "POST":
-        status = 400
+        status = FORM_REFUSED_STATUS
     return render_template("media/edit.html", form=form, resource=resource, kind=kind), status
 
 

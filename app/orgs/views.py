@@ -9,7 +9,7 @@ from app.auth.forms import ConfirmForm
 from app.auth.services import count_users_by_role, require
 from app.core.pagination import paginate
 from app.core.templating import partnership_kind_label, school_kind_label
-from app.errors import DomainError
+from app.errors import DomainError, form_refused
 from app.extensions import db
 from app.orgs import forms, permissions, services
 from app.orgs.models import Partnership, PartnershipKind, SchoolKind
@@ -23,13 +23,6 @@ def _version(form) -> int | None:
     if not value:
         return None
     return int(value) if value.isdigit() else -1
-
-
-def _form_refused(exc: DomainError, template: str, **context):
-    """The form again with what was typed and the service's reason (a taken key, a stale version)."""
-    db.session.rollback()
-    flash(exc.message, "danger")
-    return render_template(template, **context), exc.status
 
 
 @bp.route("/schools")
@@ -76,7 +69,7 @@ def new_school():
         try:
             school = services.save_school(None, **_school_fields(form))
         except DomainError as exc:
-            return _form_refused(exc, "orgs/school_form.html", form=form, school=None)
+            return form_refused(exc, "orgs/school_form.html", form=form, school=None)
         db.session.commit()
         flash(_("学校“%(name)s”已创建。", name=school.name), "success")
         return redirect(url_for("orgs.school", school_id=school.id))
@@ -100,7 +93,7 @@ def edit_school(school_id: int):
         try:
             services.save_school(school, expected_version=_version(form), **fields_of(form))
         except DomainError as exc:
-            return _form_refused(exc, "orgs/school_form.html", form=form, school=school)
+            return form_refused(exc, "orgs/school_form.html", form=form, school=school)
         db.session.commit()
         flash(_("学校“%(name)s”已保存。", name=school.name), "success")
         return redirect(url_for("orgs.school", school_id=school.id))
@@ -187,7 +180,7 @@ def new_enterprise():
         try:
             enterprise = services.save_enterprise(None, **_enterprise_fields(form))
         except DomainError as exc:
-            return _form_refused(exc, "orgs/enterprise_form.html", form=form, enterprise=None)
+            return form_refused(exc, "orgs/enterprise_form.html", form=form, enterprise=None)
         db.session.commit()
         flash(_("企业“%(name)s”已创建。", name=enterprise.name), "success")
         return redirect(url_for("orgs.enterprise", enterprise_id=enterprise.id))
@@ -206,7 +199,7 @@ def edit_enterprise(enterprise_id: int):
         try:
             services.save_enterprise(enterprise, expected_version=_version(form), **_enterprise_fields(form))
         except DomainError as exc:
-            return _form_refused(exc, "orgs/enterprise_form.html", form=form, enterprise=enterprise)
+            return form_refused(exc, "orgs/enterprise_form.html", form=form, enterprise=enterprise)
         db.session.commit()
         flash(_("企业“%(name)s”已保存。", name=enterprise.name), "success")
         return redirect(url_for("orgs.enterprise", enterprise_id=enterprise.id))

@@ -12,7 +12,7 @@ from app.auth.services import require
 from app.core.exports import download_name
 from app.core.pagination import paginate
 from app.core.storage import get_storage, new_key
-from app.errors import DomainError, NotFound, ValidationError, get_or_raise
+from app.errors import FORM_REFUSED_STATUS, DomainError, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.questions import forms, importing, media, permissions, sanitize, services
 from app.questions.models import QuestionFile
@@ -280,7 +280,7 @@ def import_questions(bank_id: int):
                     get_storage().delete(pending.pop(old)["key"])
             pending[token] = {"bank_id": bank.id, "key": key, "filename": filename, "format": report.format}
             session[_IMPORT_SESSION_KEY] = pending
-    status = 400 if refused or (report is not None and not report.ok) else 200
+    status = FORM_REFUSED_STATUS if refused or (report is not None and not report.ok) else 200
     return render_template("questions/import.html", bank=bank, form=form, report=report, token=token,
                            confirm=forms.ConfirmImportForm(token=token), preview_limit=PREVIEW_LIMIT,
                            types=TYPES), status

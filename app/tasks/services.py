@@ -414,21 +414,51 @@ def parse_form(fields_: list[StageField], form) -> dict:
     return raw
 
 
-def _validate_answers(fields_: list[StageField], raw: dict, *, final: bool) -> dict:
-    """Check every answer with its field type; drafts may leave required fields empty."""
-    out, errors = {}, []
+def check_answers(fields_: list[StageField], raw: dict, *, final: bool) -> tuple[dict, dict[str, str]]:
+    """Check every answer with its field type (drafts may leave required fields empty): the clean values and,
+    per answer key, what is wrong with the others, worded for the student ("左前轮 · 厚度：必须是数字")."""
+    out, errors = {}, {}
     for f in fields_:
         definition = f.definition if final else {**f.definition, "required": False}
         try:
             value = field_types.validate_response(definition, raw.get(f.answer_key))
         except field_types.FieldError as exc:
-            errors.append(f"{f.definition['label']}：{exc.message}")
+            errors[f.answer_key] = f"{_where(f.definition, exc.path)}：{exc.message}"
             continue
         if value is not None:
             out[f.answer_key] = value
-    if errors:
-        raise ValidationError(_("请检查填写内容：%(errors)s", errors="；".join(errors)), details=errors)
-    return out
+    return out, errors
+
+
+_CELL = re.compile(r"\[(\d+)\]\.(\w+)$")
+
+
+def _where(definition: dict, path: str) -> str:
+    """The field's label, and for a table cell its row (label or number) and column."""
+    match = _CELL.search(path or "")
+    if definition.get("type") != "table" or match is None:
+        return definition["label"]
+    row, key = int(match.group(1)), match.group(2)
+    labels = definition.get("row_labels") or []
+    row_name = labels[row] if row < len(labels) else _("第 %(n)s 行", n=row + 1)
+    column = next((c["label"] for c in definition.get("columns", []) if c["key"] == key), key)
+    return f"{definition['label']} · {row_name} · {column}"
+
+
+def _as_typed(value):
+    """A draft keeps an answer that is not valid yet exactly as typed (bounded), so nothing typed is lost."""
+    if isinstance(value, str):
+        return value[:5000]
+    if isinstance(value, list):
+        return [_as_typed(v) for v in value[:200]]
+    if isinstance(value, dict):
+        return {str(k)[:50]: _as_typed(v) for k, v in list(value.items())[:50]}
+    return value if isinstance(value, (int, float, bool)) or value is None else str(value)[:5000]
+
+
+class AnswersRefused(ValidationError):
+    """A stage handed in with answers that do not fit their fields: ``details["fields"]`` maps each answer key
+    to its reason, so the page shows the reason beside the field."""
 
 
 # --- working a stage --------------------------------------------------------------------------------------------
@@ -484,7 +514,8 @@ def _with_uploads(submission, stage, fields_, answers: dict) -> dict:
 def save_stage(submission: TaskSubmission, stage: AssignmentStage, raw: dict, *, by: User,
                submit: bool = False, base: int | None = None) -> StageEntry | None:
     """Append the stage's answers as a draft (``submit=False``; nothing is appended when they did not change)
-    or hand the stage in. Refuses (409) a stage that is not open; a stage requiring evidence needs a photo.
+    or hand the stage in. A draft keeps answers that are not valid yet as typed; handing in checks them all
+    (:class:`AnswersRefused`). Refuses (409) a stage that is not open; a stage requiring evidence needs a photo.
 
     ``base`` is the entry the form was loaded from (0: none yet). When someone else (another group member)
     has saved since, the save is refused (409) instead of silently overwriting their answers."""
@@ -496,7 +527,13 @@ def save_stage(submission: TaskSubmission, stage: AssignmentStage, raw: dict, *,
     _require_open(row, _("“%(stage)s”环节现在不能提交：它还没有开放，或已经提交。", stage=stage.name) if submit
                   else _("“%(stage)s”环节没有开放，不能保存。", stage=stage.name))
     fields_ = stage_fields(submission.assignment, stage)
-    answers = _validate_answers(fields_, _with_uploads(submission, stage, fields_, dict(raw)), final=submit)
+    raw = _with_uploads(submission, stage, fields_, dict(raw))
+    answers, errors = check_answers(fields_, raw, final=submit)
+    if errors and submit:
+        raise AnswersRefused(_("请检查填写内容：%(errors)s", errors="；".join(errors.values())),
+                             details={"fields": errors})
+    # A draft saves what was typed even when it is not valid yet; it is checked when the stage is handed in.
+    answers.update({key: _as_typed(raw.get(key)) for key in errors})
     if submit:
         if stage.requires_evidence and not files_of(submission, stage):
             raise ValidationError(_("“%(stage)s”环节要求上传作业照片作为证据，请先上传再提交。", stage=stage.name))

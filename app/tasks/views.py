@@ -15,7 +15,7 @@ from app.auth.services import require
 from app.core import clock, fileserve, uploads
 from app.courses import permissions as course_permissions
 from app.courses import services as courses
-from app.errors import ValidationError, wants_json
+from app.errors import DomainError, ValidationError, form_refused, wants_json
 from app.extensions import db
 from app.tasks import forms, permissions, services
 from app.tasks.models import TaskAssignment
@@ -195,22 +195,38 @@ def stage(submission_id: int, stage_id: int):
         fields_ = services.stage_fields(submission.assignment, stage)
         submit = request.form.get("action") == "submit"
         base = request.form.get("base", "")
-        entry = services.save_stage(submission, stage, services.parse_form(fields_, request.form), by=current_user,
-                                    submit=submit, base=int(base) if base.isdigit() else None)
+        raw = services.parse_form(fields_, request.form)
+        try:
+            entry = services.save_stage(submission, stage, raw, by=current_user, submit=submit,
+                                        base=int(base) if base.isdigit() else None)
+        except DomainError as exc:
+            # Back to the stage with everything typed and each reason beside its field.
+            problems = exc.details.get("fields") if isinstance(exc.details, dict) else None
+            return form_refused(exc, "tasks/stage.html", **_stage_context(submission, stage, typed=raw,
+                                                                         problems=problems))
+        problems = {} if submit else services.check_answers(fields_, raw, final=False)[1]
         db.session.commit()
         if wants_json():
             return jsonify({"saved": entry is not None, "entry": entry.id if entry else None,
-                            "state": services.stage_row(submission, stage).state})
-        flash(_("“%(stage)s”已提交。", stage=stage.name) if submit else _("已保存草稿。"), "success")
+                            "state": services.stage_row(submission, stage).state, "problems": problems})
+        if problems:
+            flash(_("已保存草稿。提交前请修改：%(errors)s", errors="；".join(problems.values())), "warning")
+        else:
+            flash(_("“%(stage)s”已提交。", stage=stage.name) if submit else _("已保存草稿。"), "success")
         return redirect(url_for("tasks.submission", submission_id=submission.id) if submit
                         else url_for("tasks.stage", submission_id=submission.id, stage_id=stage.id))
+    return render_template("tasks/stage.html", **_stage_context(submission, stage))
+
+
+def _stage_context(submission, stage, *, typed=None, problems=None, decision=None) -> dict:
+    """What the stage page shows; ``typed``/``problems`` (answers as typed, reason per answer key) and
+    ``decision`` (the teacher's form as sent) after a refusal."""
     row = services.stage_row(submission, stage)
-    fields_ = services.stage_fields(submission.assignment, stage)
-    files = services.files_of(submission, stage)
-    return render_template(
-        "tasks/stage.html", submission=submission, assignment=submission.assignment, stage=stage, row=row,
-        fields=fields_, latest=services.latest_entry(submission, stage), files=files,
-        history=services.history(submission, stage), form=ConfirmForm(), decision=forms.DecisionForm(),
+    return dict(
+        submission=submission, assignment=submission.assignment, stage=stage, row=row,
+        fields=services.stage_fields(submission.assignment, stage), latest=services.latest_entry(submission, stage),
+        files=services.files_of(submission, stage), history=services.history(submission, stage), form=ConfirmForm(),
+        decision=decision or forms.DecisionForm(), typed=typed, problems=problems or {},
         can_work=permissions.can_work_on(current_user, submission) and row.state in services.OPEN_STATES,
         can_decide=permissions.can_manage_assignment(current_user, submission.assignment)
         and row.state == "submitted")
@@ -245,7 +261,11 @@ def decide(submission_id: int, stage_id: int):
     if not form.validate_on_submit():
         abort(400)
     approve = request.form.get("action") == "approve"
-    services.decide_stage(submission, stage, by=current_user, approve=approve, comment=form.comment.data or "")
+    try:
+        services.decide_stage(submission, stage, by=current_user, approve=approve, comment=form.comment.data or "")
+    except DomainError as exc:
+        return form_refused(exc, "tasks/stage.html", field=form.comment, **_stage_context(submission, stage,
+                                                                                        decision=form))
     db.session.commit()
     flash(_("已批准“%(stage)s”，下一环节已开放。", stage=stage.name) if approve
           else _("已退回“%(stage)s”，学生修改后可重新提交。", stage=stage.name), "success")

@@ -41,7 +41,7 @@ def test_enrol_by_username_and_refuse_another_schools_student_unless_shared(clie
     assert client.form(url, {"usernames": own.username, "role": "learner"}, token_from=token).status_code == 302
     response = client.form(url, {"usernames": f"{own.username}\n{stranger.username}", "role": "learner"},
                            token_from=token)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "不是本校人员" in response.get_data(as_text=True)
     assert db.session.scalar(select(Enrollment).where(Enrollment.user_id == stranger.id)) is None
     services.update_course(db.session.get(Course, course.id), is_shared=True)
@@ -91,7 +91,7 @@ def test_cohort_refuses_a_student_of_another_school(client, login_as):
     db.session.commit()
     response = client.form(f"/cohorts/{cohort.id}/members", {"usernames": stranger.username},
                            token_from=f"/cohorts/{cohort.id}")
-    assert response.status_code == 400 and "不是本校学生" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "不是本校学生" in response.get_data(as_text=True)
 
 
 def _xlsx(rows) -> bytes:
@@ -115,7 +115,7 @@ def test_upload_is_all_or_nothing_with_row_errors(client, login_as):
     response = client.form(url, {"file": (io.BytesIO(data), "名单.xlsx")}, token_from=token,
                            content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "第 3 行" in page and "nobody-here" in page and "第 4 行" in page
     assert services.learners(db.session.get(Course, course.id)) == []
     csv = f"username,role\n{good[0].username},learner\n{good[1].username},\n".encode()
@@ -136,12 +136,12 @@ def test_a_class_list_naming_the_teacher_does_not_demote_them(client, login_as, 
     csv = f"用户名\n{student.username}\n{teacher.username}\n".encode()
     response = client.form(url, {"file": (io.BytesIO(csv), "名单.csv")}, token_from=token,
                            content_type="multipart/form-data")
-    assert response.status_code == 400 and "第 3 行" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "第 3 行" in response.get_data(as_text=True)
     assert "已在本课程中担任其他身份" in response.get_data(as_text=True)
     assert services.learners(course) == []
     add = client.form(f"/courses/{course.id}/participants/add", {"usernames": teacher.username, "role": "learner"},
                       token_from=token)
-    assert add.status_code == 400
+    assert add.status_code == 200
     result = runner.invoke(args=["courses", "enroll", str(course.id), teacher.username])
     assert result.exit_code != 0 and "已在本课程中担任其他身份" in result.output
     assert [e.role for c, e in services.courses_of_user(teacher) if c.id == course.id] == ["instructor"]
@@ -161,7 +161,7 @@ def test_self_enrol_with_the_key(client, login_as):
     assert client.get(f"/courses/{course.id}").status_code == 302  # not enrolled: sent to the join page
     url = f"/courses/{course.id}/join"
     response = client.form(url, {"key": "wrong"}, token_from=url)
-    assert response.status_code == 400 and "选课密码不正确" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "选课密码不正确" in response.get_data(as_text=True)
     assert client.form(url, {"key": "qiche2026"}, token_from=url).status_code == 302
     assert course.id in [c.id for c, _e in services.courses_of_user(student)]
     assert "课程进度" in client.get(f"/courses/{course.id}").get_data(as_text=True)
@@ -174,7 +174,7 @@ def test_a_teacher_entering_the_key_stays_instructor(client, login_as):
     db.session.commit()
     url = f"/courses/{course.id}/join"
     response = client.form(url, {"key": "qiche2026"}, token_from=f"/courses/{course.id}")
-    assert response.status_code == 409 and "你已经是本课程的成员" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "你已经是本课程的成员" in response.get_data(as_text=True)
     assert [e.role for c, e in services.courses_of_user(teacher) if c.id == course.id] == ["instructor"]
     assert client.get(f"/courses/{course.id}/participants").status_code == 200
 
@@ -235,11 +235,11 @@ def test_course_settings_save_and_refuse_a_stale_version(client, login_as):
     saved = db.session.get(Course, course.id)
     assert (saved.title, saved.pass_mark, saved.enrol_key, saved.version) == ("新名称", 70.0, "k1", 2)
     stale = client.form(url, {**data, "title": "旧页面提交"}, token_from=url)
-    assert stale.status_code == 409
+    assert stale.status_code == 200
     db.session.expire_all()
     assert db.session.get(Course, course.id).title == "新名称"
     tampered = client.form(url, {**data, "version": "2x"}, token_from=url)
-    assert tampered.status_code == 400 and "版本号不正确" in tampered.get_data(as_text=True)
+    assert tampered.status_code == 200 and "版本号不正确" in tampered.get_data(as_text=True)
 
 
 def test_school_admin_opens_a_students_transcript_from_the_cohort(client, login_as):
@@ -282,4 +282,4 @@ def test_wrong_enrol_keys_are_rate_limited(client, login_as):
     url = f"/courses/{course.id}/join"
     token = client.csrf_token(url)
     codes = [client.post(url, data={"key": f"guess{n}", "csrf_token": token}).status_code for n in range(11)]
-    assert codes[:10] == [400] * 10 and codes[10] == 429
+    assert codes[:10] == [200] * 10 and codes[10] == 429

@@ -119,7 +119,10 @@ def test_page_activity_refuses_a_javascript_link(client, login_as):
     url = f"/courses/{course.id}/activities/new"
     response = client.form(url, {"kind": "page", "title": "坏链接", "url": "javascript:alert(1)", "require": "submitted"},
                            token_from=url)
-    assert response.status_code == 400 and "http" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "链接必须以 http:// 或 https:// 开头" in page
+    assert 'value="javascript:alert(1)"' in page and 'value="坏链接"' in page  # the form again, as typed
+    assert 'class="invalid-feedback">链接必须' in page  # beside the link field
 
 
 def test_activities_can_be_reordered(client, login_as):

@@ -97,7 +97,10 @@ def test_plan_gate_teacher_returns_then_approves_before_implement_opens(client, 
     assert "待批准：" in board
     url = f"/tasks/submissions/{sub.id}/stages/{decide.id}/decide"
     token_page = _stage_url(sub, decide)
-    assert client.form(url, {"action": "return", "comment": ""}, token_from=token_page).status_code == 400
+    refused = client.form(url, {"action": "return", "comment": ""}, token_from=token_page)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "退回时请写明原因" in page and 'id="comment-problem"' in page
+    assert "请求有误" not in page and "教师审核" in page  # the stage page with its decision form, not an error page
     assert client.form(url, {"action": "return", "comment": "补充安全措施"}, token_from=token_page).status_code == 302
     db.session.expire_all()
     assert services.stage_row(sub, decide).state == "returned"
@@ -122,7 +125,9 @@ def test_evidence_is_required_and_closed_stages_refuse_uploads(client, login_as)
     answers = {f"a.{k.split(':')[0]}.{k.split(':')[1]}": v for k, v in builders.answers_for(a, implement).items()
                if isinstance(v, str)}
     response = client.form(url, {**answers, "action": "submit"}, token_from=url)
-    assert response.status_code == 400 and "要求上传作业照片" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "要求上传作业照片" in page
+    assert all(f'value="{v}"' in page for v in answers.values())  # what was typed is still there
     files_before = db.session.scalar(select(func.count(MediaFile.id)))
     closed = client.form(f"{_stage_url(sub, inform)}/upload",
                          {"field": "", "file": (io.BytesIO(builders.jpeg()), "a.jpg")}, token_from=url,
@@ -241,3 +246,43 @@ def test_board_statement_count_is_small(client, login_as, count_queries, capsys)
     assert count <= 16, count
     with capsys.disabled():
         print(f"\n[board statements for 40 students: {count}]")
+
+
+def test_a_worksheet_draft_keeps_what_was_typed_and_submit_refuses_beside_the_field(client, login_as):
+    """"12 mm" in a number column: the draft keeps it as typed (checked on submit only); handing in shows the
+    stage again with everything typed and the reason beside the table; corrected, it is handed in."""
+    a, course, teacher, (student,) = builders.assignment(students=1)
+    sub = _mine(a, student)
+    builders.walk_to(a, sub, student, teacher, "implement")
+    implement = builders.stage(a, "implement")
+    db.session.commit()
+    login_as(user=student)
+    url = _stage_url(sub, implement)
+    table = next(f for f in services.stage_fields(a, implement) if f.type == "table")
+    torque = next(f for f in services.stage_fields(a, implement) if f.definition["key"] == "torque")
+    cell = f"a.{table.version_id}.measure.0.pad"
+    typed = {cell: "12 mm", f"a.{table.version_id}.measure.0.verdict": "可继续使用",
+             f"a.{torque.version_id}.torque": "110"}
+    draft = client.form(url, {**typed, "action": "draft"}, token_from=url, follow_redirects=True)
+    page = draft.get_data(as_text=True)
+    assert draft.status_code == 200 and "已保存草稿" in page and "提交前请修改" in page
+    assert 'value="12 mm"' in page and 'value="可继续使用"' in page and 'value="110"' in page
+    assert services.latest_answers(sub, implement)[table.answer_key][0]["pad"] == "12 mm"
+
+    refused = client.form(url, {**typed, "action": "submit"}, token_from=url)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "请求有误" not in page
+    assert "制动盘和制动片测量记录 · 左前 · 制动片厚度：必须是数字" in page
+    assert f'id="a.{table.version_id}.measure-problem"' in page
+    assert 'value="12 mm"' in page and 'value="可继续使用"' in page and 'value="110"' in page
+    db.session.expire_all()
+    assert services.stage_row(sub, implement).state == "open"
+
+    photo = client.form(f"{url}/upload", {"field": "", "file": (io.BytesIO(builders.jpeg()), "a.jpg")},
+                        token_from=url, content_type="multipart/form-data")
+    assert photo.status_code == 302  # implement needs a workpiece photo
+    fixed = client.form(url, {**typed, cell: "12", "action": "submit"}, token_from=url)
+    assert fixed.status_code == 302
+    db.session.expire_all()
+    assert services.stage_row(sub, implement).state == "submitted"
+    assert services.latest_answers(sub, implement)[table.answer_key][0]["pad"] == 12.0

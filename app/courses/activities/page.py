@@ -22,7 +22,7 @@ class PageKind(MarkedKind):
 
     def validate(self, *, target_id, rule, body, url):
         if url and urlparse(url).scheme not in ("http", "https"):
-            raise ValidationError(_("链接必须以 http:// 或 https:// 开头。"))
+            raise ValidationError(_("链接必须以 http:// 或 https:// 开头。"), details={"field": "url"})
         if not (body or "").strip() and not url:
-            raise ValidationError(_("阅读材料需要填写正文或链接。"))
+            raise ValidationError(_("阅读材料需要填写正文或链接。"), details={"field": "body"})
         return {}
