@@ -374,6 +374,10 @@ CLOSED_BY_LABELS = {"student": _l("考生交卷"), "timeout": _l("到时自动�
 WINDOW_LABELS = {"not_open": _l("未开始"), "open": _l("进行中"), "closed": _l("已结束")}
 CORRECT_LABELS = {"right": _l("正确"), "partial": _l("部分正确"), "wrong": _l("错误")}
 GRADE_REASONS = {"auto": _l("自动评分"), "manual": _l("人工评分"), "regrade": _l("重新评分")}
+#: Why an attempt changed state (AttemptEvent.reason), as shown in the attempt's history.
+EVENT_REASONS = {"start": _l("开始作答"), "submit": _l("考生交卷"), "timeout": _l("到时自动交卷"),
+                 "teacher": _l("教师收卷"), "autograde": _l("自动评分"), "manual": _l("人工评分"),
+                 "regrade": _l("重新评分")}
 
 
 @bp.app_template_filter("attempt_state")
@@ -384,6 +388,11 @@ def _attempt_state(value: str) -> str:
 @bp.app_template_filter("closed_by")
 def _closed_by(value: str | None) -> str:
     return str(CLOSED_BY_LABELS.get(value, value or ""))
+
+
+@bp.app_template_filter("event_reason")
+def _event_reason(value: str | None) -> str:
+    return str(EVENT_REASONS.get(value, value or ""))
 
 
 @bp.app_template_filter("exam_window")
