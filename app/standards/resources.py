@@ -54,15 +54,19 @@ class ResourceProvider:
     search: Callable | None = None
     #: Whether the coverage view reports tasks lacking this kind.
     coverage: bool = True
+    #: ``visible() -> bool``: whether the current user may know of this kind at all (e.g. exam questions are
+    #: for staff only); None = everybody. A kind they may not see is left out of lists, filters and coverage.
+    visible: Callable | None = None
 
 
 PROVIDERS: dict[str, ResourceProvider] = {}
 
 
 def register_resource_provider(kind: str, fn: Callable, *, label, search: Callable | None = None,
-                               coverage: bool = True) -> ResourceProvider:
+                               coverage: bool = True, visible: Callable | None = None) -> ResourceProvider:
     """Register (or replace) the provider of resources of ``kind``."""
-    provider = ResourceProvider(kind=kind, links=fn, label=label, search=search, coverage=coverage)
+    provider = ResourceProvider(kind=kind, links=fn, label=label, search=search, coverage=coverage,
+                                visible=visible)
     PROVIDERS[kind] = provider
     return provider
 
@@ -78,7 +82,14 @@ def url_maker(endpoint: str, arg: str):
 
 
 def providers(kinds: list[str] | None = None) -> list[ResourceProvider]:
-    return [p for k, p in PROVIDERS.items() if not kinds or k in kinds]
+    """The providers (of ``kinds``) the current user may know of."""
+    return [p for k, p in PROVIDERS.items() if (not kinds or k in kinds) and _visible(p)]
+
+
+def _visible(provider: ResourceProvider) -> bool:
+    from flask import has_request_context
+
+    return provider.visible is None or not has_request_context() or bool(provider.visible())
 
 
 def lineage_map(tasks) -> dict[int, int]:
@@ -127,7 +138,7 @@ def search_resources(q: str, tasks: list[LearningTask], kinds: list[str] | None 
 
 def coverage(tasks: list[LearningTask], resources: dict[int, list[ResourceLink]]) -> dict[int, dict[str, int]]:
     """{task id: {kind: number of linked resources}} for the kinds the coverage view reports."""
-    kinds = [p.kind for p in PROVIDERS.values() if p.coverage]
+    kinds = [p.kind for p in providers() if p.coverage]
     out = {}
     for task in tasks:
         counts = {k: 0 for k in kinds}

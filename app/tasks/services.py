@@ -662,6 +662,44 @@ def board(assignment: TaskAssignment) -> list[BoardRow]:
     return rows
 
 
+def submitted_late(stage: AssignmentStage, row: SubmissionStage | None) -> bool:
+    """The stage was handed in (last time) after its due date: shown as 逾期提交."""
+    if row is None or row.submitted_at is None or stage.due_at is None:
+        return False
+    if row.state not in (StageState.submitted.value, StageState.approved.value, StageState.returned.value):
+        return False
+    return clock.as_utc(row.submitted_at) > clock.as_utc(stage.due_at)
+
+
+@dataclass
+class EarlierStage:
+    """What the student handed in at a stage before the one being decided (e.g. the plan before 决策)."""
+
+    stage: AssignmentStage
+    #: The latest submitted answers (None when the stage was never handed in).
+    entry: StageEntry | None
+    fields: list[StageField]
+    files: list[TaskFile]
+
+
+def earlier_stages(submission: TaskSubmission, stage: AssignmentStage) -> list[EarlierStage]:
+    """The stages before ``stage`` with the answers last handed in and the files, so that the teacher deciding
+    a stage (决策: approve the plan) sees the plan on the same page. Three statements."""
+    before = [s for s in submission.assignment.stages if s.position < stage.position]
+    if not before:
+        return []
+    latest: dict[int, StageEntry] = {}
+    for entry in db.session.scalars(select(StageEntry).options(lazyload(StageEntry.author)).where(
+            StageEntry.submission_id == submission.id, StageEntry.stage_id.in_([s.id for s in before]),
+            StageEntry.kind == EntryKind.submit.value).order_by(StageEntry.id.desc())):
+        latest.setdefault(entry.stage_id, entry)
+    files: dict[int, list[TaskFile]] = defaultdict(list)
+    for task_file in files_of(submission):
+        files[task_file.stage_id].append(task_file)
+    pinned = pinned_fields(submission.assignment)
+    return [EarlierStage(s, latest.get(s.id), pinned.get(s.key, []), files.get(s.id, [])) for s in before]
+
+
 # --- evaluations -------------------------------------------------------------------------------------------------
 
 def peer_reviews_of(assignment: TaskAssignment, reviewer: User) -> list[PeerReview]:
@@ -692,6 +730,8 @@ def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: di
     caller's (see permissions.can_evaluate); one evaluation per evaluator and party (409 for a second)."""
     if party not in scoring.PARTIES:
         raise ValidationError(_("未知的评价方。"))
+    if party == Party.peer.value and not has_started(submission):
+        raise Conflict(not_started_message())
     if not isinstance(scores, dict):
         raise ValidationError(_("评分须按评分项给出：{评分项编号: 分数}。"))
     rubric = submission.assignment.rubric
@@ -719,6 +759,40 @@ def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: di
     db.session.flush()
     results_changed.send("work_task", target_id=submission.assignment_id, user_ids=student_ids_of(submission))
     return evaluation
+
+
+def not_started_message() -> str:
+    return _("这位同学还没有开始这个任务，没有可以互评的内容；等他提交后再来评价。")
+
+
+def started_submission_ids(submission_ids) -> set[int]:
+    """Those of the submissions whose student (or group) has saved, uploaded or handed in anything (one query)."""
+    ids = list(submission_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(StageEntry.submission_id).where(StageEntry.submission_id.in_(ids))
+                                  .distinct()))
+
+
+def has_started(submission: TaskSubmission) -> bool:
+    """The student (or group) has saved, uploaded or handed in anything: there is work to review."""
+    return bool(started_submission_ids([submission.id]))
+
+
+def evaluation_by(submission: TaskSubmission, party: str, evaluator: User) -> Evaluation | None:
+    """The evaluator's own evaluation of the submission as ``party`` (None before they have evaluated)."""
+    return db.session.scalar(select(Evaluation).where(Evaluation.submission_id == submission.id,
+                                                      Evaluation.party == party,
+                                                      Evaluation.evaluator_id == evaluator.id))
+
+
+def evaluated_submission_ids(evaluator: User, party: str, submission_ids) -> set[int]:
+    """Those of the submissions the evaluator has evaluated as ``party`` (one query)."""
+    ids = list(submission_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Evaluation.submission_id).where(
+        Evaluation.submission_id.in_(ids), Evaluation.party == party, Evaluation.evaluator_id == evaluator.id)))
 
 
 def breakdown(submission: TaskSubmission, student_id: int | None = None) -> scoring.Breakdown | None:

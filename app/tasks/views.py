@@ -180,7 +180,17 @@ def submission(submission_id: int):
         shown_member=shown_member if not mine else None,
         can_adjust=bool(members) and permissions.can_manage_assignment(current_user, assignment),
         adjust_form=forms.AdjustForm(),
-        reviews=services.peer_reviews_of(assignment, current_user) if mine else [], mine=mine)
+        done_parties={e.party for e in evaluations if e.evaluator_id == current_user.id},
+        mine=mine, **_peer_reviews(assignment) if mine else {"reviews": []})
+
+
+def _peer_reviews(assignment) -> dict:
+    """The classmates' work the current student is to review, which of them have started (only those can be
+    reviewed) and which the student has reviewed already."""
+    reviews = services.peer_reviews_of(assignment, current_user)
+    ids = [r.submission_id for r in reviews]
+    reviewed = services.evaluated_submission_ids(current_user, "peer", ids)
+    return {"reviews": reviews, "started": services.started_submission_ids(ids), "reviewed": reviewed}
 
 
 @bp.route("/tasks/submissions/<int:submission_id>/stages/<int:stage_id>", methods=["GET", "POST"])
@@ -229,7 +239,10 @@ def _stage_context(submission, stage, *, typed=None, problems=None, decision=Non
         decision=decision or forms.DecisionForm(), typed=typed, problems=problems or {},
         can_work=permissions.can_work_on(current_user, submission) and row.state in services.OPEN_STATES,
         can_decide=permissions.can_manage_assignment(current_user, submission.assignment)
-        and row.state == "submitted")
+        and row.state == "submitted",
+        # The teacher deciding a stage (决策: approve the plan) sees what was handed in before it.
+        earlier=services.earlier_stages(submission, stage)
+        if stage.requires_approval and permissions.can_manage_assignment(current_user, submission.assignment) else [])
 
 
 @bp.route("/tasks/submissions/<int:submission_id>/stages/<int:stage_id>/upload", methods=["POST"])
@@ -400,18 +413,31 @@ def evaluate(submission_id: int, party: str):
         abort(404)
     require(permissions.can_evaluate(current_user, submission, party))
     form = forms.EvaluationForm()
+    page = {"submission": submission, "assignment": submission.assignment, "party": party,
+            "party_label": str(PARTY_LABELS[party]), "form": form, "feedback": party in services.FEEDBACK_PARTIES,
+            "max_files": services.MAX_FEEDBACK_FILES, "chosen": {}}
+    done = services.evaluation_by(submission, party, current_user)
+    if done is not None:  # evaluated already: show what was given; a second evaluation is refused
+        if request.method == "POST":
+            return render_template("tasks/evaluate.html", done=done, error=_("您已经评价过这份作业。"), **page), 409
+        return render_template("tasks/evaluate.html", done=done, **page)
+    if party == "peer" and not services.has_started(submission):
+        return render_template("tasks/evaluate.html", refusal=services.not_started_message(), **page), 409
     if form.validate_on_submit():
-        evaluation = services.evaluate(submission, party, current_user, _scores_from(request.form),
-                                       form.comment.data or "")
-        files = [f for f in request.files.getlist("files") if f.filename]
-        if files and party in services.FEEDBACK_PARTIES:
-            services.attach_feedback(evaluation, files, by=current_user)
+        try:
+            evaluation = services.evaluate(submission, party, current_user, _scores_from(request.form),
+                                           form.comment.data or "")
+            files = [f for f in request.files.getlist("files") if f.filename]
+            if files and party in services.FEEDBACK_PARTIES:
+                services.attach_feedback(evaluation, files, by=current_user)
+        except DomainError as exc:  # keep what was chosen and typed, say why beside the form
+            db.session.rollback()
+            page["chosen"] = _scores_from(request.form)
+            return render_template("tasks/evaluate.html", error=exc.message, **page), exc.status
         db.session.commit()
         flash(_("评价已提交。"), "success")
         return redirect(url_for("tasks.submission", submission_id=submission.id))
-    return render_template("tasks/evaluate.html", submission=submission, assignment=submission.assignment,
-                           party=party, party_label=str(PARTY_LABELS[party]), form=form,
-                           feedback=party in services.FEEDBACK_PARTIES, max_files=services.MAX_FEEDBACK_FILES)
+    return render_template("tasks/evaluate.html", **page)
 
 
 @bp.route("/tasks/evaluations/<int:evaluation_id>/files", methods=["POST"])
@@ -514,5 +540,6 @@ ENTRY_LABELS = {"draft": _l("保存草稿"), "submit": _l("提交"), "approve": 
 def _labels():
     # Evaluated per request so the labels follow the user's language.
     return {"state_labels": {k: str(v) for k, v in STATE_LABELS.items()}, "state_badges": STATE_BADGES,
+            "submitted_late": services.submitted_late,
             "entry_labels": {k: str(v) for k, v in ENTRY_LABELS.items()},
             "party_labels": {k: str(v) for k, v in PARTY_LABELS.items()}}

@@ -117,6 +117,8 @@ def test_student_in_wechat_on_a_phone_works_a_stage_uploads_a_photo_and_sees_gra
     page.get_by_text("评价已提交。").wait_for()
     assert page.get_by_role("heading", name="评价记录").is_visible()
     assert page.get_by_text("按手册完成，制动盘厚度已测量。").is_visible()
+    assert page.get_by_role("link", name="查看自评").is_visible()  # given: offered for viewing, not again
+    assert page.get_by_role("link", name="填写自评").count() == 0
     assert page.get_by_text("任务总评").is_visible()
     assert_fits_screen(page)
 

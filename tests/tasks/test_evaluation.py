@@ -28,8 +28,16 @@ def _reviewer_of(a, sub):
     return db.session.scalar(select(PeerReview.reviewer_id).where(PeerReview.submission_id == sub.id))
 
 
+def _start(a, sub, student) -> None:
+    """The student saves a first draft: only work that was started can be peer-reviewed."""
+    first = a.stages[0]
+    field = next(f for f in services.stage_fields(a, first) if f.type in ("text", "long_text"))
+    services.save_stage(sub, first, {field.answer_key: "查阅了维修手册"}, by=student)
+
+
 def test_peer_evaluating_own_work_is_403(client, login_as):
     a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1)
+    _start(a, services.submission_of(a, s2), s2)
     db.session.commit()
     login_as(user=s1)
     own = services.submission_of(a, s1)
@@ -52,6 +60,7 @@ def test_a_peer_reviewer_who_left_the_course_loses_access(client, login_as):
     a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1)
     sub = services.submission_of(a, s2)
     assert _reviewer_of(a, sub) == s1.id
+    _start(a, sub, s2)
     db.session.commit()
     login_as(user=s1)
     url = f"/tasks/submissions/{sub.id}/evaluate/peer"
@@ -129,6 +138,7 @@ def test_zero_rule_counts_missing_parties_as_zero(app):
     a, course, teacher, (s1, s2) = builders.assignment(students=2, peer_count=1, missing_rule="zero",
                                                        peer_due_at=clock.now() - timedelta(hours=1))
     sub = services.submission_of(a, s1)
+    _start(a, sub, s1)
     services.evaluate(sub, "teacher", teacher, _full(a, 80))
     reviewer = db.session.get(type(s1), _reviewer_of(a, sub))
     services.evaluate(sub, "peer", reviewer, _full(a, 50))
