@@ -130,14 +130,136 @@ def _flatten_cell(match: re.Match) -> str:
     return f"<{match.group(1)}{match.group(2)}>{text}</{match.group(1)}>"
 
 
+_TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.IGNORECASE | re.DOTALL)
+#: Height of a printed table row, tall enough to write in by hand (a ruled line of an exercise book is 8–9 mm).
+TABLE_ROW_HEIGHT = 9
+TABLE_LINE_HEIGHT = 5.5
+
+
 def write_html(pdf: FPDF, html: str) -> None:
     """Render sanitised HTML (``app.core.sanitize`` output) in the CJK font.
 
     Images are replaced by their alt text: fpdf2 would open ``src`` as a local path or URL, and a PDF builder
-    must never read files or the network on behalf of page content. Markup fpdf2 cannot lay out (nested tags in
-    table cells are flattened first) falls back to the plain text, so one odd construct never loses the document.
+    must never read files or the network on behalf of page content. Tables are drawn by :func:`write_table`
+    (every cell ruled, one printed row per HTML row); fpdf2's HTML tables drop the rules of Markdown tables and
+    run the cells of rows without text together. Markup fpdf2 cannot lay out falls back to the plain text, so
+    one odd construct never loses the document.
     """
-    html = _CELL.sub(_flatten_cell, _IMG.sub(_image_placeholder, html))
+    html = _IMG.sub(_image_placeholder, html)
+    position = 0
+    for found in _TABLE.finditer(html):
+        if html[position:found.start()].strip():
+            _write_flow(pdf, html[position:found.start()])
+        write_table(pdf, found.group(0))
+        position = found.end()
+    if html[position:].strip() or position == 0:
+        _write_flow(pdf, html[position:])
+
+
+class _TableParser:
+    """Rows of a sanitised HTML table: ``[(cells, heading_row)]``, a cell being ``(text, is_th, colspan)``."""
+
+    def __init__(self, html: str):
+        from html.parser import HTMLParser
+
+        self.rows: list[tuple[list[tuple[str, bool, int]], bool]] = []
+        self._section = ""
+        self._row: list | None = None
+        self._cell: list | None = None
+        parser = HTMLParser(convert_charrefs=True)
+        parser.handle_starttag = self._start
+        parser.handle_endtag = self._end
+        parser.handle_data = self._data
+        parser.feed(html)
+        parser.close()
+        self._close_row()
+
+    def _start(self, tag, attrs):
+        if tag in ("thead", "tbody", "tfoot"):
+            self._section = tag
+        elif tag == "tr":
+            self._close_row()
+            self._row = []
+        elif tag in ("td", "th"):
+            self._close_cell()
+            if self._row is None:
+                self._row = []
+            try:
+                span = max(1, min(int(dict(attrs).get("colspan") or 1), 12))
+            except ValueError:
+                span = 1
+            self._cell = [[], tag == "th", span]
+        elif tag == "br" and self._cell is not None:
+            self._cell[0].append("\n")
+
+    def _end(self, tag):
+        if tag in ("td", "th"):
+            self._close_cell()
+        elif tag == "tr":
+            self._close_row()
+        elif tag in ("thead", "tbody", "tfoot"):
+            self._close_row()
+            self._section = ""
+
+    def _data(self, data):
+        if self._cell is not None:
+            self._cell[0].append(data)
+
+    def _close_cell(self):
+        if self._cell is not None and self._row is not None:
+            text = re.sub(r"[ \t\r\f\v]+", " ", "".join(self._cell[0])).strip()
+            self._row.append((text.replace("\xa0", " ").strip(), self._cell[1], self._cell[2]))
+        self._cell = None
+
+    def _close_row(self):
+        self._close_cell()
+        if self._row:
+            self.rows.append((self._row, self._section == "thead" or all(th for _t, th, _s in self._row)))
+        self._row = None
+
+
+def write_table(pdf: FPDF, html: str) -> None:
+    """Draw an HTML table with every cell ruled and every row at least :data:`TABLE_ROW_HEIGHT` high, so that a
+    printed worksheet can be filled in by hand: one printed row per HTML row, row labels in their own cells, the
+    heading rows (``<thead>``, or leading rows of ``<th>`` only) shaded and repeated on a new page."""
+    from fpdf import FontFace
+
+    rows = _TableParser(html).rows
+    if not rows:
+        return
+    width = max(sum(span for _t, _th, span in cells) for cells, _h in rows)
+    headings = 0
+    while headings < len(rows) - 1 and rows[headings][1]:
+        headings += 1
+    pdf.set_x(pdf.l_margin)  # write_html may leave the cursor at the end of its last line
+    if pdf.get_y() > pdf.t_margin:
+        pdf.ln(1)
+    size = pdf.font_size_pt
+    pdf.set_font(CJK_FAMILY, size=min(size, 10.5))
+    try:
+        with pdf.table(first_row_as_headings=headings > 0, num_heading_rows=max(headings, 1),
+                       headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+                       line_height=TABLE_LINE_HEIGHT, min_row_height=TABLE_ROW_HEIGHT, text_align="LEFT",
+                       v_align="MIDDLE", borders_layout="ALL", padding=(1, 1.5), width=pdf.epw) as table:
+            label = FontFace(emphasis="BOLD")
+            for cells, _heading in rows:
+                row = table.row()
+                used = 0
+                for text, th, span in cells:
+                    span = min(span, width - used)
+                    if span <= 0:
+                        break
+                    row.cell(text, colspan=span, style=label if th else None)
+                    used += span
+                for _ in range(width - used):  # a short row still gets its ruled cells
+                    row.cell("")
+    finally:
+        pdf.set_font(CJK_FAMILY, size=size)
+    pdf.ln(2)
+
+
+def _write_flow(pdf: FPDF, html: str) -> None:
+    html = _CELL.sub(_flatten_cell, html)
     styles = _tag_styles()
     try:
         with pdf.offset_rendering() as probe:
