@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.models import User
-from app.core import clock, uploads
+from app.core import clock, signals, uploads
 from app.courses import services as courses
 from app.courses.models import Course, MentorAssignment
 from app.errors import Conflict, NotFound, ValidationError, get_or_raise
@@ -559,6 +559,8 @@ def decide_stage(submission: TaskSubmission, stage: AssignmentStage, *, by: User
     if approve:
         _open_next(submission.assignment, _states_by_submission([submission.id])[submission.id])
     db.session.flush()
+    signals.stage_decided.send("tasks", submission_id=submission.id, stage_id=stage.id, approved=approve,
+                               comment=comment)
 
 
 def file_for(task_file_id: int) -> TaskFile:
@@ -674,6 +676,8 @@ def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: di
                             comment=(comment or "").strip()[:2000], created_at=clock.now())
     db.session.add(evaluation)
     db.session.flush()
+    if party in ("teacher", "mentor"):
+        signals.evaluation_given.send("tasks", submission_id=submission.id, party=party, evaluator_id=evaluator.id)
     return evaluation
 
 
