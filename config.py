@@ -74,10 +74,26 @@ class Config:
     #: Refuse the documented demo password (production sets this).
     REFUSE_DEMO_PASSWORD = False
 
+    #: Notifications by e-mail (GX_SMTP_URL): ``smtp://user:password@host:25``, ``smtp+starttls://...:587`` or
+    #: ``smtps://...:465``; unset: no e-mail is sent (in-app messages always are). See docs/notifications.md.
+    SMTP_URL: str | None = None
+    MAIL_FROM = "gongxue@localhost"
+    SMTP_TIMEOUT = 10
+    #: Seconds an outgoing webhook call may take before it counts as failed (and is retried later).
+    WEBHOOK_TIMEOUT = 5
+    #: The site's address for links in e-mails and webhook messages, e.g. ``https://gongxue.example.cn``.
+    BASE_URL = ""
+    #: Send queued e-mails and webhook calls from a thread of the app process after each commit (tests: off).
+    NOTIFY_IN_BACKGROUND = True
+    #: ``make run``: run due tasks (deadlines, reminders, retries) in-process every this many seconds; 0: never
+    #: (production runs ``flask jobs run-due`` from cron instead). Only the development server uses it.
+    SCHEDULER_INTERVAL = 0
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
     TEMPLATES_AUTO_RELOAD = True
+    SCHEDULER_INTERVAL = 60
 
 
 class TestingConfig(Config):
@@ -88,6 +104,8 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     SECRET_KEY = "testing-secret"
+    NOTIFY_IN_BACKGROUND = False
+    SCHEDULER_INTERVAL = 0
 
 
 class ProductionConfig(Config):

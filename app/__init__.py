@@ -28,6 +28,8 @@ DOMAINS = [
     "tasks",
     "certification",
     "dashboard",
+    # 站内消息: subscribes to the domains' events (app/core/signals.py); reminders; delivery channels.
+    "notifications",
     # 工作台: each role's home page; its to-do providers read the domains above (app/workbench/registry.py).
     "workbench",
 ]

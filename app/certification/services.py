@@ -13,7 +13,7 @@ from app.certification.models import (Certificate, CertificateBatch, Certificate
                                       PracticalSubmission, ProgramCourse, ProgramEnrollment, SerialCounter,
                                       TeacherLevel, TrainingProgram)
 from app.certification.sources import get_source
-from app.core import clock
+from app.core import clock, signals
 from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 
@@ -339,6 +339,7 @@ def _create_certificates(program, pairs, actor) -> list[Certificate]:
     db.session.execute(insert(CertificateEvent), [
         dict(certificate_id=cert.id, action="issued", reason="", actor_id=actor.id if actor else None, created_at=now)
         for cert in certs])
+    signals.certificate_changed.send("certification", certificate_ids=[c.id for c in certs], issued=True, reason="")
     return certs
 
 
@@ -520,6 +521,7 @@ def revoke_certificate(cert: Certificate, reason: str, actor) -> Certificate:
     db.session.add(CertificateEvent(certificate_id=cert.id, action="revoked", reason=reason[:255],
                                     actor_id=actor.id if actor else None, created_at=clock.now()))
     db.session.flush()
+    signals.certificate_changed.send("certification", certificate_ids=[cert.id], issued=False, reason=reason)
     return cert
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, lazyload, load_only
 
-from app.core import clock
+from app.core import clock, signals
 from app.core.i18n import fmt_score
 from app.core.signals import results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
@@ -288,11 +288,14 @@ def grant_access(exam: Exam, user, *, extra_minutes: int = 0) -> ExamGrant:
     if not 0 <= int(extra_minutes) <= 24 * 60:
         raise ValidationError(_("延长时间必须在 0 到 1440 分钟之间。"))
     grant = db.session.scalar(select(ExamGrant).where(ExamGrant.exam_id == exam.id, ExamGrant.user_id == user.id))
-    if grant is None:
+    new = grant is None
+    if new:
         grant = ExamGrant(exam_id=exam.id, user_id=user.id)
         db.session.add(grant)
     grant.extra_minutes = int(extra_minutes)
     db.session.flush()
+    if new:
+        signals.exam_granted.send("exams", exam_id=exam.id, user_ids=[user.id])
     return grant
 
 

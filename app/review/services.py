@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
-from app.core import clock
+from app.core import clock, signals
 from app.errors import Conflict, PermissionDenied, ValidationError
 from app.extensions import db
 from app.review import permissions
@@ -71,7 +71,15 @@ def approve(obj, actor, comment: str = "") -> ReviewRecord:
     obj.approved_by_id = actor.id
     kind.on_approve(obj)
     db.session.flush()
+    _announce(kind, obj, record)
     return record
+
+
+def _announce(kind, obj, record: ReviewRecord) -> None:
+    """Tell whoever submitted ``obj`` what the reviewer decided (the notifications domain listens)."""
+    if obj.submitted_by_id and obj.submitted_by_id != record.actor_id:
+        signals.review_decided.send("review", kind=kind.name, object_id=obj.id, to_state=record.to_state,
+                                    comment=record.comment, submitter_id=obj.submitted_by_id)
 
 
 def approve_many(objs, actor, comment: str = "") -> tuple[int, int]:
@@ -118,7 +126,9 @@ def request_changes(obj, actor, comment: str) -> ReviewRecord:
     comment = _clean_comment(comment)
     if not comment:
         raise ValidationError(_("退回修改时必须填写审核意见。"))
-    return _move(obj, S.changes_requested, actor, comment)
+    record = _move(obj, S.changes_requested, actor, comment)
+    _announce(kind, obj, record)
+    return record
 
 
 def withdraw(obj, actor, comment: str = "") -> ReviewRecord:

@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.models import User
-from app.core import clock, uploads
+from app.core import clock, signals, uploads
 from app.core.signals import results_changed
 from app.courses import services as courses
 from app.courses.models import Course, MentorAssignment
@@ -602,6 +602,8 @@ def decide_stage(submission: TaskSubmission, stage: AssignmentStage, *, by: User
     if approve:
         _open_next(submission.assignment, _states_by_submission([submission.id])[submission.id])
     db.session.flush()
+    signals.stage_decided.send("tasks", submission_id=submission.id, stage_id=stage.id, approved=approve,
+                               comment=comment)
 
 
 def file_for(task_file_id: int) -> TaskFile:
@@ -758,6 +760,8 @@ def evaluate(submission: TaskSubmission, party: str, evaluator: User, scores: di
     db.session.add(evaluation)
     db.session.flush()
     results_changed.send("work_task", target_id=submission.assignment_id, user_ids=student_ids_of(submission))
+    if party in ("teacher", "mentor"):
+        signals.evaluation_given.send("tasks", submission_id=submission.id, party=party, evaluator_id=evaluator.id)
     return evaluation
 
 
