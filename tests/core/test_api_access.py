@@ -47,12 +47,16 @@ def world(app, runner):
         attempt, _created = exams.create_attempt(exams.plan_attempt(exam, student))
     course = db.session.scalar(select(Course).order_by(Course.id))
     video = _draft_video(auth.find_user("teacher"))
+    from app.notifications.models import Notification
+
+    notification = Notification(recipient_id=student.id, kind="exams.granted", title="考试已开放", body="", url="/")
+    db.session.add(notification)
     db.session.commit()
     return {"exam_id": exam.id, "attempt_id": attempt.id, "slot": 1, "course_id": course.id,
             "student_id": student.id, "user_id": student.id,
             "item_id": db.session.scalar(select(GradeItem.id).where(GradeItem.course_id == course.id)),
             "submission_id": db.session.scalar(select(TaskSubmission.id).order_by(TaskSubmission.id)),
-            "video_id": video.id}
+            "video_id": video.id, "notification_id": notification.id}
 
 
 def _draft_video(teacher):
