@@ -78,6 +78,23 @@ class NewExamForm(ExamSettingsForm):
         return [(name, getattr(self, f"draw_{name}").data) for name in DRAW_TYPES
                 if getattr(self, f"draw_{name}").data]
 
+    def fill_draws(self, draw: dict) -> None:
+        """Show a paper's rules (services.simple_draw) in the fields."""
+        self.bank_id.data = draw["bank_id"]
+        self.difficulty.data = draw["difficulty"] or 0
+        self.points.data = draw["points"]
+        for name in DRAW_TYPES:
+            getattr(self, f"draw_{name}").data = draw["draws"].get(name, 0)
+
+    def drop_draws(self) -> None:
+        """Remove the rule fields (editing a paper whose rules the form cannot show)."""
+        for name in ["bank_id", "difficulty", "points"] + [f"draw_{n}" for n in DRAW_TYPES]:
+            delattr(self, name)
+
+    def draws_changed(self, draw: dict) -> bool:
+        return (self.bank_id.data != draw["bank_id"] or (self.difficulty.data or None) != draw["difficulty"]
+                or self.points.data != draw["points"] or dict(self.draws()) != draw["draws"])
+
 
 #: Types that can be drawn by rule (those with points), in registry order.
 DRAW_TYPES = [name for name, kind in qtypes.TYPES.items() if kind.has_points]

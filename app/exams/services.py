@@ -181,6 +181,45 @@ def paper_problems(paper: Paper) -> list[str]:
     return problems
 
 
+def simple_draw(paper: Paper) -> dict | None:
+    """The paper's draw rules in the shape the exam form edits: ``{"bank_id", "difficulty", "points",
+    "draws": {type: count}}`` — one bank, one difficulty and one point value, one rule per type, no fixed
+    questions and no knowledge points. None for other papers (built with the CLI or the API)."""
+    rules = list(paper.rules)
+    if paper.questions or not rules:
+        return None
+    first = rules[0]
+    if any(r.bank_id != first.bank_id or r.difficulty != first.difficulty or r.points != first.points
+           or r.knowledge_point_id is not None or r.qtype is None for r in rules):
+        return None
+    draws = {r.qtype: r.count for r in rules}
+    if len(draws) != len(rules):
+        return None
+    return {"bank_id": first.bank_id, "difficulty": first.difficulty, "points": first.points, "draws": draws}
+
+
+def replace_draw_rules(exam: Exam, *, bank: QuestionBank, draws: list[tuple[str, int]], points: float,
+                       difficulty: int | None = None) -> None:
+    """Replace the draw rules of the exam's paper (the form's 组卷规则). Refused once anyone started (Conflict,
+    ``details={"field": "rules"}``) and when the bank cannot fill the new rules (ValidationError)."""
+    if exam_started(exam):
+        raise Conflict(_("已有考生开始作答，组卷规则不能再修改（已作答的试卷按原规则抽题）。"),
+                       details={"field": "rules"})
+    if not draws:
+        raise ValidationError(_("请至少为一种题型填写抽题数量。"), details={"field": "rules"})
+    paper = exam.paper
+    paper.rules.clear()
+    db.session.flush()
+    try:
+        for qtype, count in draws:
+            add_paper_rule(paper, bank=bank, qtype=qtype, count=count, points=points, difficulty=difficulty)
+        problems = paper_problems(paper)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, details={"field": "rules"}) from None
+    if problems:
+        raise ValidationError(" ".join(problems), details={"field": "rules"})
+
+
 def paper_max_score(paper: Paper) -> float:
     return sum(pq.points for pq in paper.questions) + sum(r.points * r.count for r in paper.rules)
 
@@ -265,13 +304,25 @@ def create_exam(*, paper: Paper, title: str, creator=None, school_id: int | None
     return exam
 
 
+def exam_started(exam: Exam) -> bool:
+    """Whether anyone has started an attempt on the exam's paper. From then on its review options and draw rules
+    are fixed: students took it under them, and their attempts must stay comparable."""
+    return db.session.scalar(select(Attempt.id).join(Exam, Exam.id == Attempt.exam_id)
+                             .where(Exam.paper_id == exam.paper_id).limit(1)) is not None
+
+
 def update_exam(exam: Exam, **fields) -> Exam:
-    """Change settings. The window and limits apply to attempts started afterwards (deadlines are stored)."""
+    """Change settings. The window and limits apply to attempts started afterwards (deadlines are stored).
+
+    Review options may change only until the first attempt (Conflict, ``details={"field": "review"}``)."""
     unknown = set(fields) - EXAM_FIELDS
     if unknown:
         raise TypeError(f"unknown exam fields: {sorted(unknown)}")
     if "review_policy" in fields:
         fields["review_policy"] = review.normalize(fields["review_policy"])
+        if fields["review_policy"] != review.normalize(exam.review_policy) and exam_started(exam):
+            raise Conflict(_("已有考生开始作答，回顾设置不能再修改（考生是按原设置参加考试的）。"),
+                           details={"field": "review"})
     for name, value in fields.items():
         setattr(exam, name, value)
     _check_exam(exam)

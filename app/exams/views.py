@@ -89,21 +89,44 @@ def _create_exam(form):
 @bp.route("/exams/<int:exam_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(exam_id: int):
+    """Settings, review options and (for papers the form can show) draw rules; the last two only until the first
+    attempt — a refusal comes back on this form, with what was typed and the reason beside the fieldset."""
     exam = _managed_exam(exam_id)
-    form = forms.ExamSettingsForm(obj=exam)
+    draw = services.simple_draw(exam.paper)
+    form = forms.NewExamForm(obj=exam)
+    if draw is None:
+        form.drop_draws()
+    else:
+        form.bank_id.choices = _bank_choices()
+        if draw["bank_id"] not in {bid for bid, _name in form.bank_id.choices}:  # a bank shared with the school
+            bank = db.session.get(QuestionBank, draw["bank_id"])
+            form.bank_id.choices.append((bank.id, bank.name))
     if request.method == "GET":
         form.opens_at.data = forms.utc_to_local(exam.opens_at)
         form.closes_at.data = forms.utc_to_local(exam.closes_at)
         form.fill_review(exam.review_policy)
+        if draw is not None:
+            form.fill_draws(draw)
+    errors = {}
     if form.validate_on_submit():
         try:
             services.update_exam(exam, **form.exam_fields())
+            if draw is not None and form.draws_changed(draw):
+                services.replace_draw_rules(exam, bank=db.session.get(QuestionBank, form.bank_id.data),
+                                            draws=form.draws(), points=form.points.data,
+                                            difficulty=form.difficulty.data or None)
         except DomainError as exc:
-            return form_refused(exc, "exams/form.html", form=form, exam=exam, draw_types=[])
-        db.session.commit()
-        flash(_("考试设置已保存。"), "success")
-        return redirect(url_for("exams.detail", exam_id=exam.id))
-    return render_template("exams/form.html", form=form, exam=exam, draw_types=[])
+            db.session.rollback()
+            where = exc.details.get("field") if isinstance(exc.details, dict) else None
+            errors[where if where in ("review", "rules") else "form"] = exc.message
+        else:
+            db.session.commit()
+            flash(_("考试设置已保存。"), "success")
+            return redirect(url_for("exams.detail", exam_id=exam.id))
+    return render_template("exams/form.html", form=form, exam=exam, draw=draw, errors=errors,
+                           draw_types=forms.DRAW_TYPES if draw is not None else [],
+                           rules=[services.describe_rule(r) for r in exam.paper.rules],
+                           started=services.exam_started(exam))
 
 
 @bp.route("/exams/<int:exam_id>")

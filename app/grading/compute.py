@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from app.core.i18n import fmt_score
+
 
 @dataclass(slots=True)
 class Node:
@@ -151,4 +153,4 @@ def _aggregate(node: Node) -> None:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return fmt_score(value)

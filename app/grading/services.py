@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, insert, select, update
 from app import DOMAINS
 from app.auth.models import User
 from app.core import clock
+from app.core.i18n import fmt_score
 from app.core.signals import results_changed
 from app.courses import services as courses
 from app.courses.models import Cohort, Course, CourseKind, Enrollment, EnrollmentRole, EnrollmentStatus
@@ -140,7 +141,7 @@ def _check_points(item: GradeItem, value) -> float:
     except (TypeError, ValueError):
         raise ValidationError(_("分数必须是数字。")) from None
     if not 0 <= value <= item.max_points:
-        raise ValidationError(_("分数必须在 0 到 %(max)s 之间。", max=item.max_points))
+        raise ValidationError(_("分数必须在 0 到 %(max)s 之间。", max=fmt_score(item.max_points)))
     return round(value, 2)
 
 

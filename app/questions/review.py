@@ -7,7 +7,6 @@ unpublishing moves back.
 from __future__ import annotations
 
 import difflib
-import json
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -46,17 +45,19 @@ def refresh_approved(question_ids) -> None:
 
 
 def as_text(version: QuestionVersion | None) -> str:
-    """A version as plain lines for a diff: name, type, points, difficulty, text, type data, explanation."""
+    """A version as labelled plain lines for a diff: name, type, points, difficulty, stem, then the type's own
+    fields (options, answers, settings — QuestionType.data_lines, never raw JSON), explanation and feedback."""
     if version is None:
         return ""
+    from app.core.i18n import fmt_score
     from app.questions.types import TYPES
 
     qtype = TYPES.get(version.type)
     lines = [_("名称：%(v)s", v=version.name), _("题型：%(v)s", v=qtype.label if qtype else version.type),
-             _("分值：%(v)s", v=f"{version.points:g}"), _("难易度：%(v)s", v=version.difficulty),
+             _("分值：%(v)s", v=fmt_score(version.points)), _("难易度：%(v)s", v=version.difficulty),
              _("题干：")]
     lines += sanitize.html_to_text(version.text).splitlines()
-    lines += json.dumps(version.data, ensure_ascii=False, indent=1, sort_keys=True).splitlines()
+    lines += qtype.data_lines(version.data) if qtype else [str(version.data)]
     if version.explanation:
         lines += [_("解析：")] + sanitize.html_to_text(version.explanation).splitlines()
     if version.general_feedback:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.core.i18n import fmt_score
 from app.courses.activities import NOT_STARTED, ActivityKind, Completion, State, register
 from app.errors import ValidationError
 from app.extensions import db
@@ -74,8 +75,9 @@ class WorkTaskKind(ActivityKind):
 def _completion(breakdown, started: bool, mark: float) -> Completion:
     if breakdown is not None and breakdown.final is not None:
         if breakdown.final >= mark:
-            return Completion(State.complete, _("得分 %(score)s", score=breakdown.final), 100)
-        return Completion(State.in_progress, _("得分 %(score)s，未达 %(mark)s", score=breakdown.final, mark=mark), 50)
+            return Completion(State.complete, _("得分 %(score)s", score=fmt_score(breakdown.final)), 100)
+        return Completion(State.in_progress, _("得分 %(score)s，未达 %(mark)s", score=fmt_score(breakdown.final),
+                                               mark=fmt_score(mark)), 50)
     if started:
         return Completion(State.in_progress, _("进行中"), 30)
     return NOT_STARTED

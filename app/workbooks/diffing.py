@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+#: difflib's navigation column ("f", "n", "t" links to the first/next change and the top): meaningless to readers.
+_NAV_CELL = re.compile(r'<t([dh]) class="diff_next"[^>]*>.*?</t\1>', re.S)
+_COLGROUP = re.compile(r"\s*<colgroup></colgroup>")
 
 
 @dataclass
@@ -33,10 +39,14 @@ def unified(old: str, new: str, context: int = 3) -> list[DiffLine]:
 
 
 def side_by_side(old: str, new: str, old_label: str, new_label: str) -> Markup:
-    """difflib's two-column table (it escapes the text itself); only changed regions with context."""
+    """difflib's two-column table (it escapes the text itself); only changed regions with context, without
+    difflib's navigation links and English "No Differences Found"."""
+    if old.splitlines() == new.splitlines():
+        return Markup('<p class="text-body-secondary">{}</p>').format(_("两个版本内容相同。"))
     table = difflib.HtmlDiff(wrapcolumn=60).make_table(old.splitlines(), new.splitlines(),
                                                          str(escape(old_label)), str(escape(new_label)),
                                                          context=True, numlines=3)
+    table = _COLGROUP.sub("", _NAV_CELL.sub("", table))
     # difflib adds presentational attributes the page's CSS replaces (the CSP forbids inline styles anyway).
     return Markup(table.replace(' nowrap="nowrap"', "").replace('cellspacing="0" cellpadding="0" rules="groups" ',
                                                                 ""))

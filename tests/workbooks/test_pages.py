@@ -94,6 +94,11 @@ def test_history_and_escaped_diff(client, login_as):
     assert "&lt;script&gt;x&lt;/script&gt;" in diff and "<script>x" not in diff
     side = client.get(f"/workbook-pages/{v1.page_id}/diff?old=1&new=2&mode=side").get_data(as_text=True)
     assert "&lt;script&gt;x&lt;/script&gt;" in side and "<script>x" not in side and 'class="diff"' in side
+    # Only the two versions side by side: no difflib navigation column ("f"/"n"/"t" links) or English.
+    assert "diff_next" not in side and 'href="#difflib_chg' not in side
+    assert not re.search(r"<a [^>]*>[fnt]</a>", side)
+    same = client.get(f"/workbook-pages/{v1.page_id}/diff?old=1&new=1&mode=side").get_data(as_text=True)
+    assert "No Differences Found" not in same and "两个版本内容相同" in same
 
 
 def test_print_view_has_one_leaf_per_page_with_its_header(client, login_as):

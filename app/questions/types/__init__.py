@@ -8,6 +8,9 @@ Every type provides the same operations, so exams, grading and import/export nev
 * ``grade(data, response, points, *, scoring=None) -> (score, fraction)``: pure and fast, no database.
   ``(None, None)`` for types graded by hand.
 * ``correct_answer_view(data) -> dict``: the right answer, for reviews the exam's policy allows.
+* ``review(data, options, response) -> dict``: response and right answer in the terms the student saw (option
+  letters in the attempt's order), for the result and grading pages.
+* ``data_lines(data) -> list[str]``: the data as labelled lines, for the reviewers' diff between versions.
 * ``is_auto_graded`` / ``has_points`` flags.
 
 The data JSON of each type is documented in docs/question-types.md.

@@ -8,7 +8,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
 
 from app.errors import ValidationError
-from app.questions.sanitize import clean_html
+from app.questions.sanitize import clean_html, html_to_text
 
 #: Option keys, as printed on paper.
 OPTION_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -140,6 +140,12 @@ class QuestionType:
         """Feedback attached to the chosen answer(s) (HTML), for reviews that show feedback."""
         return ""
 
+    def data_lines(self, data: dict) -> list[str]:
+        """The authoring data as labelled lines in the reader's language (options, answers, settings), for the
+        reviewer's diff between versions: never raw JSON or internal keys. Types override this; the default
+        lists whatever the data holds readably."""
+        return [f"{key}：{display_value(value) or ''}" for key, value in sorted((data or {}).items())]
+
     def review(self, data: dict, options: list[dict], response) -> dict:
         """A response and the right answer in the terms the student saw, for review pages.
 
@@ -185,6 +191,33 @@ def display_value(value) -> str | None:
     if isinstance(value, dict):
         return "，".join(f"{k}：{display_value(v) or ''}" for k, v in value.items())
     return str(value)
+
+
+def plain(html: str | None) -> str:
+    """Rich text (sanitised HTML) as one line of plain text, for diffs."""
+    return " ".join(html_to_text(html or "").split())
+
+
+def yes_no(value) -> str:
+    return label_of(_l("是")) if value else label_of(_l("否"))
+
+
+def percent_of(fraction: float) -> str:
+    """A fraction (0.5) as the percentage people type (50%)."""
+    from app.core.i18n import fmt_score
+
+    return f"{fmt_score(fraction * 100)}%"
+
+
+def option_lines(options: list[dict]) -> list[str]:
+    """Choice options for a diff: ``选项 A：text（得分 100%）`` and their feedback."""
+    lines = []
+    for o in options:
+        lines.append(label_of(_l("选项 %(key)s：%(text)s（得分 %(p)s）", key=o["key"], text=plain(o.get("text")),
+                                  p=percent_of(o.get("fraction", 0)))))
+        if o.get("feedback"):
+            lines.append(label_of(_l("选项 %(key)s 的反馈：%(text)s", key=o["key"], text=plain(o["feedback"]))))
+    return lines
 
 
 def choice_review(options: list[dict], chosen: list[str], right: list[str]) -> dict:

@@ -22,5 +22,8 @@ class Description(QuestionType):
     def grade(self, data, response, points, *, scoring=None):
         return 0.0, 0.0
 
+    def data_lines(self, data: dict) -> list[str]:
+        return []
+
     def correct_answer_view(self, data: dict) -> dict:
         return {}

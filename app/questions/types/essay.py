@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import QuestionType, fail, html_of, text_of
+from app.questions.types.base import QuestionType, fail, html_of, label_of, plain, text_of, yes_no
 
 RESPONSE_FORMATS = ("text", "none")
 MAX_TEXT = 50000
@@ -67,6 +67,16 @@ class Essay(QuestionType):
 
     def grade(self, data, response, points, *, scoring=None):
         return None, None
+
+    def data_lines(self, data: dict) -> list[str]:
+        lines = [label_of(_l("文字作答：%(v)s", v=yes_no(data.get("response_format", "text") != "none"))),
+                 label_of(_l("附件数量上限：%(n)s", n=data.get("attachments", 0))),
+                 label_of(_l("必须上传附件：%(v)s", v=yes_no(data.get("require_attachment"))))]
+        if data.get("grader_info"):
+            lines.append(label_of(_l("评分参考：%(v)s", v=plain(data["grader_info"]))))
+        if data.get("response_template"):
+            lines.append(label_of(_l("作答模板：%(v)s", v=" ".join(data["response_template"].split()))))
+        return lines
 
     def review(self, data: dict, options: list[dict], response) -> dict:
         # The grader information is for teachers; a review has no "right answer" to show.

@@ -17,9 +17,11 @@ from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
 from app.questions.types.base import (QuestionType, clamp_fraction, fail, fraction_of, html_of, label_of, nfkc,
-                                      text_of)
+                                      percent_of, plain, text_of, yes_no)
 
 WHITESPACE_RULES = ("collapse", "ignore", "exact")
+WHITESPACE_LABELS = {"collapse": _l("去掉首尾空格，连续空格视为一个"), "ignore": _l("忽略所有空格"),
+                     "exact": _l("空格必须一致")}
 _SPACES = re.compile(r"\s+")
 MAX_BLANKS = 50
 
@@ -152,6 +154,18 @@ class FillBlank(QuestionType):
     def correct_answer_view(self, data: dict) -> dict:
         return {"blanks": [[a["text"].replace("\\*", "*") for a in b["answers"] if a["fraction"] >= 1.0]
                            for b in data["blanks"]]}
+
+    def data_lines(self, data: dict) -> list[str]:
+        lines = []
+        for n, blank in enumerate(data["blanks"], start=1):
+            answers = "；".join(f"{a['text']}（{percent_of(a['fraction'])}）" for a in blank["answers"])
+            lines.append(label_of(_l("第 %(n)s 空的参考答案：%(v)s", n=n, v=answers)))
+            lines += [label_of(_l("第 %(n)s 空答“%(a)s”的反馈：%(v)s", n=n, a=a["text"], v=plain(a["feedback"])))
+                      for a in blank["answers"] if a.get("feedback")]
+        rule = data.get("whitespace", "collapse")
+        return lines + [label_of(_l("区分大小写：%(v)s", v=yes_no(data.get("case_sensitive")))),
+                        label_of(_l("全角半角视为相同：%(v)s", v=yes_no(data.get("normalize_width", True)))),
+                        label_of(_l("空格处理：%(v)s", v=label_of(WHITESPACE_LABELS.get(rule, rule))))]
 
     def review(self, data: dict, options: list[dict], response) -> dict:
         given = response if isinstance(response, list) else []

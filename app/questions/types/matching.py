@@ -14,7 +14,8 @@ from markupsafe import Markup
 
 from app.questions.sanitize import clean_html
 from app.questions.types import register
-from app.questions.types.base import OPTION_KEYS, QuestionType, clamp_fraction, fail, html_of, text_of
+from app.questions.types.base import (OPTION_KEYS, QuestionType, clamp_fraction, fail, html_of, label_of, plain,
+                                      text_of, yes_no)
 
 
 def choices(data: dict) -> list[str]:
@@ -101,6 +102,13 @@ class Matching(QuestionType):
         return {"pairs": {str(i): OPTION_KEYS[texts.index(p["answer"])] for i, p in enumerate(data["pairs"], start=1)},
                 "text": "; ".join(f"{clean_html(p['prompt'])} → {escape(p['answer'], quote=False)}"
                                   for p in data["pairs"])}
+
+    def data_lines(self, data: dict) -> list[str]:
+        lines = [label_of(_l("配对 %(n)s：%(prompt)s → %(answer)s", n=n, prompt=plain(p["prompt"]), answer=p["answer"]))
+                 for n, p in enumerate(data["pairs"], start=1)]
+        if data.get("distractors"):
+            lines.append(label_of(_l("干扰项：%(v)s", v="；".join(data["distractors"]))))
+        return lines + [label_of(_l("打乱顺序：%(v)s", v=yes_no(data.get("shuffle", True))))]
 
     def review(self, data: dict, options: list[dict], response) -> dict:
         # Students pick answer texts from a list (no letters): the review names the texts, per prompt.

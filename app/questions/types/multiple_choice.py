@@ -15,10 +15,12 @@ from flask_babel import lazy_gettext as _l
 from app.core.i18n import fmt_score
 from app.questions.sanitize import clean_html
 from app.questions.types import register
-from app.questions.types.base import (QuestionType, choice_review, clamp_fraction, fail, public_options,
-                                      validate_options)
+from app.questions.types.base import (QuestionType, choice_review, clamp_fraction, fail, label_of, option_lines,
+                                      public_options, validate_options, yes_no)
 
 SCORING_MODES = ("all_or_nothing", "proportional", "fractions")
+SCORING_LABELS = {"all_or_nothing": _l("全对才得分"), "proportional": _l("少选按比例得分，错选不得分"),
+                  "fractions": _l("按各选项的得分比例")}
 
 
 @register
@@ -107,6 +109,12 @@ class MultipleChoice(QuestionType):
     def correct_answer_view(self, data: dict) -> dict:
         right = [o for o in data["options"] if o["fraction"] > 0]
         return {"keys": [o["key"] for o in right], "text": "; ".join(clean_html(o["text"]) for o in right)}
+
+    def data_lines(self, data: dict) -> list[str]:
+        scoring = data.get("scoring", "all_or_nothing")
+        return option_lines(data["options"]) + [
+            label_of(_l("计分方式：%(v)s", v=label_of(SCORING_LABELS.get(scoring, scoring)))),
+            label_of(_l("打乱选项：%(v)s", v=yes_no(data.get("shuffle", True))))]
 
     def review(self, data: dict, options: list[dict], response) -> dict:
         return choice_review(options, list(response or []),

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
 from app.questions.types.base import (QuestionType, clamp_fraction, display_number, label_of, fail, fraction_of,
-                                      html_of, nfkc, number)
+                                      html_of, nfkc, number, percent_of, plain)
 
 
 def parse_number(value) -> float:
@@ -126,6 +126,19 @@ class Numerical(QuestionType):
     def correct_answer_view(self, data: dict) -> dict:
         best = max(data["answers"], key=lambda a: a["fraction"])
         return {"value": best["value"], "tolerance": best["tolerance"]}
+
+    def data_lines(self, data: dict) -> list[str]:
+        lines = []
+        for n, answer in enumerate(data["answers"], start=1):
+            value = answer.get("value")
+            shown = display_number(value) if isinstance(value, (int, float)) else str(value)
+            if answer.get("tolerance"):
+                shown += f" ± {display_number(answer['tolerance'])}"
+            lines.append(label_of(_l("参考答案 %(n)s：%(v)s（得分 %(p)s）", n=n, v=shown,
+                                      p=percent_of(answer.get("fraction", 0)))))
+            if answer.get("feedback"):
+                lines.append(label_of(_l("参考答案 %(n)s 的反馈：%(v)s", n=n, v=plain(answer["feedback"]))))
+        return lines
 
     def review(self, data: dict, options: list[dict], response) -> dict:
         best = self.correct_answer_view(data)

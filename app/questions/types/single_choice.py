@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.questions.sanitize import clean_html
 from app.questions.types import register
-from app.questions.types.base import (ZERO, QuestionType, choice_review, clamp_fraction, fail, public_options,
-                                      table_grader, validate_options)
+from app.questions.types.base import (ZERO, QuestionType, choice_review, clamp_fraction, fail, label_of,
+                                      option_lines, public_options, table_grader, validate_options, yes_no)
 
 
 @register
@@ -67,6 +67,9 @@ class SingleChoice(QuestionType):
     def correct_answer_view(self, data: dict) -> dict:
         best = max(data["options"], key=lambda o: o["fraction"])
         return {"keys": [best["key"]], "text": clean_html(best["text"])}
+
+    def data_lines(self, data: dict) -> list[str]:
+        return option_lines(data["options"]) + [label_of(_l("打乱选项：%(v)s", v=yes_no(data.get("shuffle", True))))]
 
     def review(self, data: dict, options: list[dict], response) -> dict:
         return choice_review(options, [response] if response else [],

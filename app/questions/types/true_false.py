@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.questions.types import register
-from app.questions.types.base import QuestionType, fail, ZERO, html_of, label_of, table_grader
+from app.questions.types.base import QuestionType, fail, ZERO, html_of, label_of, plain, table_grader
 
 #: Spellings accepted as a response (API callers and imported files use all of these).
 _TRUE = {"true", "t", "1", "对", "正确", "√", "是", "yes"}
@@ -80,6 +80,14 @@ class TrueFalse(QuestionType):
         # falls through to the slower __missing__.
         answer = data["answer"]
         return table_grader({answer: (points, 1.0), not answer: ZERO, None: ZERO})
+
+    def data_lines(self, data: dict) -> list[str]:
+        lines = [label_of(_l("正确答案：%(v)s", v=label_of(_l("对")) if data["answer"] else label_of(_l("错"))))]
+        if data.get("feedback_true"):
+            lines.append(label_of(_l("答“对”时的反馈：%(v)s", v=plain(data["feedback_true"]))))
+        if data.get("feedback_false"):
+            lines.append(label_of(_l("答“错”时的反馈：%(v)s", v=plain(data["feedback_false"]))))
+        return lines
 
     def review(self, data: dict, options: list[dict], response) -> dict:
         word = {True: label_of(_l("对")), False: label_of(_l("错"))}
