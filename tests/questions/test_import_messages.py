@@ -97,3 +97,21 @@ def test_cli_refusals_are_chinese_including_the_error_prefix(runner, tmp_path):
     assert result.exit_code == 1
     assert "错误：没有这个题库：nope" in result.output
     assert "Error" not in result.output and "no such bank" not in result.output
+
+
+def test_import_page_refuses_a_zip_with_100000_entries_with_a_clear_400(client, login_as):
+    import time
+
+    from tests.media import samples
+
+    teacher = login_as("teacher")
+    bank = make_bank(teacher)
+    url = f"/questions/banks/{bank.id}/import"
+    data = samples.many_entries(100_000)
+    started = time.perf_counter()
+    response = client.form(url, {"file": (io.BytesIO(data), "题库.xlsx"), "format": "auto"}, token_from=url,
+                           content_type="multipart/form-data")
+    assert time.perf_counter() - started < 3.0
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "压缩文件包含的条目过多（100,001 个，上限 10,000 个）" in page
