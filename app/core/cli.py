@@ -20,4 +20,7 @@ class CliError(click.ClickException):
         self.shown = _("错误：%(message)s", message=self.message)
 
     def show(self, file=None) -> None:
-        click.echo(self.shown, file=file or click.get_text_stream("stderr"))
+        if file is None:
+            click.echo(self.shown, err=True)
+        else:
+            click.echo(self.shown, file=file)
