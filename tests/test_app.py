@@ -33,7 +33,7 @@ def test_production_refuses_the_demo_password(tmp_path):
         with pytest.raises(ValidationError):
             services.check_password_policy(DEMO_PASSWORD)
         result = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert result.exit_code != 0 and "production" in result.output
+    assert result.exit_code != 0 and "生产环境" in result.output
 
 
 def test_security_headers_and_csp_without_inline_script(client):
@@ -100,7 +100,7 @@ def test_demo_seed_is_idempotent_and_every_role_can_log_in(app, runner):
     first = runner.invoke(args=["demo", "seed"])
     second = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert "0 created" in second.output
+    assert "新建 0 个，已有 6 个" in second.output
     for username in ("admin", "schooladmin", "reviewer", "teacher", "student", "mentor"):
         c = app.test_client()
         assert c.form("/login", {"username": username, "password": DEMO_PASSWORD}).status_code == 302, username

@@ -7,7 +7,9 @@ import sys
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from app.core.cli import CliError
 from app.auth import imports, services
 from app.errors import DomainError
 from app.extensions import db
@@ -17,7 +19,7 @@ users = AppGroup("users", help="Create, import and manage user accounts.")
 
 def _fail(message: str) -> None:
     db.session.rollback()
-    raise click.ClickException(message)
+    raise CliError(message)
 
 
 @users.command("create")
@@ -42,9 +44,9 @@ def create(username, roles, school_key, enterprise_key, full_name, email, passwo
         db.session.commit()
     except DomainError as exc:
         _fail(exc.message)
-    click.echo(f"created user {user.username} (id {user.id})")
+    click.echo(_("已创建用户 %(username)s（编号 %(id)s）", username=user.username, id=user.id))
     if code:
-        click.echo(f"activation code: {code}")
+        click.echo(_("激活码：%(code)s", code=code))
 
 
 @users.command("token")
@@ -54,7 +56,7 @@ def token(username, name):
     """Print a new personal API token for USERNAME (send it as 'Authorization: Bearer ...')."""
     user = services.find_user(username)
     if user is None:
-        _fail(f"no such user: {username}")
+        _fail(_("没有这个用户：%(name)s", name=username))
     try:
         _record, plain = services.issue_api_token(user, name)
         db.session.commit()
@@ -70,13 +72,13 @@ def revoke_token(username, token_id):
     """Revoke one of USERNAME's API tokens by its id."""
     user = services.find_user(username)
     if user is None:
-        _fail(f"no such user: {username}")
+        _fail(_("没有这个用户：%(name)s", name=username))
     try:
         services.revoke_api_token(user, token_id)
         db.session.commit()
     except DomainError as exc:
         _fail(exc.message)
-    click.echo(f"revoked token {token_id}")
+    click.echo(_("已吊销令牌 %(id)s", id=token_id))
 
 
 @users.command("import")
@@ -88,7 +90,7 @@ def import_(path, dry_run, codes_out):
     """Import users from a CSV or XLSX file: all rows or none."""
     with open(path, "rb") as fh:
         data = fh.read()
-    with click.progressbar(length=100, label="validating", file=sys.stderr) as bar:
+    with click.progressbar(length=100, label=_("正在校验"), file=sys.stderr) as bar:
         last = [0]
 
         def progress(done, total):
@@ -102,16 +104,18 @@ def import_(path, dry_run, codes_out):
             _fail(exc.message)
         bar.update(100 - last[0])
     for error in report.errors:
-        click.echo(f"row {error.row}: {error.message}", err=True)
+        click.echo(_("第 %(n)s 行：%(message)s", n=error.row, message=error.message), err=True)
     if report.errors:
         db.session.rollback()
-        raise click.ClickException(f"{len(report.errors)} error(s); nothing imported")
+        raise CliError(_("%(n)s 行有错误，未导入任何用户。", n=len(report.errors)))
     if dry_run:
         db.session.rollback()
-        click.echo(f"dry run: {report.created} to create, {report.unchanged} unchanged")
+        click.echo(_("试运行：将新建 %(created)s 个，%(unchanged)s 个未变。", created=report.created,
+                     unchanged=report.unchanged))
         return
     db.session.commit()
-    click.echo(f"imported: {report.created} created, {report.unchanged} unchanged")
+    click.echo(_("已导入：新建 %(created)s 个，%(unchanged)s 个未变。", created=report.created,
+                 unchanged=report.unchanged))
     if report.codes:
         from app.auth.models import UserImport
         from app.core import storage
@@ -120,7 +124,7 @@ def import_(path, dry_run, codes_out):
         record = db.session.get(UserImport, report.import_id)
         with storage.get_storage().open(record.sheet_key) as src, open(out, "wb") as dst:
             dst.write(src.read())  # the sheet the import already built and stored; building it twice cost ~40%
-        click.echo(f"activation codes written to {out}")
+        click.echo(_("激活码已写入 %(path)s", path=out))
 
 
 def register(app: Flask) -> None:

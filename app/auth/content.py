@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from config import DEMO_PASSWORD
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.auth import services
 from app.core.content import demo_step
 
@@ -20,7 +23,7 @@ DEMO_USERS = [
 ]
 
 
-@demo_step(10, "demo accounts")
+@demo_step(10, _l("演示账号"))
 def seed_demo_users() -> str:
     from app.orgs import services as orgs
 
@@ -34,4 +37,4 @@ def seed_demo_users() -> str:
                                  school=school if org == "school" else None,
                                  enterprise=enterprise if org == "enterprise" else None)
             created += 1
-    return f"{created} created, {len(DEMO_USERS) - created} already there"
+    return _("新建 %(created)s 个，已有 %(existing)s 个", created=created, existing=len(DEMO_USERS) - created)

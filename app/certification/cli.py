@@ -4,7 +4,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from app.core.cli import CliError
 from app.errors import DomainError
 from app.extensions import db
 
@@ -30,9 +32,9 @@ def register(app: Flask) -> None:
         try:
             program = services.program_by_key(program_key)
         except DomainError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise CliError(str(exc)) from None
         actor = auth.find_user(by_username) if by_username else None
-        with click.progressbar(length=services.count_pending(program), label="issuing") as bar:
+        with click.progressbar(length=services.count_pending(program), label=_("正在发证")) as bar:
             # Committed chunk by chunk: the bar shows work that is done, and an interruption keeps it.
             issued, refused = services.issue_ready(program, actor=actor, progress=bar.update,
                                                    after_chunk=db.session.commit)
@@ -42,18 +44,18 @@ def register(app: Flask) -> None:
                 items = [(cert, url_for("certification.verify", code=cert.code, _external=True)) for cert in issued]
                 with open(pdf_path, "wb") as fh:
                     fh.write(services.certificates_pdf(items))
-            click.echo(f"wrote {pdf_path} ({len(issued)} pages)")
+            click.echo(_("已写入 %(path)s（%(n)s 页）", path=pdf_path, n=len(issued)))
         if pdf_dir and issued:
             os.makedirs(pdf_dir, exist_ok=True)
-            with app.test_request_context(), click.progressbar(issued, label="writing PDFs") as bar:
+            with app.test_request_context(), click.progressbar(issued, label=_("正在写入 PDF")) as bar:
                 for cert in bar:
                     data = services.certificate_pdf(cert, url_for("certification.verify", code=cert.code,
                                                                   _external=True))
                     with open(os.path.join(pdf_dir, f"{cert.serial}.pdf"), "wb") as fh:
                         fh.write(data)
-        click.echo(f"issued {len(issued)}, refused {len(refused)}")
+        click.echo(_("已发证 %(issued)s 张，未发 %(refused)s 人", issued=len(issued), refused=len(refused)))
         for user, reasons in list(refused.items())[:50]:
-            click.echo(f"  {user.username}: {'; '.join(reasons)}")
+            click.echo(f"  {user.username}：{_('；').join(reasons)}")
 
     @group.command("create-program")
     @click.option("--key", required=True)
@@ -78,7 +80,7 @@ def register(app: Flask) -> None:
         def level(k):
             found = db.session.scalar(select(TeacherLevel).where(TeacherLevel.key == k))
             if found is None:
-                raise click.ClickException(f"unknown teacher level {k}")
+                raise CliError(_("未知的教师等级：%(key)s", key=k))
             return found
 
         courses = []
@@ -86,7 +88,7 @@ def register(app: Flask) -> None:
             course_id, _sep, hours = spec.partition(":")
             course = db.session.get(Course, int(course_id)) if course_id.isdigit() else None
             if course is None or course.kind != "training_course":
-                raise click.ClickException(f"{spec}: not a training course id")
+                raise CliError(_("%(spec)s：不是培训课程的编号", spec=spec))
             courses.append((course, float(hours or 0)))
         try:
             program = services.save_program(key=key, title=title, level=level(level_key), min_total_hours=total_hours,
@@ -95,7 +97,7 @@ def register(app: Flask) -> None:
                                             prerequisite_level=level(prerequisite_key) if prerequisite_key else None,
                                             validity_years=validity_years)
         except DomainError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise CliError(str(exc)) from None
         db.session.commit()
         click.echo(program.id)
 
@@ -113,13 +115,13 @@ def register(app: Flask) -> None:
 
         cert = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
         if cert is None:
-            raise click.ClickException("no such certificate")
+            raise CliError(_("没有这张证书"))
         try:
             services.revoke_certificate(cert, reason, auth.find_user(by_username))
         except DomainError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise CliError(str(exc)) from None
         db.session.commit()
-        click.echo(f"revoked {serial}")
+        click.echo(_("已撤销证书 %(serial)s", serial=serial))
 
     @group.command("import-offline")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -137,7 +139,7 @@ def register(app: Flask) -> None:
         course = db.session.get(Course, course_id)
         actor = auth.find_user(by_username)
         if course is None or actor is None:
-            raise click.ClickException("unknown course or user")
+            raise CliError(_("课程或用户不存在"))
         with open(path, "rb") as fh:
             data = fh.read()
         from app.certification import services
@@ -151,12 +153,12 @@ def register(app: Flask) -> None:
             added = services.import_offline_training(os.path.basename(path), data, course=course, actor=actor,
                                                      evidence=f"file:{key}")
         except DomainError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise CliError(str(exc)) from None
         if added:
             get_storage().put(key, data)  # the attendance sheet is the evidence the ledger lines point at
         db.session.commit()
-        click.echo(f"recorded {added} lines of offline training" if added else
-                   "this attendance sheet was imported before: nothing recorded")
+        click.echo(_("已记录 %(n)s 条线下培训学时", n=added) if added else
+                   _("这份签到表以前导入过：没有新记录"))
 
     @group.command("course-credit")
     @click.argument("course_id", type=int)
@@ -168,11 +170,11 @@ def register(app: Flask) -> None:
 
         course = db.session.get(Course, course_id)
         if course is None or course.kind != programs.TRAINING_COURSE:
-            raise click.ClickException("not a training course id")
+            raise CliError(_("不是培训课程的编号"))
         try:
             programs.set_course_credit(course.id, hours)
         except DomainError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise CliError(str(exc)) from None
         db.session.commit()
         click.echo(f"{course.title}: {hours:g}")
 
@@ -197,6 +199,6 @@ def register(app: Flask) -> None:
         for start in range(0, len(user_ids), batch):
             written += programs.credit_completed_courses(user_ids[start:start + batch])
             db.session.commit()
-        click.echo(f"checked {len(user_ids)} learners, wrote {written} lines")
+        click.echo(_("已检查 %(n)s 名学员，写入 %(written)s 条学时", n=len(user_ids), written=written))
 
     app.cli.add_command(group)

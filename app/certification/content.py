@@ -1,6 +1,9 @@
 """Content sections: targets, phases."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.certification.models import Phase, Target
 from app.core.content import Item, as_date, check_keys, demo_step, section, upsert
 
@@ -78,7 +81,7 @@ DEMO_COURSES = [("工学一体化课程教学实施", 1.0), ("工学一体化课
 PRACTICAL_TITLE = "学习任务分析与策划"
 
 
-@demo_step(80, "teacher training program and certificate")
+@demo_step(80, _l("教师培训项目与证书"))
 def seed_demo_program() -> str:
     """A program with the demo teacher part way (some 学时 recorded), and one issued certificate."""
     from sqlalchemy import select
@@ -93,11 +96,11 @@ def seed_demo_program() -> str:
     from app.orgs import services as orgs
 
     if db.session.scalar(select(TrainingProgram.id).where(TrainingProgram.key == DEMO_PROGRAM)):
-        return "already there"
+        return _("已存在")
     teacher, admin = auth.find_user("teacher"), auth.find_user("admin")
     level = db.session.scalar(select(TeacherLevel).order_by(TeacherLevel.position))
     if not (teacher and admin and level):
-        return "skipped: demo accounts or teacher levels missing"
+        return _("跳过：缺少演示账号或教师等级")
     school = orgs.school_by_key(DEMO_SCHOOL)
     course_rows = []
     for title, hours in DEMO_COURSES:
@@ -129,7 +132,7 @@ def seed_demo_program() -> str:
     services.review_practical(submission, admin, {"analysis": 35, "design": 34, "assessment": 16}, "演示评审")
     cert = db.session.scalar(select(Certificate).where(Certificate.user_id == holder.id)) \
         or services.issue_certificate(program, holder, actor=admin)
-    return f"program {program.key}; certificate {cert.serial}"
+    return _("培训项目 %(program)s；证书 %(serial)s", program=program.key, serial=cert.serial)
 
 
 def _add_demo_video(course) -> None:

@@ -21,6 +21,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.core.cli import CliError
 from app.extensions import db
 
 
@@ -94,8 +95,9 @@ def section(name: str, order: int):
     return deco
 
 
-def demo_step(order: int, name: str):
-    """Register ``fn() -> summary`` as a step of ``flask demo seed`` (must be idempotent)."""
+def demo_step(order: int, name):
+    """Register ``fn() -> summary`` as a step of ``flask demo seed`` (must be idempotent). ``name`` (a lazy
+    string) and the summary are printed in the configured locale."""
     def deco(fn):
         DEMO_STEPS.append((order, name, fn))
         DEMO_STEPS.sort(key=lambda s: s[0])
@@ -215,21 +217,22 @@ def load_command(path):
         counts = load_content(root)
     except ContentError as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc))
+        raise CliError(str(exc))
     db.session.commit()
-    summary = ", ".join(f"{name}: {n} changed" for name, n in counts.items()) or "nothing to load"
-    click.echo(f"content loaded from {root} ({summary})")
+    summary = _("；").join(_("%(name)s：%(n)s 项有变化", name=name, n=n) for name, n in counts.items()) \
+        or _("没有需要载入的内容")
+    click.echo(_("已从 %(root)s 载入内容（%(summary)s）", root=root, summary=summary))
 
 
 @demo_cli.command("seed")
 def seed_command():
     """Create the demo accounts and data (idempotent)."""
     if current_app.config.get("REFUSE_DEMO_PASSWORD"):
-        raise click.ClickException("demo accounts are refused in production")
+        raise CliError(_("生产环境不允许创建演示账号"))
     for _order, name, step in DEMO_STEPS:
         summary = step()
         db.session.flush()
-        click.echo(f"{name}: {summary}")
+        click.echo(_("%(name)s：%(summary)s", name=name, summary=summary))
     db.session.commit()
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.core.cli import CliError
 from app.errors import DomainError
 from app.extensions import db
 
@@ -35,15 +38,17 @@ def register(app: Flask) -> None:
             if level_key:
                 level = db.session.scalar(select(TrainingLevel).where(TrainingLevel.key == level_key))
                 if level is None:
-                    raise click.ClickException(f"unknown training level '{level_key}'")
+                    raise CliError(_("未知的培训层级：%(key)s", key=level_key))
             users = services.users_by_username(teachers) if teachers else []
             course = services.create_course(title=title, kind=kind, school=school, profession=profession,
                                             training_level=level, term=term, teachers=users)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            raise click.ClickException(exc.message) from None
+            raise CliError(exc.message) from None
         click.echo(course.id)
+
+    ROLE_LABELS = {"learner": _l("学员"), "instructor": _l("教师"), "mentor": _l("企业导师")}
 
     @group.command("enroll")
     @click.argument("course_id", type=int)
@@ -59,7 +64,8 @@ def register(app: Flask) -> None:
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            raise click.ClickException(exc.message) from None
-        click.echo(f"{count} enrolled in course {course.id} as {role}")
+            raise CliError(exc.message) from None
+        click.echo(_("已将 %(n)s 人加入课程 %(course)s（%(role)s）", n=count, course=course.title,
+                     role=ROLE_LABELS.get(role, role)))
 
     app.cli.add_command(group)

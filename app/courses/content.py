@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.core.content import demo_step
 from app.extensions import db
 
@@ -26,7 +29,7 @@ def demo_course():
         school, auth
 
 
-@demo_step(50, "demo class course")
+@demo_step(50, _l("演示班级课程"))
 def seed_demo_course() -> str:
     from app.catalog import services as catalog
     from app.catalog.models import TrainingLevel
@@ -35,10 +38,10 @@ def seed_demo_course() -> str:
 
     course, school, auth = demo_course()
     if course is not None:
-        return "already there"
+        return _("已存在")
     teacher, student, mentor = (auth.find_user(n) for n in ("teacher", "student", "mentor"))
     if not (teacher and student and mentor):
-        return "skipped: demo accounts missing"
+        return _("跳过：缺少演示账号")
     profession = catalog.profession_by_key("auto-repair")
     level = db.session.scalar(select(TrainingLevel).where(TrainingLevel.key == "intermediate"))
     cohort = db.session.scalar(select(Cohort).where(Cohort.school_id == school.id, Cohort.name == DEMO_COHORT)) \
@@ -59,4 +62,4 @@ def seed_demo_course() -> str:
     first = services.activities(course)[0]
     services.set_marks(first, [student.id], done=True, by=student)
     assert db.session.scalar(select(MentorAssignment.id).where(MentorAssignment.course_id == course.id))
-    return f"course {course.id} with cohort {cohort.name}"
+    return _("课程“%(course)s”，班级 %(cohort)s", course=course.title, cohort=cohort.name)

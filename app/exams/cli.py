@@ -6,8 +6,10 @@ from datetime import datetime, timezone
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.core.cli import CliError
 from app.errors import DomainError
 from app.exams import services
 from app.extensions import db
@@ -21,9 +23,9 @@ def _iso(value: str | None):
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"not an ISO date-time: {value}") from None
+        raise click.BadParameter(_("不是 ISO 格式的日期时间：%(value)s", value=value)) from None
     if moment.tzinfo is None:
-        raise click.BadParameter(f"give a time zone offset, e.g. {value}+08:00")
+        raise click.BadParameter(_("请写明时区偏移，例如 %(example)s", example=f"{value}+08:00"))
     return moment.astimezone(timezone.utc)
 
 
@@ -45,12 +47,12 @@ def create(title, bank_key, draw, points, time_limit, attempts, opens, closes, u
     try:
         bank = db.session.scalar(select(QuestionBank).where(QuestionBank.key == bank_key))
         if bank is None:
-            raise click.ClickException(f"no such bank: {bank_key}")
+            raise CliError(_("没有这个题库：%(key)s", key=bank_key))
         users = []
         for name in usernames:
             user = find_user(name)
             if user is None:
-                raise click.ClickException(f"no such user: {name}")
+                raise CliError(_("没有这个用户：%(name)s", name=name))
             users.append(user)
         paper = services.create_paper(title=title)
         for qtype, count in services.parse_draw(draw):
@@ -62,7 +64,7 @@ def create(title, bank_key, draw, points, time_limit, attempts, opens, closes, u
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        raise click.ClickException(exc.message) from None
+        raise CliError(exc.message) from None
     click.echo(exam.id)
 
 
@@ -76,7 +78,7 @@ def close_overdue():
         total += closed
         if closed == 0:
             break
-    click.echo(f"closed {total} overdue attempt(s)")
+    click.echo(_("已关闭 %(n)s 份超时的答卷", n=total))
 
 
 def register(app: Flask) -> None:

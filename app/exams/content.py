@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.core.content import demo_step
 
 DEMO_BANK = "demo-safety"
@@ -26,7 +29,7 @@ QUESTIONS = [
 ]
 
 
-@demo_step(45, "demo exam")
+@demo_step(45, _l("演示考试"))
 def seed_demo_exam() -> str:
     from app.auth.services import find_user
     from app.exams import services
@@ -38,9 +41,9 @@ def seed_demo_exam() -> str:
 
     teacher, student, reviewer = find_user("teacher"), find_user("student"), find_user("reviewer")
     if teacher is None or student is None or reviewer is None:
-        return "skipped (no demo teacher/student/reviewer)"
+        return _("跳过：缺少演示教师、学生或审核专家")
     if db.session.scalar(select(Exam.id).where(Exam.title == DEMO_EXAM)):
-        return "already there"
+        return _("已存在")
     bank = questions.bank_by_key(DEMO_BANK) or questions.create_bank(
         key=DEMO_BANK, name="安全操作规程（演示题库）", school_id=teacher.school_id, actor=teacher)
     paper = services.create_paper(title=DEMO_EXAM, school_id=teacher.school_id, creator=teacher)
@@ -58,4 +61,4 @@ def seed_demo_exam() -> str:
                                 time_limit_minutes=30, max_attempts=2, shuffle_options=True,
                                 description="演示考试：可作答两次，交卷后即可看到客观题得分。")
     services.grant_access(exam, student)
-    return "1 exam created"
+    return _("新建 1 场考试")

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.core.content import demo_step
 from app.extensions import db
 
 
-@demo_step(51, "demo gradebook")
+@demo_step(51, _l("演示成绩册"))
 def seed_demo_gradebook() -> str:
     from app.courses.content import demo_course
     from app.grading import services
@@ -15,9 +18,9 @@ def seed_demo_gradebook() -> str:
 
     course, _school, auth = demo_course()
     if course is None:
-        return "skipped: no demo course"
+        return _("跳过：没有演示课程")
     if db.session.scalar(select(GradeItem.id).where(GradeItem.course_id == course.id)):
-        return "already there"
+        return _("已存在")
     teacher, student = auth.find_user("teacher"), auth.find_user("student")
     process = services.save_category(course, None, name="过程性评价", weight=40, drop_lowest=1)
     final = services.save_category(course, None, name="终结性考核", weight=60)
@@ -29,4 +32,4 @@ def seed_demo_gradebook() -> str:
     for item, value in zip(worksheets + [practical], (8, 9, 6, 78)):
         services.set_manual_grade(course, item, student.id, value, by=teacher, expected_version=0)
     services.recompute_finals(course)
-    return "2 categories, 5 items, 4 grades"
+    return _("2 个成绩类别、5 个成绩项、4 条成绩")

@@ -4,7 +4,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from app.core.cli import CliError
 from app.errors import DomainError
 from app.extensions import db
 
@@ -18,7 +20,7 @@ def _user(username: str | None, what: str):
         return None
     user = auth.find_user(username)
     if user is None:
-        raise click.ClickException(f"unknown {what} user '{username}'")
+        raise CliError(_("没有这个用户（%(what)s）：%(name)s", what=what, name=username))
     return user
 
 
@@ -26,15 +28,17 @@ def _import(paths, profession_key, title, task, uploader, approve_as, kinds):
     from app.catalog import services as catalog
     from app.media import services
     from app.review import services as review
+    from app.review.labels import STATE_LABELS
+    from app.review.registry import KINDS
 
     try:
         profession = catalog.profession_by_key(profession_key)
     except DomainError as exc:
-        raise click.ClickException(exc.message)
-    actor = _user(uploader, "uploader")
-    reviewer = _user(approve_as, "reviewer")
+        raise CliError(exc.message)
+    actor = _user(uploader, _("上传者"))
+    reviewer = _user(approve_as, _("审核人"))
     failed = 0
-    with click.progressbar(paths, label="importing", show_pos=True, item_show_func=lambda p: p or "") as bar:
+    with click.progressbar(paths, label=_("正在导入"), show_pos=True, item_show_func=lambda p: p or "") as bar:
         for path in bar:
             try:
                 resource = services.import_path(actor, path, profession_id=profession.id,
@@ -42,17 +46,19 @@ def _import(paths, profession_key, title, task, uploader, approve_as, kinds):
                                                 learning_task_id=task, kinds=kinds)
                 if reviewer is not None:
                     review.submit(resource, actor)
-                    review.approve(resource, reviewer, "imported from the command line")
+                    review.approve(resource, reviewer, _("从命令行导入"))
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
                 failed += 1
-                click.echo(f"\n{path}: {exc.message}", err=True)
+                click.echo(f"\n{path}：{exc.message}", err=True)
                 continue
             kind = services.kind_name(resource)
-            click.echo(f"\n{kind} {resource.id} {resource.review_state}: /media/{kind}s/{resource.id}/file")
+            click.echo("\n" + _("%(kind)s %(id)s（%(state)s）：%(url)s", kind=KINDS[kind].label, id=resource.id,
+                                  state=STATE_LABELS.get(resource.review_state, resource.review_state),
+                                  url=f"/media/{kind}s/{resource.id}/file"))
     if failed:
-        raise click.ClickException(f"{failed} of {len(paths)} files refused")
+        raise CliError(_("%(total)s 个文件中有 %(n)s 个被拒绝", n=failed, total=len(paths)))
 
 
 _options = [

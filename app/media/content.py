@@ -7,6 +7,9 @@ import io
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.core.content import demo_step
 from app.extensions import db
 
@@ -43,7 +46,7 @@ def demo_sheet_bytes(task_name: str) -> bytes:
     return to_xlsx(["工作步骤", "内容记录", "完成情况", "签名"], rows, title=task_name[:31])
 
 
-@demo_step(50, "media")
+@demo_step(50, _l("教学资源"))
 def seed_demo_media() -> str:
     from app.auth import services as auth
     from app.core import uploads
@@ -54,7 +57,7 @@ def seed_demo_media() -> str:
 
     teacher, reviewer = auth.find_user("teacher"), auth.find_user("reviewer")
     if teacher is None or reviewer is None:
-        return "demo accounts missing"
+        return _("缺少演示账号")
     created = 0
     for task_id, label in _first_tasks(browse):
         exists = db.session.scalar(select(Video.id).where(Video.learning_task_id == task_id,
@@ -72,7 +75,7 @@ def seed_demo_media() -> str:
             review.submit(resource, teacher)
             review.approve(resource, reviewer, "示范数据：审核通过")
             created += 1
-    return f"{created} resources created"
+    return _("新建 %(n)s 个资源", n=created)
 
 
 def _first_tasks(browse) -> list[tuple[int, str]]:

@@ -15,7 +15,9 @@ import sys
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from app.core.cli import CliError
 from app.errors import DomainError
 from app.extensions import db
 from app.questions import importing, services
@@ -38,7 +40,7 @@ class _Progress:
         if not self.enabled or stage != "write" or total <= 0:
             return
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="writing questions", file=sys.stderr)
+            self.bar = click.progressbar(length=total, label=_("正在写入试题"), file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(done - self.done)
         self.done = done
@@ -76,7 +78,7 @@ def import_command(file, bank_key, profession_key, fmt, dry_run, as_json):
             click.echo(json.dumps({"format": fmt, "imported": 0, "questions": [],
                                    "errors": [{**location, "message": exc.message}]}, ensure_ascii=False))
         else:
-            click.echo(f"error: {exc.message}", err=True)
+            click.echo(_("错误：%(message)s", message=exc.message), err=True)
         raise SystemExit(1)
     progress.close()
     if report.ok and not dry_run:
@@ -91,23 +93,31 @@ def import_command(file, bank_key, profession_key, fmt, dry_run, as_json):
 
 
 def _print_report(report: importing.ImportReport) -> None:
-    counts = ", ".join(f"{name} {n}" for name, n in sorted(report.counts_by_type().items())) or "none"
-    click.echo(f"format: {report.format}" + (f" (read as {report.encoding})" if report.encoding else ""))
-    click.echo(f"questions read: {len(report.questions)} ({counts})")
+    from app.questions.types import TYPES
+
+    counts = _("、").join(f"{TYPES[name].label if name in TYPES else name} {n}"
+                          for name, n in sorted(report.counts_by_type().items())) or _("无")
+    click.echo(_("格式：%(format)s", format=report.format_label)
+               + (_("（按 %(encoding)s 编码读取）", encoding=report.encoding) if report.encoding else ""))
+    click.echo(_("读取试题：%(n)s 道（%(counts)s）", n=len(report.questions), counts=counts))
     for warning in report.warnings:
-        click.echo(f"warning: {warning}")
+        click.echo(_("提示：%(message)s", message=warning))
     for error in report.errors:
-        where = f"row {error['row']}" if "row" in error else f"line {error['line']}"
-        click.echo(f"{where}: {error['message']}", err=True)
+        where = _("第 %(n)s 行", n=error["row"] if "row" in error else error["line"])
+        click.echo(_("%(where)s：%(message)s", where=where, message=error["message"]), err=True)
     if report.errors:
-        click.echo(f"{len(report.errors)} error(s): nothing was imported.", err=True)
+        click.echo(_("%(n)s 处错误：未导入任何试题。", n=len(report.errors)), err=True)
     elif report.dry_run:
-        click.echo(f"dry run: would create {report.created}, update {report.updated}, "
-                   f"leave {report.unchanged} unchanged in bank {report.bank_key}")
+        click.echo(_("试运行：将在题库 %(bank)s 中新建 %(created)s 道、更新 %(updated)s 道，%(unchanged)s 道未变。",
+                     bank=report.bank_key, created=report.created, updated=report.updated,
+                     unchanged=report.unchanged))
     else:
-        click.echo(f"imported {report.imported} into bank {report.bank_key}"
-                   f"{' (new bank)' if report.bank_created else ''}: created {report.created}, "
-                   f"updated {report.updated}, unchanged {report.unchanged}")
+        values = {"n": report.imported, "bank": report.bank_key, "created": report.created,
+                  "updated": report.updated, "unchanged": report.unchanged}
+        click.echo(_("已导入 %(n)s 道试题到新题库 %(bank)s：新建 %(created)s 道、更新 %(updated)s 道、未变 %(unchanged)s 道。",
+                     **values) if report.bank_created else
+                   _("已导入 %(n)s 道试题到题库 %(bank)s：新建 %(created)s 道、更新 %(updated)s 道、未变 %(unchanged)s 道。",
+                     **values))
 
 
 @questions.command("export")
@@ -118,14 +128,14 @@ def export_command(bank_key, fmt, output):
     """Export a bank's active questions to a file."""
     bank = services.bank_by_key(bank_key)
     if bank is None:
-        raise click.ClickException(f"no such bank: {bank_key}")
+        raise CliError(_("没有这个题库：%(key)s", key=bank_key))
     try:
         data, _mimetype, _ext = importing.export_bank(bank, fmt)
     except DomainError as exc:
-        raise click.ClickException(exc.message) from None
+        raise CliError(exc.message) from None
     with open(output, "wb") as fh:
         fh.write(data)
-    click.echo(f"wrote {output} ({len(data)} bytes)")
+    click.echo(_("已写入 %(path)s（%(n)s 字节）", path=output, n=len(data)))
 
 
 @questions.command("approve")
@@ -142,18 +152,18 @@ def approve_command(bank_key, username, comment):
 
     bank = services.bank_by_key(bank_key)
     if bank is None:
-        raise click.ClickException(f"no such bank: {bank_key}")
+        raise CliError(_("没有这个题库：%(key)s", key=bank_key))
     reviewer = find_user(username)
     if reviewer is None:
-        raise click.ClickException(f"no such user: {username}")
+        raise CliError(_("没有这个用户：%(name)s", name=username))
     try:
         approved, skipped = services.approve_pending(bank, reviewer, comment)
     except DomainError as exc:
         db.session.rollback()
-        raise click.ClickException(exc.message) from None
+        raise CliError(exc.message) from None
     db.session.commit()
-    click.echo(f"approved {approved} question version(s) in bank {bank.key}"
-               + (f"; skipped {skipped} written or submitted by {username}" if skipped else ""))
+    click.echo(_("已通过题库 %(bank)s 中 %(n)s 个试题版本的审核。", bank=bank.key, n=approved)
+               + (_("跳过 %(n)s 个由 %(name)s 编写或提交的版本。", n=skipped, name=username) if skipped else ""))
 
 
 @questions.command("template")
@@ -164,7 +174,7 @@ def template_command(output):
 
     with open(output, "wb") as fh:
         fh.write(template())
-    click.echo(f"wrote {output}")
+    click.echo(_("已写入 %(path)s", path=output))
 
 
 def register(app: Flask) -> None:

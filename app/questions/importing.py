@@ -21,7 +21,7 @@ from app.core import clock
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.questions import review, sanitize, services
-from app.questions.formats import FORMATS, ParseResult, detect, get_format  # noqa: F401  (FORMATS used by views)
+from app.questions.formats import FORMATS, ParseResult, detect, format_label, get_format  # noqa: F401  (FORMATS used by views)
 from app.questions.models import Question, QuestionBank, QuestionTag, QuestionVersion
 from app.questions.types import TYPES
 from app.review.models import ReviewRecord
@@ -70,6 +70,11 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def format_label(self) -> str:
+        """The format as people name it (GIFT 格式, Moodle XML, Excel), not its key."""
+        return format_label(self.format)
+
     def counts_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for q in self.questions:
@@ -111,7 +116,7 @@ def parse(filename: str, data: bytes, fmt: str = "auto") -> ParseResult:
         raise ValidationError(_("文件是空的。"))
     reader = detect(filename, data) if fmt in ("", "auto", None) else get_format(fmt)
     if not reader.can_import:
-        raise ValidationError(_("格式 %(name)s 不能导入。", name=reader.name))
+        raise ValidationError(_("格式 %(name)s 不能导入。", name=format_label(reader.name)))
     return reader.parse(data, filename)
 
 
@@ -198,7 +203,7 @@ def import_file(filename: str, data: bytes, *, bank_key: str, fmt: str = "auto",
     planned = validate(parsed)
     if not parsed.questions and not parsed.errors:
         parsed.errors.append({"row" if parsed.format == "xlsx" else "line": 1,
-                              "message": _("文件中没有找到试题（%(format)s 格式）。", format=parsed.format)})
+                              "message": _("文件中没有找到试题（%(format)s）。", format=format_label(parsed.format))})
     bank = services.bank_by_key(bank_key)
     if bank is None:
         services.check_bank_key(bank_key)

@@ -62,6 +62,8 @@ def store_question_file(bank, original_name: str, data: bytes) -> QuestionFile |
         except (uploads.UploadRefused, uploads.UploadTooLarge):
             return None
         key, content_type, size = stored.key, stored.mime, stored.size
+        for derivative in stored.derivatives.values():
+            get_storage().delete(derivative.key)  # questions show the picture itself; no thumbnail to keep
     # sha256 of the bytes as they came, so that the same source file is recognised on the next import.
     record = QuestionFile(bank_id=bank.id, storage_key=key, original_name=(original_name or "")[:255],
                           content_type=content_type, size=size, sha256=digest)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from app.core.cli import CliError
 from app.core.content import ContentError, parse_file
 from app.errors import DomainError
 from app.extensions import db
@@ -17,6 +19,7 @@ standards_cli = AppGroup("standards", help="Course standards (课程标准): YAM
 @click.option("--lenient-hours", is_flag=True, help="Import even when tasks' hours do not add up to the course's.")
 def import_command(path, lenient_hours):
     """Import the course standards of a YAML file (all or nothing)."""
+    from app.review.labels import STATE_LABELS
     from app.standards.yamlio import StandardImportError, import_items, located, no_standards_message, refuse_aliases
 
     try:
@@ -24,17 +27,18 @@ def import_command(path, lenient_hours):
             refuse_aliases(fh.read(), path)
         sections = parse_file(path)
         if "course_standards" not in sections:
-            raise click.ClickException(located(path, None, no_standards_message()))
+            raise CliError(located(path, None, no_standards_message()))
         results = import_items(sections["course_standards"], lenient_hours=lenient_hours)
     except (ContentError, StandardImportError, DomainError) as exc:
         db.session.rollback()
         message = str(exc) if not isinstance(exc, DomainError) else exc.message
-        raise click.ClickException(f"nothing imported:\n{message}")
+        raise CliError(_("未导入任何内容：") + f"\n{message}")
     db.session.commit()
     for version, changed in results:
-        state = "imported as" if changed else "unchanged,"
-        click.echo(f"{version.standard.profession.key}/{version.standard.training_level.key}: {state} "
-                   f"version {version.number} ({version.review_state})")
+        where = f"{version.standard.profession.key}/{version.standard.training_level.key}"
+        state = STATE_LABELS.get(version.review_state, version.review_state)
+        click.echo(_("%(where)s：已导入为第 %(n)s 版（%(state)s）", where=where, n=version.number, state=state) if changed
+                   else _("%(where)s：没有变化，仍为第 %(n)s 版（%(state)s）", where=where, n=version.number, state=state))
 
 
 @standards_cli.command("export")
@@ -49,11 +53,11 @@ def export_command(profession_key, level_key, number, output):
     try:
         text = export_standard(profession_key, level_key, number=number)
     except DomainError as exc:
-        raise click.ClickException(exc.message)
+        raise CliError(exc.message)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
-        click.echo(f"written to {output}")
+        click.echo(_("已写入 %(path)s", path=output))
     else:
         click.echo(text, nl=False)
 

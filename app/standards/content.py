@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.core.content import ContentError, Item, demo_step, section
 from app.extensions import db
 
@@ -20,7 +23,7 @@ def load_course_standards(items: list[Item]) -> int:
     return sum(1 for _version, changed in results if changed)
 
 
-@demo_step(40, "course standards")
+@demo_step(40, _l("课程标准"))
 def approve_demo_standards() -> str:
     """Submit (as the demo admin) and approve (as the demo reviewer) every draft standard version."""
     from app.auth import services as auth
@@ -29,9 +32,9 @@ def approve_demo_standards() -> str:
 
     admin, reviewer = auth.find_user("admin"), auth.find_user("reviewer")
     if admin is None or reviewer is None:
-        return "demo accounts missing"
+        return _("缺少演示账号")
     drafts = list(db.session.scalars(select(StandardVersion).where(StandardVersion.review_state == "draft")))
     for version in drafts:
         review.submit(version, admin)
         review.approve(version, reviewer, "示范数据：审核通过")
-    return f"{len(drafts)} approved"
+    return _("审核通过 %(n)s 份", n=len(drafts))

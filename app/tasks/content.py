@@ -6,6 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.core import clock
 from app.core.content import demo_step
 from app.extensions import db
@@ -14,7 +17,7 @@ DEMO_TASK_CODE = "C3-T1"
 DEMO_TITLE = "盘式制动器检修（示范学习任务）"
 
 
-@demo_step(52, "demo work task")
+@demo_step(52, _l("演示工作任务"))
 def seed_demo_task() -> str:
     from app.auth import services as auth
     from app.courses.content import demo_course
@@ -25,15 +28,15 @@ def seed_demo_task() -> str:
     course, _school, _auth = demo_course()
     teacher, student = auth.find_user("teacher"), auth.find_user("student")
     if course is None or teacher is None or student is None:
-        return "skipped: demo course or accounts missing"
+        return _("跳过：缺少演示课程或账号")
     if db.session.scalar(select(TaskAssignment.id).where(TaskAssignment.course_id == course.id,
                                                          TaskAssignment.title == DEMO_TITLE)):
-        return "already there"
+        return _("已存在")
     choices = dict(services.learning_task_choices(course))
     task = next((t for t in db.session.scalars(select(LearningTask).where(LearningTask.code == DEMO_TASK_CODE))
                  if t.id in choices), None)
     if task is None:
-        return f"skipped: learning task {DEMO_TASK_CODE} not loaded"
+        return _("跳过：学习任务 %(code)s 未载入", code=DEMO_TASK_CODE)
     now = clock.now()
     due = {key: now + timedelta(days=3 * i) for i, key in enumerate(
         ["inform", "plan", "decide", "implement", "check", "evaluate"], start=1)}
@@ -56,7 +59,7 @@ def seed_demo_task() -> str:
     courses.add_activity(course, kind="work_task", title=DEMO_TITLE, target_id=assignment.id,
                          body="在“学习任务”中按环节完成工作页；总评达到 60 分即完成。", rule={"min_score": 60})
     grading.save_item(course, None, name=DEMO_TITLE, kind="work_task", target_id=assignment.id)
-    return f"work task {assignment.id} on course {course.id}"
+    return _("工作任务 %(task)s（课程“%(course)s”）", task=assignment.id, course=course.title)
 
 
 def _fill(services, submission, stage, student, *, submit: bool) -> None:

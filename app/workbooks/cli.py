@@ -4,8 +4,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.core.cli import CliError
 from app.extensions import db
 
 workbooks_cli = AppGroup("workbooks", help="Loose-leaf workbooks (活页式教材).")
@@ -18,7 +20,7 @@ def _find(ref: str):
     if workbook is None and ref.isdigit():
         workbook = db.session.get(Workbook, int(ref))
     if workbook is None:
-        raise click.ClickException(f"no workbook with key or id {ref!r}")
+        raise CliError(_("没有键名或编号为 %(ref)s 的活页式教材", ref=ref))
     return workbook
 
 
@@ -47,7 +49,7 @@ def pdf_command(ref, output, drafts):
     data = workbook_pdf(workbook, include_unpublished=drafts)
     with open(output, "wb") as fh:
         fh.write(data)
-    click.echo(f"{output}: {len(data) / 1024:.0f} KB, workbook “{workbook.title}”")
+    click.echo(_("%(path)s：%(kb)s KB，教材“%(title)s”", path=output, kb=f"{len(data) / 1024:.0f}", title=workbook.title))
 
 
 def register(app: Flask) -> None:

@@ -25,6 +25,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from flask_babel import lazy_gettext as _l
+
 from app.core.content import ContentError, Item, as_date, check_keys, demo_step, section
 from app.extensions import db
 from app.workbooks.markup import MarkupError, render_page
@@ -115,7 +117,7 @@ def _load_page(workbook, page, data: dict) -> int:
     return 1
 
 
-@demo_step(50, "workbooks")
+@demo_step(50, _l("活页式教材"))
 def approve_demo_workbooks() -> str:
     """Submit (as the demo admin) and approve (as the demo reviewer) every draft page of content workbooks."""
     from app.auth import services as auth
@@ -124,7 +126,7 @@ def approve_demo_workbooks() -> str:
 
     admin, reviewer = auth.find_user("admin"), auth.find_user("reviewer")
     if admin is None or reviewer is None:
-        return "demo accounts missing"
+        return _("缺少演示账号")
     drafts = list(db.session.scalars(
         select(PageVersion).join(WorkbookPage, PageVersion.page_id == WorkbookPage.id)
         .join(Workbook, WorkbookPage.workbook_id == Workbook.id)
@@ -132,4 +134,4 @@ def approve_demo_workbooks() -> str:
     for version in drafts:
         review.submit(version, admin)
         review.approve(version, reviewer, "示范数据：审核通过")
-    return f"{len(drafts)} pages approved"
+    return _("审核通过 %(n)s 页", n=len(drafts))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import statistics
 import struct
@@ -125,8 +126,10 @@ def import_video(video_path: str, db_url: str, storage: str, instance: str) -> i
     out = _flask(["media", "import-video", video_path, "--profession", PROFESSION, "--approve-as", REVIEWER,
                   "--title", "基准测试视频"], env)
     for line in out.splitlines():
-        if line.startswith("video ") and "approved" in line:
-            return int(line.split()[1])
+        # "教学视频 12（已发布）：/media/videos/12/file" (the wording follows the configured locale; the URL does not)
+        found = re.search(r"/media/videos/(\d+)/file", line)
+        if found:
+            return int(found.group(1))
     raise RuntimeError(f"import-video printed no approved video:\n{out}")
 
 

@@ -166,12 +166,12 @@ def test_cli_import_writes_the_codes_sheet(runner, tmp_path):
     path.write_text(HEADER + "cli01,甲,学生,cli-school,\n", encoding="utf-8")
     result = runner.invoke(args=["users", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "1 created" in result.output
+    assert "新建 1 个" in result.output
     assert (tmp_path / "users-activation-codes.xlsx").exists()
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "cli02,乙,学生,nowhere,\n", encoding="utf-8")
     result = runner.invoke(args=["users", "import", str(bad)])
-    assert result.exit_code != 0 and "row 2" in result.output
+    assert result.exit_code != 0 and "第 2 行" in result.output
 
 
 def test_the_downloadable_template_imports_as_it_is():

@@ -9,9 +9,9 @@ from app.certification import services
 def test_demo_seed_program_and_certificate(runner, client):
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
-    assert "teacher training program and certificate: program" in first.output
+    assert "教师培训项目与证书：培训项目" in first.output
     again = runner.invoke(args=["demo", "seed"])
-    assert "teacher training program and certificate: already there" in again.output
+    assert "教师培训项目与证书：已存在" in again.output
     program = services.program_by_key(DEMO_PROGRAM)
     from app.certification.models import ProgramEnrollment
     from app.extensions import db

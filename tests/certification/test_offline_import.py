@@ -34,5 +34,5 @@ def test_unknown_teacher_refuses_the_whole_file(runner, tmp_path):
     again = runner.invoke(args=["certification", "import-offline", str(sheet), "--course", str(course.id),
                                 "--by", admin.username])
     assert again.exit_code == 0, again.output
-    assert "imported before" in again.output
+    assert "以前导入过" in again.output
     assert _count() == before + 1  # the same sheet twice credits once

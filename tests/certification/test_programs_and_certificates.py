@@ -353,7 +353,7 @@ def test_batch_issue_cli_issues_and_lists_refusals(runner, program):
     db.session.commit()
     result = runner.invoke(args=["certification", "issue", "--program", program.key])
     assert result.exit_code == 0, result.output
-    assert "issued 1, refused 1" in result.output and "还差 6 学时（总学时 6）" in result.output
+    assert "已发证 1 张，未发 1 人" in result.output and "还差 6 学时（总学时 6）" in result.output
     assert services.certificate_of(program, ready) is not None and services.certificate_of(program, missing) is None
 
 

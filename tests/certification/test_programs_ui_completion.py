@@ -131,10 +131,10 @@ def test_cli_sets_a_course_credit_and_catches_up_completions(runner, setup):
     result = runner.invoke(args=["certification", "course-credit", str(course.id), "1.5"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["certification", "credit-completions"])
-    assert result.exit_code == 0 and "wrote 1 lines" in result.output
+    assert result.exit_code == 0 and "写入 1 条学时" in result.output
     assert [line.seconds for line in _completion_lines(teacher.id)] == [1.5 * 3600]
     again = runner.invoke(args=["certification", "credit-completions"])
-    assert "wrote 0 lines" in again.output
+    assert "写入 0 条学时" in again.output
     assert runner.invoke(args=["certification", "course-credit", "999999", "1"]).exit_code != 0
 
 

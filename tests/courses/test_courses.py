@@ -206,7 +206,7 @@ def test_cli_creates_a_course_and_enrols(runner):
     assert result.exit_code == 0, result.output
     course_id = int(result.output.strip())
     result = runner.invoke(args=["courses", "enroll", str(course_id), student.username])
-    assert result.exit_code == 0 and "1 enrolled" in result.output
+    assert result.exit_code == 0 and "已将 1 人加入课程" in result.output
     result = runner.invoke(args=["courses", "enroll", str(course_id), "ghost-user"])
     assert result.exit_code != 0 and "ghost-user" in result.output
     course = db.session.get(Course, course_id)

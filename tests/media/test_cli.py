@@ -29,7 +29,7 @@ def test_import_reports_refused_files_and_keeps_drafts(runner, tmp_path, profess
     bad.write_bytes(b"MZ" + b"\x00" * 100)
     result = runner.invoke(args=["media", "import", str(good), str(bad), "--profession", profession.key])
     assert result.exit_code == 1
-    assert "fake.mp4" in result.output and "1 of 2 files refused" in result.output
+    assert "fake.mp4" in result.output and "2 个文件中有 1 个被拒绝" in result.output
     document = db.session.scalar(select(Document).order_by(Document.id.desc()))
     assert document.title == "讲义" and document.review_state == "draft"
 
@@ -49,7 +49,7 @@ def test_demo_media_step_is_idempotent(app, learning_task):
         factories.user("teacher", username="teacher")
         factories.user("reviewer", username="reviewer")
     first = seed_demo_media()
-    assert first.endswith("resources created") and int(first.split()[0]) >= 2
-    assert seed_demo_media() == "0 resources created"
+    assert first.startswith("新建") and first.endswith("个资源") and int(first.split()[1]) >= 2
+    assert seed_demo_media() == "新建 0 个资源"
     video = db.session.scalar(select(Video).where(Video.learning_task_id == learning_task.id))
     assert video.review_state == "approved" and (video.width, video.height) == (640, 360)

@@ -218,6 +218,6 @@ def test_cli_approves_a_bank_after_an_import(runner):
     db.session.commit()
     result = runner.invoke(args=["questions", "approve", "--bank", "cli-review", "--reviewer", reviewer.username])
     assert result.exit_code == 0, result.output
-    assert "approved 4 question version(s)" in result.output
+    assert "4 个试题版本的审核" in result.output
     refused = runner.invoke(args=["questions", "approve", "--bank", "cli-review", "--reviewer", teacher.username])
     assert refused.exit_code != 0

@@ -29,7 +29,7 @@ def test_import_then_export_round_trips(runner, tmp_path):
     data["courses"][2]["tasks"][0]["stages"] = ["inform", "plan", {"key": "trial-cut", "name": "试切"}, "evaluate"]
     result = runner.invoke(args=["standards", "import", _write(tmp_path, data)])
     assert result.exit_code == 0, result.output
-    assert "imported as version 1 (draft)" in result.output
+    assert "已导入为第 1 版（草稿）" in result.output
     out = tmp_path / "out.yaml"
     result = runner.invoke(args=["standards", "export", "--profession", "cnc-machining", "--level", "advanced",
                                  "-o", str(out)])
@@ -41,7 +41,7 @@ def test_import_then_export_round_trips(runner, tmp_path):
     assert exported["sections"]["objectives"] == "培养**数控车工**。"
     before = _versions()
     result = runner.invoke(args=["standards", "import", str(out)])
-    assert result.exit_code == 0 and "unchanged" in result.output
+    assert result.exit_code == 0 and "没有变化" in result.output
     assert _versions() == before
 
 
@@ -49,7 +49,7 @@ def test_reimport_of_changed_draft_rewrites_it_in_place(runner, tmp_path):
     runner.invoke(args=["standards", "import", _write(tmp_path, standard_data(1, 2))])
     result = runner.invoke(args=["standards", "import", _write(tmp_path, standard_data(1, 3), "v2.yaml")])
     assert result.exit_code == 0, result.output
-    assert "imported as version 1 (draft)" in result.output
+    assert "已导入为第 1 版（草稿）" in result.output
     standard = db.session.scalar(select(CourseStandard).where(
         CourseStandard.profession.has(key="cnc-machining"), CourseStandard.training_level.has(key="advanced")))
     assert [v.number for v in standard.versions] == [1]
@@ -60,7 +60,7 @@ def _errors(runner, tmp_path, data) -> str:
     before = _versions()
     result = runner.invoke(args=["standards", "import", _write(tmp_path, data)])
     assert result.exit_code != 0
-    assert "nothing imported" in result.output
+    assert "未导入任何内容" in result.output
     assert _versions() == before
     return result.output
 
@@ -184,7 +184,7 @@ def test_version_downloads_as_importable_yaml(client, login_as, make_standard, t
     path = tmp_path / "dl.yaml"
     path.write_bytes(r.data)
     result = runner.invoke(args=["standards", "import", str(path)])
-    assert result.exit_code == 0 and "unchanged" in result.output
+    assert result.exit_code == 0 and "没有变化" in result.output
 
 
 def test_cli_refuses_yaml_aliases(runner, tmp_path):

@@ -11,7 +11,7 @@ from app.tasks.models import TaskAssignment
 def test_demo_seed_has_the_student_implementing_after_plan_approval(runner, client):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    assert "demo work task: work task" in result.output
+    assert "演示工作任务：工作任务" in result.output
     a = db.session.scalar(select(TaskAssignment).where(TaskAssignment.title.like("盘式制动器检修%")))
     from app.auth import services as auth
 
@@ -21,4 +21,4 @@ def test_demo_seed_has_the_student_implementing_after_plan_approval(runner, clie
     assert states["decide"] == "approved" and states["implement"] == "open" and states["check"] == "locked"
     assert services.latest_answers(sub, next(s for s in a.stages if s.key == "implement"))
     again = runner.invoke(args=["demo", "seed"])
-    assert "demo work task: already there" in again.output
+    assert "演示工作任务：已存在" in again.output

@@ -207,7 +207,7 @@ def test_cli_prints_a_workbook_to_pdf_and_lists_workbooks(runner, tmp_path):
     assert "校样页" in _pdf_text(out.read_bytes())
     result = runner.invoke(args=["workbooks", "pdf", str(wb.id), "-o", str(out)])
     assert "校样页" not in _pdf_text(out.read_bytes())
-    assert "no workbook" in runner.invoke(args=["workbooks", "pdf", "nope", "-o", str(out)]).output
+    assert "没有键名或编号为 nope 的活页式教材" in runner.invoke(args=["workbooks", "pdf", "nope", "-o", str(out)]).output
     listing = runner.invoke(args=["workbooks", "list"]).output
     assert f"{wb.id}\t-\t" in listing and "0/1\t汽车制动系统检修工作页" in listing
 

@@ -157,9 +157,9 @@ def test_demo_content_loads_once_and_demo_seed_publishes_it(runner):
     wb = db.session.scalar(db.select(Workbook).where(Workbook.key == "auto-repair-disc-brake"))
     assert wb is not None and wb.learning_task.code == "C3-T1"
     result = runner.invoke(args=["content", "load"])
-    assert "workbooks: 0 changed" in result.output
+    assert "workbooks：0 项有变化" in result.output
     result = runner.invoke(args=["demo", "seed"])
-    assert "workbooks: 3 pages approved" in result.output, result.output
+    assert "活页式教材：审核通过 3 页" in result.output, result.output
     states = db.session.scalars(db.select(PageVersion.review_state).join(PageVersion.page)
                                 .where(PageVersion.page.has(workbook_id=wb.id))).all()
     assert states == ["approved"] * 3

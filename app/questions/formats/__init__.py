@@ -61,6 +61,12 @@ def register(cls):
     return cls
 
 
+def format_label(name: str) -> str:
+    """The format's name as people know it (``GIFT 格式``, ``Moodle XML``, ``Excel``), for previews and reports."""
+    found = FORMATS.get(name)
+    return str(found.label) if found is not None and found.label else name
+
+
 def get_format(name: str) -> Format:
     try:
         return FORMATS[name]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.core.tabular import decode_text
 from app.questions import sanitize
@@ -23,7 +24,7 @@ _ANSWER = re.compile(r"^ANSWER:")
 @register
 class Aiken(Format):
     name = "aiken"
-    label = "Aiken"
+    label = _l("Aiken 格式")
     extensions = (".txt",)
 
     def sniff(self, filename: str, data: bytes) -> int:

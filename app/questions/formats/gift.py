@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.questions import sanitize
 from app.questions.formats import (Format, ParseResult, answer, category_path, looks_binary, new_question,
@@ -304,7 +305,7 @@ def split_category(first: int, lines: list[str]):
 @register
 class Gift(Format):
     name = "gift"
-    label = "GIFT (Moodle)"
+    label = _l("GIFT 格式")
     extensions = (".gift", ".txt")
     can_export = True
     mimetype = "text/plain; charset=utf-8"

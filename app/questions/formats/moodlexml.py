@@ -14,10 +14,12 @@ import base64
 import binascii
 import re
 import xml.etree.ElementTree as ET
+from xml.parsers.expat import errors as expat_errors
 
 import defusedxml
 from defusedxml.ElementTree import fromstring
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.questions import sanitize
 from app.questions.formats import Format, ParseResult, answer, category_path, new_question, register
@@ -173,6 +175,39 @@ def read_question(el, category: str, result: ParseResult) -> dict:
     return q
 
 
+#: What expat's (English) parse errors mean, in words a teacher exporting from Moodle can act on.
+_XML_ERRORS = {
+    "XML_ERROR_SYNTAX": _l("语法错误"),
+    "XML_ERROR_NO_ELEMENTS": _l("没有找到任何 XML 元素（文件可能是空的或不完整）"),
+    "XML_ERROR_INVALID_TOKEN": _l("含有不合法的字符或标记（例如未转义的“<”或“&”）"),
+    "XML_ERROR_UNCLOSED_TOKEN": _l("标记没有闭合（文件可能在此处被截断）"),
+    "XML_ERROR_PARTIAL_CHAR": _l("字符不完整（文件编码可能有误）"),
+    "XML_ERROR_TAG_MISMATCH": _l("结束标签与开始标签不匹配"),
+    "XML_ERROR_DUPLICATE_ATTRIBUTE": _l("同一个属性出现了两次"),
+    "XML_ERROR_JUNK_AFTER_DOC_ELEMENT": _l("根元素结束后还有多余的内容"),
+    "XML_ERROR_UNDEFINED_ENTITY": _l("使用了未定义的实体（例如 &nbsp;，请改为 &#160;）"),
+    "XML_ERROR_UNCLOSED_CDATA_SECTION": _l("CDATA 段没有结束"),
+    "XML_ERROR_INCORRECT_ENCODING": _l("文件的实际编码与声明的编码不符"),
+    "XML_ERROR_UNKNOWN_ENCODING": _l("不支持文件声明的编码"),
+    "XML_ERROR_XML_DECL": _l("XML 声明的格式不正确"),
+    "XML_ERROR_MISPLACED_XML_PI": _l("XML 声明必须位于文件的最开头"),
+    "XML_ERROR_UNBOUND_PREFIX": _l("使用了未声明的命名空间前缀"),
+    "XML_ERROR_BAD_CHAR_REF": _l("字符引用指向不允许的字符"),
+    "XML_ERROR_INVALID_ARGUMENT": _l("语法错误"),
+}
+#: expat error code -> message.
+_XML_ERROR_CODES = {expat_errors.codes[getattr(expat_errors, key)]: text for key, text in _XML_ERRORS.items()
+                    if hasattr(expat_errors, key)}
+
+
+def xml_error_message(exc: ET.ParseError) -> tuple[int, str]:
+    """``(line, Chinese message)`` for an XML parse error: the line and column, and what the error means."""
+    line, column = getattr(exc, "position", (1, 0))
+    reason = _XML_ERROR_CODES.get(getattr(exc, "code", None)) or _l("语法错误")
+    return line, _("XML 格式错误（第 %(line)s 行第 %(column)s 列）：%(reason)s。", line=line, column=column + 1,
+                   reason=reason)
+
+
 def _line_numbers(data: bytes) -> list[int]:
     lines, last, line = [], 0, 1
     for match in _QUESTION_TAG.finditer(data):
@@ -204,8 +239,8 @@ class MoodleXml(Format):
             result.errors.append({"line": 1, "message": _("XML 文件包含 DTD 或实体声明（可能是 XML 炸弹或外部实体攻击），已拒绝。")})
             return result
         except ET.ParseError as exc:
-            line = getattr(exc, "position", (1, 0))[0]
-            result.errors.append({"line": line, "message": _("XML 格式错误：%(msg)s", msg=str(exc)[:200])})
+            line, message = xml_error_message(exc)
+            result.errors.append({"line": line, "message": message})
             return result
         if root.tag != "quiz":
             result.errors.append({"line": 1, "message": _("这不是 Moodle XML 文件（根元素应为 <quiz>）。")})

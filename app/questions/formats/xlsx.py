@@ -265,7 +265,7 @@ def read_row(get, option_cells: list[str]) -> dict:
 @register
 class Xlsx(Format):
     name = "xlsx"
-    label = "Excel (.xlsx)"
+    label = "Excel"
     extensions = (".xlsx", ".csv")
     can_export = True
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
