@@ -11,6 +11,7 @@ from sqlalchemy.orm import defaultload, lazyload
 from app.auth.models import Role, User
 from app.catalog.models import Profession
 from app.core import clock
+from app.core.i18n import by_pinyin
 from app.core.signals import results_changed
 from app.core.tabular import missing_columns, pick, read_table
 from app import DOMAINS
@@ -99,8 +100,9 @@ def integrated_course_choices() -> list[tuple[int, str]]:
         .where(IntegratedCourse.version_id.in_(list(picked)))
         .order_by(Profession.name, TrainingLevel.position, IntegratedCourse.position))
     draft = _("（草稿）")
+    # Professions by pinyin; within one, the SQL order (level, course position) stays (the sort is stable).
     return [(cid, f"{prof}·{level}｜{code} {name}{draft if picked[version_id] else ''}")
-            for cid, version_id, code, name, prof, level in rows]
+            for cid, version_id, code, name, prof, level in by_pinyin(rows, key=lambda row: row[4])]
 
 
 def _check_integrated_course(course_id: int | None) -> int | None:
