@@ -503,7 +503,7 @@ def add_activity(course: Course, *, kind: str, title: str, target_id: int | None
     # The object must be one this course may use (its school's exams, published workbooks ...): another school's
     # exam by id would otherwise hand this course's learners a grant to it.
     if handler.needs_target and target_id not in {tid for tid, _label in handler.targets(course)}:
-        raise ValidationError(_("所选对象不在本课程可用的范围内（编号 %(id)s）。", id=target_id))
+        raise ValidationError(_("所选对象不在本课程可用的范围内，请从列表中选择。"))
     position = (db.session.scalar(select(func.max(Activity.position)).where(Activity.course_id == course.id)) or 0) + 1
     activity = Activity(course_id=course.id, kind=kind, title=title[:200], target_id=target_id, body=body or "",
                         url=url or None, rule=rule, position=position)
