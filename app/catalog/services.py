@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.catalog.models import IndustryField, Profession, TrainingLevel
+from app.core.i18n import by_pinyin
 from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 
@@ -22,6 +23,12 @@ def profession_by_key(key: str) -> Profession:
 
 def fields() -> list[IndustryField]:
     return list(db.session.scalars(select(IndustryField).order_by(IndustryField.position)))
+
+
+def profession_choices() -> list[tuple[int, str]]:
+    """(id, name) of every profession for drop-downs, ordered by the pinyin of the name (光伏 < 健康 < 信息)."""
+    rows = db.session.execute(select(Profession.id, Profession.name))
+    return by_pinyin([(pid, name) for pid, name in rows], key=lambda row: row[1])
 
 
 def training_levels() -> list[TrainingLevel]:

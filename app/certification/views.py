@@ -30,10 +30,9 @@ def _require(condition: bool) -> None:
 
 
 def _profession_choices():
-    from app.catalog.models import Profession
+    from app.catalog.services import profession_choices
 
-    rows = db.session.execute(select(Profession.id, Profession.name).order_by(Profession.name))
-    return [(0, _("（不填）"))] + [(r.id, r.name) for r in rows]
+    return [(0, _("（不填）"))] + profession_choices()
 
 
 @bp.route("/training")

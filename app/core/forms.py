@@ -56,10 +56,8 @@ class KindTargetField(Field):
             data = self.default() if callable(self.default) else self.default
         self.object_data = data
         self.data = data
-        self.raw_kind = None
         if formdata is not None:
             kind = formdata.get(self.name[:len(self.name) - len(self.short_name)] + self.kind_field)
-            self.raw_kind = kind
             raw = (formdata.get(self.input_name(kind)) or "").strip() if kind else ""
             try:
                 self.data = int(raw) if raw else None

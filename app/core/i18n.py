@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+import functools
 
 from flask import current_app, request, session
 from flask_babel import format_date, format_datetime, format_decimal
@@ -69,3 +70,25 @@ def fmt_score(value) -> str:
     if -1000 < rounded < 1000:  # the common case, without Babel: the gradebook formats a thousand cells a page
         return f"{rounded:f}".rstrip("0").rstrip(".")  # quantized: always has two decimals to strip
     return format_decimal(rounded, "#,##0.##")
+# --- ordering Chinese names ------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4096)
+def pinyin_key(text: str) -> tuple:
+    """Sort key that orders Chinese text as a Chinese reader expects: by pinyin (光伏 < 健康 < 信息), not by code
+    point (信息 < 健康 < 光伏). Latin letters and digits sort by themselves, case-insensitively; ties keep the text."""
+    from pypinyin import Style, lazy_pinyin
+
+    text = text or ""
+    return tuple(s.lower() for s in lazy_pinyin(text, style=Style.TONE3, errors="default")), text
+
+
+def by_pinyin(items, key=lambda item: item):
+    """``items`` sorted by the pinyin of ``key(item)`` (a name); stable, so equal names keep their order."""
+    return sorted(items, key=lambda item: pinyin_key(str(key(item) or "")))
+
+
+def sort_choices(choices):
+    """Drop-down choices ``[(value, label), ...]`` sorted by the pinyin of their labels; the entries without a
+    value (“（无）”, “请选择专业”) stay in front, in their order."""
+    head = [c for c in choices if not c[0]]
+    return head + by_pinyin([c for c in choices if c[0]], key=lambda c: c[1])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import defaultload, lazyload
 from app.auth.models import Role, User
 from app.catalog.models import Profession
 from app.core import clock
+from app.core.i18n import by_pinyin
 from app.core.signals import results_changed
 from app.core.tabular import missing_columns, pick, read_table
 from app import DOMAINS
@@ -99,8 +100,9 @@ def integrated_course_choices() -> list[tuple[int, str]]:
         .where(IntegratedCourse.version_id.in_(list(picked)))
         .order_by(Profession.name, TrainingLevel.position, IntegratedCourse.position))
     draft = _("（草稿）")
+    # Professions by pinyin; within one, the SQL order (level, course position) stays (the sort is stable).
     return [(cid, f"{prof}·{level}｜{code} {name}{draft if picked[version_id] else ''}")
-            for cid, version_id, code, name, prof, level in rows]
+            for cid, version_id, code, name, prof, level in by_pinyin(rows, key=lambda row: row[4])]
 
 
 def _check_integrated_course(course_id: int | None) -> int | None:
@@ -501,7 +503,7 @@ def add_activity(course: Course, *, kind: str, title: str, target_id: int | None
     # The object must be one this course may use (its school's exams, published workbooks ...): another school's
     # exam by id would otherwise hand this course's learners a grant to it.
     if handler.needs_target and target_id not in {tid for tid, _label in handler.targets(course)}:
-        raise ValidationError(_("所选对象不在本课程可用的范围内（编号 %(id)s）。", id=target_id))
+        raise ValidationError(_("所选对象不在本课程可用的范围内，请从列表中选择。"))
     position = (db.session.scalar(select(func.max(Activity.position)).where(Activity.course_id == course.id)) or 0) + 1
     activity = Activity(course_id=course.id, kind=kind, title=title[:200], target_id=target_id, body=body or "",
                         url=url or None, rule=rule, position=position)

@@ -24,8 +24,7 @@ _SPLIT = re.compile(r"[\s,，;；、]+")
 
 
 def _catalog_choices(form) -> None:
-    form.profession_id.choices = [(0, _("（不指定）"))] + [(p.id, p.name) for p in db.session.scalars(
-        catalog.search_professions())]
+    form.profession_id.choices = [(0, _("（不指定）"))] + catalog.profession_choices()
     form.training_level_id.choices = [(0, _("（不指定）"))] + [(lv.id, lv.name) for lv in catalog.training_levels()]
     if hasattr(form, "integrated_course_id"):
         form.integrated_course_id.choices = [(0, _("（不指定）"))] + services.integrated_course_choices()

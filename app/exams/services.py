@@ -55,15 +55,23 @@ def create_paper(*, title: str, school_id: int | None = None, creator=None) -> P
     return paper
 
 
+def _question_label(question: Question) -> str:
+    """How a message names a question to a teacher: its name, else the start of its text (never its id)."""
+    if question.name:
+        return question.name
+    version = question.current_version
+    return _short(version.text if version is not None else "")
+
+
 def add_paper_question(paper: Paper, question: Question, points: float | None = None) -> PaperQuestion:
     """Put a fixed question on the paper (its newest approved version is shown when an attempt starts)."""
     if not question.is_active:
-        raise ValidationError(_("试题 %(id)s 不可用。", id=question.id))
+        raise ValidationError(_("试题“%(name)s”不可用。", name=_question_label(question)))
     if question.approved_version_id is None:
-        raise ValidationError(_("试题 %(id)s 还没有通过审核的版本，审核通过后才能加入学生作答的试卷。",
-                                id=question.id))
+        raise ValidationError(_("试题“%(name)s”还没有通过审核的版本，审核通过后才能加入学生作答的试卷。",
+                                name=_question_label(question)))
     if any(pq.question_id == question.id for pq in paper.questions):
-        raise Conflict(_("试题 %(id)s 已在试卷中。", id=question.id))
+        raise Conflict(_("试题“%(name)s”已在试卷中。", name=_question_label(question)))
     entry = PaperQuestion(question_id=question.id, position=len(paper.questions) + 1,
                           points=question.approved_version.points if points is None else _points(points))
     paper.questions.append(entry)
@@ -164,11 +172,11 @@ def paper_problems(paper: Paper) -> list[str]:
     problems = [m for m in (rule_shortfall(r) for r in paper.rules) if m]
     fixed = [pq.question_id for pq in paper.questions]
     if fixed:
-        unapproved = list(db.session.scalars(select(Question.id).where(
+        unapproved = list(db.session.scalars(select(Question).where(
             Question.id.in_(fixed), Question.approved_version_id.is_(None)).order_by(Question.id)))
         if unapproved:
-            problems.append(_("试卷中的试题 %(ids)s 没有通过审核的版本（已撤回发布），请等待审核或从试卷中移除。",
-                              ids="、".join(str(i) for i in unapproved)))
+            problems.append(_("试卷中的试题%(names)s没有通过审核的版本（已撤回发布），请等待审核或从试卷中移除。",
+                              names="、".join(f"“{_question_label(q)}”" for q in unapproved)))
     if not paper.rules and not paper.questions:
         problems.append(_("试卷中还没有题目或抽题规则。"))
     if not problems and paper.rules:
@@ -535,7 +543,7 @@ def _plan_items(exam: Exam, seed: int) -> tuple[list[dict], float]:
     for slot, (qid, points) in enumerate(drawn, start=1):
         version = versions.get(qid)
         if version is None:  # a fixed question whose approval was withdrawn after the paper was built
-            raise Conflict(_("试卷中的试题 %(id)s 没有通过审核的版本，暂时不能开始考试，请联系老师。", id=qid))
+            raise Conflict(_("试卷中有试题没有通过审核的版本，暂时不能开始考试，请联系老师。"))
         qtype = qtypes.TYPES[version.type]
         points = points if qtype.has_points else 0.0
         max_score += points

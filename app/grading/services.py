@@ -100,7 +100,7 @@ def save_item(course: Course, item: GradeItem | None, *, name: str, kind: str = 
     if source.needs_target and not target_id:
         raise ValidationError(_("请选择该成绩项对应的对象。"))
     if source.needs_target and target_id not in {tid for tid, _label in source.targets(course)}:
-        raise ValidationError(_("所选对象不在本课程可用的范围内（编号 %(id)s）。", id=target_id))
+        raise ValidationError(_("所选对象不在本课程可用的范围内，请从列表中选择。"))
     if category_id is not None:
         get_category(course, category_id)
     if item is None:

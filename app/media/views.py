@@ -12,6 +12,7 @@ from app.catalog import services as catalog
 from app.catalog.models import Profession
 from app.core import uploads
 from app.core.database import begin_write, writes_late
+from app.core.i18n import by_pinyin
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
 from app.errors import FORM_REFUSED_STATUS, DomainError, ValidationError, form_refused
@@ -33,8 +34,7 @@ def _bulk_total() -> int:
 
 
 def _profession_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(select(Profession.id, Profession.name).order_by(Profession.name))
-    return [(0, _("请选择专业"))] + [(pid, name) for pid, name in rows]
+    return [(0, _("请选择专业"))] + catalog.profession_choices()
 
 
 def _task_choices(profession_id: int | None = None) -> list[tuple[int, str]]:
@@ -55,8 +55,9 @@ def _visible(kind: str, resource_id: int):
 @login_required
 def index():
     counts = services.published_counts()
-    professions = list(db.session.execute(select(Profession.id, Profession.name)
-                                          .where(Profession.id.in_(counts)).order_by(Profession.name))) if counts else []
+    professions = by_pinyin(db.session.execute(select(Profession.id, Profession.name)
+                                               .where(Profession.id.in_(counts))), key=lambda row: row[1]) \
+        if counts else []
     return render_template("media/index.html", professions=professions, counts=counts,
                            can_upload=permissions.can_upload_media(current_user),
                            can_bulk=permissions.can_bulk_upload_media(current_user))

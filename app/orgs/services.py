@@ -6,6 +6,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.core.i18n import by_pinyin
 from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.orgs.models import Enterprise, Partnership, PartnershipKind, School, SchoolKind
@@ -42,7 +43,8 @@ def school_by_key(key: str) -> School:
 
 
 def all_schools() -> list[School]:
-    return list(db.session.scalars(select(School).where(School.is_active.is_(True)).order_by(School.name)))
+    """Active schools, by the pinyin of their names (for drop-downs)."""
+    return by_pinyin(db.session.scalars(select(School).where(School.is_active.is_(True))), key=lambda s: s.name)
 
 
 def _save_organisation(model, obj, *, key: str, expected_version: int | None, field_names, fields):
@@ -116,8 +118,9 @@ def enterprise_by_key(key: str) -> Enterprise:
 
 
 def all_enterprises() -> list[Enterprise]:
-    return list(db.session.scalars(select(Enterprise).where(Enterprise.is_active.is_(True))
-                                   .order_by(Enterprise.name)))
+    """Active enterprises, by the pinyin of their names (for drop-downs)."""
+    return by_pinyin(db.session.scalars(select(Enterprise).where(Enterprise.is_active.is_(True))),
+                     key=lambda e: e.name)
 
 
 def save_enterprise(enterprise: Enterprise | None, *, key: str, expected_version: int | None = None,

@@ -121,7 +121,7 @@ def add_partnership(school_id: int):
     require(permissions.can_edit_school(current_user, school))
     form = forms.PartnershipForm()
     form.enterprise_id.choices = [(e.id, e.name) for e in services.all_enterprises()]
-    form.kind.choices = [(k.value, k.value) for k in PartnershipKind]
+    form.kind.choices = [(k.value, partnership_kind_label(k.value)) for k in PartnershipKind]
     if form.validate_on_submit():
         services.add_partnership(school, services.get_enterprise(form.enterprise_id.data), form.kind.data,
                                  form.since.data)

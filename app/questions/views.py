@@ -38,11 +38,9 @@ def banks():
 
 
 def _profession_choices():
-    from app.catalog.models import Profession
-    from sqlalchemy import select
+    from app.catalog.services import profession_choices
 
-    return [(0, _("（不限专业）"))] + [(p.id, p.name) for p in db.session.scalars(
-        select(Profession).order_by(Profession.name))]
+    return [(0, _("（不限专业）"))] + profession_choices()
 
 
 @bp.route("/banks/new", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import lazyload
 
 from app.catalog.models import Profession, TrainingLevel
+from app.core.i18n import by_pinyin
 from app.extensions import db
 from app.standards import resources
 from app.standards.models import CourseStandard, IntegratedCourse, LearningTask, StandardVersion
@@ -234,6 +235,8 @@ def task_options(profession_id: int | None = None) -> list[tuple[int, str]]:
             .order_by(Profession.name, TrainingLevel.position, IntegratedCourse.position, LearningTask.position))
     if profession_id:
         stmt = stmt.where(CourseStandard.profession_id == profession_id)
-    return [(tid, f"{pname}·{lname} {code} {name}") for tid, code, name, pname, lname in db.session.execute(stmt)]
+    # Professions by pinyin; within one, the SQL order (level, course, task) stays (the sort is stable).
+    rows = by_pinyin(db.session.execute(stmt), key=lambda row: row[3])
+    return [(tid, f"{pname}·{lname} {code} {name}") for tid, code, name, pname, lname in rows]
 
 

@@ -66,7 +66,7 @@ def index():
 def new():
     require(permissions.can_edit_standards(current_user))
     form = forms.NewStandardForm()
-    form.profession_id.choices = [(p.id, p.name) for p in db.session.scalars(catalog.search_professions())]
+    form.profession_id.choices = catalog.profession_choices()
     form.level_id.choices = [(lv.id, lv.name) for lv in catalog.training_levels()]
     if request.method == "GET" and request.args.get("profession", type=int):
         form.profession_id.data = request.args.get("profession", type=int)

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from app.core import clock
+from app.core.i18n import by_pinyin
 from app.errors import Conflict, NotFound, ValidationError, get_or_raise
 from app.extensions import db
 from app.review.models import ReviewState
@@ -347,7 +348,7 @@ def professions_with_workbooks(*, include_unpublished: bool) -> list[ProfessionR
     if not include_unpublished:
         stmt = stmt.join(WorkbookPage, and_(WorkbookPage.workbook_id == Workbook.id,
                                             WorkbookPage.current_version_id.is_not(None)))
-    return [ProfessionRow(p, n) for p, n in db.session.execute(stmt).unique()]
+    return [ProfessionRow(p, n) for p, n in by_pinyin(db.session.execute(stmt).unique(), key=lambda row: row[0].name)]
 
 
 def neighbours(page: WorkbookPage, *, include_unpublished: bool) -> dict:

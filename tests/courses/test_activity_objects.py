@@ -163,3 +163,22 @@ def test_exam_activity_waiting_for_hand_marking_says_pending_not_failed(client, 
     db.session.commit()
     page = client.get(f"/courses/{course.id}").get_data(as_text=True)
     assert "考试未通过" in page and "待评分" not in page
+def test_grade_item_object_is_chosen_from_the_list_and_shown_chosen_when_edited(client, login_as):
+    from app.grading import services as grading
+
+    teacher = login_as("teacher")
+    course, _ = builders.course(teacher, students=1)
+    exam = exam_builders.fixed_exam([exam_builders.question(exam_builders.bank(), "single_choice")], students=[],
+                                    creator=teacher, points=5, title="期末理论考试")
+    db.session.commit()
+    setup = f"/courses/{course.id}/gradebook/setup"
+    page = client.get(setup).get_data(as_text=True)
+    assert "编号" not in page and "选择考试" in page and f'<option value="{exam.id}">期末理论考试</option>' in page
+    added = client.form(setup, {"what": "item", "item-name": "期末考试", "item-kind": "exam", "item-max_points": "100",
+                                "item-weight": "1", "item-category_id": "0", "item-target_id-exam": str(exam.id)},
+                        token_from=setup)
+    assert added.status_code == 302
+    (item,) = grading.items(course)
+    assert (item.kind, item.target_id) == ("exam", exam.id)
+    edit = client.get(f"/courses/{course.id}/gradebook/items/{item.id}/edit").get_data(as_text=True)
+    assert f'<option value="{exam.id}" selected>期末理论考试</option>' in edit

@@ -88,7 +88,7 @@ def test_a_fixed_question_unpublished_after_the_paper_was_built_stops_new_attemp
     exam = builders.fixed_exam([question], students=[student])
     review.withdraw(question.current_version, builders.reviewer(), "答案有误")
     problems = services.paper_problems(exam.paper)
-    assert any(str(question.id) in p and "没有通过审核的版本" in p for p in problems)
+    assert any(f"“{question.name}”" in p and "没有通过审核的版本" in p for p in problems)
     with pytest.raises(Conflict) as err:
         services.start_attempt(exam, student)
     assert "没有通过审核的版本" in err.value.message
