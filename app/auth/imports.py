@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from app.auth import permissions, services
 from app.auth.models import ActivationCode, User, UserImport, UserRole
 from app.core import clock, exports, storage, tabular
+from app.core.templating import role_label
 from app.errors import ValidationError
 from app.extensions import db
 
@@ -25,9 +26,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "school": ("school", "学校", "学校代码", "院校", "所属学校"),
     "enterprise": ("enterprise", "企业", "企业代码", "所属企业"),
 }
-REQUIRED = ("username", "roles")
-#: Longest values the user table holds (User.full_name, User.phone, User.email).
-FULL_NAME_MAX, PHONE_MAX, EMAIL_MAX = 100, 32, 254
+REQUIRED = ("username", "full_name", "roles")
+#: Longest values the user table holds (User.full_name, User.email; the phone is checked by services.phone_error).
+FULL_NAME_MAX, EMAIL_MAX = 100, 254
 
 ROLE_WORDS = {
     "学生": "student", "教师": "teacher", "老师": "teacher", "企业导师": "mentor", "导师": "mentor",
@@ -69,6 +70,15 @@ def _parse_roles(text: str) -> list[str]:
         if role not in out:
             out.append(role)
     return out
+
+
+def _partner_enterprise_ids(school_id: int | None) -> set[int]:
+    """Enterprises in a 校企合作 (any kind) with the school: a school admin may import their mentors."""
+    from app.orgs.models import Partnership
+
+    if school_id is None:
+        return set()
+    return set(db.session.scalars(select(Partnership.enterprise_id).where(Partnership.school_id == school_id)))
 
 
 def _lookup_orgs():
@@ -114,6 +124,9 @@ def import_users(actor, filename: str, data: bytes, *, dry_run: bool = False,
     # actor None: a command-line import, with the platform's authority.
     platform = actor is None or permissions.is_platform_admin(actor)
     allowed_roles = {r.value for r in services.Role} if platform else set(permissions.assignable_roles(actor))
+    # A school admin also imports the 企业导师 of the school's partner enterprises (as mentors only).
+    partners = set() if platform else _partner_enterprise_ids(actor.school_id)
+    mentor_roles = {services.Role.mentor.value}
     total = len(table.rows)
     for index, (number, row) in enumerate(table.rows):
         if progress and index % 500 == 0:
@@ -127,29 +140,13 @@ def import_users(actor, filename: str, data: bytes, *, dry_run: bool = False,
             errors.append(_("用户名 %(u)s 与第 %(row)s 行重复", u=username, row=seen[username]))
         else:
             seen[username] = number
-        roles = _parse_roles(get("roles"))
-        if not roles:
-            errors.append(_("缺少角色"))
-        for role in roles:
-            if role not in services.Role.__members__:
-                errors.append(_("未知角色：%(role)s", role=role))
-            elif role not in allowed_roles:
-                errors.append(_("您不能分配角色：%(role)s", role=role))
-        email = get("email")
-        if email and (not services.EMAIL_RE.match(email) or len(email) > EMAIL_MAX):
-            errors.append(_("邮箱格式不正确：%(email)s", email=email))
-        # The columns' limits: PostgreSQL would refuse a longer value at insert time, failing the whole import.
-        if len(get("full_name")) > FULL_NAME_MAX:
-            errors.append(_("姓名过长（最多 %(n)s 个字）", n=FULL_NAME_MAX))
-        if len(get("phone")) > PHONE_MAX:
-            errors.append(_("手机号过长（最多 %(n)s 位）", n=PHONE_MAX))
         school = enterprise = None
         school_ref, enterprise_ref = get("school"), get("enterprise")
         if school_ref:
             school = schools.get(school_ref.lower()) or schools.get(school_ref)
             if school is None:
                 errors.append(_("未知学校：%(s)s", s=school_ref))
-        elif not platform:
+        elif not platform and not enterprise_ref:
             school = actor.school
         if enterprise_ref:
             enterprise = enterprises.get(enterprise_ref.lower()) or enterprises.get(enterprise_ref)
@@ -157,8 +154,34 @@ def import_users(actor, filename: str, data: bytes, *, dry_run: bool = False,
                 errors.append(_("未知企业：%(e)s", e=enterprise_ref))
         if school is not None and enterprise is not None:
             errors.append(_("用户只能属于一个学校或一个企业"))
-        if not platform and (school is None or school.id != actor.school_id):
+        elif not platform and enterprise is not None and enterprise.id not in partners:
+            errors.append(_("企业“%(e)s”不是本校的合作企业，不能导入其人员（请先添加校企合作）", e=enterprise.name))
+        elif not platform and school is not None and school.id != actor.school_id:
             errors.append(_("只能导入本校用户"))
+        # A school admin's row of a partner enterprise may only make 企业导师.
+        row_roles = mentor_roles if (not platform and enterprise is not None) else allowed_roles
+        roles = _parse_roles(get("roles"))
+        if not roles:
+            errors.append(_("缺少角色"))
+        for role in roles:
+            if role not in services.Role.__members__:
+                errors.append(_("未知角色：%(role)s", role=role))
+            elif role not in row_roles:
+                errors.append(_("您不能分配角色：%(role)s", role=role_label(role)))
+        email = get("email")
+        if email and (not services.EMAIL_RE.match(email) or len(email) > EMAIL_MAX):
+            errors.append(_("邮箱格式不正确：%(email)s", email=email))
+        # The columns' limits: PostgreSQL would refuse a longer value at insert time, failing the whole import.
+        full_name = get("full_name")
+        if not full_name:
+            errors.append(_("缺少姓名"))
+        elif len(full_name) > FULL_NAME_MAX:
+            errors.append(_("姓名过长（最多 %(n)s 个字）", n=FULL_NAME_MAX))
+        phone = get("phone")
+        if phone:
+            problem = services.phone_error(phone)
+            if problem:
+                errors.append(problem)
         for message in errors:
             report.errors.append(RowError(number, message))
         parsed.append((number, username, get("full_name"), email or None, get("phone") or None, roles, school,

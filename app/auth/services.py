@@ -19,6 +19,9 @@ from app.extensions import db
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: A mainland mobile number (optionally +86), or a landline: area code 0xx/0xxx, an optional hyphen, 7–8 digits
+#: and an optional extension (-123, 转123, #123, ext123). Spaces are ignored.
+PHONE_RE = re.compile(r"^(?:(?:\+86-?)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:(?:-|转|#|ext\.?)\d{1,6})?)$")
 MIN_PASSWORD_LENGTH = 8
 #: A session's last_seen_at is written at most this often.
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -49,14 +52,33 @@ def validate_email(email: str | None) -> str | None:
     return email
 
 
+def phone_error(phone: str) -> str | None:
+    """Why ``phone`` is not a phone number (None when it is one): too long for its column, or neither a mainland
+    mobile nor a landline number."""
+    if len(phone) > 32:
+        return _("手机号过长（最多 %(n)s 位）", n=32)
+    if not PHONE_RE.match(re.sub(r"\s+", "", phone)):
+        return _("电话号码格式不正确：%(phone)s（应为手机号，如 13800138000，或座机号，如 010-12345678）", phone=phone)
+    return None
+
+
+def validate_phone(phone: str | None) -> str | None:
+    """The trimmed phone number (None when empty); ValidationError when it is not one."""
+    phone = (phone or "").strip() or None
+    if phone is not None:
+        error = phone_error(phone)
+        if error:
+            raise ValidationError(error)
+    return phone
+
+
 def validate_profile(full_name: str | None, phone: str | None) -> tuple[str, str | None]:
-    """Trimmed name and phone, refused when longer than their columns (scripts bypass the form's limits)."""
-    full_name, phone = (full_name or "").strip(), (phone or "").strip() or None
+    """Trimmed name and phone, refused when longer than their columns (scripts bypass the form's limits) or
+    when the phone is not a phone number."""
+    full_name = (full_name or "").strip()
     if len(full_name) > 100:
         raise ValidationError(_("姓名过长（最多 %(n)s 个字）", n=100))
-    if phone and len(phone) > 32:
-        raise ValidationError(_("手机号过长（最多 %(n)s 位）", n=32))
-    return full_name, phone
+    return full_name, validate_phone(phone)
 
 
 def validate_roles(roles) -> list[str]:
@@ -115,6 +137,8 @@ def update_user(user: User, *, expected_version: int | None = None, roles=None, 
         raise Conflict(_("该用户已被其他人修改，请刷新后重试。"))
     if "email" in fields:
         fields["email"] = validate_email(fields["email"])
+    if "phone" in fields:
+        fields["phone"] = validate_phone(fields["phone"])
     if fields.get("school") is not None and fields.get("enterprise") is not None:
         raise ValidationError(_("用户只能属于一个学校或一个企业。"))
     for name, value in fields.items():

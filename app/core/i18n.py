@@ -1,8 +1,8 @@
 """Locale selection and the formatting helpers templates use (Chinese first)."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 import functools
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, request, session
 from flask_babel import format_date, format_datetime, format_decimal

@@ -149,15 +149,14 @@ def search_enterprises(*, q: str = "", province: str = "", active: str = "1"):
 
 
 def add_partnership(school: School, enterprise: Enterprise, kind: str, since=None) -> Partnership:
+    """Record a 校企合作 of ``kind``. The same school, enterprise and kind again is refused (409): it exists."""
     if kind not in PartnershipKind.__members__:
         raise ValidationError(_("未知的合作形式。"))
-    existing = db.session.scalar(select(Partnership).where(
+    existing = db.session.scalar(select(Partnership.id).where(
         Partnership.school_id == school.id, Partnership.enterprise_id == enterprise.id, Partnership.kind == kind))
     if existing is not None:
-        if since is not None:
-            existing.since = since
-        db.session.flush()
-        return existing
+        raise Conflict(_("该校企合作已存在：%(school)s 与 %(enterprise)s 已有这种合作形式。", school=school.name,
+                         enterprise=enterprise.name))
     partnership = Partnership(school=school, enterprise=enterprise, kind=kind, since=since)
     db.session.add(partnership)
     db.session.flush()

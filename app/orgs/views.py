@@ -9,7 +9,7 @@ from app.auth.forms import ConfirmForm
 from app.auth.services import count_users_by_role, require
 from app.core.pagination import paginate
 from app.core.templating import partnership_kind_label, school_kind_label
-from app.errors import DomainError, form_refused
+from app.errors import FORM_REFUSED_STATUS, DomainError, form_refused
 from app.extensions import db
 from app.orgs import forms, permissions, services
 from app.orgs.models import Partnership, PartnershipKind, SchoolKind
@@ -35,16 +35,23 @@ def schools():
                            confirm=ConfirmForm())
 
 
-@bp.route("/schools/<int:school_id>")
-@login_required
-def school(school_id: int):
-    school = services.get_school(school_id)
+def _partnership_form() -> forms.PartnershipForm:
     form = forms.PartnershipForm()
     form.enterprise_id.choices = [(e.id, e.name) for e in services.all_enterprises()]
     form.kind.choices = [(k.value, partnership_kind_label(k.value)) for k in PartnershipKind]
+    return form
+
+
+def _school_page(school, form, error: str = ""):
     return render_template("orgs/school.html", school=school, partnerships=services.partnerships_of_school(school),
-                           counts=count_users_by_role(school.id), form=form,
+                           counts=count_users_by_role(school.id), form=form, partnership_error=error,
                            can_edit=permissions.can_edit_school(current_user, school), confirm=ConfirmForm())
+
+
+@bp.route("/schools/<int:school_id>")
+@login_required
+def school(school_id: int):
+    return _school_page(services.get_school(school_id), _partnership_form())
 
 
 def _school_form(obj=None) -> forms.SchoolForm:
@@ -119,16 +126,18 @@ def toggle_school(school_id: int):
 def add_partnership(school_id: int):
     school = services.get_school(school_id)
     require(permissions.can_edit_school(current_user, school))
-    form = forms.PartnershipForm()
-    form.enterprise_id.choices = [(e.id, e.name) for e in services.all_enterprises()]
-    form.kind.choices = [(k.value, partnership_kind_label(k.value)) for k in PartnershipKind]
-    if form.validate_on_submit():
+    form = _partnership_form()
+    if not form.validate_on_submit():
+        # The choices typed are kept; the page says what is missing beside the form.
+        return _school_page(school, form, _("请选择合作企业和合作形式。")), FORM_REFUSED_STATUS
+    try:
         services.add_partnership(school, services.get_enterprise(form.enterprise_id.data), form.kind.data,
                                  form.since.data)
-        db.session.commit()
-        flash(_("校企合作已添加。"), "success")
-    else:
-        flash(_("请选择合作企业和合作形式。"), "danger")
+    except DomainError as exc:
+        db.session.rollback()
+        return _school_page(school, form, exc.message), FORM_REFUSED_STATUS
+    db.session.commit()
+    flash(_("校企合作已添加。"), "success")
     return redirect(url_for("orgs.school", school_id=school.id))
 
 

@@ -176,7 +176,10 @@ def submission(submission_id: int):
         evaluations=evaluations, feedback=services.feedback_files(evaluations) if see_feedback else {},
         max_feedback=services.MAX_FEEDBACK_FILES,
         can_attach={e.id for e in evaluations if permissions.can_attach_feedback(current_user, e, submission)},
-        parties=permissions.parties_for(current_user, submission), members=members, member_scores=member_scores,
+        # Work nobody has started yet is not offered to its peer reviewers (the review would be refused).
+        parties=[p for p in permissions.parties_for(current_user, submission)
+                 if p != "peer" or services.has_started(submission)],
+        members=members, member_scores=member_scores,
         shown_member=shown_member if not mine else None,
         can_adjust=bool(members) and permissions.can_manage_assignment(current_user, assignment),
         adjust_form=forms.AdjustForm(),

@@ -106,7 +106,7 @@ def test_unreadable_files_get_a_clear_message():
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100: "旧版 Excel",
         bytes(range(256)) * 40000: "无法识别",
         "username,full_name\nbob,Bob\n".encode(): "缺少必需的列：角色。",
-        "用户名,角色\n".encode(): "没有数据行",
+        "用户名,姓名,角色\n".encode(): "没有数据行",
         # 10 MB of junk on one line, and an unclosed quote: a Chinese message with the line, not csv's English.
         b"x" * (10 * 2**20): "CSV 格式错误（第 1 行）",
         b'username,roles\nbob,"student\n' + b"y" * 200_000: "CSV 格式错误（第 ",
@@ -186,3 +186,87 @@ def test_users_create_refuses_a_name_longer_than_the_column(runner):
                                  "--full-name", "长" * 101])
     assert result.exit_code == 1 and "姓名过长" in result.output
     assert db.session.scalar(select(User).where(User.username == "longname")) is None
+
+
+def test_phone_numbers_must_be_mobile_or_landline_numbers():
+    factories.school(key="tel-school")
+    good = ["13800138000", "+8613912345678", "+86-15012345678", "138 0013 8000", "010-12345678", "0755-1234567",
+            "02112345678", "010-12345678-123", "0571-87654321转8001"]
+    bad = ["abc", "12345", "23800138000", "1380013800", "138001380001", "12012345678", "010-123", "+1 2025550123",
+           "010-12345678转", "电话"]
+    lines = [f"tel{i:02d},甲{i},学生,tel-school,,{phone}" for i, phone in enumerate(good + bad)]
+    data = ("用户名,姓名,角色,学校代码,邮箱,手机号\n" + "\n".join(lines) + "\n").encode("utf-8")
+    report = imports.import_users(None, "users.csv", data)
+    by_row = {e.row: e.message for e in report.errors}
+    assert set(by_row) == {len(good) + 2 + i for i in range(len(bad))}, by_row
+    assert "电话号码格式不正确：abc" in by_row[len(good) + 2]
+    report = imports.import_users(None, "users.csv", ("用户名,姓名,角色,学校代码,邮箱,手机号\n" + "\n".join(
+        lines[:len(good)]) + "\n").encode("utf-8"))
+    assert report.ok and report.created == len(good)
+
+
+def test_the_profile_forms_check_the_phone_too(client, login_as):
+    from app.auth import services
+
+    admin = login_as("platform_admin")
+    try:
+        services.create_user(username="telbad", roles=["teacher"], phone="abc")
+    except ValidationError as exc:
+        assert "电话号码格式不正确" in exc.message
+    else:
+        raise AssertionError("a phone number 'abc' was accepted")
+    user = factories.user("teacher")
+    db.session.commit()
+    response = client.form(f"/users/{user.id}/edit", {"username": user.username, "full_name": "改电话",
+                                                      "phone": "abc", "roles": ["teacher"],
+                                                      "school_id": user.school_id, "enterprise_id": 0,
+                                                      "version": user.version},
+                           token_from=f"/users/{user.id}/edit")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "电话号码格式不正确" in page and 'value="改电话"' in page
+    assert admin
+
+
+def test_an_empty_name_is_a_row_error():
+    factories.school(key="name-school")
+    before = _count_users()
+    data = (HEADER + "nm01,,学生,name-school,\nnm02,  ,学生,name-school,\nnm03,好,学生,name-school,\n").encode()
+    report = imports.import_users(None, "users.csv", data)
+    by_row = {e.row: e.message for e in report.errors}
+    assert set(by_row) == {2, 3} and all("缺少姓名" in m for m in by_row.values())
+    assert _count_users() == before
+    try:
+        imports.import_users(None, "users.csv", "用户名,角色\nnm04,学生\n".encode())
+    except ValidationError as exc:
+        assert "缺少必需的列：姓名" in exc.message
+    else:
+        raise AssertionError("a file without 姓名 was accepted")
+
+
+def test_a_school_admin_imports_mentors_of_partner_enterprises_only(client, login_as):
+    from app.orgs import services as orgs
+
+    admin = login_as("school_admin")
+    partner = factories.enterprise(key="partner-auto", name="合作汽修厂")
+    stranger = factories.enterprise(key="stranger-auto", name="无关企业")
+    orgs.add_partnership(admin.school, partner, "apprenticeship")
+    db.session.commit()
+
+    def upload(text: str):
+        data = ("用户名,姓名,角色,学校代码,企业代码\n" + text).encode()
+        return client.form("/users/import", {"file": (io.BytesIO(data), "u.csv")}, token_from="/users/import",
+                           content_type="multipart/form-data")
+
+    refused = upload("m01,王师傅,企业导师,,stranger-auto\nm02,李师傅,教师,,partner-auto\n"
+                     "m03,赵师傅,导师,,\n")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "不是本校的合作企业" in page and "无关企业" in page
+    assert "您不能分配角色：教师" in page and "您不能分配角色：企业导师" in page  # roles by name
+    assert "mentor" not in page.split('data-testid="import-report"')[1]  # never the raw key
+    assert db.session.scalar(select(User).where(User.username.in_(["m01", "m02", "m03"]))) is None
+    ok = upload("m04,孙师傅,企业导师,,partner-auto\n")
+    assert ok.status_code == 200, ok.get_data(as_text=True)[-2000:]
+    mentor = db.session.scalar(select(User).where(User.username == "m04"))
+    assert mentor.enterprise_id == partner.id and mentor.school_id is None and mentor.role_names == {"mentor"}
+    assert stranger

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.orgs.models import Partnership, School
@@ -156,3 +156,25 @@ def test_a_school_admin_cannot_change_their_schools_key(client, login_as):
     db.session.expire_all()
     school = db.session.get(School, admin.school_id)
     assert school.key == key and school.name == "本校新名称"
+
+
+def test_adding_an_existing_partnership_is_refused_on_the_same_form(client, login_as):
+    admin = login_as("school_admin")
+    enterprise = factories.enterprise(name="合作汽车公司")
+    orgs_services.add_partnership(admin.school, enterprise, "apprenticeship")
+    db.session.commit()
+    url = f"/schools/{admin.school_id}/partnerships"
+    response = client.form(url, {"enterprise_id": enterprise.id, "kind": "apprenticeship", "since": "2025-03-01"},
+                           token_from=f"/schools/{admin.school_id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "该校企合作已存在" in page and "已添加" not in page
+    form = page[page.index('id="partnership-form"'):]
+    assert f'<option selected value="{enterprise.id}">合作汽车公司</option>' in form
+    assert '<option selected value="apprenticeship">' in form and 'value="2025-03-01"' in form
+    assert db.session.scalar(select(func.count()).select_from(Partnership).where(
+        Partnership.school_id == admin.school_id)) == 1
+    missing = client.form(url, {"kind": "apprenticeship"}, token_from=f"/schools/{admin.school_id}")
+    assert missing.status_code == 400 and "请选择合作企业和合作形式" in missing.get_data(as_text=True)
+    other_kind = client.form(url, {"enterprise_id": enterprise.id, "kind": "order_training"},
+                             token_from=f"/schools/{admin.school_id}")
+    assert other_kind.status_code == 302  # another form of cooperation with the same enterprise is new

@@ -62,6 +62,8 @@ def test_a_peer_cannot_review_a_classmate_who_never_started(app, client, login_a
     own = client.get(f"/tasks/submissions/{services.submission_of(a, s1).id}").get_data(as_text=True)
     assert f"/tasks/submissions/{other.id}/evaluate/peer" not in own  # not offered
     assert "这位同学还没有开始，暂不能互评" in own
+    theirs = client.get(f"/tasks/submissions/{other.id}").get_data(as_text=True)
+    assert "填写互评" not in theirs and f"/tasks/submissions/{other.id}/evaluate/peer" not in theirs
     url = f"/tasks/submissions/{other.id}/evaluate/peer"
     shown = client.get(url)
     assert shown.status_code == 409 and "还没有开始这个任务" in shown.get_data(as_text=True)
@@ -78,6 +80,7 @@ def test_a_peer_cannot_review_a_classmate_who_never_started(app, client, login_a
     db.session.commit()
     own = client.get(f"/tasks/submissions/{services.submission_of(a, s1).id}").get_data(as_text=True)
     assert url in own
+    assert "填写互评" in client.get(f"/tasks/submissions/{other.id}").get_data(as_text=True)
     assert client.get(url).status_code == 200
     assert client.form(url, _form(a, 80), token_from=url).status_code == 302
 
