@@ -9,7 +9,7 @@ from app.auth.forms import ConfirmForm
 from app.auth.services import count_users_by_role, require
 from app.core.pagination import paginate
 from app.core.templating import partnership_kind_label, school_kind_label
-from app.errors import DomainError, form_refused
+from app.errors import DomainError, ValidationError, form_refused
 from app.extensions import db
 from app.orgs import forms, permissions, services
 from app.orgs.models import Partnership, PartnershipKind, SchoolKind
@@ -117,19 +117,21 @@ def toggle_school(school_id: int):
 @bp.route("/schools/<int:school_id>/partnerships", methods=["POST"])
 @login_required
 def add_partnership(school_id: int):
-    school = services.get_school(school_id)
-    require(permissions.can_edit_school(current_user, school))
+    partner_of = services.get_school(school_id)
+    require(permissions.can_edit_school(current_user, partner_of))
     form = forms.PartnershipForm()
     form.enterprise_id.choices = [(e.id, e.name) for e in services.all_enterprises()]
     form.kind.choices = [(k.value, k.value) for k in PartnershipKind]
-    if form.validate_on_submit():
-        services.add_partnership(school, services.get_enterprise(form.enterprise_id.data), form.kind.data,
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("请选择合作企业和合作形式。"))
+        services.add_partnership(partner_of, services.get_enterprise(form.enterprise_id.data), form.kind.data,
                                  form.since.data)
-        db.session.commit()
-        flash(_("校企合作已添加。"), "success")
-    else:
-        flash(_("请选择合作企业和合作形式。"), "danger")
-    return redirect(url_for("orgs.school", school_id=school.id))
+    except DomainError as exc:  # the school page again, with the partnership form as it was filled in
+        return form_refused(exc, school, school_id=partner_of.id)
+    db.session.commit()
+    flash(_("校企合作已添加。"), "success")
+    return redirect(url_for("orgs.school", school_id=partner_of.id))
 
 
 @bp.route("/partnerships/<int:partnership_id>/delete", methods=["POST"])

@@ -94,7 +94,11 @@ def edit_stages(assignment_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        services.update_stages(assignment, forms.stage_settings(request.form, assignment.stages))
+        try:
+            services.update_stages(assignment, forms.stage_settings(request.form, assignment.stages))
+        except DomainError as exc:
+            return form_refused(exc, "tasks/stages_form.html", form=form, assignment=assignment,
+                                local=forms.to_local_input)
         db.session.commit()
         flash(_("环节设置已保存。"), "success")
         return redirect(url_for("tasks.assignment", assignment_id=assignment.id))
@@ -401,18 +405,22 @@ def evaluate(submission_id: int, party: str):
         abort(404)
     require(permissions.can_evaluate(current_user, submission, party))
     form = forms.EvaluationForm()
+    page = dict(submission=submission, assignment=submission.assignment, party=party,
+                party_label=str(PARTY_LABELS[party]), feedback=party in services.FEEDBACK_PARTIES,
+                max_files=services.MAX_FEEDBACK_FILES)
     if form.validate_on_submit():
-        evaluation = services.evaluate(submission, party, current_user, _scores_from(request.form),
-                                       form.comment.data or "")
-        files = [f for f in request.files.getlist("files") if f.filename]
-        if files and party in services.FEEDBACK_PARTIES:
-            services.attach_feedback(evaluation, files, by=current_user)
+        try:
+            evaluation = services.evaluate(submission, party, current_user, _scores_from(request.form),
+                                           form.comment.data or "")
+            files = [f for f in request.files.getlist("files") if f.filename]
+            if files and party in services.FEEDBACK_PARTIES:
+                services.attach_feedback(evaluation, files, by=current_user)
+        except DomainError as exc:  # a score out of range, a bad file: the rubric again, as filled in
+            return form_refused(exc, "tasks/evaluate.html", form=form, **page)
         db.session.commit()
         flash(_("评价已提交。"), "success")
         return redirect(url_for("tasks.submission", submission_id=submission.id))
-    return render_template("tasks/evaluate.html", submission=submission, assignment=submission.assignment,
-                           party=party, party_label=str(PARTY_LABELS[party]), form=form,
-                           feedback=party in services.FEEDBACK_PARTIES, max_files=services.MAX_FEEDBACK_FILES)
+    return render_template("tasks/evaluate.html", form=form, **page)
 
 
 @bp.route("/tasks/evaluations/<int:evaluation_id>/files", methods=["POST"])
