@@ -21,12 +21,50 @@ from config import DEMO_PASSWORD
 BAD = "12 mm"
 ROLES = ("admin", "schooladmin", "reviewer", "teacher", "student", "mentor")
 
-#: POST routes this test does not submit, with the reason. Everything else must be reached by the crawl.
+#: POST routes this test does not submit, with the reason. Everything else must be reached by the crawl; a route
+#: listed here that the crawl does reach is submitted all the same (the list only excuses not reaching it).
 SKIPPED = {
     "auth.logout": "ends the session the crawl runs in; it has no input",
     "auth.login": "its refusals are covered by tests/auth/test_login.py (rate-limited per account and IP)",
     "auth.activate": "reached only with an activation code (tests/auth/test_login.py covers its refusals)",
-    "exams.regrade": "an action without typed input: it needs an exam whose questions got a new version",
+    "auth.revoke_token": "a button, shown only once a token exists",
+    "exams.regrade": "a button, offered only when questions of a taken exam got a new version",
+    "exams.submit": "a button on the attempt page; answers go through the JSON API (tests/exams/test_api.py)",
+    "exams.grade": "hand marking needs a submitted essay waiting for marks; the demo has none",
+    "exams.set_rubric": "on the marking page of a hand-marked question with submissions; the demo has none",
+    "courses.join": "needs a course with an enrol key the user is not in; tests/courses/test_courses.py",
+    "courses.mark_done": "a button (mark an activity read)",
+    "certification.batches.step": "posted by htmx while a certificate batch runs; no input",
+    "certification.enroll": "a button; the demo teacher is already enrolled",
+    "certification.program_publish": "a button; the demo program is already published",
+    "certification.offline_import": "on an offline session page; the demo has no offline session",
+    "certification.offline_pick": "on an offline session page; the demo has no offline session",
+    "certification.review_practical": "needs a practical task waiting for review; the demo has none",
+    "grading.grade_cell": "the gradebook cell form is loaded by htmx when a cell is opened",
+    "grading.attach_files": "on a grade cell opened by htmx",
+    "media.edit": "only drafts can be edited; the demo media are published",
+    "media.delete": "only drafts can be deleted; the demo media are published",
+    "questions.confirm_import": "step 2 of an import, after a valid file (tests/questions/test_pages.py)",
+    "review.submit": "a button on a draft; the demo has no draft of its reviewers' authors",
+    "standards.confirm_upload": "step 2 of a YAML upload, after a valid file (tests/standards/test_upload.py)",
+    "standards.edit_version": "editing needs a draft version; the demo standards are published",
+    "standards.new_course": "editing needs a draft version; the demo standards are published",
+    "standards.edit_course": "editing needs a draft version; the demo standards are published",
+    "standards.delete_course": "editing needs a draft version; the demo standards are published",
+    "standards.new_task": "editing needs a draft version; the demo standards are published",
+    "standards.edit_task": "editing needs a draft version; the demo standards are published",
+    "standards.delete_task": "editing needs a draft version; the demo standards are published",
+    "tasks.start": "a button (start a task)",
+    "tasks.new_group": "group work; the demo task is individual (tests/tasks/test_groups.py)",
+    "tasks.auto_groups": "group work; the demo task is individual (tests/tasks/test_groups.py)",
+    "tasks.move_member": "group work; the demo task is individual (tests/tasks/test_groups.py)",
+    "tasks.adjust": "group work; the demo task is individual (tests/tasks/test_groups.py)",
+    "tasks.attach_feedback": "on an evaluation already given; the demo has none by a teacher or mentor",
+}
+
+#: Routes whose form may be gone when its turn comes, because a route submitted before it changed the data.
+MAY_BE_GONE = {
+    "review.request_changes": "review.approve, submitted first, publishes the one demo item waiting for review",
 }
 
 #: GET pages the crawl does not open: files, exports and prints (not HTML pages with forms).
@@ -126,7 +164,7 @@ def forms_on(app, client, url: str) -> dict:
     return found
 
 
-def crawl(app, client, per_endpoint: int = 2, limit: int = 400) -> dict:
+def crawl(app, client, per_endpoint: int = 5, limit: int = 500) -> dict:
     """{post endpoint: (page url, form)} of every post form on the pages reachable by links from home."""
     queue, seen, opened, found = ["/"], {"/"}, defaultdict(int), {}
     while queue and sum(opened.values()) < limit:
@@ -219,7 +257,7 @@ def test_every_form_comes_back_with_what_was_typed_and_the_reason(app, demo_worl
     missing = post_routes - set(reached) - set(SKIPPED)
     failures, refused, accepted, without_input, gone = [], [], [], [], []
     for endpoint, (role, page_url, form) in sorted(reached.items(), key=lambda kv: kv[0]):
-        if endpoint in SKIPPED:
+        if endpoint in ("auth.logout", "auth.login", "auth.activate"):
             continue
         if not typed_fields(form) and not any(f["kind"] in ("file", "select") for f in form["fields"]):
             without_input.append(endpoint)  # a button (approve, delete, start): nothing typed to keep
@@ -266,4 +304,5 @@ def test_every_form_comes_back_with_what_was_typed_and_the_reason(app, demo_worl
               f"no input {len(without_input)}, gone {gone}\nnot reached: {sorted(missing)}\n")
     assert not failures, report + "\n".join(failures)
     assert not missing, report
+    assert set(gone) <= set(MAY_BE_GONE), report
     assert len(refused) >= 20, report

@@ -246,8 +246,11 @@ def upload(submission_id: int, stage_id: int):
     require(permissions.can_work_on(current_user, submission))
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    task_file = services.upload_to_stage(submission, stage, request.files.get("file"),
-                                         field=request.form.get("field", ""), by=current_user)
+    try:
+        task_file = services.upload_to_stage(submission, stage, request.files.get("file"),
+                                             field=request.form.get("field", ""), by=current_user)
+    except DomainError as exc:  # not a photo or document we accept: the stage page again, with the reason
+        return form_refused(exc, "tasks/stage.html", **_stage_context(submission, stage))
     db.session.commit()
     if wants_json():
         return jsonify({"file": task_file.id, "width": task_file.media_file.width,
