@@ -1,7 +1,7 @@
 """Domain exceptions and their HTTP answers (HTML or JSON by Accept); a 500 rolls the session back."""
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, render_template, request
+from flask import Flask, flash, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -107,13 +107,17 @@ def render_error(status: int, message: str | None = None, details=None):
 FORM_REFUSED_STATUS = 200
 
 
-def form_refused(exc: DomainError, template: str, *, form=None, field=None, **context):
+def form_refused(exc: DomainError, template, *, form=None, field=None, **context):
     """The one answer to a refusal the user can correct (a typo, a taken key, a missing comment, a stale version):
     roll back, then render ``template`` again with ``form`` and ``context`` — so everything typed is kept — and
     the reason beside ``field`` (a field name of ``form``, a WTForms field of any form on the page, or
     ``exc.details["field"]``), else on top of the page. Not-allowed and not-found refusals (401/403/404) and
     JSON callers get the usual error answer instead. Views use it as
-    ``except DomainError as exc: return form_refused(exc, "x/form.html", form=form, ...)``."""
+    ``except DomainError as exc: return form_refused(exc, "x/form.html", form=form, ...)``.
+
+    A form that posts to an action route of its own (grant, revoke, add a partner) sits on another page:
+    ``template`` is then that page's view function and ``context`` its arguments. The view runs inside this
+    POST request, so Flask-WTF fills the forms it builds with what was sent: the page comes back as typed."""
     if exc.status in (401, 403, 404) or wants_json():
         raise exc
     db.session.rollback()
@@ -125,6 +129,10 @@ def form_refused(exc: DomainError, template: str, *, form=None, field=None, **co
         field.errors = [*field.errors, exc.message]
     else:
         flash(exc.message, "danger")
+    if callable(template):
+        response = make_response(template(**context))
+        response.status_code = FORM_REFUSED_STATUS
+        return response
     if form is not None:
         context["form"] = form
     return render_template(template, **context), FORM_REFUSED_STATUS

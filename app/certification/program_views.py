@@ -14,7 +14,7 @@ from app.certification.sources import SOURCES
 from app.core import uploads
 from app.core.pagination import paginate
 from app.core.security import safe_next_url
-from app.errors import ValidationError, form_error_text
+from app.errors import FORM_REFUSED_STATUS, DomainError, ValidationError, form_error_text, form_refused
 from app.extensions import db
 
 
@@ -86,22 +86,20 @@ def admin_programs():
 
 def _program_page(program):
     """The create/edit page: on a valid POST save and go back to the list; otherwise (re)show the form, with
-    the field errors and the service's refusal kept next to what the admin typed (400)."""
+    the field errors and the service's refusal kept next to what the admin typed."""
     form = _program_form(program)
     error = None
     if form.validate_on_submit():
         try:
             saved = _save_program(form, program)
-        except ValidationError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
-            flash(_("培训项目“%(t)s”已保存。", t=saved.title), "success")
-            return redirect(url_for("certification.admin_programs"))
+        except DomainError as exc:
+            return form_refused(exc, "certification/program_form.html", form=form, program=program, error=None)
+        db.session.commit()
+        flash(_("培训项目“%(t)s”已保存。", t=saved.title), "success")
+        return redirect(url_for("certification.admin_programs"))
     elif request.method == "POST":
         error = form_error_text(form) or _("表单无效。")
-    status = 400 if request.method == "POST" else 200
+    status = FORM_REFUSED_STATUS
     return render_template("certification/program_form.html", form=form, program=program, error=error), status
 
 
@@ -181,16 +179,14 @@ def offline_new():
                 title=form.title.data, held_on=form.held_on.data, hours=form.hours.data,
                 course_id=form.course_id.data, program_id=form.program_id.data or None,
                 attendance_file=form.attendance.data, actor=current_user)
-        except ValidationError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
-            flash(_("线下培训已登记。下一步：导入或勾选参训教师。"), "success")
-            return redirect(url_for("certification.offline_session", session_id=session.id))
+        except DomainError as exc:
+            return form_refused(exc, "certification/offline_new.html", form=form, error=None)
+        db.session.commit()
+        flash(_("线下培训已登记。下一步：导入或勾选参训教师。"), "success")
+        return redirect(url_for("certification.offline_session", session_id=session.id))
     elif request.method == "POST":
         error = form_error_text(form) or _("表单无效。")
-    status = 400 if request.method == "POST" else 200
+    status = FORM_REFUSED_STATUS
     return render_template("certification/offline_new.html", form=form, error=error), status
 
 
@@ -246,7 +242,7 @@ def offline_import(session_id: int):
         db.session.rollback()
         session = _own_session(session_id)
         return _session_page(session, import_form=form, error=exc.message, row_errors=exc.details or (),
-                             status=400)
+                             status=FORM_REFUSED_STATUS)
     db.session.commit()
     flash(_("已登记 %(n)s 名教师，%(m)s 名此前已登记。", n=added, m=already), "success")
     return redirect(url_for("certification.offline_session", session_id=session.id))

@@ -15,7 +15,7 @@ from app.certification.batch_views import batches
 from app.certification.models import PracticalSubmission
 from app.core.database import begin_write
 from app.core.exports import download_name
-from app.errors import Conflict, PermissionDenied, ValidationError
+from app.errors import Conflict, DomainError, PermissionDenied, ValidationError, form_refused
 from app.extensions import db, limiter
 
 bp = Blueprint("certification", __name__)
@@ -136,9 +136,12 @@ def submit_practical(program_id: int):
     prog = services.get_program(program_id)
     _require(services.enrollment_of(prog, current_user) is not None)
     form = forms.PracticalForm()
-    if not form.validate_on_submit():
-        raise ValidationError(_("请选择要提交的文件。"))
-    services.submit_practical(prog, current_user, form.file.data)
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("请选择要提交的文件。"))
+        services.submit_practical(prog, current_user, form.file.data)
+    except DomainError as exc:  # not a document we accept: the program page again, with the reason
+        return form_refused(exc, program, program_id=prog.id)
     db.session.commit()
     flash(_("实践任务已提交，等待评审。"), "success")
     return redirect(url_for("certification.program", program_id=prog.id))
@@ -248,9 +251,12 @@ def revoke(cert_id: int):
     cert = _own_certificate(cert_id)
     _require(permissions.can_issue_certificates(current_user))
     form = forms.RevokeForm()
-    if not form.validate_on_submit():
-        raise ValidationError(_("请填写撤销原因。"))
-    services.revoke_certificate(cert, form.reason.data, current_user)
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("请填写撤销原因。"))
+        services.revoke_certificate(cert, form.reason.data, current_user)
+    except DomainError as exc:
+        return form_refused(exc, certificate, cert_id=cert.id)
     db.session.commit()
     flash(_("证书 %(s)s 已撤销。", s=cert.serial), "warning")
     return redirect(url_for("certification.certificate", cert_id=cert.id))

@@ -285,7 +285,12 @@ def mentors(course_id: int):
     if form.validate_on_submit():
         from app.auth.services import get_user
 
-        services.assign_mentor(course, get_user(form.student_id.data), get_user(form.mentor_id.data))
+        try:
+            services.assign_mentor(course, get_user(form.student_id.data), get_user(form.mentor_id.data))
+        except DomainError as exc:
+            return form_refused(exc, "courses/mentors.html", form=form, course=course,
+                                assignments=services.mentor_assignments(course),
+                                unpaired=services.students_without_mentor(course), confirm=ConfirmForm())
         db.session.commit()
         flash(_("拜师结对已保存。"), "success")
         return redirect(url_for("courses.mentors", course_id=course.id))

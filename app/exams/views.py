@@ -155,15 +155,14 @@ def grant(exam_id: int):
     exam = _managed_exam(exam_id)
     form = forms.GrantForm()
     if not form.validate_on_submit():
-        flash(_("请填写用户名。"), "danger")
-        return redirect(url_for("exams.detail", exam_id=exam.id))
+        return form_refused(ValidationError(_("请填写用户名。")), detail, exam_id=exam.id)
     names = [n.strip() for n in form.usernames.data.replace(",", "\n").splitlines() if n.strip()]
     users = {name: find_user(name) for name in names}
     # Unknown users and other schools' users get the same answer: usernames elsewhere cannot be probed.
     missing = [n for n, user in users.items() if not permissions.can_grant_exam_to(current_user, exam, user)]
-    if missing:
-        flash(_("以下用户不存在或不属于本校：%(names)s", names="、".join(missing)), "danger")
-        return redirect(url_for("exams.detail", exam_id=exam.id))
+    if missing:  # the list comes back as typed, to correct the names
+        return form_refused(ValidationError(_("以下用户不存在或不属于本校：%(names)s", names="、".join(missing))),
+                            detail, exam_id=exam.id)
     for user in users.values():
         services.grant_access(exam, user, extra_minutes=form.extra_minutes.data or 0)
     db.session.commit()

@@ -12,7 +12,7 @@ from app.auth.services import require
 from app.core.exports import download_name
 from app.core.pagination import paginate
 from app.core.storage import get_storage, new_key
-from app.errors import FORM_REFUSED_STATUS, DomainError, NotFound, ValidationError, get_or_raise
+from app.errors import FORM_REFUSED_STATUS, DomainError, NotFound, ValidationError, form_refused, get_or_raise
 from app.extensions import db
 from app.questions import forms, importing, media, permissions, sanitize, services
 from app.questions.models import QuestionFile
@@ -54,9 +54,12 @@ def new_bank():
 
         profession = get_profession(form.profession_id.data) if form.profession_id.data else None
         school_id = None if current_user.has_role("platform_admin") else current_user.school_id
-        bank = services.create_bank(key=form.key.data, name=form.name.data, profession=profession,
-                                    school_id=school_id, description=form.description.data or "",
-                                    actor=current_user)
+        try:
+            bank = services.create_bank(key=form.key.data, name=form.name.data, profession=profession,
+                                        school_id=school_id, description=form.description.data or "",
+                                        actor=current_user)
+        except DomainError as exc:  # a malformed or taken key: beside the key field
+            return form_refused(exc, "questions/bank_form.html", form=form, field="key")
         db.session.commit()
         flash(_("题库“%(name)s”已创建。", name=bank.name), "success")
         return redirect(url_for("questions.bank", bank_id=bank.id))

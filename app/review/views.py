@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from app.auth.services import require
 from app.core.security import safe_next_url
 from app.core.templating import NAVIGATION
-from app.errors import NotFound, ValidationError
+from app.errors import DomainError, NotFound, ValidationError, form_refused
 from app.extensions import db
 from app.review import forms, permissions, services
 from app.review.labels import STATE_BADGES, STATE_LABELS
@@ -68,9 +68,12 @@ def request_changes(kind_name: str, object_id: int):
     kind, obj = _load(kind_name, object_id)
     require(permissions.can_review(current_user))
     form = forms.RequestChangesForm()
-    if not form.validate_on_submit():
-        raise ValidationError.from_form(form)
-    services.request_changes(obj, current_user, form.comment.data)
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError.from_form(form)
+        services.request_changes(obj, current_user, form.comment.data)
+    except DomainError as exc:  # a comment too short or missing: the queue again, with the comment as typed
+        return form_refused(exc, queue)
     db.session.commit()
     flash(_("已将“%(title)s”退回修改。", title=kind.title(obj)), "success")
     return redirect(safe_next_url(form.next.data, url_for("review.queue")))

@@ -14,7 +14,7 @@ from app.catalog.views import PROFESSION_PANELS
 from app.core.exports import download_name
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
-from app.errors import DomainError, NotFound, ValidationError
+from app.errors import FORM_REFUSED_STATUS, DomainError, NotFound, ValidationError
 from app.extensions import db
 from app.review import permissions as review_permissions
 from app.review import services as review
@@ -27,7 +27,7 @@ bp = Blueprint("standards", __name__)
 
 
 def _service_ok(form, call) -> bool:
-    """Run a service for a submitted form; its ValidationError is shown with the form (status 400) instead of
+    """Run a service for a submitted form; its ValidationError is shown with the form instead of
     an error page, so the user keeps what they typed."""
     try:
         call()
@@ -39,7 +39,7 @@ def _service_ok(form, call) -> bool:
 
 
 def _form_page(template: str, form, **context):
-    return render_template(template, form=form, **context), 400 if form.form_errors else 200
+    return render_template(template, form=form, **context), FORM_REFUSED_STATUS
 
 
 def _visible_version(version):
@@ -101,7 +101,7 @@ def upload_yaml():
             confirm = forms.StandardImportConfirmForm(
                 formdata=None, content=raw.decode("utf-8-sig"), filename=upload.filename,
                 lenient_hours="1" if form.lenient_hours.data else "")
-    status = 400 if errors or form.errors else 200
+    status = FORM_REFUSED_STATUS
     return render_template("standards/import.html", form=form, errors=errors, plans=plans,
                            confirm=confirm), status
 
@@ -121,7 +121,7 @@ def confirm_upload():
         db.session.rollback()
         errors = exc.errors if isinstance(exc, StandardImportError) else [exc.message]
         return render_template("standards/import.html", form=forms.StandardUploadForm(), errors=errors, plans=[],
-                               confirm=None), 400
+                               confirm=None), FORM_REFUSED_STATUS
     db.session.commit()
     changed = [v for v, was_changed in results if was_changed]
     flash(_("已导入 %(n)s 个课程标准版本（草稿），未改动 %(u)s 个。", n=len(changed), u=len(results) - len(changed)),

@@ -15,7 +15,7 @@ from app.auth.services import require
 from app.core import clock, fileserve, uploads
 from app.courses import permissions as course_permissions
 from app.courses import services as courses
-from app.errors import DomainError, ValidationError, form_refused, wants_json
+from app.errors import FORM_REFUSED_STATUS, DomainError, ValidationError, form_refused, wants_json
 from app.extensions import db
 from app.tasks import forms, permissions, services
 from app.tasks.models import TaskAssignment
@@ -94,7 +94,11 @@ def edit_stages(assignment_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        services.update_stages(assignment, forms.stage_settings(request.form, assignment.stages))
+        try:
+            services.update_stages(assignment, forms.stage_settings(request.form, assignment.stages))
+        except DomainError as exc:
+            return form_refused(exc, "tasks/stages_form.html", form=form, assignment=assignment,
+                                local=forms.to_local_input)
         db.session.commit()
         flash(_("环节设置已保存。"), "success")
         return redirect(url_for("tasks.assignment", assignment_id=assignment.id))
@@ -257,8 +261,11 @@ def upload(submission_id: int, stage_id: int):
     require(permissions.can_work_on(current_user, submission))
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    task_file = services.upload_to_stage(submission, stage, request.files.get("file"),
-                                         field=request.form.get("field", ""), by=current_user)
+    try:
+        task_file = services.upload_to_stage(submission, stage, request.files.get("file"),
+                                             field=request.form.get("field", ""), by=current_user)
+    except DomainError as exc:  # not a photo or document we accept: the stage page again, with the reason
+        return form_refused(exc, "tasks/stage.html", **_stage_context(submission, stage))
     db.session.commit()
     if wants_json():
         return jsonify({"file": task_file.id, "width": task_file.media_file.width,
@@ -436,7 +443,7 @@ def evaluate(submission_id: int, party: str):
         except DomainError as exc:  # keep what was chosen and typed, say why beside the form
             db.session.rollback()
             page["chosen"] = _scores_from(request.form)
-            return render_template("tasks/evaluate.html", error=exc.message, **page), exc.status
+            return render_template("tasks/evaluate.html", error=exc.message, **page), FORM_REFUSED_STATUS
         db.session.commit()
         flash(_("评价已提交。"), "success")
         return redirect(url_for("tasks.submission", submission_id=submission.id))

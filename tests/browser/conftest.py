@@ -62,6 +62,17 @@ def _prepare_database(app) -> None:
         assert result.exit_code == 0, f"flask {' '.join(command)} failed:\n{result.output}\n{result.exception!r}"
 
 
+#: The application behind the live server (see ``server_app``).
+_SERVED: dict = {}
+
+
+@pytest.fixture(scope="session")
+def server_app(server):
+    """The application the live server runs, for a journey that prepares its own data through the services
+    (inside ``with server_app.app_context():``, committing) instead of changing the demo accounts' data."""
+    return _SERVED["app"]
+
+
 @pytest.fixture(scope="session")
 def server():
     """Base URL of a live server on a free port of 127.0.0.1, with the demo accounts."""
@@ -80,6 +91,7 @@ def server():
         "PROPAGATE_EXCEPTIONS": False,
     })
     _prepare_database(app)
+    _SERVED["app"] = app
     port = _free_port()
     httpd = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, name="gx-browser-server", daemon=True)
