@@ -1,0 +1,42 @@
+"""Requests sent twice or at the same moment (a double click, a replay, two teachers) take effect once: the
+first wins and the others are refused (409) without leaving a second record. Real threads against a real
+database (tests/core/test_write_concurrency.py), on SQLite and, under scripts/with_postgres.py, PostgreSQL."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from tests.core.test_write_concurrency import _bearer, _in_app, _together, live  # noqa: F401 - the fixture
+
+N = 20
+
+
+def test_twenty_simultaneous_decisions_on_one_stage_record_exactly_one(live):  # noqa: F811
+    from app.tasks import services
+    from app.tasks.models import StageEntry
+    from tests.tasks import builders
+
+    def make():
+        a, _course, teacher, (student,) = builders.assignment(students=1, peer_count=0)
+        sub = services.submission_of(a, student)
+        stage = next(s for s in a.stages if s.requires_approval)
+        builders.walk_to(a, sub, student, teacher, stage.key)
+        services.save_stage(sub, stage, builders.answers_for(a, stage), by=student, submit=True)
+        db.session.commit()
+        return teacher.id, sub.id, stage.id
+
+    teacher_id, sub_id, stage_id = _in_app(live, make)
+    headers = _bearer(live, teacher_id)
+
+    def decide(i):
+        data = {"action": "approve"} if i % 2 else {"action": "return", "comment": f"第{i}次：请补充测量数据"}
+        return live.test_client().post(f"/tasks/submissions/{sub_id}/stages/{stage_id}/decide", data=data,
+                                       headers=headers).status_code
+
+    results = _together(decide, N)
+    assert sorted(results) == [302] + [409] * (N - 1), results
+    decisions = _in_app(live, lambda: db.session.scalars(select(StageEntry.kind).where(
+        StageEntry.submission_id == sub_id, StageEntry.stage_id == stage_id,
+        StageEntry.kind.in_(["approve", "return"]))).all())
+    assert len(decisions) == 1, decisions
+
