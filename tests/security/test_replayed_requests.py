@@ -40,3 +40,29 @@ def test_twenty_simultaneous_decisions_on_one_stage_record_exactly_one(live):  #
         StageEntry.kind.in_(["approve", "return"]))).all())
     assert len(decisions) == 1, decisions
 
+
+
+def test_twenty_copies_of_one_evaluation_sent_at_once_give_one_record_and_409s(live):  # noqa: F811
+    """A double click on 提交评价 (or a replayed request) never answers 500: the copies that lose are 409."""
+    from app.tasks import services
+    from app.tasks.models import Evaluation
+    from tests.tasks import builders
+
+    def make():
+        a, _course, teacher, (student,) = builders.assignment(students=1, peer_count=0)
+        sub = services.submission_of(a, student)
+        scores = {str(c.id): c.max_points for c in a.rubric.criteria}
+        db.session.commit()
+        return teacher.id, sub.id, scores
+
+    teacher_id, sub_id, scores = _in_app(live, make)
+    headers = _bearer(live, teacher_id)
+
+    def evaluate(_i):
+        return live.test_client().post(f"/api/tasks/submissions/{sub_id}/evaluations", headers=headers,
+                                       json={"party": "teacher", "scores": scores}).status_code
+
+    results = _together(evaluate, N)
+    assert sorted(results) == [201] + [409] * (N - 1), results
+    assert _in_app(live, lambda: len(db.session.scalars(select(Evaluation.id).where(
+        Evaluation.submission_id == sub_id)).all())) == 1
