@@ -32,6 +32,12 @@ def can_move(obj, to: ReviewState) -> bool:
 
 def _move(obj, to: ReviewState, actor, comment: str = "") -> ReviewRecord:
     kind = kind_of(obj)
+    if obj.id is not None and db.session.get_bind().dialect.name != "sqlite":
+        # Read the state afresh and hold the row: of two decisions sent together (two reviewers, a double
+        # click, the author withdrawing as it is approved) the second sees the first's result. SQLite's writing
+        # transaction already excludes other writers.
+        db.session.flush()
+        db.session.refresh(obj, attribute_names=["review_state"], with_for_update=True)
     before = state_of(obj)
     if (before, to) not in TRANSITIONS:
         raise Conflict(_("当前状态为“%(state)s”，不能执行此操作。", state=state_label(before.value)))

@@ -66,3 +66,31 @@ def test_twenty_copies_of_one_evaluation_sent_at_once_give_one_record_and_409s(l
     assert sorted(results) == [201] + [409] * (N - 1), results
     assert _in_app(live, lambda: len(db.session.scalars(select(Evaluation.id).where(
         Evaluation.submission_id == sub_id)).all())) == 1
+
+
+def test_twenty_simultaneous_approvals_of_one_version_publish_it_once(live):  # noqa: F811
+    from app.review import services as review
+    from app.review.models import ReviewRecord
+    from app.workbooks.review import KIND
+    from tests import factories
+    from tests.workbooks import helpers
+
+    def make():
+        author, reviewer = factories.user("teacher"), factories.user("reviewer")
+        version = helpers.page(helpers.workbook(author), author)
+        review.submit(version, author)
+        db.session.commit()
+        return reviewer.id, version.id
+
+    reviewer_id, version_id = _in_app(live, make)
+    headers = _bearer(live, reviewer_id)
+
+    def approve(i):
+        return live.test_client().post(f"/review/{KIND}/{version_id}/approve", data={"comment": f"通过{i}"},
+                                       headers=headers).status_code
+
+    results = _together(approve, N)
+    assert sorted(results) == [302] + [409] * (N - 1), results
+    approvals = _in_app(live, lambda: db.session.scalars(select(ReviewRecord.id).where(
+        ReviewRecord.kind == KIND, ReviewRecord.object_id == version_id, ReviewRecord.to_state == "approved")).all())
+    assert len(approvals) == 1
