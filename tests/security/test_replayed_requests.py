@@ -94,3 +94,33 @@ def test_twenty_simultaneous_approvals_of_one_version_publish_it_once(live):  # 
     approvals = _in_app(live, lambda: db.session.scalars(select(ReviewRecord.id).where(
         ReviewRecord.kind == KIND, ReviewRecord.object_id == version_id, ReviewRecord.to_state == "approved")).all())
     assert len(approvals) == 1
+
+
+def test_twenty_edits_of_one_grade_from_the_same_version_keep_exactly_one(live):  # noqa: F811
+    """The gradebook's optimistic lock holds under concurrency: of twenty teachers' edits made from the same
+    version one is saved and the others are told it changed (409), instead of each silently overwriting."""
+    from app.grading import services as grading
+    from tests import factories
+    from tests.courses import builders as courses
+
+    def make():
+        teacher = factories.user("teacher")
+        course, (student,) = courses.course(teacher, students=1)
+        item = grading.save_item(course, None, name="实操考核", max_points=100)
+        grading.set_manual_grade(course, item, student.id, "50", by=teacher, expected_version=0)
+        db.session.commit()
+        return teacher.id, course.id, student.id, item.id
+
+    teacher_id, course_id, student_id, item_id = _in_app(live, make)
+    headers = _bearer(live, teacher_id)
+    url = f"/api/courses/{course_id}/grades/{item_id}/{student_id}"
+
+    def edit(i):
+        response = live.test_client().put(url, json={"value": str(60 + i), "version": 1}, headers=headers)
+        return response.status_code, (response.get_json() or {}).get("value")
+
+    results = _together(edit, N)
+    assert sorted(status for status, _v in results) == [200] + [409] * (N - 1), results
+    saved = next(value for status, value in results if status == 200)
+    final = live.test_client().get(url, headers=headers).get_json()
+    assert final["value"] == saved and final["version"] == 2
