@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, flash, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -161,6 +162,15 @@ def register(app: Flask) -> None:
         db.session.rollback()
         return render_error(exc.code or 500)
 
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):
+        # A unique constraint refused a second copy: the same request sent twice at once (a double click, a
+        # replay) whose twin committed first, after both passed the service's own "already there?" check.
+        db.session.rollback()
+        if is_unique_violation(exc):
+            return render_error(409, _("这项操作已经完成（可能重复提交了），请刷新页面查看最新状态。"))
+        return _unexpected(exc)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         db.session.rollback()
@@ -168,6 +178,14 @@ def register(app: Flask) -> None:
         if app.config.get("PROPAGATE_EXCEPTIONS") and not app.config.get("TESTING"):
             raise exc
         return render_error(500)
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a duplicate of a unique key (PostgreSQL SQLSTATE 23505, SQLite's message)."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(orig)
 
 
 def get_or_raise(model, ident, message: str, *, belongs_to: dict | None = None, **options):

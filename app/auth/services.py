@@ -14,6 +14,7 @@ from sqlalchemy.orm import defaultload
 from app.auth import passwords
 from app.auth.models import ActivationCode, ApiToken, Role, User, UserRole, UserSession
 from app.core import clock
+from app.core.database import lock_row
 from app.errors import Conflict, PermissionDenied, ValidationError, get_or_raise
 from app.extensions import db
 
@@ -133,6 +134,7 @@ def create_user(*, username: str, roles, full_name: str = "", email: str | None 
 
 def update_user(user: User, *, expected_version: int | None = None, roles=None, **fields) -> User:
     """Edit profile fields and roles. A role change logs the user out everywhere."""
+    lock_row(user, "version")
     if expected_version is not None and expected_version != user.version:
         raise Conflict(_("该用户已被其他人修改，请刷新后重试。"))
     if "email" in fields:

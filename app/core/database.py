@@ -326,6 +326,22 @@ def guard_commands(group: click.Group) -> None:
             command.callback = run_command(command.callback)
 
 
+def lock_row(obj, *attributes: str) -> None:
+    """Re-read ``attributes`` of a loaded row and hold the row until the commit, before checking a state or a
+    version the request is about to change (optimistic locks, workflow transitions): of two such requests sent
+    together the second then sees the first's result and is refused, instead of both passing the check.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite: nothing to do — a writing request's transaction is
+    ``BEGIN IMMEDIATE`` (see dispatch_request), which already excludes every other writer.
+    """
+    from app.extensions import db
+
+    if obj.id is None or db.session.get_bind().dialect.name == "sqlite":
+        return
+    db.session.flush()
+    db.session.refresh(obj, attribute_names=list(attributes) or None, with_for_update=True)
+
+
 def utcnow():
     """Column default: the application clock (tests can move it)."""
     return clock.now()

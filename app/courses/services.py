@@ -11,6 +11,7 @@ from sqlalchemy.orm import defaultload, lazyload
 from app.auth.models import Role, User
 from app.catalog.models import Profession
 from app.core import clock
+from app.core.database import lock_row
 from app.core.i18n import by_pinyin
 from app.core.signals import results_changed
 from app.core.tabular import missing_columns, pick, read_table
@@ -120,6 +121,7 @@ def _check_pass_mark(pass_mark) -> None:
 
 def update_course(course: Course, *, expected_version: int | None = None, **fields) -> Course:
     """Edit title, term, description, enrol key, shared flag and pass mark (optimistic lock on version)."""
+    lock_row(course, "version")
     if expected_version is not None and expected_version != course.version:
         raise Conflict(_("课程设置已被其他人修改，请刷新后重试。"))
     if "title" in fields and not (fields["title"] or "").strip():

@@ -358,11 +358,18 @@ def grant_access(exam: Exam, user, *, extra_minutes: int = 0) -> ExamGrant:
     return grant
 
 
-def revoke_access(exam: Exam, user_id: int) -> None:
+def revoke_access(exam: Exam, user_id: int, *, by=None) -> int:
+    """Withdraw a student's access to the exam. An attempt still in progress is collected at once (教师收卷: closed
+    and graded with the answers saved so far), so someone removed mid-exam cannot go on answering or submit
+    later. Returns how many attempts were collected."""
     grant = db.session.scalar(select(ExamGrant).where(ExamGrant.exam_id == exam.id, ExamGrant.user_id == user_id))
     if grant is not None:
         db.session.delete(grant)
         db.session.flush()
+    running = list(db.session.scalars(select(Attempt.id).where(Attempt.exam_id == exam.id, Attempt.user_id == user_id,
+                                                               Attempt.state == S.in_progress.value)))
+    return sum(1 for attempt_id in running
+               if close_attempt(attempt_id, closed_by="teacher", actor_id=by.id if by is not None else None))
 
 
 def grant_of(exam_id: int, user_id: int) -> ExamGrant | None:

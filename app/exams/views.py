@@ -174,9 +174,9 @@ def grant(exam_id: int):
 @login_required
 def revoke(exam_id: int, user_id: int):
     exam = _managed_exam(exam_id)
-    services.revoke_access(exam, user_id)
+    collected = services.revoke_access(exam, user_id, by=current_user._get_current_object())
     db.session.commit()
-    flash(_("已取消该考生的考试资格。"), "success")
+    flash(_("已取消该考生的考试资格，正在进行的作答已收卷。") if collected else _("已取消该考生的考试资格。"), "success")
     return redirect(url_for("exams.detail", exam_id=exam.id))
 
 

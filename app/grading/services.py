@@ -118,7 +118,9 @@ def save_item(course: Course, item: GradeItem | None, *, name: str, kind: str = 
 
 def _grade_row(item: GradeItem, user_id: int, expected_version: int | None) -> Grade:
     """The grade row to change, checking the version the editor saw (0 = they saw no grade)."""
-    grade = db.session.scalar(select(Grade).where(Grade.item_id == item.id, Grade.user_id == user_id))
+    # FOR UPDATE (PostgreSQL): of two edits made from the same version, the second waits and then sees the first.
+    grade = db.session.scalar(select(Grade).where(Grade.item_id == item.id, Grade.user_id == user_id)
+                              .with_for_update().execution_options(populate_existing=True))
     current = grade.version if grade is not None else 0
     if expected_version is not None and expected_version != current:
         raise Conflict(_("该成绩刚被其他人修改过（您看到的是旧版本），请刷新后再改。"),

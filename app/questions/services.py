@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
 from app.core import clock
+from app.core.database import lock_row
 from app.errors import Conflict, ValidationError, get_or_raise
 from app.extensions import db
 from app.questions import sanitize
@@ -289,6 +290,7 @@ def edit_question(question: QuestionBank, fields: dict, *, tags=None, knowledge_
     ``expected_version`` is the version number the editor started from: a concurrent edit gives Conflict
     instead of silently overwriting.
     """
+    lock_row(question, "current_version_id", "current_version")
     current = question.current_version
     if expected_version is not None and current is not None and current.number != expected_version:
         raise Conflict(_("这道题已被其他人修改，请刷新后重试。"))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
 from app.core import clock, signals
+from app.core.database import lock_row
 from app.errors import Conflict, PermissionDenied, ValidationError
 from app.extensions import db
 from app.review import permissions
@@ -32,6 +33,9 @@ def can_move(obj, to: ReviewState) -> bool:
 
 def _move(obj, to: ReviewState, actor, comment: str = "") -> ReviewRecord:
     kind = kind_of(obj)
+    # Of two decisions sent together (two reviewers, a double click, the author withdrawing as it is approved)
+    # the second sees the first's result.
+    lock_row(obj, "review_state")
     before = state_of(obj)
     if (before, to) not in TRANSITIONS:
         raise Conflict(_("当前状态为“%(state)s”，不能执行此操作。", state=state_label(before.value)))

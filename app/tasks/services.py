@@ -463,12 +463,18 @@ class AnswersRefused(ValidationError):
 
 # --- working a stage --------------------------------------------------------------------------------------------
 
-def stage_row(submission: TaskSubmission, stage: AssignmentStage) -> SubmissionStage:
-    row = db.session.scalar(select(SubmissionStage).where(SubmissionStage.submission_id == submission.id,
-                                                          SubmissionStage.stage_id == stage.id))
+def stage_row(submission: TaskSubmission, stage: AssignmentStage, *, lock: bool = False) -> SubmissionStage:
+    """The submission's state of one stage. ``lock`` reads it afresh and holds its row until the commit
+    (PostgreSQL ``FOR UPDATE``; SQLite's writing transaction already excludes other writers), so that of two
+    decisions, or two group members handing in, arriving together the second sees the first's result."""
+    stmt = select(SubmissionStage).where(SubmissionStage.submission_id == submission.id,
+                                         SubmissionStage.stage_id == stage.id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    row = db.session.scalar(stmt)
     if row is None:
         _add_missing_stage_rows(submission.assignment)
-        return stage_row(submission, stage)
+        return stage_row(submission, stage, lock=lock)
     return row
 
 
@@ -519,7 +525,7 @@ def save_stage(submission: TaskSubmission, stage: AssignmentStage, raw: dict, *,
 
     ``base`` is the entry the form was loaded from (0: none yet). When someone else (another group member)
     has saved since, the save is refused (409) instead of silently overwriting their answers."""
-    row = stage_row(submission, stage)
+    row = stage_row(submission, stage, lock=True)
     if base is not None:
         latest = latest_entry(submission, stage)
         if latest is not None and latest.id != base and latest.author_id != by.id:
@@ -589,8 +595,9 @@ def upload_to_stage(submission: TaskSubmission, stage: AssignmentStage, file_sto
 
 def decide_stage(submission: TaskSubmission, stage: AssignmentStage, *, by: User, approve: bool,
                  comment: str = "") -> None:
-    """The teacher approves a submitted stage (the next stage opens) or sends it back with a comment."""
-    row = stage_row(submission, stage)
+    """The teacher approves a submitted stage (the next stage opens) or sends it back with a comment. Exactly one
+    of two decisions sent together wins; the other is refused (409)."""
+    row = stage_row(submission, stage, lock=True)
     if row.state != StageState.submitted.value:
         raise Conflict(_("只有已提交的环节才能审核。"))
     comment = (comment or "").strip()

@@ -1,0 +1,82 @@
+"""Access withdrawn while someone is in the middle of something ends at once, on every path (HTML and JSON):
+a student removed from an exam mid-attempt, a demoted or deactivated user holding an API token."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth import services as auth
+from app.exams.models import Attempt, AttemptItem
+from app.extensions import db
+from tests import factories
+from tests.exams import builders
+
+
+def _running_exam():
+    teacher = factories.user("teacher")
+    student = factories.user("student", school_=teacher.school)
+    bank = builders.bank()
+    qs = [builders.question(bank, "single_choice") for _ in range(2)]
+    exam = builders.fixed_exam(qs, students=[student], creator=teacher)
+    _rec, plain = auth.issue_api_token(student, "exam")
+    db.session.commit()
+    return teacher, student, exam, {"Authorization": f"Bearer {plain}"}
+
+
+def test_a_student_removed_from_an_exam_mid_attempt_cannot_go_on_answering_or_submit(app, client, login_as):
+    teacher, student, exam, headers = _running_exam()
+    api = app.test_client()
+    started = api.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
+    assert started.status_code == 201
+    attempt_id = started.get_json()["attempt_id"]
+    assert api.put(f"/api/v1/attempts/{attempt_id}/items/1", json={"response": "A", "seq": 1},
+                   headers=headers).status_code == 200
+
+    login_as(user=teacher)
+    revoked = client.form(f"/exams/{exam.id}/grants/{student.id}/revoke", token_from=f"/exams/{exam.id}",
+                          follow_redirects=True)
+    assert revoked.status_code == 200 and "正在进行的作答已收卷" in revoked.get_data(as_text=True)
+
+    late = api.put(f"/api/v1/attempts/{attempt_id}/items/2", json={"response": "A", "seq": 2}, headers=headers)
+    assert late.status_code == 409
+    api.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
+    again = api.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
+    assert again.status_code == 403
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.state != "in_progress" and attempt.closed_by == "teacher"
+    second = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt_id, AttemptItem.slot == 2))
+    assert second.response is None  # the answer sent after the removal was not kept
+    assert db.session.scalar(select(Attempt.id).where(Attempt.exam_id == exam.id, Attempt.id != attempt_id)) is None
+
+
+def test_revoking_a_student_who_has_not_started_only_removes_the_grant(app, client, login_as):
+    teacher, student, exam, headers = _running_exam()
+    login_as(user=teacher)
+    page = client.form(f"/exams/{exam.id}/grants/{student.id}/revoke", token_from=f"/exams/{exam.id}",
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已取消该考生的考试资格。" in page and "收卷" not in page
+    assert app.test_client().post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).status_code == 403
+
+
+def test_a_demoted_teachers_api_token_no_longer_grades(app, client, login_as):
+    """Roles are read on every request: a token issued while the holder was a teacher grants nothing after the
+    teacher role is taken away."""
+    teacher, student, exam, _headers = _running_exam()
+    _rec, plain = auth.issue_api_token(teacher, "grading")
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {plain}"}
+    api = app.test_client()
+    assert api.get(f"/exams/{exam.id}/grading", headers=bearer).status_code == 200
+    auth.update_user(teacher, roles=["student"])
+    db.session.commit()
+    assert api.get(f"/exams/{exam.id}/grading", headers=bearer).status_code in (403, 404)
+
+
+def test_a_deactivated_users_api_token_is_refused_at_once(app, client, login_as):
+    _teacher, student, exam, headers = _running_exam()
+    api = app.test_client()
+    assert api.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).status_code == 201
+    auth.set_active(student, False)
+    db.session.commit()
+    refused = api.get("/api/v1/attempts/1", headers=headers)  # any id: the token itself is refused
+    assert refused.status_code == 401 and refused.is_json
