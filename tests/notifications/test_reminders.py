@@ -121,3 +121,18 @@ def test_two_runs_at_the_same_moment_claim_each_reminder_once():
     assert won[0] | won[1] == set(keys) and not (won[0] & won[1])
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_round_that_finds_the_database_busy_is_skipped_not_failed(monkeypatch):
+    """On SQLite a second server's round may wait past the busy timeout while the first writes: it reports
+    "busy", still runs the follow-ups, and the next round does what is left."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.core import jobs, schedule
+
+    def locked(now, commit=None):
+        raise OperationalError("INSERT INTO reminder", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(schedule, "run_due", locked)
+    result = jobs.run_once()
+    assert result["due tasks"] == "busy" and "notifications.send" in result
