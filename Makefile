@@ -35,7 +35,7 @@ db: venv translations
 ## Set everything up and serve on http://$(HOST):$(PORT) with SQLite in instance/.
 run: db
 	@echo "Gongxue is serving on http://$(HOST):$(PORT)  (demo accounts: see README.md)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	GX_SCHEDULER_INTERVAL=60 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## The whole suite: SQLite, then PostgreSQL 15 (started in a temporary folder), then browser journeys.
 test: venv-dev translations

@@ -85,15 +85,15 @@ class Config:
     BASE_URL = ""
     #: Send queued e-mails and webhook calls from a thread of the app process after each commit (tests: off).
     NOTIFY_IN_BACKGROUND = True
-    #: ``make run``: run due tasks (deadlines, reminders, retries) in-process every this many seconds; 0: never
-    #: (production runs ``flask jobs run-due`` from cron instead). Only the development server uses it.
+    #: Run due tasks (deadlines, reminders, sending notifications) in-process every this many seconds, started by
+    #: the first request; 0: never. ``make run`` sets GX_SCHEDULER_INTERVAL=60; production runs
+    #: ``flask jobs run-due`` from cron instead.
     SCHEDULER_INTERVAL = 0
 
 
 class DevelopmentConfig(Config):
     DEBUG = True
     TEMPLATES_AUTO_RELOAD = True
-    SCHEDULER_INTERVAL = 60
 
 
 class TestingConfig(Config):

@@ -173,11 +173,11 @@ def _register_templates(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from app.core import content
+    from app.core import content, database, jobs
 
     content.register_cli(app)
-    from app.core import database
-
+    # `flask jobs run-due`, and the in-process scheduler of `make run` (GX_SCHEDULER_INTERVAL).
+    jobs.register(app)
     for module in _domain_modules("cli"):
         module.register(app)
     database.guard_commands(app.cli)

@@ -38,10 +38,30 @@ NAVIGATION: list[tuple] = [
     ("certification.my_hours", _l("我的学时"), {"teacher"}, "training"),
     ("certification.offline_sessions", _l("线下培训"), {"platform_admin", "school_admin"}, "training"),
     ("certification.admin_programs", _l("培训项目管理"), {"platform_admin"}, "training"),
-    ("orgs.schools", _l("学校"), None, "admin"),
-    ("orgs.enterprises", _l("企业"), None, "admin"),
+    ("orgs.schools", _l("学校"), {"platform_admin", "school_admin"}, "admin"),
+    ("orgs.enterprises", _l("企业"), {"platform_admin", "school_admin"}, "admin"),
     ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}, "admin"),
 ]
+
+
+#: The phone tab bar of learners (首页 / 课程 / 任务 / 消息 / 我的): (endpoint, label, path prefixes it covers).
+TABBAR: list[tuple] = [
+    ("workbench.home", _l("首页"), ("/home",)),
+    ("courses.index", _l("课程"), ("/courses",)),
+    ("tasks.mine", _l("任务"), ("/tasks", "/my/exams", "/attempts")),
+    ("notifications.inbox", _l("消息"), ("/notifications",)),
+    ("auth.account", _l("我的"), ("/account",)),
+]
+#: Roles that get the tab bar on phones instead of the collapsed menu.
+TABBAR_ROLES = {"student"}
+
+
+def tabbar_items() -> list[dict]:
+    """The tab bar for the current user (empty for roles that keep the menu), with the current tab marked."""
+    if not current_user.is_authenticated or not current_user.role_names & TABBAR_ROLES:
+        return []
+    return [{"url": url_for(endpoint), "label": label, "active": request.path.startswith(prefixes)}
+            for endpoint, label, prefixes in TABBAR]
 
 
 def role_label(role: str) -> str:
@@ -102,7 +122,8 @@ def register(app: Flask) -> None:
         date=i18n.fmt_date, datetime=i18n.fmt_datetime, local_input=i18n.fmt_local_input, number=i18n.fmt_number,
         score=i18n.fmt_score, role=role_label,
         school_kind=school_kind_label, partnership_kind=partnership_kind_label)
-    app.jinja_env.globals.update(nav_items=nav_items, url_with=url_with, ROLE_LABELS=ROLE_LABELS,
+    app.jinja_env.globals.update(nav_items=nav_items, tabbar_items=tabbar_items, url_with=url_with,
+                                 ROLE_LABELS=ROLE_LABELS,
                                  SCHOOL_KIND_LABELS=SCHOOL_KIND_LABELS)
 
     @app.context_processor

@@ -1,7 +1,7 @@
 """站内消息: the inbox, read marks, preferences, the admins' webhooks, and the same as JSON under /api/v1/me."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,7 +12,7 @@ from app.core.templating import NAVIGATION
 from app.core.security import safe_next_url
 from app.errors import ValidationError
 from app.extensions import db
-from app.notifications import channels, forms, permissions, receivers, services  # noqa: F401 (receivers connect)
+from app.notifications import calendar, channels, delivery, forms, permissions, receivers, services  # noqa: F401
 from app.notifications.kinds import KINDS, label_of
 
 bp = Blueprint("notifications", __name__)
@@ -128,3 +128,55 @@ def api_read(notification_id: int):
     notification = services.mark_read(services.get_own(current_user.id, notification_id))
     db.session.commit()
     return jsonify(services.as_json(notification))
+
+
+# -- calendar feed ------------------------------------------------------------------------------------------------
+
+def _feed_url(feed) -> str:
+    return url_for("notifications.calendar_feed", secret=feed.secret, _external=True)
+
+
+@bp.app_template_global()
+def calendar_feed_url() -> str:
+    """The current user's feed address, for 我的账号 (created on first display; the same until reset)."""
+    feed = calendar.ensure_feed(current_user.id)
+    db.session.commit()
+    return _feed_url(feed)
+
+
+@bp.get("/calendar/<secret>.ics")
+def calendar_feed(secret: str):
+    """The feed itself: no login (calendar apps cannot log in); the secret is the key, a revoked one is a 404."""
+    user = calendar.owner_of(secret)
+    if user is None:
+        abort(404)
+    body = calendar.ics(user, request.host_url)
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.post("/notifications/calendar/reset")
+@login_required
+def calendar_reset():
+    require(forms.ActionForm().validate_on_submit())
+    calendar.reset_feed(current_user.id)
+    db.session.commit()
+    flash(_("日历订阅地址已更换，旧地址立即失效。"), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.get("/api/v1/me/calendar")
+@login_required
+def api_calendar():
+    """``{"url"}``: the caller's secret iCalendar address (created on first request, the same afterwards)."""
+    feed = calendar.ensure_feed(current_user.id)
+    db.session.commit()
+    return jsonify(url=_feed_url(feed))
+
+
+@bp.delete("/api/v1/me/calendar")
+@login_required
+def api_calendar_revoke():
+    """Revoke the address (it answers 404 from now on); the next GET makes a new one."""
+    calendar.revoke_feed(current_user.id)
+    db.session.commit()
+    return jsonify(url=None)

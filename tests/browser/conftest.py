@@ -178,10 +178,34 @@ def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
 
 
 def log_out(page) -> None:
-    """Log out through the user menu (opening the collapsed navbar first on a narrow screen)."""
+    """Log out through the user menu (opening the collapsed navbar first on a narrow screen); a learner on a phone
+    has the tab bar instead, and logs out from 我的."""
+    if page.get_by_test_id("tabbar").is_visible():
+        page.get_by_test_id("tabbar").get_by_role("link", name="我的").click()
+        page.get_by_test_id("phone-more").get_by_role("button", name="退出登录").click()
+        return
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="退出登录").click()
+
+
+#: axe-core, vendored from npm (tests/browser/vendor/VERSIONS.txt); injected into pages under test.
+AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe.min.js")
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
+    """Run axe-core (WCAG 2 A/AA rules) on the page; the violations of these impacts, one line each. The
+    context must be opened with ``bypass_csp=True`` (the site's CSP forbids injected scripts)."""
+    page.wait_for_load_state("load")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        with open(AXE, encoding="utf-8") as fh:
+            page.add_script_tag(content=fh.read())
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}});
+        return r.violations.map(v => ({id: v.id, impact: v.impact,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').slice(0, 160))}));
+    }""")
+    return [f"{page.url} {v['id']} ({v['impact']}): {v['nodes']}" for v in result if v["impact"] in impacts]
     page.wait_for_url("**/login")

@@ -143,15 +143,20 @@ def test_on_a_phone_pages_fit_the_screen_and_the_navbar_folds_into_a_toggler(new
 
     log_in(page, "student")
     assert_fits_screen(page)
+    # a learner gets the tab bar instead of the toggler (tests/browser/test_everyday.py)
+    assert page.get_by_test_id("tabbar").is_visible()
+    assert not page.get_by_role("button", name="展开导航").is_visible()
+    log_out(page)
+    log_in(page, "teacher")
     toggler = page.get_by_role("button", name="展开导航")
     home_link = _nav(page).get_by_role("link", name="首页")
     assert toggler.is_visible() and not home_link.is_visible()
-    page.screenshot(path="/tmp/gx-student-home-360.png", full_page=True)
+    page.screenshot(path="/tmp/gx-teacher-home-360.png", full_page=True)
     toggler.click()
     home_link.wait_for(state="visible")
     page.locator("#nav.show").wait_for()  # the collapse transition has finished
     assert toggler.get_attribute("aria-expanded") == "true"
-    page.screenshot(path="/tmp/gx-student-nav-360.png")
+    page.screenshot(path="/tmp/gx-teacher-nav-360.png")
 
     # The user list and the other menu pages at this width: see the next journey.
 
