@@ -224,3 +224,19 @@ def test_qti3_export_standard_parts_alone_read_back_as_the_same_questions(runner
     assert got["数值"]["answers"][0]["text"] == "9.8"
     assert got["匹配"]["pairs"] == [{"prompt": "万用表", "answer": "测电压"}, {"prompt": "扳手", "answer": "拧螺栓"},
                                    {"prompt": "", "answer": "焊接"}]
+
+
+def test_bank_page_offers_the_qti3_download(client, login_as, runner, tmp_path):
+    from app.questions import services
+
+    teacher = login_as("teacher")
+    bank = services.create_bank(key="web-qti", name="电工题库", school_id=teacher.school_id, actor=teacher)
+    db.session.commit()
+    run(runner, write(tmp_path, "bank.json", json.dumps(BANK_JSON, ensure_ascii=False).encode()), "--bank", "web-qti")
+    page = client.get(f"/questions/banks/{bank.id}").get_data(as_text=True)
+    assert f"/questions/banks/{bank.id}/export/qti3" in page and "QTI 3.0" in page
+    response = client.get(f"/questions/banks/{bank.id}/export/qti3")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert ".zip" in response.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.data)) as zf:
+        assert len([n for n in zf.namelist() if n.startswith("items/")]) == len(BANK_JSON["questions"])
