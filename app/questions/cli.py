@@ -1,9 +1,9 @@
 """``flask questions ...``: import and export question banks (thin wrappers over app.questions.importing).
 
-    flask questions import FILE --bank KEY [--profession KEY] [--format auto|xlsx|gift|aiken|moodlexml|json]
-                                [--dry-run] [--json]
-    flask questions export --bank KEY --format xlsx|gift|moodlexml|json -o FILE
-    flask questions template -o FILE
+    flask questions import FILE --bank KEY [--profession KEY]
+                                [--format auto|xlsx|docx|gift|aiken|moodlexml|qti|json] [--dry-run] [--json]
+    flask questions export --bank KEY --format xlsx|gift|moodlexml|qti3|json -o FILE
+    flask questions template -o FILE.xlsx|FILE.docx
     flask questions approve --bank KEY --reviewer USERNAME [--comment TEXT]
 """
 from __future__ import annotations
@@ -24,8 +24,8 @@ from app.questions import importing, services
 
 questions = AppGroup("questions", help="Import and export question banks.")
 
-IMPORT_FORMATS = ("auto", "xlsx", "gift", "aiken", "moodlexml", "json")
-EXPORT_FORMATS = ("xlsx", "gift", "moodlexml", "json")
+IMPORT_FORMATS = ("auto", "xlsx", "docx", "gift", "aiken", "moodlexml", "qti", "json")
+EXPORT_FORMATS = ("xlsx", "gift", "moodlexml", "qti3", "json")
 
 
 class _Progress:
@@ -169,8 +169,11 @@ def approve_command(bank_key, username, comment):
 @questions.command("template")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
 def template_command(output):
-    """Write the Excel question template (with examples and drop-downs)."""
-    from app.questions.formats.xlsx import template
+    """Write the question template: Word (FILE.docx) or Excel (with examples and drop-downs)."""
+    if output.lower().endswith(".docx"):
+        from app.questions.formats.docx import template
+    else:
+        from app.questions.formats.xlsx import template
 
     with open(output, "wb") as fh:
         fh.write(template())

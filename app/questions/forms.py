@@ -39,8 +39,9 @@ class KnowledgePointForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("题库文件"), validators=[DataRequired(message=_l("请选择要导入的文件。"))])
-    format = SelectField(_l("格式"), choices=[("auto", _l("自动识别")), ("xlsx", "Excel (.xlsx)"), ("gift", "GIFT"),
-                                              ("aiken", "Aiken"), ("moodlexml", "Moodle XML"), ("json", "JSON")],
+    format = SelectField(_l("格式"), choices=[("auto", _l("自动识别")), ("xlsx", "Excel (.xlsx)"),
+                                              ("docx", "Word (.docx)"), ("gift", "GIFT"), ("aiken", "Aiken"),
+                                              ("moodlexml", "Moodle XML"), ("qti", "QTI 2.1 / 3.0"), ("json", "JSON")],
                          default="auto")
 
 

@@ -348,3 +348,13 @@ def file(file_id: int):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+@bp.route("/template.docx")
+@login_required
+def template_docx():
+    """The Word template (Chinese question-bank layout, one example per section)."""
+    require(permissions.can_list_banks(current_user))
+    from app.questions.formats.docx import template as build
+
+    return Response(build(), mimetype=importing.FORMATS["docx"].mimetype, headers=download_name("试题导入模板.docx"))

@@ -1,4 +1,4 @@
-"""Import/export formats: a registry, one module per format (gift, aiken, moodlexml, xlsx, json, qti).
+"""Import/export formats: a registry, one module per format (gift, aiken, moodlexml, xlsx, json, qti, docx).
 
 Every format parses bytes into *interchange questions* — plain dicts in the shape of the ``--json`` output
 (documented in docs/question-import.md) — plus a list of errors with their line or row. Formats never touch
@@ -17,7 +17,7 @@ from app.questions.types.base import fail
 #: format name -> Format instance.
 FORMATS: dict[str, "Format"] = {}
 
-_MODULES = ("json_format", "moodlexml", "qti", "xlsx", "gift", "aiken")
+_MODULES = ("json_format", "moodlexml", "qti", "xlsx", "docx", "gift", "aiken")
 
 
 @dataclass
@@ -82,7 +82,7 @@ def detect(filename: str, data: bytes) -> Format:
         if s > score:
             best, score = fmt, s
     if best is None:
-        fail(_l("无法识别文件格式。支持：Excel（.xlsx）、GIFT、Aiken、Moodle XML、JSON。"))
+        fail(_l("无法识别文件格式。支持：Excel（.xlsx）、Word（.docx）、GIFT、Aiken、Moodle XML、QTI、JSON。"))
     return best
 
 
