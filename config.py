@@ -71,6 +71,11 @@ class Config:
     #: Refuse the documented demo password (production sets this).
     REFUSE_DEMO_PASSWORD = False
 
+    #: Bearer token for GET /metrics (Prometheus); unset, the endpoint does not exist (404).
+    METRICS_TOKEN: str | None = None
+    #: One JSON object per log line on stderr, and one line per request (id, method, route, status, ms).
+    LOG_JSON = False
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
