@@ -89,6 +89,10 @@ class Config:
     #: the first request; 0: never. ``make run`` sets GX_SCHEDULER_INTERVAL=60; production runs
     #: ``flask jobs run-due`` from cron instead.
     SCHEDULER_INTERVAL = 0
+    #: Bearer token for GET /metrics (Prometheus); unset, the endpoint does not exist (404).
+    METRICS_TOKEN: str | None = None
+    #: One JSON object per log line on stderr, and one line per request (id, method, route, status, ms).
+    LOG_JSON = False
 
 
 class DevelopmentConfig(Config):

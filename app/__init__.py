@@ -11,6 +11,8 @@ import config as config_module
 #: Domain packages in dependency order. Each may provide models, views (``bp``), cli (``register``) and
 #: content (loaders); create_app imports whichever of those modules exist.
 DOMAINS = [
+    # Operations (probes, metrics, request ids and logs, backup): no models, imports only core (docs/operations.md).
+    "ops",
     "auth",
     "orgs",
     "catalog",

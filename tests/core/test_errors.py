@@ -13,7 +13,7 @@ def test_an_unexpected_error_shows_the_500_page_and_keeps_nothing(app, client, m
         factories.school(key="half-written")
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(app.view_functions, "main.healthz", broken)
+    monkeypatch.setitem(app.view_functions, "ops.healthz", broken)
     response = client.get("/healthz")
     page = response.get_data(as_text=True)
     assert response.status_code == 500
