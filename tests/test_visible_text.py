@@ -90,13 +90,7 @@ def _outside_code(html: str) -> str:
 def test_every_reachable_page_shows_no_raw_keys_or_python_text(app, client, demo, role):
     problems, pages = _problems(app, client, ROLES[role])
     assert pages > 20
-    # Known defect fixed on another branch (issue 9 item 3, the regrade page prints dict.items in 答卷数): expected
-    # to fail until that branch is merged, without hiding anything else the crawl finds.
-    known = [p for p in problems if "(exams.regrade_list)" in p and "built-in method items" in p]
-    problems = [p for p in problems if p not in known]
     assert not problems, f"{len(problems)} problems on {pages} pages:\n" + "\n".join(dict.fromkeys(problems))
-    if known:
-        pytest.xfail("issue 9 item 3: /exams/<id>/regrade prints <built-in method items> (fixed on another branch)")
 
 
 def test_the_reader_flags_what_a_user_would_see_and_only_that(app):
