@@ -443,6 +443,13 @@ def run_batch_chunk(batch: CertificateBatch, *, actor=None) -> list[Certificate]
         batch.state, batch.finished_at = "done", clock.now()
         batch.total = batch.checked  # teachers certified elsewhere meanwhile were not checked here
         db.session.flush()
+        if batch.created_by_id:
+            signals.import_finished.send(
+                "certification", user_id=batch.created_by_id,
+                title=_("批量发证完成：%(program)s", program=batch.program.title),
+                body=_("已检查 %(checked)s 人，发证 %(issued)s 人，未发 %(refused)s 人。", checked=batch.checked,
+                       issued=batch.issued, refused=batch.refused_count),
+                url=f"/training/batches/{batch.id}")
         return []
     issued, refused = issue_chunk(batch.program, enrollments, actor=actor)
     batch.cursor = enrollments[-1].id

@@ -143,7 +143,36 @@ def remind_exams(now: datetime) -> int:
     return sent
 
 
-def _send(entries: list[tuple]) -> int:
+#: An exam that opened longer ago than this is not announced any more (a scheduler that was off for days).
+OPENED_WITHIN = timedelta(hours=12)
+
+
+@due_task("notifications.exams_opened")
+def announce_opened_exams(now: datetime) -> int:
+    """Tell the learners granted an exam that it is open now (once, keyed like the reminders), when it opened
+    after they were granted it (a grant to an open exam was announced by the grant itself)."""
+    from app.exams.models import Exam, ExamGrant
+
+    rows = db.session.execute(
+        select(Exam.id, ExamGrant.user_id, Exam.title, Exam.closes_at)
+        .join(ExamGrant, ExamGrant.exam_id == Exam.id).join(User, User.id == ExamGrant.user_id)
+        .where(Exam.opens_at.is_not(None), Exam.opens_at <= now, Exam.opens_at > now - OPENED_WITHIN,
+               ExamGrant.created_at < Exam.opens_at, User.is_active.is_(True),
+               or_(Exam.closes_at.is_(None), Exam.closes_at > now))).all()
+    keyed = {f"exam-open:{exam_id}:{uid}": (uid, title, closes_at) for exam_id, uid, title, closes_at in rows}
+    won = claim_keys(sorted(keyed))
+    if not won:
+        return 0
+    with _platform_language():
+        fmt = _formatter()
+        url = url_for("exams.mine")
+        entries = [(uid, _("考试已开始：%(exam)s", exam=title),
+                    _("截止：%(t)s", t=fmt(closes_at)) if closes_at else "", url)
+                   for key, (uid, title, closes_at) in keyed.items() if key in won]
+    return _send(entries, kind="exams.granted")
+
+
+def _send(entries: list[tuple], kind: str = "reminders.due") -> int:
     """Write reminders; a user with several at once gets each (they are separate deadlines)."""
     by_user: dict[int, list[tuple]] = {}
     for entry in entries:
@@ -153,7 +182,7 @@ def _send(entries: list[tuple]) -> int:
     while by_user:
         layer = [items.pop() for items in by_user.values()]
         by_user = {uid: items for uid, items in by_user.items() if items}
-        total += services.notify_each("reminders.due", layer)
+        total += services.notify_each(kind, layer)
     return total
 
 

@@ -75,10 +75,6 @@ def inbox(user_id: int, *, unread_only: bool = False):
     return stmt.order_by(Notification.id.desc())
 
 
-def latest(user_id: int, limit: int = 50) -> list[Notification]:
-    return list(db.session.scalars(inbox(user_id).limit(limit)))
-
-
 def get_own(user_id: int, notification_id: int) -> Notification:
     """The user's notification; someone else's answers exactly like a missing one (404)."""
     found = db.session.get(Notification, notification_id)

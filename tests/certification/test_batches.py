@@ -35,7 +35,7 @@ def _step(client, batch_id: int, token: str):
 def test_admin_issues_a_batch_chunk_by_chunk_with_progress_and_pdf_parts(client, login_as, program, monkeypatch):
     monkeypatch.setattr(services, "BATCH_CHUNK", 2)
     teachers = _teachers(program, ready=3, missing=1)
-    login_as("platform_admin")
+    admin = login_as("platform_admin")
     assert "批量发证" in client.get("/training/batches").get_data(as_text=True)
     started = client.form("/training/batches", {"program_id": program.id}, token_from="/training/batches")
     assert started.status_code == 302
@@ -53,6 +53,14 @@ def test_admin_issues_a_batch_chunk_by_chunk_with_progress_and_pdf_parts(client,
     done = _step(client, batch_id, token)
     assert "已完成" in done and "hx-post" not in done  # the panel stops asking
     assert db.session.scalar(select(func.count(Certificate.id)).where(Certificate.program_id == program.id)) == 3
+    # the admin is told the batch finished, and each certified teacher that a certificate was issued
+    from app.notifications.models import Notification
+
+    notes = {(n.recipient_id, n.kind): n for n in db.session.scalars(select(Notification))}
+    assert "发证 3 人" in notes[(admin.id, "imports.finished")].body
+    assert notes[(admin.id, "imports.finished")].url == f"/training/batches/{batch_id}"
+    assert all((t.id, "certification.issued") in notes for t in teachers[:3])
+    assert (teachers[3].id, "certification.issued") not in notes
 
     parts = re.findall(rf'href="(/training/batches/{batch_id}/parts/\d+\.pdf)"', done)
     assert len(parts) == 2  # one per chunk that issued certificates

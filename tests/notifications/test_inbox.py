@@ -9,6 +9,7 @@ from app.notifications import services
 from app.notifications.models import Notification
 from app.tasks import services as tasks
 from tests import factories
+from tests.certification.test_programs_and_certificates import program  # noqa: F401  (fixture)
 from tests.tasks import builders as task_builders
 from tests.workbench import builders
 
@@ -125,3 +126,31 @@ def test_notifying_many_learners_is_a_constant_number_of_statements(count_querie
     with count_queries() as many:
         services.notify("imports.finished", [u.id for u in users + more], title="x")
     assert few.count == many.count
+
+
+def test_teacher_evaluation_reaches_the_learner_with_the_comment():
+    from tests.tasks.test_evaluation import _full
+
+    a, _course, teacher, (student, other) = builders.work_task()
+    submission = tasks.submission_of(a, student, create=True)
+    tasks.evaluate(submission, "self", student, _full(a, 90), "自评")
+    tasks.evaluate(submission, "teacher", teacher, _full(a, 80), "测量数据记录完整。")
+    [note] = _mine(student)  # the self-evaluation tells nobody
+    assert note.kind == "tasks.evaluated" and note.body == "测量数据记录完整。"
+    assert note.url == f"/tasks/submissions/{submission.id}" and _mine(other) == []
+
+
+
+def test_certificate_issued_and_revoked_reach_the_teacher(program):  # noqa: F811
+    from app.certification import services as certification
+    from tests.certification.test_programs_and_certificates import _complete
+
+    holder = factories.user("teacher")
+    certification.enroll(program, holder)
+    _complete(program, holder)
+    cert = certification.issue_certificate(program, holder)
+    certification.revoke_certificate(cert, "材料不实", factories.user("platform_admin"))
+    issued, revoked = _mine(holder)
+    assert issued.kind == "certification.issued" and program.title in issued.title
+    assert issued.url == f"/certificates/{cert.id}"
+    assert revoked.kind == "certification.revoked" and revoked.body == "材料不实"

@@ -136,3 +136,20 @@ def test_a_round_that_finds_the_database_busy_is_skipped_not_failed(monkeypatch)
     monkeypatch.setattr(schedule, "run_due", locked)
     result = jobs.run_once()
     assert result["due tasks"] == "busy" and "notifications.send" in result
+
+
+def test_learners_are_told_once_when_an_exam_they_were_granted_opens():
+    from tests import factories
+
+    student = factories.user("student")
+    opens = clock.now() + timedelta(hours=1)
+    builders.open_exam([student], opens_at=opens, closes_at=opens + timedelta(hours=2))
+    db.session.commit()
+    granted = db.session.scalars(select(Notification.title).where(Notification.recipient_id == student.id)).all()
+    assert len(granted) == 1  # the grant itself
+    assert run_once()["notifications.exams_opened"] == 0  # not open yet
+    clock.set_now(opens + timedelta(minutes=1))
+    assert run_once()["notifications.exams_opened"] == 1
+    assert run_once()["notifications.exams_opened"] == 0
+    titles = db.session.scalars(select(Notification.title).where(Notification.recipient_id == student.id)).all()
+    assert any("考试已开始" in t for t in titles)
