@@ -80,3 +80,20 @@ def test_a_deactivated_users_api_token_is_refused_at_once(app, client, login_as)
     db.session.commit()
     refused = api.get("/api/v1/attempts/1", headers=headers)  # any id: the token itself is refused
     assert refused.status_code == 401 and refused.is_json
+
+
+def test_an_admin_demoted_after_an_import_can_no_longer_download_its_activation_codes(app, client, login_as):
+    import io
+    import re
+
+    admin = login_as("school_admin")
+    data = "用户名,姓名,角色,学校代码,邮箱\nnewcomer01,新同学,学生,,\n".encode()
+    done = client.form("/users/import", {"file": (io.BytesIO(data), "u.csv")}, token_from="/users/import",
+                       content_type="multipart/form-data")
+    link = re.search(r'href="(/users/import/\d+/codes\.xlsx)"', done.get_data(as_text=True)).group(1)
+    assert client.get(link).status_code == 200
+    auth.update_user(admin, roles=["teacher"])  # ends the admin's sessions; they log in again as a teacher
+    db.session.commit()
+    again = app.test_client()
+    login_as(user=admin, client_=again)
+    assert again.get(link).status_code == 403
