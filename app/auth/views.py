@@ -376,7 +376,9 @@ def import_codes(import_id: int):
     record = db.session.get(UserImport, import_id)
     if record is None or record.sheet_key is None:
         abort(404)
-    services.require(record.created_by_id == current_user.id)
+    # The sheet hands out codes that take over not-yet-activated accounts: only its importer, and only while
+    # they still administer users (an admin demoted since the import no longer gets it).
+    services.require(record.created_by_id == current_user.id and permissions.can_manage_users(current_user))
     with storage.get_storage().open(record.sheet_key) as fh:
         data = fh.read()
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -339,7 +339,9 @@ def lock_row(obj, *attributes: str) -> None:
     if obj.id is None or db.session.get_bind().dialect.name == "sqlite":
         return
     db.session.flush()
-    db.session.refresh(obj, attribute_names=list(attributes) or None, with_for_update=True)
+    # FOR UPDATE OF its own table: the refresh may join eagerly loaded relationships, which PostgreSQL refuses
+    # to lock on the nullable side of an outer join.
+    db.session.refresh(obj, attribute_names=list(attributes) or None, with_for_update={"of": type(obj)})
 
 
 def utcnow():

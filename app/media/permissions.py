@@ -19,10 +19,11 @@ def can_bulk_upload_media(user) -> bool:
 
 
 def can_edit_media(user, resource) -> bool:
-    """The author, or a platform admin. (Whether the content is still editable is the review state's call.)"""
+    """The author while still one who may upload (a teacher demoted since keeps no hold on it), or a platform
+    admin. (Whether the content is still editable is the review state's call.)"""
     if not (user is not None and user.is_authenticated):
         return False
-    return resource.created_by_id == user.id or user.has_role(Role.platform_admin)
+    return (resource.created_by_id == user.id and can_upload_media(user)) or user.has_role(Role.platform_admin)
 
 
 def can_view_media(user, resource) -> bool:

@@ -10,11 +10,13 @@ def can_create_workbook(user) -> bool:
 
 
 def can_edit_workbook(user, workbook) -> bool:
-    """The workbook's author, or a platform admin: edit its details, add pages, write new page versions."""
+    """The workbook's author while still an author (a teacher demoted since keeps no hold on it), or a platform
+    admin: edit its details, add pages, write new page versions."""
     if not user.is_authenticated:
         return False
     return user.has_role(Role.platform_admin) or (workbook.created_by_id is not None
-                                                  and workbook.created_by_id == user.id)
+                                                  and workbook.created_by_id == user.id
+                                                  and can_create_workbook(user))
 
 
 def can_see_unpublished(user, workbook) -> bool:

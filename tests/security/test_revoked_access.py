@@ -80,3 +80,49 @@ def test_a_deactivated_users_api_token_is_refused_at_once(app, client, login_as)
     db.session.commit()
     refused = api.get("/api/v1/attempts/1", headers=headers)  # any id: the token itself is refused
     assert refused.status_code == 401 and refused.is_json
+
+
+def test_an_admin_demoted_after_an_import_can_no_longer_download_its_activation_codes(app, client, login_as):
+    import io
+    import re
+
+    admin = login_as("school_admin")
+    data = "用户名,姓名,角色,学校代码,邮箱\nnewcomer01,新同学,学生,,\n".encode()
+    done = client.form("/users/import", {"file": (io.BytesIO(data), "u.csv")}, token_from="/users/import",
+                       content_type="multipart/form-data")
+    link = re.search(r'href="(/users/import/\d+/codes\.xlsx)"', done.get_data(as_text=True)).group(1)
+    assert client.get(link).status_code == 200
+    auth.update_user(admin, roles=["teacher"])  # ends the admin's sessions; they log in again as a teacher
+    db.session.commit()
+    again = app.test_client()
+    login_as(user=admin, client_=again)
+    assert again.get(link).status_code == 403
+
+
+def test_an_author_demoted_to_student_can_no_longer_edit_their_workbook_or_media(app, client, login_as):
+    """What someone wrote as a teacher stays theirs only while they may author: after the teacher role is
+    taken away, the edit pages and their POSTs are refused (HTML), and nothing changes."""
+    from app.catalog.models import Profession
+    from app.core import uploads
+    from app.media import services as media
+    from tests.media import samples
+    from tests.workbooks import helpers
+
+    teacher = factories.user("teacher")
+    workbook = helpers.workbook(teacher)
+    page = helpers.page(workbook, teacher)
+    profession = db.session.scalars(select(Profession).order_by(Profession.id)).first()
+    stored = uploads.read_bytes(samples.png(size=(80, 40)), "示意图.png", ["image"], prefix=media.PREFIX)
+    image = media.add_resource(teacher, stored, profession_id=profession.id)
+    db.session.commit()
+    edits = [f"/workbooks/{workbook.id}/edit", f"/workbook-pages/{page.page_id}/edit", f"/media/image/{image.id}/edit"]
+    login_as(user=teacher)
+    assert [client.get(url).status_code for url in edits] == [200, 200, 200]
+
+    auth.update_user(teacher, roles=["student"])
+    db.session.commit()
+    login_as(user=teacher)
+    assert [client.get(url).status_code for url in edits] == [403, 403, 403]
+    token = client.csrf_token("/account")
+    refused = client.post(f"/media/image/{image.id}/delete", data={"csrf_token": token})
+    assert refused.status_code == 403
