@@ -107,7 +107,7 @@ def test_gunicorn_settings_load(tmp_path, monkeypatch):
     namespace: dict = {}
     path = os.path.join(DEPLOY, "gunicorn.conf.py")
     exec(compile(open(path).read(), path, "exec"), namespace)
-    assert namespace["workers"] == 3 and namespace["worker_class"] == "gthread"
+    assert namespace["workers"] == 3 and namespace["worker_class"] == "sync"
     assert namespace["keepalive"] > 60  # longer than nginx's idle upstream keepalive
     (tmp_path / "metrics").mkdir()
     (tmp_path / "metrics" / "histogram_123.db").write_bytes(b"stale")
