@@ -94,7 +94,10 @@ def test_readonly_storage_folder_fails_readyz(tmp_path):
 
 def test_metrics_off_without_token_and_refused_with_a_wrong_one(app, client):
     app.config["METRICS_TOKEN"] = None
-    assert client.get("/metrics").status_code == 404
+    off = client.get("/metrics")
+    assert off.status_code == 404
+    unknown = client.get("/no-such-page")
+    assert off.get_data(as_text=True) == unknown.get_data(as_text=True).replace("/no-such-page", "/metrics")
     app.config["METRICS_TOKEN"] = "s3cret-token"
     try:
         assert client.get("/metrics").status_code == 401
