@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(line)
         sys.stdout.flush()
         if marker and line.startswith(marker):
-            before, marker, label = server_cpu_seconds(pid), None, f" after {line.split()[0]}"
+            before, marker, label = server_cpu_seconds(pid), None, f" after {line.split()[0].rstrip(':')}"
     code = child.wait()
     used = server_cpu_seconds(pid) - before
     print(f"PostgreSQL server CPU during the command{label}: {used:.1f} s")
