@@ -186,6 +186,8 @@ def backup(output: str) -> dict:
     store = storage_module.get_storage()
     dialect = _dialect()
     folder = os.path.dirname(os.path.abspath(output)) or "."
+    if not os.path.isdir(folder):
+        raise BackupError(_("目录不存在：%(path)s", path=folder))
     with tempfile.TemporaryDirectory(prefix="gx-backup-") as work:
         if dialect == "postgresql":
             dump_name = "database.pgdump"

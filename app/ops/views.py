@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import time
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
 
 from app.ops import logs, metrics
 from app.ops.health import readiness
@@ -50,7 +50,7 @@ def _token_ok() -> bool:
 @bp.get("/metrics")
 def metrics_view():
     if not current_app.config.get("METRICS_TOKEN"):
-        return Response("Not Found\n", status=404, mimetype="text/plain")
+        abort(404)  # the same answer as any unknown address
     if not _token_ok():
         return Response("Unauthorized\n", status=401, mimetype="text/plain",
                         headers={"WWW-Authenticate": 'Bearer realm="metrics"'})

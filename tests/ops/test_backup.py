@@ -37,12 +37,12 @@ def _fresh_database_url(tmp: str, name: str) -> str:
     return base.set(database=database).render_as_string(hide_password=False)
 
 
-def _instance(name: str):
+def _instance(name: str, storage_url: str | None = None):
     tmp = tempfile.mkdtemp(prefix=f"gx-ops-{name}-")
     application = create_app({
         "TESTING": True, "INSTANCE_PATH": tmp, "RATELIMIT_STORAGE_URI": "memory://",
         "SQLALCHEMY_DATABASE_URI": _fresh_database_url(tmp, name),
-        "STORAGE_URL": "file://" + os.path.join(tmp, "storage")})
+        "STORAGE_URL": storage_url or "file://" + os.path.join(tmp, "storage")})
     return application, tmp
 
 
@@ -160,3 +160,36 @@ def test_not_a_backup_is_refused_with_a_clear_message(tmp_path, app):
     assert "这不是工学平台的备份文件" in result.output
     missing = _cli(app, "restore", str(tmp_path / "nope.tar"))
     assert missing.exit_code != 0 and "找不到备份文件" in missing.output
+
+
+def test_restore_into_an_object_store_and_back_up_from_it(source, monkeypatch):
+    """Moving from a storage folder to an S3-compatible bucket (MinIO, OSS, COS) is a backup and a restore."""
+    import boto3
+    from moto import mock_aws
+
+    src, tmp = source
+    archive = os.path.join(tmp, "to-s3.tar")
+    assert _cli(src, "backup", "-o", archive).exit_code == 0
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="gx-restore")
+        dst, dst_tmp = _instance("s3", "s3://gx-restore/prod?region=us-east-1")
+        try:
+            restored = _cli(dst, "restore", archive)
+            assert restored.exit_code == 0, restored.output
+            assert _checksums(dst) == _checksums(src)
+            again = os.path.join(dst_tmp, "from-s3.tar")
+            assert _cli(dst, "backup", "-o", again).exit_code == 0
+            with tarfile.open(again) as tar:
+                files = {e["key"]: e["sha256"] for e in json.load(tar.extractfile("manifest.json"))["files"]}
+            assert files == _checksums(src)
+        finally:
+            with dst.app_context():
+                db.engine.dispose()
+            shutil.rmtree(dst_tmp, ignore_errors=True)
+
+
+def test_backup_into_a_missing_folder_is_refused(app, tmp_path):
+    result = _cli(app, "backup", "-o", str(tmp_path / "no" / "such" / "b.tar"))
+    assert result.exit_code != 0 and "目录不存在" in result.output

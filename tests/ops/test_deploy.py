@@ -107,7 +107,7 @@ def test_gunicorn_settings_load(tmp_path, monkeypatch):
     namespace: dict = {}
     path = os.path.join(DEPLOY, "gunicorn.conf.py")
     exec(compile(open(path).read(), path, "exec"), namespace)
-    assert namespace["workers"] == 3 and namespace["worker_class"] == "gthread"
+    assert namespace["workers"] == 3 and namespace["worker_class"] == "sync"
     assert namespace["keepalive"] > 60  # longer than nginx's idle upstream keepalive
     (tmp_path / "metrics").mkdir()
     (tmp_path / "metrics" / "histogram_123.db").write_bytes(b"stale")
@@ -126,3 +126,18 @@ def test_systemd_units_run_the_right_things(unit):
         assert command.endswith("flask jobs run-due")
     timer = open(os.path.join(DEPLOY, "systemd", "gongxue-jobs.timer"), encoding="utf-8").read()
     assert "OnCalendar=*-*-* *:*:00" in timer and "Unit=gongxue-jobs.service" in timer
+
+
+def test_env_example_reads_the_same_in_a_shell_as_in_the_app():
+    """`set -a; . gongxue.env` (docs/operations.md) must not split or run anything, and JSON values stay JSON."""
+    import config as config_module
+
+    path = os.path.join(DEPLOY, "gongxue.env.example")
+    done = subprocess.run(["bash", "-c", f'set -a; . "{path}"; env -0'], capture_output=True, text=True,
+                          env={"PATH": os.environ.get("PATH", "")})
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    environ = dict(item.split("=", 1) for item in done.stdout.split("\0") if "=" in item)
+    settings = config_module.env_overrides(environ)
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 5}
+    assert settings["TRUSTED_PROXIES"] == 1 and settings["LOG_JSON"] == 1
+    assert settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://")

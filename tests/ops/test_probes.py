@@ -94,7 +94,10 @@ def test_readonly_storage_folder_fails_readyz(tmp_path):
 
 def test_metrics_off_without_token_and_refused_with_a_wrong_one(app, client):
     app.config["METRICS_TOKEN"] = None
-    assert client.get("/metrics").status_code == 404
+    off = client.get("/metrics")
+    assert off.status_code == 404
+    unknown = client.get("/no-such-page")
+    assert off.get_data(as_text=True) == unknown.get_data(as_text=True).replace("/no-such-page", "/metrics")
     app.config["METRICS_TOKEN"] = "s3cret-token"
     try:
         assert client.get("/metrics").status_code == 401
@@ -193,3 +196,34 @@ def test_json_logs_one_line_per_request(json_log):
     assert first["time"].endswith("+00:00")
     assert second["route"] == "/exams/<int:exam_id>" and second["status"] == 302
     assert second["request_id"] != first["request_id"]
+
+
+_WORKER = """
+import os, sys, tempfile
+from app import create_app
+tmp = tempfile.mkdtemp()
+app = create_app({"TESTING": True, "INSTANCE_PATH": tmp, "RATELIMIT_STORAGE_URI": "memory://",
+                  "SQLALCHEMY_DATABASE_URI": "sqlite:///" + tmp + "/x.db", "METRICS_TOKEN": "tok-123456"})
+client = app.test_client()
+if sys.argv[1] == "serve":
+    client.get("/login")
+    client.get("/login")
+else:
+    sys.stdout.write(client.get("/metrics", headers={"Authorization": "Bearer tok-123456"}).get_data(as_text=True))
+"""
+
+
+def test_metrics_add_up_across_worker_processes(tmp_path):
+    """Under gunicorn each worker is a process: with PROMETHEUS_MULTIPROC_DIR the one scraped reports the
+    requests another served."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.run([sys.executable, "-c", _WORKER, "serve"], env=env, cwd=root, check=True, timeout=120)
+    text = subprocess.run([sys.executable, "-c", _WORKER, "scrape"], env=env, cwd=root, check=True, timeout=120,
+                          capture_output=True, text=True).stdout
+    found = re.search(r'gongxue_request_duration_seconds_count\{method="GET",route="/login",status="[23]xx"\} '
+                      r'([0-9.]+)', text)
+    assert found and float(found.group(1)) == 2.0, text[:3000]
