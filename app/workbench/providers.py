@@ -260,7 +260,8 @@ def review_queue(user, now: datetime) -> list[TodoItem]:
             days = max(0, (now - clock.as_utc(oldest)).days) if oldest else 0
             items.append(TodoItem(kind="review.queue", due_at=None,
                                   title=_("审核%(kind)s（%(n)s 项）", kind=kind.label, n=n),
-                                  detail=_("最早的已等待 %(days)s 天", days=days),
+                                  detail=(_("最早的已等待 %(days)s 天", days=days) if days
+                                          else _("最早的提交于 24 小时内")),
                                   url=url_for("review.queue")))
     return items
 

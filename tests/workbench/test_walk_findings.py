@@ -1,0 +1,47 @@
+"""What a walk through the demo as each role showed on the workbench and nearby pages, read as the user reads it:
+no "等待 0 天", no "0 / 0 项活动（0%）" for a course that has nothing yet, no blank exam window."""
+from __future__ import annotations
+
+import re
+
+from app.extensions import db
+from tests import factories
+from tests.courses import builders as course_builders
+from tests.exams import builders as exam_builders
+from tests.workbench import builders
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_review_item_submitted_today_is_not_said_to_have_waited_0_days(client, login_as):
+    exam_builders.question(exam_builders.bank(), approved=False)
+    db.session.commit()
+    login_as("reviewer")
+    text = _text(client.get("/home").get_data(as_text=True))
+    assert "审核试题（1 项）" in text
+    assert "0 天" not in text and "最早的提交于 24 小时内" in text
+
+
+def test_a_course_without_activities_says_so_instead_of_0_of_0(client, login_as):
+    student = factories.user("student")
+    course, _ = course_builders.course(school=student.school, title="空课程")
+    from app.courses import services as courses
+
+    courses.enrol_user(course, student)
+    db.session.commit()
+    login_as(user=student)
+    text = _text(client.get("/home").get_data(as_text=True))
+    assert "空课程" in text
+    assert "0 / 0" not in text and "老师还没有发布学习活动" in text
+
+
+def test_the_exam_list_says_when_an_exam_has_no_time_window(client, login_as):
+    teacher = login_as("teacher")
+    builders.open_exam([], creator=teacher, title="随堂测验")
+    db.session.commit()
+    html = client.get("/exams").get_data(as_text=True)
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", html, flags=re.S) if "随堂测验" in r)
+    cells = [_text(c).strip() for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
+    assert cells[1:3] == ["立即", "不限"], cells
