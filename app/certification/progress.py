@@ -225,7 +225,7 @@ def compute(scope: Scope) -> Summary:
     summary.by_school = [(sid, name or "—", n) for sid, name, n in db.session.execute(
         _cert_filter(select(Certificate.school_id, Certificate.school_name, func.count(Certificate.id)), scope)
         .group_by(Certificate.school_id, Certificate.school_name).order_by(func.count(Certificate.id).desc()).limit(50))]
-    summary.by_profession = [(p or "—", n) for p, n in db.session.execute(
+    summary.by_profession = [(p or _("不限专业"), n) for p, n in db.session.execute(
         grouped(Certificate.profession_name).order_by(func.count(Certificate.id).desc()).limit(50))]
     summary.by_level = [(p, n) for p, n in db.session.execute(grouped(Certificate.level_name)
                                                                .order_by(Certificate.level_name))]

@@ -45,3 +45,31 @@ def test_the_exam_list_says_when_an_exam_has_no_time_window(client, login_as):
     row = next(r for r in re.findall(r"<tr>.*?</tr>", html, flags=re.S) if "随堂测验" in r)
     cells = [_text(c).strip() for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
     assert cells[1:3] == ["立即", "不限"], cells
+
+
+def test_certificates_of_a_program_without_a_profession_are_counted_under_a_name_not_a_dash(client, login_as):
+    from sqlalchemy import select
+
+    from app.certification import progress
+    from app.certification import services as certification
+    from app.certification.models import TeacherLevel
+    from app.courses import services as courses
+
+    level = db.session.scalars(select(TeacherLevel).order_by(TeacherLevel.position)).first()
+    course = courses.create_course(title="工学一体化课程教学实施", kind="training_course", is_shared=True)
+    prog = certification.save_program(key="walk", title="走查项目", level=level, courses=[(course, 0)])
+    teacher = factories.user("teacher")
+    certification.enroll(prog, teacher)
+    certification.issue_certificate(prog, teacher)
+    db.session.commit()
+    progress.clear_cache()
+    login_as("platform_admin")
+    html = client.get("/progress").get_data(as_text=True)
+    by_profession = _text(html.split("按专业")[1].split("</table>")[0])
+    assert "不限专业" in by_profession and "—" not in by_profession
+    progress.clear_cache()
+    # the platform's training course in the course list: no blank term or profession cells
+    listing = client.get("/courses").get_data(as_text=True)
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", listing, flags=re.S) if "工学一体化课程教学实施" in r)
+    cells = [_text(c).strip() for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
+    assert all(cells), cells
