@@ -73,3 +73,19 @@ def test_certificates_of_a_program_without_a_profession_are_counted_under_a_name
     row = next(r for r in re.findall(r"<tr>.*?</tr>", listing, flags=re.S) if "工学一体化课程教学实施" in r)
     cells = [_text(c).strip() for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
     assert all(cells), cells
+
+
+def test_the_mentor_s_home_leads_to_each_apprentice_s_progress_and_names_them_as_the_course_does(client, login_as):
+    from app.courses import services as courses
+
+    teacher = factories.user("teacher")
+    course, (apprentice,) = course_builders.course(teacher, students=1)
+    mentor = factories.user("mentor")
+    courses.assign_mentor(course, apprentice, mentor)
+    db.session.commit()
+    login_as(user=mentor)
+    home = client.get("/home").get_data(as_text=True)
+    assert f'href="/courses/{course.id}/students/{apprentice.id}"' in home
+    assert client.get(f"/courses/{course.id}/students/{apprentice.id}").status_code == 200
+    course_page = client.get(f"/courses/{course.id}").get_data(as_text=True)
+    assert "我的学徒" in home and "我的学徒" in course_page and "徒弟" not in course_page
