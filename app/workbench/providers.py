@@ -146,7 +146,7 @@ def plans_to_approve(user, now: datetime) -> list[TodoItem]:
                SubmissionStage.state == StageState.submitted.value)
         .order_by(SubmissionStage.submitted_at, SubmissionStage.id).limit(LIMIT))
     return [TodoItem(kind="tasks.approve", due_at=None,
-                     title=_("审批%(stage)s：%(who)s · %(task)s", stage=stage_name, who=_owner_name(name, username, group),
+                     title=_("审批“%(stage)s”环节：%(who)s · %(task)s", stage=stage_name, who=_owner_name(name, username, group),
                              task=title),
                      detail=_("提交于 %(time)s", time=_when(submitted_at)) if submitted_at else "",
                      url=url_for("tasks.stage", submission_id=submission_id, stage_id=stage_id))

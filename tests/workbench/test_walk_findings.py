@@ -89,3 +89,24 @@ def test_the_mentor_s_home_leads_to_each_apprentice_s_progress_and_names_them_as
     assert client.get(f"/courses/{course.id}/students/{apprentice.id}").status_code == 200
     course_page = client.get(f"/courses/{course.id}").get_data(as_text=True)
     assert "我的学徒" in home and "我的学徒" in course_page and "徒弟" not in course_page
+
+
+def test_a_stage_name_is_quoted_as_a_stage_not_read_as_a_verb(client, login_as):
+    """The 决策 stage is called 做出决策: "审批做出决策" and "做出决策已通过" read as broken sentences."""
+    from sqlalchemy import select
+
+    from app.notifications.models import Notification
+    from app.tasks import services as tasks
+    from tests.tasks import builders as task_builders
+
+    a, _course, teacher, (student, _other) = builders.work_task()
+    submission = builders.plan_handed_in(a, student, teacher)
+    db.session.commit()
+    stage = task_builders.stage(a, "decide")
+    login_as(user=teacher)
+    titles = [i["title"] for i in client.get("/api/v1/me/todo").get_json()["items"]]
+    assert any(t.startswith(f"审批“{stage.name}”环节：") for t in titles), titles
+    tasks.decide_stage(submission, stage, by=teacher, approve=True)
+    db.session.commit()
+    [note] = db.session.scalars(select(Notification).where(Notification.recipient_id == student.id)).all()
+    assert note.title.startswith(f"“{stage.name}”环节已通过：")
