@@ -110,3 +110,15 @@ def test_a_stage_name_is_quoted_as_a_stage_not_read_as_a_verb(client, login_as):
     db.session.commit()
     [note] = db.session.scalars(select(Notification).where(Notification.recipient_id == student.id)).all()
     assert note.title.startswith(f"“{stage.name}”环节已通过：")
+
+
+def test_a_question_diff_has_no_blank_line_after_each_line_and_no_leading_hunk_mark():
+    from app.questions.review import diff_html
+
+    html = str(diff_html("", "名称：甲\n题型：判断题"))
+    assert "</span>\n<span" not in html  # a newline between block lines shows as a blank line in <pre>
+    assert "@" not in html and html.count("<span") == 2
+    assert 'class="diff-add">+名称：甲</span>' in html
+    many = str(diff_html("\n".join(f"行{i}" for i in range(20)),
+                         "\n".join(f"行{i}" if i not in (1, 18) else "改" for i in range(20))))
+    assert many.count('class="diff-hunk">…</span>') == 1  # between the two changes, not before the first
