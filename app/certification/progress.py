@@ -164,8 +164,13 @@ class Summary:
     computed_at: float = 0.0
 
 
-def _percent(value: int, total: int) -> int:
-    return int(min(100, value * 100 // total)) if total else 0
+def _percent(value: int, total: int) -> int | float:
+    """Whole per cent, rounded down (never 100 before the target is met); below 1 % one significant digit, as a
+    person writes it (4 of 1,000 is 0.4 %, not 0 %)."""
+    if not total:
+        return 0
+    share = min(100, value * 100 / total)
+    return float(f"{share:.1g}") if 0 < share < 1 else int(share)
 
 
 def compute(scope: Scope) -> Summary:

@@ -122,3 +122,13 @@ def test_a_question_diff_has_no_blank_line_after_each_line_and_no_leading_hunk_m
     many = str(diff_html("\n".join(f"行{i}" for i in range(20)),
                          "\n".join(f"行{i}" if i not in (1, 18) else "改" for i in range(20))))
     assert many.count('class="diff-hunk">…</span>') == 1  # between the two changes, not before the first
+
+
+def test_a_small_share_of_a_national_target_is_not_shown_as_0_percent(app):
+    """4 of the 1,000 schools read "4 / 1,000（0%）" on the admin's home and 百千万 page."""
+    from app.certification import progress
+    from app.core.i18n import fmt_score
+
+    assert progress._percent(4, 1000) == 0.4 and progress._percent(1, 10000) == 0.01
+    assert progress._percent(0, 1000) == 0 and progress._percent(17, 100) == 17 and progress._percent(999, 1000) == 99
+    assert fmt_score(progress._percent(4, 1000)) == "0.4"
