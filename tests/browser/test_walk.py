@@ -38,3 +38,16 @@ def test_every_page_a_role_can_reach_passes_axe_and_fits_a_phone(new_context, us
         assert_fits_screen(page)
         problems += axe_violations(page)
     assert not problems, "\n".join(problems)
+
+
+def test_the_user_list_keeps_its_action_buttons_on_a_phone_screen(new_context):
+    """At 360 px the list of users scrolled sideways and 编辑 / 停用 sat off screen: rows become cards."""
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, "schooladmin")
+    page.goto("/users")
+    assert_fits_screen(page)
+    buttons = page.get_by_test_id("user-list").get_by_role("link", name="编辑")
+    assert buttons.count() >= 3
+    for i in range(buttons.count()):
+        box = buttons.nth(i).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
