@@ -51,3 +51,16 @@ def test_the_user_list_keeps_its_action_buttons_on_a_phone_screen(new_context):
     for i in range(buttons.count()):
         box = buttons.nth(i).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
+def test_the_program_list_keeps_its_title_readable_and_buttons_on_a_phone_screen(new_context):
+    """At 360 px the 培训项目管理 list squeezed the programme title to two characters a line."""
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, "admin")
+    page.goto("/training/admin")
+    assert_fits_screen(page)
+    listing = page.get_by_test_id("program-list")
+    title_cell = listing.locator("tbody td").first.bounding_box()
+    assert title_cell["width"] > PHONE["width"] * 0.8, title_cell
+    edit = listing.get_by_role("link", name="编辑").first.bounding_box()
+    assert edit["x"] + edit["width"] <= PHONE["width"], edit
