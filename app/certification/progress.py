@@ -164,8 +164,13 @@ class Summary:
     computed_at: float = 0.0
 
 
-def _percent(value: int, total: int) -> int:
-    return int(min(100, value * 100 // total)) if total else 0
+def _percent(value: int, total: int) -> int | float:
+    """Whole per cent, rounded down (never 100 before the target is met); below 1 % one significant digit, as a
+    person writes it (4 of 1,000 is 0.4 %, not 0 %)."""
+    if not total:
+        return 0
+    share = min(100, value * 100 / total)
+    return float(f"{share:.1g}") if 0 < share < 1 else int(share)
 
 
 def compute(scope: Scope) -> Summary:
@@ -225,7 +230,7 @@ def compute(scope: Scope) -> Summary:
     summary.by_school = [(sid, name or "—", n) for sid, name, n in db.session.execute(
         _cert_filter(select(Certificate.school_id, Certificate.school_name, func.count(Certificate.id)), scope)
         .group_by(Certificate.school_id, Certificate.school_name).order_by(func.count(Certificate.id).desc()).limit(50))]
-    summary.by_profession = [(p or "—", n) for p, n in db.session.execute(
+    summary.by_profession = [(p or _("不限专业"), n) for p, n in db.session.execute(
         grouped(Certificate.profession_name).order_by(func.count(Certificate.id).desc()).limit(50))]
     summary.by_level = [(p, n) for p, n in db.session.execute(grouped(Certificate.level_name)
                                                                .order_by(Certificate.level_name))]

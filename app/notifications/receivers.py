@@ -83,9 +83,9 @@ def _stage_decided(sender, *, submission_id: int, stage_id: int, approved: bool,
     with _platform_language():
         names = {"task": assignment.title, "stage": stage.name}
         if stage.requires_approval and approved:
-            kind, title = "tasks.plan_approved", _("%(stage)s已通过：%(task)s，可以开始下一环节", **names)
+            kind, title = "tasks.plan_approved", _("“%(stage)s”环节已通过：%(task)s，可以开始下一环节", **names)
         elif stage.requires_approval:
-            kind, title = "tasks.plan_returned", _("%(stage)s被退回：%(task)s，请按意见修改", **names)
+            kind, title = "tasks.plan_returned", _("“%(stage)s”环节被退回：%(task)s，请按意见修改", **names)
         elif not approved:
             kind, title = "tasks.stage_returned", _("环节被退回：%(task)s · %(stage)s", **names)
         else:

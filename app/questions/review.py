@@ -66,17 +66,20 @@ def as_text(version: QuestionVersion | None) -> str:
 
 
 def diff_html(old: str, new: str, note: str = "") -> Markup:
-    """Changed lines in the review queue's convention (``diff-add``/``diff-del``/``diff-hunk`` spans, +/-
-    prefixes carry the meaning); everything is escaped."""
+    """Changed lines in the review queue's convention (``diff-add``/``diff-del``/``diff-hunk`` spans, one block
+    each, no newline between them or ``pre`` shows a blank line after every line; +/- prefixes carry the
+    meaning); everything is escaped."""
     spans = []
     for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=3):
         if line.startswith(("---", "+++")):
             continue
         css = {"+": "diff-add", "-": "diff-del", "@": "diff-hunk"}.get(line[:1], "")
-        spans.append(Markup('<span class="{}">{}</span>').format(css, "@ …" if css == "diff-hunk" else line))
+        if css == "diff-hunk" and not spans:
+            continue  # the first hunk needs no separator; later ones mark skipped unchanged lines with "…"
+        spans.append(Markup('<span class="{}">{}</span>').format(css, "…" if css == "diff-hunk" else line))
         if len(spans) >= MAX_DIFF_LINES:
             break
-    return Markup("<p>{}</p><pre class='review-pre small'>{}</pre>").format(note, Markup("\n").join(spans))
+    return Markup("<p>{}</p><pre class='review-pre small'>{}</pre>").format(note, Markup("").join(spans))
 
 
 def _context(version: QuestionVersion) -> dict:

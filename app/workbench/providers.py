@@ -146,7 +146,7 @@ def plans_to_approve(user, now: datetime) -> list[TodoItem]:
                SubmissionStage.state == StageState.submitted.value)
         .order_by(SubmissionStage.submitted_at, SubmissionStage.id).limit(LIMIT))
     return [TodoItem(kind="tasks.approve", due_at=None,
-                     title=_("审批%(stage)s：%(who)s · %(task)s", stage=stage_name, who=_owner_name(name, username, group),
+                     title=_("审批“%(stage)s”环节：%(who)s · %(task)s", stage=stage_name, who=_owner_name(name, username, group),
                              task=title),
                      detail=_("提交于 %(time)s", time=_when(submitted_at)) if submitted_at else "",
                      url=url_for("tasks.stage", submission_id=submission_id, stage_id=stage_id))
@@ -260,7 +260,8 @@ def review_queue(user, now: datetime) -> list[TodoItem]:
             days = max(0, (now - clock.as_utc(oldest)).days) if oldest else 0
             items.append(TodoItem(kind="review.queue", due_at=None,
                                   title=_("审核%(kind)s（%(n)s 项）", kind=kind.label, n=n),
-                                  detail=_("最早的已等待 %(days)s 天", days=days),
+                                  detail=(_("最早的已等待 %(days)s 天", days=days) if days
+                                          else _("最早的提交于 24 小时内")),
                                   url=url_for("review.queue")))
     return items
 

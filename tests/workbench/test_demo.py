@@ -1,6 +1,8 @@
 """``flask demo seed`` leaves the demo student and teacher with real to-dos on their workbench."""
 from __future__ import annotations
 
+import re
+
 
 def _login(client, username):
     from config import DEMO_PASSWORD
@@ -12,7 +14,7 @@ def test_demo_student_and_teacher_have_real_to_dos(runner, client):
 
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    assert "plan waiting for approval, essay to mark" in result.output, result.output
+    assert "演示教师的工作台待办：一份计划待审批、一份答卷待批改" in result.output, result.output
     _login(client, "student")
     kinds = [i["kind"] for i in client.get("/api/v1/me/todo").get_json()["items"]]
     assert "tasks.stage" in kinds and "exams.open" in kinds
@@ -23,4 +25,6 @@ def test_demo_student_and_teacher_have_real_to_dos(runner, client):
     assert "tasks.approve" in kinds and "exams.marking" in kinds
     assert any("赵同学" in i["title"] for i in items)
     again = runner.invoke(args=["demo", "seed"])
-    assert "workbench to-dos of the demo teacher: already there" in again.output
+    assert "演示教师的工作台待办：已存在" in again.output
+    lines = [x for x in (result.output + again.output).splitlines() if "工作台" in x]
+    assert lines and not any(re.search(r"[A-Za-z]{3,}", x) for x in lines), lines

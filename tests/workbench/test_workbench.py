@@ -30,7 +30,7 @@ def test_student_sees_the_open_stage_and_the_open_exam_with_links_overdue_marked
     assert "list-group-item-danger" in page
     assert "/tasks/submissions/" in page and "/my/exams" in page
     assert course.title in page  # my courses, with progress
-    assert "已完成 0 / " in page
+    assert "老师还没有发布学习活动" in page  # the builder's course has no activities yet: said in words, not "0 / 0"
 
 
 def test_todo_api_lists_the_same_items_sorted_by_due_time(client, login_as):
