@@ -52,7 +52,9 @@ def start_attempt(exam_id: int):
         current = None
     if current is not None:
         return jsonify(services.attempt_view(services.get_attempt(current[0], lean=True))), 200
-    plan = services.plan_attempt(exam, user)
+    body = request.get_json(silent=True)
+    code = body.get("access_code") if isinstance(body, dict) else None
+    plan = services.plan_attempt(exam, user, code=code if isinstance(code, str) else None, ip=request.remote_addr)
     begin_write()
     attempt, created = services.create_attempt(plan)
     attempt_id = attempt.id

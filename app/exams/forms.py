@@ -108,6 +108,43 @@ class GrantForm(FlaskForm):
     extra_minutes = IntegerField(_l("延长时间（分钟）"), default=0, validators=[Optional(), NumberRange(0, 1440)])
 
 
+class AudienceForm(FlaskForm):
+    """Grant the exam to a course or cohort picked from a list (``course-<id>`` / ``cohort-<id>``), with an
+    optional window of its own."""
+
+    target = SelectField(_l("授权给（课程或班级）"), validators=[DataRequired()], validate_choice=True)
+    opens_at = DateTimeLocalField(_l("该班级开始时间（可选）"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("该班级结束时间（可选）"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+
+    def fill_targets(self, groups: list[tuple[str, str, list[tuple[int, str]]]]) -> None:
+        """``groups``: (kind, group label, [(id, name)]), shown as option groups."""
+        self.target.choices = {label: [(f"{kind}-{tid}", name) for tid, name in items]
+                               for kind, label, items in groups if items}
+
+    def picked(self) -> tuple[str, int]:
+        kind, _sep, tid = (self.target.data or "").partition("-")
+        return kind, int(tid)
+
+
+class ExtraTimeForm(FlaskForm):
+    """Extra time for one learner picked from the granted ones."""
+
+    user_id = SelectField(_l("考生"), coerce=int, validate_choice=True)
+    minutes = IntegerField(_l("延长时间（分钟）"), default=0, validators=[Optional(), NumberRange(0, 1440)])
+
+
+class EntryForm(FlaskForm):
+    """考试口令 and allowed networks (机房)."""
+
+    access_code = StringField(_l("考试口令（留空则不需要）"), validators=[Optional(), Length(max=32)])
+    allowed_networks = TextAreaField(_l("允许的 IP 地址段（每行一个，如 10.1.2.0/24；留空则不限）"),
+                                     validators=[Optional(), Length(max=2000)])
+
+
+class StartForm(FlaskForm):
+    access_code = StringField(_l("考试口令"), validators=[Optional(), Length(max=64)])
+
+
 class GradeForm(FlaskForm):
     """A hand grade: the points typed in, or (when the question has a rubric) one level per criterion, sent as
     ``level-<criterion id>`` fields and checked by services.grade_with_rubric."""

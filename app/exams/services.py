@@ -23,7 +23,7 @@ from app.core import clock, signals
 from app.core.i18n import fmt_score
 from app.core.signals import results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
-from app.exams import draw, review
+from app.exams import access, draw, review
 from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
                               ExamRubric,
                               ItemGrade, MultiScoring, Paper, PaperQuestion, PaperRule)
@@ -276,7 +276,8 @@ def parse_draw(spec: str) -> list[tuple[str, int]]:
 # -- exams ------------------------------------------------------------------------------------------------------
 
 EXAM_FIELDS = {"title", "description", "opens_at", "closes_at", "time_limit_minutes", "max_attempts",
-               "shuffle_questions", "shuffle_options", "pass_percent", "multi_scoring", "review_policy"}
+               "shuffle_questions", "shuffle_options", "pass_percent", "multi_scoring", "review_policy",
+               "one_at_a_time", "allow_back"}
 
 
 def _check_exam(exam: Exam) -> None:
@@ -406,12 +407,13 @@ def exam_window_state(exam: Exam, now: datetime | None = None) -> str:
 
 # -- attempts: start and resume ---------------------------------------------------------------------------------
 
-def _deadline(exam: Exam, started: datetime, extra_minutes: int) -> datetime | None:
+def _deadline(exam: Exam, started: datetime, extra_minutes: int, closes_at=False) -> datetime | None:
     candidates = []
+    closes_at = exam.closes_at if closes_at is False else closes_at
     if exam.time_limit_minutes:
         candidates.append(started + timedelta(minutes=exam.time_limit_minutes + (extra_minutes or 0)))
-    if exam.closes_at:
-        candidates.append(clock.as_utc(exam.closes_at))
+    if closes_at:
+        candidates.append(clock.as_utc(closes_at))
     return min(candidates) if candidates else None
 
 
@@ -442,7 +444,7 @@ def open_attempt_brief(exam_id: int, user_id: int):
     return (row.id, clock.as_utc(row.deadline)) if row else None
 
 
-def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
+def start_attempt(exam: Exam, user, *, code: str | None = None, ip: str | None = None) -> tuple[Attempt, bool]:
     """Resume the student's open attempt or start a new one; returns ``(attempt, created)``.
 
     An open attempt past its deadline is closed first (with its saved answers) and never reopened. A new attempt
@@ -457,7 +459,7 @@ def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
         current = None
     if current is not None:
         return current, False
-    return create_attempt(plan_attempt(exam, user, now), now)
+    return create_attempt(plan_attempt(exam, user, now, code=code, ip=ip), now)
 
 
 @dataclass
@@ -476,24 +478,30 @@ class AttemptPlan:
     max_score: float
 
 
-def plan_attempt(exam: Exam, user, now: datetime | None = None) -> AttemptPlan:
-    """Check access, window and attempts left, then draw and shuffle the paper for a fresh seed (reads only)."""
+def plan_attempt(exam: Exam, user, now: datetime | None = None, *, code: str | None = None,
+                 ip: str | None = None) -> AttemptPlan:
+    """Check access, window (the learner's course/cohort window when granted that way), the access code and
+    network (app/exams/access.py) and attempts left, then draw and shuffle the paper for a fresh seed (reads
+    only)."""
     now = now or clock.now()
-    extra_minutes = db.session.scalar(select(ExamGrant.extra_minutes).where(ExamGrant.exam_id == exam.id,
-                                                                           ExamGrant.user_id == user.id))
-    if extra_minutes is None:
+    grant = grant_of(exam.id, user.id)
+    if grant is None:
         raise PermissionDenied(_("您没有参加这场考试的权限。"))
-    window = exam_window_state(exam, now)
+    extra_minutes = grant.extra_minutes
+    span = access.window_for(exam, grant)
+    window = access.window_state(span, now)
     if window == "not_open":
         raise Conflict(_("考试尚未开始。"))
     if window == "closed":
         raise Conflict(_("考试已结束，不能再开始作答。"))
     if _attempts_used(exam.id, user.id)[0] >= exam.max_attempts:
         raise Conflict(_("您的作答次数已用完。"))
+    access.check_entry(exam, user, code=code, ip=ip)
     seed = secrets.randbits(62)
     items, max_score = _plan_items(exam, seed)
     return AttemptPlan(exam_id=exam.id, user_id=user.id, max_attempts=exam.max_attempts, seed=seed,
-                       deadline=_deadline(exam, now, extra_minutes), items=items, max_score=max_score)
+                       deadline=_deadline(exam, now, extra_minutes, span.closes_at), items=items,
+                       max_score=max_score)
 
 
 def _attempts_used(exam_id: int, user_id: int) -> tuple[int, int | None]:

@@ -16,7 +16,7 @@ from app.core.templating import NAVIGATION
 from app.core.exports import download_name, to_csv, to_xlsx
 from app.core.pagination import paginate
 from app.errors import DomainError, NotFound, ValidationError, form_refused, get_or_raise
-from app.exams import forms, permissions, reports, review, services
+from app.exams import access, forms, permissions, reports, review, services
 from app.exams.api import api
 from app.exams.models import Attempt
 from app.extensions import db
@@ -135,9 +135,19 @@ def detail(exam_id: int):
     exam = services.get_exam(exam_id)
     if permissions.can_manage_exam(current_user, exam):
         attempts = paginate(services.attempts_of_exam(exam))
-        return render_template("exams/manage.html", exam=exam, attempts=attempts, grants=services.list_grants(exam),
+        grants = services.list_grants(exam)
+        audience_form = forms.AudienceForm()
+        audience_form.fill_targets([(kind, str(source.label), source.choices(current_user, exam))
+                                    for kind, source in access.SOURCES.items()])
+        extra_form = forms.ExtraTimeForm()
+        extra_form.user_id.choices = [(g.user_id, f"{g.user.display_name}（{g.user.username}）") for g in grants]
+        entry_form = forms.EntryForm(data={"access_code": exam.access_code,
+                                           "allowed_networks": exam.allowed_networks})
+        return render_template("exams/manage.html", exam=exam, attempts=attempts, grants=grants,
                                rules=[services.describe_rule(r) for r in exam.paper.rules],
                                problems=services.paper_problems(exam.paper), grant_form=forms.GrantForm(),
+                               audience_form=audience_form, extra_form=extra_form, entry_form=entry_form,
+                               audiences=access.audiences(exam), started=services.exam_started(exam),
                                confirm=ConfirmForm(), window=services.exam_window_state(exam))
     grant = services.grant_of(exam.id, current_user.id)
     if not permissions.can_take_exam(current_user, exam, grant):
@@ -145,8 +155,68 @@ def detail(exam_id: int):
     attempts = list(db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
                                                              Attempt.user_id == current_user.id)
                                        .order_by(Attempt.number)))
-    return render_template("exams/student_exam.html", exam=exam, grant=grant, attempts=attempts,
-                           window=services.exam_window_state(exam), confirm=ConfirmForm())
+    span = access.window_for(exam, grant)
+    return render_template("exams/student_exam.html", exam=exam, grant=grant, attempts=attempts, span=span,
+                           window=access.window_state(span), confirm=ConfirmForm(), start_form=forms.StartForm())
+
+
+@bp.route("/exams/<int:exam_id>/audiences", methods=["POST"])
+@login_required
+def grant_audience(exam_id: int):
+    """Grant the exam to a course or cohort picked from the lists, with an optional window of its own."""
+    exam = _managed_exam(exam_id)
+    form = forms.AudienceForm()
+    form.fill_targets([(kind, str(source.label), source.choices(current_user, exam))
+                       for kind, source in access.SOURCES.items()])
+    if not form.validate_on_submit():
+        return form_refused(ValidationError(_("请从列表中选择课程或班级。")), detail, exam_id=exam.id)
+    kind, target_id = form.picked()
+    try:
+        audience, added, skipped = access.grant_audience(
+            exam, kind, target_id, by=current_user._get_current_object(),
+            opens_at=forms.local_to_utc(form.opens_at.data), closes_at=forms.local_to_utc(form.closes_at.data))
+    except DomainError as exc:
+        return form_refused(exc, detail, exam_id=exam.id)
+    db.session.commit()
+    flash(_("已授权给“%(name)s”，新开通 %(n)s 名考生。", name=audience.label, n=added), "success")
+    if skipped:
+        flash(_("%(n)s 名成员不属于本校，未开通。", n=skipped), "warning")
+    return redirect(url_for("exams.detail", exam_id=exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/extra-time", methods=["POST"])
+@login_required
+def extra_time(exam_id: int):
+    exam = _managed_exam(exam_id)
+    form = forms.ExtraTimeForm()
+    form.user_id.choices = [(g.user_id, g.user.username) for g in services.list_grants(exam)]
+    if not form.validate_on_submit():
+        return form_refused(ValidationError(_("请从已授权的考生中选择，并填写 0 到 1440 分钟。")), detail,
+                            exam_id=exam.id)
+    try:
+        access.set_extra_time(exam, form.user_id.data, form.minutes.data or 0)
+    except DomainError as exc:
+        return form_refused(exc, detail, exam_id=exam.id)
+    db.session.commit()
+    flash(_("延长时间已保存。"), "success")
+    return redirect(url_for("exams.detail", exam_id=exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/entry", methods=["POST"])
+@login_required
+def entry(exam_id: int):
+    """考试口令 and allowed networks; refused after the first attempt (the page comes back as typed)."""
+    exam = _managed_exam(exam_id)
+    form = forms.EntryForm()
+    if not form.validate_on_submit():
+        return form_refused(ValidationError(_("考试口令最多 32 个字符。")), detail, exam_id=exam.id)
+    try:
+        access.set_entry(exam, access_code=form.access_code.data, allowed_networks=form.allowed_networks.data)
+    except DomainError as exc:
+        return form_refused(exc, detail, exam_id=exam.id)
+    db.session.commit()
+    flash(_("考场设置已保存。"), "success")
+    return redirect(url_for("exams.detail", exam_id=exam.id))
 
 
 @bp.route("/exams/<int:exam_id>/grants", methods=["POST"])
@@ -194,10 +264,14 @@ def mine():
 def start(exam_id: int):
     begin_write()
     exam = services.get_exam(exam_id)
+    form = forms.StartForm()
     try:
-        attempt, _created = services.start_attempt(exam, current_user._get_current_object())
+        attempt, _created = services.start_attempt(exam, current_user._get_current_object(),
+                                                   code=form.access_code.data, ip=request.remote_addr)
     except DomainError as exc:
         db.session.rollback()
+        if isinstance(exc.details, dict) and exc.details.get("field") == "access_code":
+            return form_refused(exc, detail, exam_id=exam_id)  # the code typed stays in the box
         flash(exc.message, "danger")
         return redirect(url_for("exams.detail", exam_id=exam_id))
     db.session.commit()
