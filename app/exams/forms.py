@@ -42,6 +42,8 @@ class ExamSettingsForm(FlaskForm):
     max_attempts = IntegerField(_l("允许作答次数"), default=1, validators=[DataRequired(), NumberRange(1, 100)])
     shuffle_questions = BooleanField(_l("打乱题目顺序"))
     shuffle_options = BooleanField(_l("打乱选项顺序"))
+    one_at_a_time = BooleanField(_l("逐题作答（每页一题）"))
+    allow_back = BooleanField(_l("逐题作答时允许返回上一题"), default=True)
     pass_percent = FloatField(_l("及格线（满分的百分比）"), default=60, validators=[NumberRange(0, 100)])
     multi_scoring = SelectField(_l("多选题计分方式"), default=MultiScoring.per_question.value,
                                 choices=list(MULTI_SCORING_LABELS.items()))
@@ -62,6 +64,7 @@ class ExamSettingsForm(FlaskForm):
                     opens_at=local_to_utc(self.opens_at.data), closes_at=local_to_utc(self.closes_at.data),
                     time_limit_minutes=self.time_limit_minutes.data, max_attempts=self.max_attempts.data,
                     shuffle_questions=self.shuffle_questions.data, shuffle_options=self.shuffle_options.data,
+                    one_at_a_time=self.one_at_a_time.data, allow_back=self.allow_back.data,
                     pass_percent=self.pass_percent.data, multi_scoring=self.multi_scoring.data,
                     review_policy=self.review_policy())
 

@@ -332,6 +332,12 @@ def update_exam(exam: Exam, **fields) -> Exam:
         if fields["review_policy"] != review.normalize(exam.review_policy) and exam_started(exam):
             raise Conflict(_("已有考生开始作答，回顾设置不能再修改（考生是按原设置参加考试的）。"),
                            details={"field": "review"})
+    one = bool(fields.get("one_at_a_time", exam.one_at_a_time))
+    back = bool(fields.get("allow_back", exam.allow_back))
+    # allow_back only matters with one question at a time (an unticked box elsewhere changes nothing).
+    changed = one != bool(exam.one_at_a_time) or (one and back != bool(exam.allow_back))
+    if changed and exam_started(exam):
+        raise Conflict(_("已有考生开始作答，逐题作答的设置不能再修改。"), details={"field": "form"})
     for name, value in fields.items():
         setattr(exam, name, value)
     _check_exam(exam)
@@ -604,6 +610,8 @@ class SaveTarget:
     user_id: int
     state: str
     deadline: datetime | None
+    #: One question at a time without going back: saves before this slot are refused (None: no such rule).
+    locked_before: int | None = None
 
 
 def _statement(build):
@@ -621,8 +629,9 @@ def _statement(build):
 @_statement
 def _save_target_stmt():
     return (select(AttemptItem.id, AttemptItem.qtype, AttemptItem.seq, QuestionVersion.data, Attempt.user_id,
-                   Attempt.state, Attempt.deadline)
+                   Attempt.state, Attempt.deadline, Attempt.furthest_slot, Exam.one_at_a_time, Exam.allow_back)
             .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+            .join(Exam, Exam.id == Attempt.exam_id)
             .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
             .where(AttemptItem.attempt_id == bindparam("attempt_id"), AttemptItem.slot == bindparam("slot")))
 
@@ -641,7 +650,8 @@ def load_save_target(attempt_id: int, slot: int, user_id: int) -> SaveTarget:
     if row.user_id != user_id:
         raise NotFound(_("答卷不存在。"))
     return SaveTarget(item_id=row.id, attempt_id=attempt_id, slot=slot, qtype=row.qtype, data=row.data,
-                      seq=row.seq, user_id=row.user_id, state=row.state, deadline=clock.as_utc(row.deadline))
+                      seq=row.seq, user_id=row.user_id, state=row.state, deadline=clock.as_utc(row.deadline),
+                      locked_before=row.furthest_slot if row.one_at_a_time and not row.allow_back else None)
 
 
 def check_save(target: SaveTarget, response, seq, now: datetime | None = None):
@@ -656,6 +666,8 @@ def check_save(target: SaveTarget, response, seq, now: datetime | None = None):
         raise Conflict(_("作答时间已到，答案未保存。"), details={"state": "overdue"})
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         raise ValidationError(_("seq 必须是正整数。"))
+    if target.locked_before is not None and target.slot != target.locked_before:
+        raise Conflict(_("这场考试逐题作答且不能返回，只能回答当前这道题。"), details={"slot": target.locked_before})
     if seq <= target.seq:
         raise Conflict(_("该答案已被更新的保存覆盖。"), details={"seq": target.seq})
     response = qtypes.TYPES[target.qtype].validate_response(target.data, response)

@@ -16,7 +16,7 @@ from app.core.templating import NAVIGATION
 from app.core.exports import download_name, to_csv, to_xlsx
 from app.core.pagination import paginate
 from app.errors import DomainError, NotFound, ValidationError, form_refused, get_or_raise
-from app.exams import access, forms, permissions, reports, review, services
+from app.exams import access, forms, integrity, permissions, reports, review, services
 from app.exams.api import api
 from app.exams.models import Attempt
 from app.extensions import db
@@ -292,11 +292,39 @@ def attempt(attempt_id: int):
     own = record.user_id == current_user.id
     if own and record.state == "in_progress":
         view = services.attempt_view(record)
-        return render_template("exams/take.html", attempt=record, view=view, confirm=ConfirmForm())
+        current = total = None
+        if record.exam.one_at_a_time:
+            current, total = integrity.current_slot(record, request.args.get("q", type=int)), len(view["items"])
+            view = dict(view, items=[i for i in view["items"] if i["slot"] == current])
+        return render_template("exams/take.html", attempt=record, view=view, confirm=ConfirmForm(),
+                               current=current, total=total, kinds=integrity.KINDS)
     view = services.attempt_view(record, everything=not own, display=True)
     return render_template("exams/result.html", attempt=record, view=view, own=own,
+                           events=integrity.events(record.id) if not own else [], kinds=integrity.KINDS,
                            history=services.attempt_history(record) if not own else [],
                            aspects=set(review.ASPECTS) if not own else review.visible_aspects(record, record.exam))
+
+
+@bp.route("/attempts/<int:attempt_id>/goto", methods=["POST"])
+@login_required
+def goto(attempt_id: int):
+    """一题一页: move to another question (``slot``); without going back only forward moves are accepted."""
+    record = services.get_attempt(attempt_id)
+    if not permissions.can_answer_attempt(current_user, record):
+        raise NotFound(_("答卷不存在。"))
+    form = ConfirmForm()
+    slot = request.form.get("slot", type=int)
+    if not form.validate_on_submit() or slot is None:
+        return redirect(url_for("exams.attempt", attempt_id=attempt_id))
+    begin_write()
+    try:
+        slot = integrity.advance(record, slot)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("exams.attempt", attempt_id=attempt_id))
+    db.session.commit()
+    return redirect(url_for("exams.attempt", attempt_id=attempt_id, q=slot))
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
