@@ -13,10 +13,11 @@ from app.auth.services import find_user, require
 from app.core import clock
 from app.core.database import begin_write
 from app.core.templating import NAVIGATION
-from app.core.exports import download_name, to_csv, to_xlsx
+from app.core.exports import download_name, to_csv, to_xlsx, to_xlsx_sheets
 from app.core.pagination import paginate
 from app.errors import DomainError, NotFound, ValidationError, form_refused, get_or_raise
 from app.exams import access, forms, integrity, permissions, reports, review, services
+from app.exams import analytics as exam_analytics
 from app.exams.api import api
 from app.exams.models import Attempt
 from app.extensions import db
@@ -471,6 +472,26 @@ def regrade(exam_id: int, question_id: int):
 def report(exam_id: int):
     exam = _managed_exam(exam_id)
     return render_template("exams/report.html", exam=exam, report=reports.build_report(exam), types=qtypes.TYPES)
+
+
+@bp.route("/exams/<int:exam_id>/analytics")
+@login_required
+def analytics(exam_id: int):
+    """学情分析: distribution and pass rate per cohort, mastery per knowledge point and learning task."""
+    exam = _managed_exam(exam_id)
+    data = exam_analytics.build(exam)
+    chart = {"labels": [b["label"] for b in data.histogram], "values": [b["count"] for b in data.histogram],
+             "label": _("人数")}
+    return render_template("exams/analytics.html", exam=exam, data=data, chart=chart, pct=exam_analytics.rounded)
+
+
+@bp.route("/exams/<int:exam_id>/analytics.xlsx")
+@login_required
+def analytics_export(exam_id: int):
+    exam = _managed_exam(exam_id)
+    body = to_xlsx_sheets(exam_analytics.sheets(exam_analytics.build(exam)))
+    return body, 200, {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       **download_name(f"{exam.title}-{_('学情分析')}-{clock.stamp()}.xlsx")}
 
 
 @bp.route("/exams/<int:exam_id>/results.<fmt>")
