@@ -42,13 +42,13 @@ def record(attempt_id: int, user_id: int, kind: str, *, tab: str | None, ip: str
     ``tab`` is a random id the page keeps per browser tab; an ``open`` under a tab not seen before on this
     attempt also records ``second_session``. Returns the kinds recorded (none once the attempt is closed or
     the log is full)."""
+    row = db.session.execute(select(Attempt.user_id, Attempt.state).where(Attempt.id == attempt_id)).first()
+    if row is None or row.user_id != user_id:
+        raise NotFound(_("答卷不存在。"))
     if kind not in CLIENT_KINDS:
         raise ValidationError(_("未知的记录类型。"))
     if not isinstance(tab, str) or not 8 <= len(tab) <= 100:
         raise ValidationError(_("缺少页面标识。"))
-    row = db.session.execute(select(Attempt.user_id, Attempt.state).where(Attempt.id == attempt_id)).first()
-    if row is None or row.user_id != user_id:
-        raise NotFound(_("答卷不存在。"))
     if row.state != AttemptState.in_progress.value:
         raise Conflict(_("答卷已提交，不再记录。"))
     count = db.session.scalar(select(func.count()).select_from(IntegrityEvent)
