@@ -149,6 +149,7 @@ def detail(exam_id: int):
                                problems=services.paper_problems(exam.paper), grant_form=forms.GrantForm(),
                                audience_form=audience_form, extra_form=extra_form, entry_form=entry_form,
                                audiences=access.audiences(exam), started=services.exam_started(exam),
+                               flags=integrity.counts_by_attempt(a.id for a in attempts.items),
                                confirm=ConfirmForm(), window=services.exam_window_state(exam))
     grant = services.grant_of(exam.id, current_user.id)
     if not permissions.can_take_exam(current_user, exam, grant):

@@ -63,6 +63,10 @@ def test_the_exam_page_reports_events_and_the_teacher_sees_them_in_beijing_time(
                   "第 2 个页面"):
         assert label in log
     assert "hidden" not in log and "second_session" not in log
+    # The exam page counts each attempt's entries (the page opens are not counted) and links to the log.
+    listing = tc.get(f"/exams/{exam.id}").get_data(as_text=True)
+    cell = re.search(r'<td data-testid="integrity-count">(.*?)</td>', listing, re.S).group(1)
+    assert "6 条" in cell  # 5 from the page, 1 second session and f"/attempts/{attempt_id}" in cell
 
 
 def test_the_endpoint_refuses_another_users_attempt_as_missing(app, login_as):
