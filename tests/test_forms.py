@@ -30,6 +30,7 @@ SKIPPED = {
     "auth.revoke_token": "a button, shown only once a token exists",
     "exams.regrade": "a button, offered only when questions of a taken exam got a new version",
     "exams.submit": "a button on the attempt page; answers go through the JSON API (tests/exams/test_api.py)",
+    "exams.goto": "上一题/下一题 of a one-question-at-a-time exam; the demo has none (test_integrity_log.py)",
     "exams.grade": "hand marking needs a submitted essay waiting for marks; the demo has none",
     "exams.set_rubric": "on the marking page of a hand-marked question with submissions; the demo has none",
     "courses.join": "needs a course with an enrol key the user is not in; tests/courses/test_courses.py",

@@ -41,19 +41,28 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "Sheet1") -> bytes:
+    return to_xlsx_sheets([(title, headers, rows)])
+
+
+def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """A workbook with one sheet per ``(title, headers, rows)``, cells made safe as in :func:`to_xlsx`."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append([safe_cell(h) for h in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-    for i, header in enumerate(headers, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = max(12, len(str(header)) * 2 + 4)
+    first = True
+    for title, headers, rows in sheets:
+        sheet = workbook.active if first else workbook.create_sheet()
+        first = False
+        sheet.title = str(title)[:31]
+        sheet.append([safe_cell(h) for h in headers])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+        for i, header in enumerate(headers, start=1):
+            sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = max(
+                12, len(str(header)) * 2 + 4)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app.core import uploads
 from app.core.database import begin_write, writes_late
 from app.errors import Conflict, NotFound, ValidationError
-from app.exams import permissions, services
+from app.exams import integrity, permissions, services
 from app.extensions import db
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -52,7 +52,9 @@ def start_attempt(exam_id: int):
         current = None
     if current is not None:
         return jsonify(services.attempt_view(services.get_attempt(current[0], lean=True))), 200
-    plan = services.plan_attempt(exam, user)
+    body = request.get_json(silent=True)
+    code = body.get("access_code") if isinstance(body, dict) else None
+    plan = services.plan_attempt(exam, user, code=code if isinstance(code, str) else None, ip=request.remote_addr)
     begin_write()
     attempt, created = services.create_attempt(plan)
     attempt_id = attempt.id
@@ -130,6 +132,21 @@ def submit(attempt_id: int):
     db.session.commit()
     attempt = _own_attempt(attempt_id)
     return jsonify(services.attempt_view(attempt, include_now=False))
+
+
+@api.post("/attempts/<int:attempt_id>/events")
+@login_required
+@writes_late
+def record_event(attempt_id: int):
+    """The exam page's integrity log: ``{"kind": "open"|"hidden"|"blur"|"fullscreen_exit"|"copy"|"paste",
+    "tab": "<random id of the browser tab>"}``. Only on one's own attempt in progress (else 404 / 409).
+    Never used to grade."""
+    body = _json_body()
+    begin_write()
+    kinds = integrity.record(attempt_id, current_user.id, body.get("kind"), tab=body.get("tab"),
+                             ip=request.remote_addr)
+    db.session.commit()
+    return jsonify({"recorded": kinds}), 201
 
 
 @api.get("/csrf-token")

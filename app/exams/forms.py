@@ -42,6 +42,8 @@ class ExamSettingsForm(FlaskForm):
     max_attempts = IntegerField(_l("允许作答次数"), default=1, validators=[DataRequired(), NumberRange(1, 100)])
     shuffle_questions = BooleanField(_l("打乱题目顺序"))
     shuffle_options = BooleanField(_l("打乱选项顺序"))
+    one_at_a_time = BooleanField(_l("逐题作答（每页一题）"))
+    allow_back = BooleanField(_l("逐题作答时允许返回上一题"), default=True)
     pass_percent = FloatField(_l("及格线（满分的百分比）"), default=60, validators=[NumberRange(0, 100)])
     multi_scoring = SelectField(_l("多选题计分方式"), default=MultiScoring.per_question.value,
                                 choices=list(MULTI_SCORING_LABELS.items()))
@@ -62,6 +64,7 @@ class ExamSettingsForm(FlaskForm):
                     opens_at=local_to_utc(self.opens_at.data), closes_at=local_to_utc(self.closes_at.data),
                     time_limit_minutes=self.time_limit_minutes.data, max_attempts=self.max_attempts.data,
                     shuffle_questions=self.shuffle_questions.data, shuffle_options=self.shuffle_options.data,
+                    one_at_a_time=self.one_at_a_time.data, allow_back=self.allow_back.data,
                     pass_percent=self.pass_percent.data, multi_scoring=self.multi_scoring.data,
                     review_policy=self.review_policy())
 
@@ -106,6 +109,43 @@ for _name in DRAW_TYPES:
 class GrantForm(FlaskForm):
     usernames = TextAreaField(_l("用户名（每行一个）"), validators=[DataRequired(), Length(max=20000)])
     extra_minutes = IntegerField(_l("延长时间（分钟）"), default=0, validators=[Optional(), NumberRange(0, 1440)])
+
+
+class AudienceForm(FlaskForm):
+    """Grant the exam to a course or cohort picked from a list (``course-<id>`` / ``cohort-<id>``), with an
+    optional window of its own."""
+
+    target = SelectField(_l("授权给（课程或班级）"), validators=[DataRequired()], validate_choice=True)
+    opens_at = DateTimeLocalField(_l("该班级开始时间（可选）"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("该班级结束时间（可选）"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+
+    def fill_targets(self, groups: list[tuple[str, str, list[tuple[int, str]]]]) -> None:
+        """``groups``: (kind, group label, [(id, name)]), shown as option groups."""
+        self.target.choices = {label: [(f"{kind}-{tid}", name) for tid, name in items]
+                               for kind, label, items in groups if items}
+
+    def picked(self) -> tuple[str, int]:
+        kind, _sep, tid = (self.target.data or "").partition("-")
+        return kind, int(tid)
+
+
+class ExtraTimeForm(FlaskForm):
+    """Extra time for one learner picked from the granted ones."""
+
+    user_id = SelectField(_l("考生"), coerce=int, validate_choice=True)
+    minutes = IntegerField(_l("延长时间（分钟）"), default=0, validators=[Optional(), NumberRange(0, 1440)])
+
+
+class EntryForm(FlaskForm):
+    """考试口令 and allowed networks (机房)."""
+
+    access_code = StringField(_l("考试口令（留空则不需要）"), validators=[Optional(), Length(max=32)])
+    allowed_networks = TextAreaField(_l("允许的 IP 地址段（每行一个，如 10.1.2.0/24；留空则不限）"),
+                                     validators=[Optional(), Length(max=2000)])
+
+
+class StartForm(FlaskForm):
+    access_code = StringField(_l("考试口令"), validators=[Optional(), Length(max=64)])
 
 
 class GradeForm(FlaskForm):

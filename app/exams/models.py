@@ -115,13 +115,43 @@ class Exam(db.Model):
     multi_scoring: Mapped[str] = mapped_column(String(20), default=MultiScoring.per_question.value)
     #: What a student sees when: ``{moment: [aspect, ...]}``, moments and aspects in app/exams/review.py.
     review_policy: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: 考试口令 a proctor announces in the room; a new attempt needs it (NULL: none asked).
+    access_code: Mapped[str | None] = mapped_column(String(32))
+    #: Allowed networks (机房), CIDR blocks one per line; empty: starting from anywhere.
+    allowed_networks: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: 逐题作答: the attempt page shows one question at a time.
+    one_at_a_time: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: With one question at a time: whether the student may go back (the server refuses saves behind them).
+    allow_back: Mapped[bool] = mapped_column(default=True, server_default="1")
 
     paper: Mapped[Paper] = relationship(lazy="joined", innerjoin=True)
     creator = relationship("User", foreign_keys=[created_by_id])
 
 
+class ExamAudience(db.Model):
+    """A course or cohort (班级) the exam was granted to, with an optional window of its own.
+
+    ``kind`` names an audience source registered in app/exams/audiences.py (the courses domain registers
+    ``course`` and ``cohort``); ``target_id`` is that source's object, ``label`` its name at granting time.
+    Each member gets an :class:`ExamGrant` pointing here, so the window applies to them."""
+
+    __tablename__ = "exam_audience"
+    __table_args__ = (UniqueConstraint("exam_id", "kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int]
+    label: Mapped[str] = mapped_column(String(200))
+    #: Overrides the exam's window for this audience (NULL: the exam's).
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ExamGrant(db.Model):
-    """Direct access of one user to an exam (until courses provide enrolment), with extra time."""
+    """Access of one user to an exam (typed directly, or as a member of a granted course/cohort), with extra
+    time."""
 
     __tablename__ = "exam_grant"
     __table_args__ = (UniqueConstraint("exam_id", "user_id"),)
@@ -131,9 +161,12 @@ class ExamGrant(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     #: Extra minutes on the time limit for this student (e.g. an accommodation).
     extra_minutes: Mapped[int] = mapped_column(default=0)
+    #: The course/cohort grant this access came from (its window applies); NULL: granted directly.
+    audience_id: Mapped[int | None] = mapped_column(ForeignKey("exam_audience.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User", lazy="joined", innerjoin=True)
+    audience = relationship(ExamAudience, lazy="joined")
 
 
 class AttemptState(str, enum.Enum):
@@ -174,6 +207,8 @@ class Attempt(db.Model):
     score: Mapped[float | None]
     max_score: Mapped[float] = mapped_column(default=0.0)
     passed: Mapped[bool | None]
+    #: One question at a time without going back: the furthest slot reached (saves behind it are refused).
+    furthest_slot: Mapped[int] = mapped_column(default=1, server_default="1")
 
     exam: Mapped[Exam] = relationship(lazy="joined", innerjoin=True)
     user = relationship("User", lazy="joined", innerjoin=True)
@@ -194,6 +229,25 @@ class AttemptEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     #: Why: ``start``, ``submit``, ``timeout``, ``autograde``, ``manual``, ``regrade``.
     reason: Mapped[str] = mapped_column(String(20))
+
+
+class IntegrityEvent(db.Model):
+    """Append-only integrity log of an attempt (页面切走、退出全屏、复制粘贴、另一设备或标签页).
+
+    Recorded by the exam page's script and by the server (a new session on the same attempt); shown to the
+    teacher, never used to grade. (``AttemptEvent`` already names the state history.)"""
+
+    __tablename__ = "attempt_integrity_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    #: One of app/exams/integrity.py KINDS.
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: A hash of the browser session that reported it (tells devices/tabs apart, reveals nothing).
+    session: Mapped[str | None] = mapped_column(String(16))
+    #: The client's IP address.
+    ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class AttemptItem(db.Model):

@@ -23,7 +23,7 @@ from app.core import clock, signals
 from app.core.i18n import fmt_score
 from app.core.signals import results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
-from app.exams import draw, review
+from app.exams import access, draw, review
 from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
                               ExamRubric,
                               ItemGrade, MultiScoring, Paper, PaperQuestion, PaperRule)
@@ -276,7 +276,8 @@ def parse_draw(spec: str) -> list[tuple[str, int]]:
 # -- exams ------------------------------------------------------------------------------------------------------
 
 EXAM_FIELDS = {"title", "description", "opens_at", "closes_at", "time_limit_minutes", "max_attempts",
-               "shuffle_questions", "shuffle_options", "pass_percent", "multi_scoring", "review_policy"}
+               "shuffle_questions", "shuffle_options", "pass_percent", "multi_scoring", "review_policy",
+               "one_at_a_time", "allow_back"}
 
 
 def _check_exam(exam: Exam) -> None:
@@ -331,6 +332,12 @@ def update_exam(exam: Exam, **fields) -> Exam:
         if fields["review_policy"] != review.normalize(exam.review_policy) and exam_started(exam):
             raise Conflict(_("已有考生开始作答，回顾设置不能再修改（考生是按原设置参加考试的）。"),
                            details={"field": "review"})
+    one = bool(fields.get("one_at_a_time", exam.one_at_a_time))
+    back = bool(fields.get("allow_back", exam.allow_back))
+    # allow_back only matters with one question at a time (an unticked box elsewhere changes nothing).
+    changed = one != bool(exam.one_at_a_time) or (one and back != bool(exam.allow_back))
+    if changed and exam_started(exam):
+        raise Conflict(_("已有考生开始作答，逐题作答的设置不能再修改。"), details={"field": "form"})
     for name, value in fields.items():
         setattr(exam, name, value)
     _check_exam(exam)
@@ -406,12 +413,13 @@ def exam_window_state(exam: Exam, now: datetime | None = None) -> str:
 
 # -- attempts: start and resume ---------------------------------------------------------------------------------
 
-def _deadline(exam: Exam, started: datetime, extra_minutes: int) -> datetime | None:
+def _deadline(exam: Exam, started: datetime, extra_minutes: int, closes_at=False) -> datetime | None:
     candidates = []
+    closes_at = exam.closes_at if closes_at is False else closes_at
     if exam.time_limit_minutes:
         candidates.append(started + timedelta(minutes=exam.time_limit_minutes + (extra_minutes or 0)))
-    if exam.closes_at:
-        candidates.append(clock.as_utc(exam.closes_at))
+    if closes_at:
+        candidates.append(clock.as_utc(closes_at))
     return min(candidates) if candidates else None
 
 
@@ -442,7 +450,7 @@ def open_attempt_brief(exam_id: int, user_id: int):
     return (row.id, clock.as_utc(row.deadline)) if row else None
 
 
-def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
+def start_attempt(exam: Exam, user, *, code: str | None = None, ip: str | None = None) -> tuple[Attempt, bool]:
     """Resume the student's open attempt or start a new one; returns ``(attempt, created)``.
 
     An open attempt past its deadline is closed first (with its saved answers) and never reopened. A new attempt
@@ -457,7 +465,7 @@ def start_attempt(exam: Exam, user) -> tuple[Attempt, bool]:
         current = None
     if current is not None:
         return current, False
-    return create_attempt(plan_attempt(exam, user, now), now)
+    return create_attempt(plan_attempt(exam, user, now, code=code, ip=ip), now)
 
 
 @dataclass
@@ -476,24 +484,30 @@ class AttemptPlan:
     max_score: float
 
 
-def plan_attempt(exam: Exam, user, now: datetime | None = None) -> AttemptPlan:
-    """Check access, window and attempts left, then draw and shuffle the paper for a fresh seed (reads only)."""
+def plan_attempt(exam: Exam, user, now: datetime | None = None, *, code: str | None = None,
+                 ip: str | None = None) -> AttemptPlan:
+    """Check access, window (the learner's course/cohort window when granted that way), the access code and
+    network (app/exams/access.py) and attempts left, then draw and shuffle the paper for a fresh seed (reads
+    only)."""
     now = now or clock.now()
-    extra_minutes = db.session.scalar(select(ExamGrant.extra_minutes).where(ExamGrant.exam_id == exam.id,
-                                                                           ExamGrant.user_id == user.id))
-    if extra_minutes is None:
+    grant = grant_of(exam.id, user.id)
+    if grant is None:
         raise PermissionDenied(_("您没有参加这场考试的权限。"))
-    window = exam_window_state(exam, now)
+    extra_minutes = grant.extra_minutes
+    span = access.window_for(exam, grant)
+    window = access.window_state(span, now)
     if window == "not_open":
         raise Conflict(_("考试尚未开始。"))
     if window == "closed":
         raise Conflict(_("考试已结束，不能再开始作答。"))
     if _attempts_used(exam.id, user.id)[0] >= exam.max_attempts:
         raise Conflict(_("您的作答次数已用完。"))
+    access.check_entry(exam, user, code=code, ip=ip)
     seed = secrets.randbits(62)
     items, max_score = _plan_items(exam, seed)
     return AttemptPlan(exam_id=exam.id, user_id=user.id, max_attempts=exam.max_attempts, seed=seed,
-                       deadline=_deadline(exam, now, extra_minutes), items=items, max_score=max_score)
+                       deadline=_deadline(exam, now, extra_minutes, span.closes_at), items=items,
+                       max_score=max_score)
 
 
 def _attempts_used(exam_id: int, user_id: int) -> tuple[int, int | None]:
@@ -596,6 +610,8 @@ class SaveTarget:
     user_id: int
     state: str
     deadline: datetime | None
+    #: One question at a time without going back: saves before this slot are refused (None: no such rule).
+    locked_before: int | None = None
 
 
 def _statement(build):
@@ -613,8 +629,9 @@ def _statement(build):
 @_statement
 def _save_target_stmt():
     return (select(AttemptItem.id, AttemptItem.qtype, AttemptItem.seq, QuestionVersion.data, Attempt.user_id,
-                   Attempt.state, Attempt.deadline)
+                   Attempt.state, Attempt.deadline, Attempt.furthest_slot, Exam.one_at_a_time, Exam.allow_back)
             .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+            .join(Exam, Exam.id == Attempt.exam_id)
             .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
             .where(AttemptItem.attempt_id == bindparam("attempt_id"), AttemptItem.slot == bindparam("slot")))
 
@@ -633,7 +650,8 @@ def load_save_target(attempt_id: int, slot: int, user_id: int) -> SaveTarget:
     if row.user_id != user_id:
         raise NotFound(_("答卷不存在。"))
     return SaveTarget(item_id=row.id, attempt_id=attempt_id, slot=slot, qtype=row.qtype, data=row.data,
-                      seq=row.seq, user_id=row.user_id, state=row.state, deadline=clock.as_utc(row.deadline))
+                      seq=row.seq, user_id=row.user_id, state=row.state, deadline=clock.as_utc(row.deadline),
+                      locked_before=row.furthest_slot if row.one_at_a_time and not row.allow_back else None)
 
 
 def check_save(target: SaveTarget, response, seq, now: datetime | None = None):
@@ -648,6 +666,8 @@ def check_save(target: SaveTarget, response, seq, now: datetime | None = None):
         raise Conflict(_("作答时间已到，答案未保存。"), details={"state": "overdue"})
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         raise ValidationError(_("seq 必须是正整数。"))
+    if target.locked_before is not None and target.slot != target.locked_before:
+        raise Conflict(_("这场考试逐题作答且不能返回，只能回答当前这道题。"), details={"slot": target.locked_before})
     if seq <= target.seq:
         raise Conflict(_("该答案已被更新的保存覆盖。"), details={"seq": target.seq})
     response = qtypes.TYPES[target.qtype].validate_response(target.data, response)

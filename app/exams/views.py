@@ -13,10 +13,11 @@ from app.auth.services import find_user, require
 from app.core import clock
 from app.core.database import begin_write
 from app.core.templating import NAVIGATION
-from app.core.exports import download_name, to_csv, to_xlsx
+from app.core.exports import download_name, to_csv, to_xlsx, to_xlsx_sheets
 from app.core.pagination import paginate
 from app.errors import DomainError, NotFound, ValidationError, form_refused, get_or_raise
-from app.exams import forms, permissions, reports, review, services
+from app.exams import access, forms, integrity, permissions, reports, review, services
+from app.exams import analytics as exam_analytics
 from app.exams.api import api
 from app.exams.models import Attempt
 from app.extensions import db
@@ -135,9 +136,20 @@ def detail(exam_id: int):
     exam = services.get_exam(exam_id)
     if permissions.can_manage_exam(current_user, exam):
         attempts = paginate(services.attempts_of_exam(exam))
-        return render_template("exams/manage.html", exam=exam, attempts=attempts, grants=services.list_grants(exam),
+        grants = services.list_grants(exam)
+        audience_form = forms.AudienceForm()
+        audience_form.fill_targets([(kind, str(source.label), source.choices(current_user, exam))
+                                    for kind, source in access.SOURCES.items()])
+        extra_form = forms.ExtraTimeForm()
+        extra_form.user_id.choices = [(g.user_id, f"{g.user.display_name}（{g.user.username}）") for g in grants]
+        entry_form = forms.EntryForm(data={"access_code": exam.access_code,
+                                           "allowed_networks": exam.allowed_networks})
+        return render_template("exams/manage.html", exam=exam, attempts=attempts, grants=grants,
                                rules=[services.describe_rule(r) for r in exam.paper.rules],
                                problems=services.paper_problems(exam.paper), grant_form=forms.GrantForm(),
+                               audience_form=audience_form, extra_form=extra_form, entry_form=entry_form,
+                               audiences=access.audiences(exam), started=services.exam_started(exam),
+                               flags=integrity.counts_by_attempt(a.id for a in attempts.items),
                                confirm=ConfirmForm(), window=services.exam_window_state(exam))
     grant = services.grant_of(exam.id, current_user.id)
     if not permissions.can_take_exam(current_user, exam, grant):
@@ -145,8 +157,68 @@ def detail(exam_id: int):
     attempts = list(db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
                                                              Attempt.user_id == current_user.id)
                                        .order_by(Attempt.number)))
-    return render_template("exams/student_exam.html", exam=exam, grant=grant, attempts=attempts,
-                           window=services.exam_window_state(exam), confirm=ConfirmForm())
+    span = access.window_for(exam, grant)
+    return render_template("exams/student_exam.html", exam=exam, grant=grant, attempts=attempts, span=span,
+                           window=access.window_state(span), confirm=ConfirmForm(), start_form=forms.StartForm())
+
+
+@bp.route("/exams/<int:exam_id>/audiences", methods=["POST"])
+@login_required
+def grant_audience(exam_id: int):
+    """Grant the exam to a course or cohort picked from the lists, with an optional window of its own."""
+    exam = _managed_exam(exam_id)
+    form = forms.AudienceForm()
+    form.fill_targets([(kind, str(source.label), source.choices(current_user, exam))
+                       for kind, source in access.SOURCES.items()])
+    if not form.validate_on_submit():
+        return form_refused(ValidationError(_("请从列表中选择课程或班级。")), detail, exam_id=exam.id)
+    kind, target_id = form.picked()
+    try:
+        audience, added, skipped = access.grant_audience(
+            exam, kind, target_id, by=current_user._get_current_object(),
+            opens_at=forms.local_to_utc(form.opens_at.data), closes_at=forms.local_to_utc(form.closes_at.data))
+    except DomainError as exc:
+        return form_refused(exc, detail, exam_id=exam.id)
+    db.session.commit()
+    flash(_("已授权给“%(name)s”，新开通 %(n)s 名考生。", name=audience.label, n=added), "success")
+    if skipped:
+        flash(_("%(n)s 名成员不属于本校，未开通。", n=skipped), "warning")
+    return redirect(url_for("exams.detail", exam_id=exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/extra-time", methods=["POST"])
+@login_required
+def extra_time(exam_id: int):
+    exam = _managed_exam(exam_id)
+    form = forms.ExtraTimeForm()
+    form.user_id.choices = [(g.user_id, g.user.username) for g in services.list_grants(exam)]
+    if not form.validate_on_submit():
+        return form_refused(ValidationError(_("请从已授权的考生中选择，并填写 0 到 1440 分钟。")), detail,
+                            exam_id=exam.id)
+    try:
+        access.set_extra_time(exam, form.user_id.data, form.minutes.data or 0)
+    except DomainError as exc:
+        return form_refused(exc, detail, exam_id=exam.id)
+    db.session.commit()
+    flash(_("延长时间已保存。"), "success")
+    return redirect(url_for("exams.detail", exam_id=exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/entry", methods=["POST"])
+@login_required
+def entry(exam_id: int):
+    """考试口令 and allowed networks; refused after the first attempt (the page comes back as typed)."""
+    exam = _managed_exam(exam_id)
+    form = forms.EntryForm()
+    if not form.validate_on_submit():
+        return form_refused(ValidationError(_("考试口令最多 32 个字符。")), detail, exam_id=exam.id)
+    try:
+        access.set_entry(exam, access_code=form.access_code.data, allowed_networks=form.allowed_networks.data)
+    except DomainError as exc:
+        return form_refused(exc, detail, exam_id=exam.id)
+    db.session.commit()
+    flash(_("考场设置已保存。"), "success")
+    return redirect(url_for("exams.detail", exam_id=exam.id))
 
 
 @bp.route("/exams/<int:exam_id>/grants", methods=["POST"])
@@ -194,10 +266,14 @@ def mine():
 def start(exam_id: int):
     begin_write()
     exam = services.get_exam(exam_id)
+    form = forms.StartForm()
     try:
-        attempt, _created = services.start_attempt(exam, current_user._get_current_object())
+        attempt, _created = services.start_attempt(exam, current_user._get_current_object(),
+                                                   code=form.access_code.data, ip=request.remote_addr)
     except DomainError as exc:
         db.session.rollback()
+        if isinstance(exc.details, dict) and exc.details.get("field") == "access_code":
+            return form_refused(exc, detail, exam_id=exam_id)  # the code typed stays in the box
         flash(exc.message, "danger")
         return redirect(url_for("exams.detail", exam_id=exam_id))
     db.session.commit()
@@ -218,11 +294,39 @@ def attempt(attempt_id: int):
     own = record.user_id == current_user.id
     if own and record.state == "in_progress":
         view = services.attempt_view(record)
-        return render_template("exams/take.html", attempt=record, view=view, confirm=ConfirmForm())
+        current = total = None
+        if record.exam.one_at_a_time:
+            current, total = integrity.current_slot(record, request.args.get("q", type=int)), len(view["items"])
+            view = dict(view, items=[i for i in view["items"] if i["slot"] == current])
+        return render_template("exams/take.html", attempt=record, view=view, confirm=ConfirmForm(),
+                               current=current, total=total, kinds=integrity.KINDS)
     view = services.attempt_view(record, everything=not own, display=True)
     return render_template("exams/result.html", attempt=record, view=view, own=own,
+                           events=integrity.events(record.id) if not own else [], kinds=integrity.KINDS,
                            history=services.attempt_history(record) if not own else [],
                            aspects=set(review.ASPECTS) if not own else review.visible_aspects(record, record.exam))
+
+
+@bp.route("/attempts/<int:attempt_id>/goto", methods=["POST"])
+@login_required
+def goto(attempt_id: int):
+    """一题一页: move to another question (``slot``); without going back only forward moves are accepted."""
+    record = services.get_attempt(attempt_id)
+    if not permissions.can_answer_attempt(current_user, record):
+        raise NotFound(_("答卷不存在。"))
+    form = ConfirmForm()
+    slot = request.form.get("slot", type=int)
+    if not form.validate_on_submit() or slot is None:
+        return redirect(url_for("exams.attempt", attempt_id=attempt_id))
+    begin_write()
+    try:
+        slot = integrity.advance(record, slot)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("exams.attempt", attempt_id=attempt_id))
+    db.session.commit()
+    return redirect(url_for("exams.attempt", attempt_id=attempt_id, q=slot))
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
@@ -369,6 +473,26 @@ def regrade(exam_id: int, question_id: int):
 def report(exam_id: int):
     exam = _managed_exam(exam_id)
     return render_template("exams/report.html", exam=exam, report=reports.build_report(exam), types=qtypes.TYPES)
+
+
+@bp.route("/exams/<int:exam_id>/analytics")
+@login_required
+def analytics(exam_id: int):
+    """学情分析: distribution and pass rate per cohort, mastery per knowledge point and learning task."""
+    exam = _managed_exam(exam_id)
+    data = exam_analytics.build(exam)
+    chart = {"labels": [b["label"] for b in data.histogram], "values": [b["count"] for b in data.histogram],
+             "label": _("人数")}
+    return render_template("exams/analytics.html", exam=exam, data=data, chart=chart, pct=exam_analytics.rounded)
+
+
+@bp.route("/exams/<int:exam_id>/analytics.xlsx")
+@login_required
+def analytics_export(exam_id: int):
+    exam = _managed_exam(exam_id)
+    body = to_xlsx_sheets(exam_analytics.sheets(exam_analytics.build(exam)))
+    return body, 200, {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       **download_name(f"{exam.title}-{_('学情分析')}-{clock.stamp()}.xlsx")}
 
 
 @bp.route("/exams/<int:exam_id>/results.<fmt>")

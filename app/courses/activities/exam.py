@@ -79,3 +79,6 @@ class ExamKind(ActivityKind):
             if current is None or candidate.percent > current.percent:
                 best[user_id] = candidate
         return {uid: best.get(uid, NOT_STARTED) for uid in ids}
+
+
+from app.courses import exam_audiences  # noqa: E402,F401  (registers courses and cohorts as exam audiences)

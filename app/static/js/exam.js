@@ -297,6 +297,16 @@
     if (window.confirm(d.msgConfirm)) submit();
   });
 
+  // One question at a time: save this question's answer before moving on (the server refuses a late save of
+  // a question left behind when going back is not allowed).
+  root.querySelectorAll("form[data-nav]").forEach(function (nav) {
+    nav.addEventListener("submit", function (event) {
+      if (!anyUnsaved()) return;
+      event.preventDefault();
+      flushAll().then(function (ok) { if (ok) nav.submit(); });
+    });
+  });
+
   window.addEventListener("beforeunload", function (event) {
     if (!closing && anyUnsaved()) { event.preventDefault(); event.returnValue = ""; }
   });
