@@ -1,7 +1,11 @@
 """The one source of "now". Tests freeze or move it with ``clock.set_now``; code never calls datetime.now()."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+#: The zone of every calendar day the product counts in (中国标准时间, no daylight saving).
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 _frozen: datetime | None = None
 
@@ -28,3 +32,16 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
+
+
+def beijing_today() -> date:
+    """Today's date in Beijing (the day a Chinese user means by 今天)."""
+    return now().astimezone(BEIJING).date()
+
+
+def beijing_day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
+    """``[start, end)`` of a Beijing calendar day (today by default) as naive UTC datetimes, to compare with
+    stored (naive UTC) timestamps."""
+    day = day or beijing_today()
+    start = datetime(day.year, day.month, day.day, tzinfo=BEIJING).astimezone(timezone.utc).replace(tzinfo=None)
+    return start, start + timedelta(days=1)
