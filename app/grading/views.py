@@ -147,7 +147,7 @@ def toggle_item(course_id: int, item_id: int):
     item = services.get_item(course, item_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    item.hidden = not item.hidden
+    services.set_hidden(item, not item.hidden)
     services.recompute_finals(course)
     db.session.commit()
     flash(_("“%(name)s”已对学员隐藏。", name=item.name) if item.hidden else _("“%(name)s”已向学员公布。", name=item.name),

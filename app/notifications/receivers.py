@@ -112,6 +112,44 @@ def _evaluation_given(sender, *, submission_id: int, party: str, **_kw) -> None:
                         url=url_for("tasks.submission", submission_id=submission_id))
 
 
+@signals.grade_released.connect
+def _grade_released(sender, *, item_id: int, **_kw) -> None:
+    """The learners graded on a released item (those who still take part in the course) learn that it is out."""
+    from app.courses.models import Course
+    from app.grading.models import Grade, GradeItem
+
+    item = db.session.get(GradeItem, item_id)
+    if item is None or item.hidden:
+        return
+    graded = list(db.session.scalars(select(Grade.user_id).where(Grade.item_id == item_id)))
+    recipients = _active_learners(item.course_id, graded)
+    course = db.session.get(Course, item.course_id)
+    with _platform_language():
+        services.notify("grading.released", recipients,
+                        title=_("成绩已公布：%(item)s（%(course)s）", item=item.name, course=course.title),
+                        url=url_for("grading.my_grades", course_id=item.course_id))
+
+
+@signals.exam_graded.connect
+def _exam_graded(sender, *, attempt_id: int, **_kw) -> None:
+    """The student learns the result of a graded attempt when the exam's review policy shows the score now
+    (right after submitting or while the exam is open); an exam that shows scores only later tells nobody now."""
+    from app.exams import review
+    from app.exams.models import Attempt, ExamGrant
+
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or "points" not in review.visible_aspects(attempt, attempt.exam):
+        return
+    # still granted the exam (access withdrawn tells nobody) and still an active account
+    still = db.session.scalar(select(User.id).join(ExamGrant, ExamGrant.user_id == User.id)
+                              .where(User.id == attempt.user_id, ExamGrant.exam_id == attempt.exam_id,
+                                     User.is_active.is_(True)))
+    with _platform_language():
+        services.notify("exams.results", [still] if still else [],
+                        title=_("考试成绩已出：%(exam)s", exam=attempt.exam.title),
+                        url=url_for("exams.mine"))
+
+
 def _in_request(fn):
     """Run ``fn()`` where url_for works (a CLI command or a content load has no request)."""
     if has_request_context():
