@@ -150,6 +150,33 @@ def _exam_graded(sender, *, attempt_id: int, **_kw) -> None:
                         url=url_for("exams.mine"))
 
 
+def _active_as(course_id: int, user_ids, role: str) -> list[int]:
+    """Those of ``user_ids`` who take part in the course, actively, in ``role`` (and whose account is active)."""
+    return list(db.session.scalars(
+        select(Enrollment.user_id).join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.course_id == course_id, Enrollment.user_id.in_(list(user_ids)), Enrollment.role == role,
+               Enrollment.status == EnrollmentStatus.active.value, User.is_active.is_(True))))
+
+
+@signals.evaluation_requested.connect
+def _evaluation_requested(sender, *, course_id: int, party: str, reviewer_ids, title: str,
+                          student_id: int | None = None, **_kw) -> None:
+    """Classmates asked to peer-review (still learners of the course), or a mentor assigned to a learner (still a
+    mentor of the course), learn what to evaluate; the workbench lists the work itself."""
+    with _platform_language():
+        if party == "peer":
+            recipients = _active_learners(course_id, list(reviewer_ids))
+            services.notify("evaluation.requested", recipients, title=_("请互评同学的作品：%(task)s", task=title),
+                            body=_("作品完成后会出现在工作台的待办事项中。"), url=url_for("workbench.home"))
+            return
+        student = db.session.get(User, student_id) if student_id else None
+        recipients = _active_as(course_id, reviewer_ids, EnrollmentRole.mentor.value)
+        services.notify("evaluation.requested", recipients,
+                        title=_("您被指定为 %(student)s 的企业导师：%(course)s",
+                                student=student.display_name if student else "", course=title),
+                        body=_("学员的作品完成后请给出企业评价。"), url=url_for("courses.course", course_id=course_id))
+
+
 def _in_request(fn):
     """Run ``fn()`` where url_for works (a CLI command or a content load has no request)."""
     if has_request_context():
