@@ -150,8 +150,35 @@ def dashboard():
                            chart=_chart_data(summary))
 
 
+def _workbench_contexts():
+    """The workbench scenario's pickled /home contexts (bench/scenarios/workbench.py), or None."""
+    import os
+    import pickle
+
+    path = os.environ.get("BENCH_WORKBENCH_CONTEXTS")
+    if not path:
+        return None
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
+@bare_bp.route("/workbench/<who>")
+def workbench(who: str):
+    """The workbench template of the teacher or the student with the context of their real page."""
+    data = (STATIC_WORKBENCH or {}).get(who) or abort(404)
+    user = User(id=2, username=f"bench-{who}", full_name=data["full_name"], is_active=True, password_hash="x")
+    user.roles = [UserRole(role=r) for r in data["roles"]]
+    user.school = School(id=1, key="bench-school", name=data["school"]) if data["school"] else None
+    user.enterprise = None
+    g._login_user = user
+    return render_template(data["template"], **data["context"])
+
+
 app = create_app()
 app.register_blueprint(bare_bp)
 # Built after create_app(): every model (and so every relationship target) is imported by then.
 STATIC_PACKAGE = _static_package()
 STATIC_SUMMARY = _static_summary()
+
+
+STATIC_WORKBENCH = _workbench_contexts()

@@ -43,3 +43,16 @@ certificate_changed = _signals.signal("certificate-changed")
 #: ``import_finished.send(<domain>, user_id=..., title=..., body=..., url=...)`` — a long import or batch
 #: started by ``user_id`` finished (successfully or not; ``title`` says which).
 import_finished = _signals.signal("import-finished")
+
+#: ``grade_released.send("grading", item_id=...)`` — a gradebook grade item was released (公布) to the course's
+#: learners: it was hidden and is now visible.
+grade_released = _signals.signal("grade-released")
+
+#: ``exam_graded.send("exams", attempt_id=...)`` — an attempt's grading is complete (autograded at submission,
+#: or its last hand-graded answer marked). Whether the student may see the result now is the exam's review policy.
+exam_graded = _signals.signal("exam-graded")
+
+#: ``evaluation_requested.send(<domain>, course_id=..., party="peer"|"mentor", reviewer_ids=[...], title=...,
+#: student_id=None)`` — users were assigned to evaluate others' work: classmates as peer reviewers of a work
+#: task (``title`` is the task's), or a mentor as a learner's 企业导师 in a course (``student_id`` the learner).
+evaluation_requested = _signals.signal("evaluation-requested")

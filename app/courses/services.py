@@ -13,7 +13,7 @@ from app.catalog.models import Profession
 from app.core import clock
 from app.core.database import lock_row
 from app.core.i18n import by_pinyin
-from app.core.signals import results_changed
+from app.core.signals import evaluation_requested, results_changed
 from app.core.tabular import missing_columns, pick, read_table
 from app import DOMAINS
 from app.courses.activities import KINDS, Completion, get_kind, load_kinds
@@ -444,6 +444,8 @@ def assign_mentor(course: Course, student: User, mentor: User) -> MentorAssignme
     assignment = MentorAssignment(course_id=course.id, student_id=student.id, mentor_id=mentor.id)
     db.session.add(assignment)
     db.session.flush()
+    evaluation_requested.send("courses", course_id=course.id, party="mentor", reviewer_ids=[mentor.id],
+                              title=course.title, student_id=student.id)
     return assignment
 
 

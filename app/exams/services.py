@@ -21,7 +21,7 @@ from sqlalchemy.orm import contains_eager, lazyload, load_only
 
 from app.core import clock, signals
 from app.core.i18n import fmt_score
-from app.core.signals import results_changed
+from app.core.signals import exam_graded, results_changed
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError, get_or_raise
 from app.exams import access, draw, review
 from app.exams.models import (Attempt, AttemptEvent, AttemptFile, AttemptItem, AttemptState, Exam, ExamGrant,
@@ -911,12 +911,15 @@ def _total(attempt: Attempt, items, now, *, actor_id=None, reason="autograde") -
     else:
         attempt.passed = attempt.score >= attempt.max_score * attempt.exam.pass_percent / 100.0 - 1e-9
         attempt.graded_at = now
+    graded_now = new_state != attempt.state
     if new_state != attempt.state:
         _record(attempt, attempt.state, new_state, reason, actor_id, now)
         attempt.state = new_state
     db.session.flush()
     # Gradebooks that take this exam as a grade source recompute the student's grade (grading subscribes).
     results_changed.send("exam", target_id=attempt.exam_id, user_ids=[attempt.user_id])
+    if new_state == S.graded.value and graded_now:
+        exam_graded.send("exams", attempt_id=attempt.id)
 
 
 # -- attempt views (what the API and the pages show) --------------------------------------------------------------

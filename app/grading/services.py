@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from app import DOMAINS
 from app.auth.models import User
-from app.core import clock
+from app.core import clock, signals
 from app.core.i18n import fmt_score
 from app.core.signals import results_changed
 from app.courses import services as courses
@@ -106,12 +106,24 @@ def save_item(course: Course, item: GradeItem | None, *, name: str, kind: str = 
     if item is None:
         item = GradeItem(course_id=course.id, position=len(items(course)) + 1)
         db.session.add(item)
+    was_hidden = item.hidden
     item.name, item.kind, item.max_points = name[:200], kind, float(max_points)
     item.weight, item.category_id = _check_weight(weight), category_id
     item.min_score = None if min_score is None else float(min_score)
     item.hidden, item.target_id = bool(hidden), target_id if source.needs_target else None
     db.session.flush()
+    if was_hidden and not item.hidden:
+        signals.grade_released.send("grading", item_id=item.id)
     return item
+
+
+def set_hidden(item: GradeItem, hidden: bool) -> None:
+    """Hide a grade item from the learners, or release it (公布): releasing tells the graded learners."""
+    released = item.hidden and not hidden
+    item.hidden = bool(hidden)
+    db.session.flush()
+    if released:
+        signals.grade_released.send("grading", item_id=item.id)
 
 
 # --- grade entry (optimistic concurrency) ---------------------------------------------------------------------

@@ -148,7 +148,7 @@ def toggle_item(course_id: int, item_id: int):
     item = services.get_item(course, item_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    item.hidden = not item.hidden
+    services.set_hidden(item, not item.hidden)
     services.recompute_finals(course)
     db.session.commit()
     flash(_("“%(name)s”已对学员隐藏。", name=item.name) if item.hidden else _("“%(name)s”已向学员公布。", name=item.name),
@@ -311,7 +311,14 @@ def learner_grades(course_id: int, student_id: int):
 def transcript(user_id: int | None = None):
     student = get_user(user_id) if user_id else current_user
     require(permissions.can_view_transcript(current_user, student))
-    return render_template("grading/transcript.html", student=student, lines=services.transcript(student),
+    lines = services.transcript(student)
+    # Each course's action: the learner's own grades, or (an admin looking) the learner's report where allowed.
+    if student.id == current_user.id:
+        links = {line.course.id: url_for("grading.my_grades", course_id=line.course.id) for line in lines}
+    else:
+        links = {line.course.id: url_for("grading.learner_grades", course_id=line.course.id, student_id=student.id)
+                 for line in lines if permissions.can_view_learner_grades(current_user, line.course, student.id)}
+    return render_template("grading/transcript.html", student=student, lines=lines, links=links,
                            labels=services.status_labels())
 
 

@@ -112,6 +112,71 @@ def _evaluation_given(sender, *, submission_id: int, party: str, **_kw) -> None:
                         url=url_for("tasks.submission", submission_id=submission_id))
 
 
+@signals.grade_released.connect
+def _grade_released(sender, *, item_id: int, **_kw) -> None:
+    """The learners graded on a released item (those who still take part in the course) learn that it is out."""
+    from app.courses.models import Course
+    from app.grading.models import Grade, GradeItem
+
+    item = db.session.get(GradeItem, item_id)
+    if item is None or item.hidden:
+        return
+    graded = list(db.session.scalars(select(Grade.user_id).where(Grade.item_id == item_id)))
+    recipients = _active_learners(item.course_id, graded)
+    course = db.session.get(Course, item.course_id)
+    with _platform_language():
+        services.notify("grading.released", recipients,
+                        title=_("成绩已公布：%(item)s（%(course)s）", item=item.name, course=course.title),
+                        url=url_for("grading.my_grades", course_id=item.course_id))
+
+
+@signals.exam_graded.connect
+def _exam_graded(sender, *, attempt_id: int, **_kw) -> None:
+    """The student learns the result of a graded attempt when the exam's review policy shows the score now
+    (right after submitting or while the exam is open); an exam that shows scores only later tells nobody now."""
+    from app.exams import review
+    from app.exams.models import Attempt, ExamGrant
+
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or "points" not in review.visible_aspects(attempt, attempt.exam):
+        return
+    # still granted the exam (access withdrawn tells nobody) and still an active account
+    still = db.session.scalar(select(User.id).join(ExamGrant, ExamGrant.user_id == User.id)
+                              .where(User.id == attempt.user_id, ExamGrant.exam_id == attempt.exam_id,
+                                     User.is_active.is_(True)))
+    with _platform_language():
+        services.notify("exams.results", [still] if still else [],
+                        title=_("考试成绩已出：%(exam)s", exam=attempt.exam.title),
+                        url=url_for("exams.mine"))
+
+
+def _active_as(course_id: int, user_ids, role: str) -> list[int]:
+    """Those of ``user_ids`` who take part in the course, actively, in ``role`` (and whose account is active)."""
+    return list(db.session.scalars(
+        select(Enrollment.user_id).join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.course_id == course_id, Enrollment.user_id.in_(list(user_ids)), Enrollment.role == role,
+               Enrollment.status == EnrollmentStatus.active.value, User.is_active.is_(True))))
+
+
+@signals.evaluation_requested.connect
+def _evaluation_requested(sender, *, course_id: int, party: str, reviewer_ids, title: str,
+                          student_id: int | None = None, **_kw) -> None:
+    """Classmates asked to peer-review (still learners of the course), or a mentor assigned to a learner (still a
+    mentor of the course), learn what to evaluate; the workbench lists the work itself."""
+    with _platform_language():
+        if party == "peer":
+            recipients = _active_learners(course_id, list(reviewer_ids))
+            services.notify("evaluation.requested", recipients, title=_("请互评同学的作品：%(task)s", task=title),
+                            body=_("作品完成后会出现在工作台的待办事项中。"), url=url_for("workbench.home"))
+            return
+        student = db.session.get(User, student_id) if student_id else None
+        recipients = _active_as(course_id, reviewer_ids, EnrollmentRole.mentor.value)
+        services.notify("evaluation.requested", recipients,
+                        title=_("您被指定为 %(student)s 的企业导师：%(course)s",
+                                student=student.display_name if student else "", course=title),
+                        body=_("学员的作品完成后请给出企业评价。"), url=url_for("courses.course", course_id=course_id))
+
+
 def _in_request(fn):
     """Run ``fn()`` where url_for works (a CLI command or a content load has no request)."""
     if has_request_context():

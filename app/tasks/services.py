@@ -339,7 +339,7 @@ def assign_peers(assignment: TaskAssignment) -> int:
         return 0
     have = {tuple(r) for r in db.session.execute(select(PeerReview.submission_id, PeerReview.reviewer_id)
                                                  .where(PeerReview.assignment_id == assignment.id))}
-    added = 0
+    added, told = 0, set()
     for i, (_sub_id, reviewer_id) in enumerate(subs):
         for step in range(1, count + 1):
             target_sub, target_student = subs[(i + step) % n]
@@ -347,9 +347,18 @@ def assign_peers(assignment: TaskAssignment) -> int:
                 db.session.add(PeerReview(assignment_id=assignment.id, submission_id=target_sub,
                                           reviewer_id=reviewer_id))
                 have.add((target_sub, reviewer_id))
+                told.add(reviewer_id)
                 added += 1
     db.session.flush()
+    _peers_requested(assignment, told)
     return added
+
+
+def _peers_requested(assignment: TaskAssignment, reviewer_ids) -> None:
+    """Tell the classmates newly asked to evaluate (notifications subscribes)."""
+    if reviewer_ids:
+        signals.evaluation_requested.send("tasks", course_id=assignment.course_id, party="peer",
+                                          reviewer_ids=sorted(reviewer_ids), title=assignment.title)
 
 
 # --- worksheet fields of a stage -------------------------------------------------------------------------------
@@ -1103,7 +1112,7 @@ def _assign_group_peers(assignment: TaskAssignment) -> int:
     have = {(sub_id, group_of.get(reviewer)) for sub_id, reviewer in db.session.execute(
         select(PeerReview.submission_id, PeerReview.reviewer_id).where(PeerReview.assignment_id == assignment.id))}
     turns: dict[int, int] = defaultdict(int)
-    added = 0
+    added, told = 0, set()
     for i, (target_sub, _gid) in enumerate(subs):
         for step in range(1, count + 1):
             _rsub, reviewing = subs[(i + step) % n]
@@ -1114,8 +1123,10 @@ def _assign_group_peers(assignment: TaskAssignment) -> int:
             turns[reviewing] += 1
             db.session.add(PeerReview(assignment_id=assignment.id, submission_id=target_sub, reviewer_id=reviewer))
             have.add((target_sub, reviewing))
+            told.add(reviewer)
             added += 1
     db.session.flush()
+    _peers_requested(assignment, told)
     return added
 
 

@@ -26,6 +26,8 @@ ACTIVE = EnrollmentStatus.active.value
 #: How far ahead a student sees an exam that is not open yet, and a teacher an exam about to close.
 EXAM_SOON = timedelta(days=7)
 CLOSING_SOON = timedelta(days=3)
+#: Roles that take part in courses as learners (students in class courses, teachers in training courses).
+LEARNERS = {"student", "teacher"}
 #: At most this many items per provider (the rest is one click away on the domain's own page).
 LIMIT = 200
 
@@ -59,7 +61,7 @@ def _owner_name(full_name: str | None, username: str | None, group_name: str | N
 
 # -- learners ---------------------------------------------------------------------------------------------------
 
-@todo_provider("tasks.stage", label=_l("学习任务"))
+@todo_provider("tasks.stage", label=_l("学习任务"), roles=LEARNERS)
 def stages_to_work_on(user, now: datetime) -> list[TodoItem]:
     """Open and returned stages of the user's own work, in courses they still take part in."""
     rows = db.session.execute(
@@ -84,7 +86,7 @@ def stages_to_work_on(user, now: datetime) -> list[TodoItem]:
     return items
 
 
-@todo_provider("exams.open", label=_l("考试"))
+@todo_provider("exams.open", label=_l("考试"), roles=LEARNERS)
 def exams_to_take(user, now: datetime) -> list[TodoItem]:
     """Granted exams open now or opening within a week, with attempts left and not closed."""
     used = (select(func.count(Attempt.id)).where(Attempt.exam_id == Exam.id, Attempt.user_id == user.id)
@@ -110,7 +112,7 @@ def exams_to_take(user, now: datetime) -> list[TodoItem]:
     return items
 
 
-@todo_provider("tasks.peer", label=_l("互评"))
+@todo_provider("tasks.peer", label=_l("互评"), roles=LEARNERS)
 def peer_reviews_to_give(user, now: datetime) -> list[TodoItem]:
     """Classmates' finished work the user was assigned to evaluate and has not evaluated yet."""
     rows = db.session.execute(
@@ -241,6 +243,30 @@ def questions_returned(user, now: datetime) -> list[TodoItem]:
                      detail=_("审核意见：%(comment)s", comment=comment) if comment else "",
                      url=url_for("questions.edit_question", question_id=question_id))
             for question_id, text, comment in rows]
+
+
+# -- school admins ------------------------------------------------------------------------------------------------
+
+@todo_provider("auth.activation", label=_l("账号激活"), roles={"school_admin"})
+def activations_pending(user, now: datetime) -> list[TodoItem]:
+    """Imported users of the admin's school whose activation code is still valid and unused: they cannot log in
+    until they activate, so the admin hands the codes out (one statement)."""
+    from app.auth.models import ActivationCode
+
+    if not user.school_id:
+        return []
+    n, soonest = db.session.execute(
+        select(func.count(func.distinct(ActivationCode.user_id)), func.min(ActivationCode.expires_at))
+        .join(User, User.id == ActivationCode.user_id)
+        .where(User.school_id == user.school_id, User.is_active.is_(True), User.password_hash.is_(None),
+               ActivationCode.used_at.is_(None), ActivationCode.expires_at > clock.as_utc(now).replace(tzinfo=None))
+    ).one()
+    if not n:
+        return []
+    return [TodoItem(kind="auth.activation", due_at=soonest,
+                     title=_("本校 %(n)s 名导入的用户尚未激活账号", n=n),
+                     detail=_("请在激活码到期前把激活码发给他们"),
+                     url=url_for("auth.users", school_id=user.school_id, active="1"))]
 
 
 # -- reviewers ----------------------------------------------------------------------------------------------------

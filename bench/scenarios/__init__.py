@@ -42,7 +42,7 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {}
 
 #: Scenario modules, imported by :func:`load`; later issues append theirs.
-MODULES = ["users", "imports", "startup", "video", "profession", "dashboard"]
+MODULES = ["users", "imports", "startup", "video", "profession", "dashboard", "workbench"]
 
 
 def scenario(name: str, description: str):

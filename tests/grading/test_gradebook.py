@@ -253,6 +253,9 @@ def test_transcript_shows_the_skill_level_a_passed_class_course_counts_toward(cl
     page = client.get("/transcript").get_data(as_text=True)
     level = builders.level().skill_level
     assert course.title in page and "75" in page and "通过" in page and level.name in page
+    # each course's action leads to the learner's own grades of it
+    assert f'href="/courses/{course.id}/grades"' in page
+    assert client.get(f"/courses/{course.id}/grades").status_code == 200
     other = factories.user("student", school_=teacher.school)
     db.session.commit()
     assert client.get(f"/transcript/{other.id}").status_code == 403
@@ -331,3 +334,17 @@ def test_teacher_edits_an_item_and_the_finals_follow(client, login_as):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(FinalGrade.status).where(FinalGrade.user_id == student.id)) == "passed"
+
+
+def test_a_school_admin_s_transcript_view_links_each_course_to_the_learner_s_report(client, login_as):
+    teacher = factories.user("teacher")
+    course, _l, practical, _theory = _book(teacher)
+    student = factories.user("student", school_=teacher.school)
+    courses.enrol_user(course, student)
+    services.set_manual_grade(course, practical, student.id, 80, by=teacher, expected_version=0)
+    db.session.commit()
+    login_as("school_admin", school_=teacher.school)
+    page = client.get(f"/transcript/{student.id}").get_data(as_text=True)
+    link = f"/courses/{course.id}/grades/{student.id}"
+    assert f'href="{link}"' in page
+    assert client.get(link).status_code == 200

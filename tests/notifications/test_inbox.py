@@ -15,7 +15,10 @@ from tests.workbench import builders
 
 
 def _mine(user):
-    return list(db.session.scalars(select(Notification).where(Notification.recipient_id == user.id)
+    """The user's notifications but the peer-review requests every work task with peers sends at its creation
+    (tests/notifications/test_evaluation_requested.py covers those)."""
+    return list(db.session.scalars(select(Notification).where(Notification.recipient_id == user.id,
+                                                              Notification.kind != "evaluation.requested")
                                    .order_by(Notification.id)))
 
 
