@@ -3,6 +3,8 @@ to-dos — a plan (决策) waiting for approval and an exam essay to mark. (The 
 work-task stage and an open exam — come from the tasks and exams demo steps.)"""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.content import demo_step
@@ -11,7 +13,7 @@ from app.extensions import db
 CLASSMATE = ("classmate", "赵同学")
 
 
-@demo_step(90, "workbench to-dos of the demo teacher")
+@demo_step(90, _l("演示教师的待办"))
 def seed_teacher_todos() -> str:
     from config import DEMO_PASSWORD
 
@@ -29,10 +31,10 @@ def seed_teacher_todos() -> str:
     course, school, _auth = demo_course()
     teacher = auth.find_user("teacher")
     if course is None or teacher is None:
-        return "skipped: demo course or teacher missing"
+        return _("跳过：缺少演示课程或教师")
     classmate = auth.find_user(CLASSMATE[0])
     if classmate is not None:
-        return "already there"
+        return _("已存在")
     classmate = auth.create_user(username=CLASSMATE[0], roles=["student"], full_name=CLASSMATE[1],
                                  password=DEMO_PASSWORD, school=school)
     cohort = db.session.scalar(select(Cohort).where(Cohort.school_id == school.id, Cohort.name == DEMO_COHORT))
@@ -47,7 +49,7 @@ def seed_teacher_todos() -> str:
         stages = {s.key: s for s in assignment.stages}
         for key in ("inform", "plan", "decide"):
             _fill(tasks, submission, stages.get(key), classmate, submit=True)
-        done.append("plan waiting for approval")
+        done.append(_("待批准的计划"))
     exam = db.session.scalar(select(Exam).where(Exam.title == DEMO_EXAM))
     if exam is not None:
         exams.grant_access(exam, classmate)
@@ -59,5 +61,5 @@ def seed_teacher_todos() -> str:
                                  {"text": "举升前确认支撑点，检查举升机锁止，车辆离地后再次确认稳定。", "files": []}, 1)
         exams.close_attempt(attempt.id, closed_by="student", user_id=classmate.id)
         if db.session.get(Attempt, attempt.id).state == "needs_grading":
-            done.append("essay to mark")
-    return ", ".join(done) or "classmate created"
+            done.append(_("待评分的问答题"))
+    return "、".join(done) or _("已创建同学账号")
