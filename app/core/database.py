@@ -286,6 +286,21 @@ def raise_for_retry(exc: BaseException) -> None:
         raise RetryBusy() from exc
 
 
+def _say_busy(attempt: int) -> None:
+    """Tell the terminal that the command runs again, in the configured locale. The command's app context has
+    ended with its attempt, so the message is translated in a context of the same app (Flask's ScriptInfo)."""
+    from flask.cli import ScriptInfo
+    from flask_babel import gettext as _
+
+    info = click.get_current_context(silent=True)
+    info = info.find_object(ScriptInfo) if info is not None else None
+    if info is None:
+        return
+    with info.load_app().app_context():
+        click.echo(_("SQLite 繁忙，正在重新运行命令（第 %(attempt)d/%(total)d 次）", attempt=attempt,
+                     total=ATTEMPTS), err=True)
+
+
 def run_command(callback):
     """Wrap a CLI command's callback: as a writer on SQLite, and run again (bounded) when SQLite was busy."""
     if getattr(callback, "gx_guarded", False):
@@ -305,7 +320,7 @@ def run_command(callback):
                 if not is_busy(exc) or attempt == ATTEMPTS - 1:
                     raise
                 db.session.rollback()
-                click.echo(f"SQLite busy; running the command again ({attempt + 2}/{ATTEMPTS})", err=True)
+                _say_busy(attempt + 2)
                 _backoff(attempt)
             finally:
                 _WRITE_INTENT.reset(intent)

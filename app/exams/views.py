@@ -2,6 +2,8 @@
 the JSON API (app/exams/api.py)."""
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +17,7 @@ from app.core.database import begin_write
 from app.core.templating import NAVIGATION
 from app.core.exports import download_name, to_csv, to_xlsx, to_xlsx_sheets
 from app.core.pagination import paginate
-from app.errors import DomainError, NotFound, ValidationError, form_refused, get_or_raise
+from app.errors import FORM_REFUSED_STATUS, DomainError, NotFound, ValidationError, form_refused, get_or_raise
 from app.exams import access, forms, integrity, permissions, reports, review, services
 from app.exams import analytics as exam_analytics
 from app.exams.api import api
@@ -364,22 +366,28 @@ def attempt_file(file_id: int):
 @login_required
 def grading(exam_id: int):
     exam = _managed_exam(exam_id)
-    question_id = request.args.get("question", type=int)
-    user_id = request.args.get("user", type=int)
-    graded = request.args.get("graded") == "1"
+    return _grading_page(exam, question_id=request.args.get("question", type=int),
+                         user_id=request.args.get("user", type=int), graded=request.args.get("graded") == "1")
+
+
+def _grading_page(exam, *, question_id, user_id, graded, rubric_form=None, refused=None):
+    """The grading queue; after a refused grade or rubric, with what was typed and the reason (``refused``:
+    ``{"item": id, "score", "comment", "error"}``; ``rubric_form``: the form as posted)."""
     page = paginate(services.grading_queue(exam, question_id=question_id, user_id=user_id, graded=graded),
                     per_page=10)
     rubrics = services.rubrics_of_exam(exam.id)
-    rubric_form = None
-    if question_id is not None and question_id in {q["question_id"] for q in services.exam_questions(exam)
-                                                   if q["type"] in services.manual_types()}:
+    if rubric_form is None and question_id is not None and question_id in {
+            q["question_id"] for q in services.exam_questions(exam) if q["type"] in services.manual_types()}:
         rubric_form = forms.RubricForm()
         if question_id in rubrics:
             rubric_form.criteria.data = services.rubric_text(rubrics[question_id])
     return render_template("exams/grading.html", exam=exam, summary=services.queue_summary(exam), page=page,
                            question_id=question_id, user_id=user_id, graded=graded, form=forms.GradeForm(),
                            views=_grading_views(page.items), rubrics=rubrics, rubric_form=rubric_form,
-                           history=services.grades_by_item([i.id for i in page.items]))
+                           history=services.grades_by_item([i.id for i in page.items]), refused=refused,
+                           back_url=request.full_path.rstrip("?") if request.method == "GET" else url_for(
+                               "exams.grading", exam_id=exam.id, question=question_id, user=user_id,
+                               graded="1" if graded else None))
 
 
 def _grading_views(items) -> dict:
@@ -395,15 +403,19 @@ def set_rubric(exam_id: int, question_id: int):
     question = get_or_raise(Question, question_id, _("题目不存在。"))
     back = url_for("exams.grading", exam_id=exam.id, question=question.id)
     form = forms.RubricForm()
-    if not form.validate_on_submit():
-        flash(_("请填写评分量规。"), "danger")
-        return redirect(back)
-    try:
-        services.set_rubric(exam, question, form.criteria.data, by=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(back)
+    error = None if form.validate_on_submit() else _("请填写评分量规。")
+    if error is None:
+        try:
+            services.set_rubric(exam, question, form.criteria.data, by=current_user)
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            db.session.rollback()
+            error = exc.message
+    if error is not None:  # the grading page again, with the rubric as typed and the reason beside it
+        form.criteria.errors = [*form.criteria.errors, error]
+        return _grading_page(exam, question_id=question.id, user_id=None, graded=False,
+                             rubric_form=form), FORM_REFUSED_STATUS
     db.session.commit()
     flash(_("评分量规已保存。"), "success")
     return redirect(back)
@@ -416,19 +428,32 @@ def grade(item_id: int):
     require(permissions.can_manage_exam(current_user, item.attempt.exam))
     form = forms.GradeForm()
     back = request.form.get("back") or url_for("exams.grading", exam_id=item.attempt.exam_id)
-    if not form.validate_on_submit():
-        flash(_("请填写有效的得分。"), "danger")
-        return redirect(_safe(back, item))
     levels = {key[len("level-"):]: value for key, value in request.form.items() if key.startswith("level-")}
-    try:
-        if levels or services.rubric_for(item.attempt.exam_id, item.question_id) is not None:
-            services.grade_with_rubric(item, levels, comment=form.comment.data, grader=current_user)
-        else:
-            services.grade_manually(item, score=form.score.data, comment=form.comment.data, grader=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(_safe(back, item))
+    error = None if form.validate_on_submit() else _("请填写有效的得分。")
+    if error is None:
+        try:
+            if levels or services.rubric_for(item.attempt.exam_id, item.question_id) is not None:
+                services.grade_with_rubric(item, levels, comment=form.comment.data, grader=current_user)
+            else:
+                services.grade_manually(item, score=form.score.data, comment=form.comment.data,
+                                        grader=current_user)
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            db.session.rollback()
+            error = exc.message
+    if error is not None:  # the queue the grader was on, the item with what was typed and the reason
+        args = parse_qs(urlsplit(_safe(back, item)).query)
+
+        def arg(name):
+            value = (args.get(name) or [""])[0]
+            return int(value) if value.isdigit() else None
+
+        refused = {"item": item.id, "score": request.form.get("score", ""),
+                   "comment": request.form.get("comment", ""), "error": error}
+        return _grading_page(item.attempt.exam, question_id=arg("question"), user_id=arg("user"),
+                             graded=(args.get("graded") or [""])[0] == "1" or not item.needs_manual,  # a regrade
+                             refused=refused), FORM_REFUSED_STATUS
     db.session.commit()
     flash(_("已评分。"), "success")
     return redirect(_safe(back, item))

@@ -15,7 +15,7 @@ from app.auth.services import require
 from app.core import clock, fileserve, uploads
 from app.courses import permissions as course_permissions
 from app.courses import services as courses
-from app.errors import FORM_REFUSED_STATUS, DomainError, ValidationError, form_refused, wants_json
+from app.errors import FORM_REFUSED_STATUS, Conflict, DomainError, ValidationError, form_refused, wants_json
 from app.extensions import db
 from app.tasks import forms, permissions, services
 from app.tasks.models import TaskAssignment
@@ -286,6 +286,8 @@ def decide(submission_id: int, stage_id: int):
     approve = request.form.get("action") == "approve"
     try:
         services.decide_stage(submission, stage, by=current_user, approve=approve, comment=form.comment.data or "")
+    except Conflict:
+        raise  # decided already (a double click, a replay, another teacher): nothing on the form to correct -> 409
     except DomainError as exc:
         return form_refused(exc, "tasks/stage.html", field=form.comment, **_stage_context(submission, stage,
                                                                                         decision=form))

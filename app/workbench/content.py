@@ -3,6 +3,8 @@ to-dos — a plan (决策) waiting for approval and an exam essay to mark. (The 
 work-task stage and an open exam — come from the tasks and exams demo steps.)"""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.content import demo_step

@@ -223,7 +223,7 @@ def test_the_profile_forms_check_the_phone_too(client, login_as):
                                                       "version": user.version},
                            token_from=f"/users/{user.id}/edit")
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "电话号码格式不正确" in page and 'value="改电话"' in page
+    assert response.status_code == 200 and "电话号码格式不正确" in page and 'value="改电话"' in page
     assert admin
 
 
@@ -260,7 +260,7 @@ def test_a_school_admin_imports_mentors_of_partner_enterprises_only(client, logi
     refused = upload("m01,王师傅,企业导师,,stranger-auto\nm02,李师傅,教师,,partner-auto\n"
                      "m03,赵师傅,导师,,\n")
     page = refused.get_data(as_text=True)
-    assert refused.status_code == 400
+    assert refused.status_code == 200
     assert "不是本校的合作企业" in page and "无关企业" in page
     assert "您不能分配角色：教师" in page and "您不能分配角色：企业导师" in page  # roles by name
     assert "mentor" not in page.split('data-testid="import-report"')[1]  # never the raw key

@@ -31,7 +31,7 @@ TABLES = {
     "workbook_id": "workbook", "document_id": "document", "image_id": "media_image", "video_id": "video",
     "batch_id": "certificate_batch", "session_id": "offline_session", "import_id": "user_import",
     "stage_id": "assignment_stage", "assignment_id": "task_assignment", "object_id": "standard_version",
-    "resource_id": "document",
+    "resource_id": "document", "notification_id": "notification", "webhook_id": "notification_webhook",
 }
 #: ``file_id`` of each file route -> its table.
 FILE_TABLES = {"exams.attempt_file": "attempt_file", "grading.grade_file": "grade_file",
@@ -40,7 +40,7 @@ FILE_TABLES = {"exams.attempt_file": "attempt_file", "grading.grade_file": "grad
 FIXED = {"slot": 1, "number": 1, "fmt": "csv", "kind": "document", "kind_name": "standard_version",
          "province": "广东省", "party": "teacher", "type_name": "single_choice"}
 #: Parameters that are not object ids (public codes): routes with them are out of this test's scope.
-NOT_OBJECTS = {"code", "filename"}
+NOT_OBJECTS = {"code", "filename", "secret"}  # secret: a calendar feed's own key (tests/notifications)
 
 #: Endpoints every signed-in user may use on these objects, and why.
 PUBLIC = {

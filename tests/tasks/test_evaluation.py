@@ -52,7 +52,8 @@ def test_peer_evaluating_own_work_is_403(client, login_as):
     form = {f"c.{k}": v for k, v in _full(a, 80).items()}
     page = f"/tasks/submissions/{other.id}/evaluate/peer"
     assert client.form(page, {**form, "comment": "步骤清楚"}, token_from=page).status_code == 302
-    assert client.form(page, form, token_from=f"/tasks/submissions/{other.id}").status_code == 200
+    again = client.form(page, form, token_from=f"/tasks/submissions/{other.id}")  # nothing to correct: 409
+    assert again.status_code == 409 and "您已经评价过这份作业" in again.get_data(as_text=True)
 
 
 def test_a_peer_reviewer_who_left_the_course_loses_access(client, login_as):

@@ -1,25 +1,21 @@
 """Zip archives the question formats open (Word .docx, QTI content packages), checked before anything is read.
 
-A zip is refused unopened when its directory declares too many entries, more unpacked bytes than
-:data:`MAX_UNPACKED_BYTES`, or a compression ratio no real document has (zip bombs). Member names are read
-only through :func:`member_path`, which refuses absolute paths and ``..`` segments.
+The limits are the platform's one zip check, :func:`app.core.tabular.check_zip` (too many entries, too many
+unpacked bytes, a compression ratio no real document has), with a larger unpacked total for pictures. Member
+names are read only through :func:`member_path`, which refuses absolute paths and ``..`` segments.
 """
 from __future__ import annotations
 
-import io
 import posixpath
 import zipfile
 
 from flask_babel import gettext as _
 
+from app.core.tabular import TableError, check_zip
 from app.errors import ValidationError
 
-#: Entries at most (a Word file with 10,000 questions and a picture in each has ~10,000 entries).
-MAX_ENTRIES = 20_000
-#: Declared unpacked size at most, all entries together.
+#: Declared unpacked size at most, all entries together (a Word bank carries its pictures).
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024
-#: Compression ratio at most for an entry over 1 MB (XML compresses 5-30x; bombs 1000x and more).
-MAX_RATIO = 200
 #: Bytes read from one entry at most (checked again while reading: declared sizes can lie).
 MAX_ENTRY_BYTES = 100 * 1024 * 1024
 
@@ -29,24 +25,12 @@ class ArchiveError(ValidationError):
 
 
 def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
-    """The archive, after its directory passed the limits; ArchiveError (naming ``what``) otherwise."""
+    """The archive, after :func:`app.core.tabular.check_zip` passed it; ArchiveError (naming ``what``)
+    otherwise."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise ArchiveError(_("文件已损坏，或不是有效的 %(what)s 文件。", what=what)) from None
-    if len(infos) > MAX_ENTRIES:
-        raise ArchiveError(_("%(what)s 文件包含的条目过多（%(n)s 个，上限 %(max)s 个），可能是压缩炸弹，已拒绝。",
-                             what=what, n=len(infos), max=MAX_ENTRIES))
-    total = 0
-    for info in infos:
-        total += info.file_size
-        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise ArchiveError(_("%(what)s 文件的压缩比异常（可能是压缩炸弹），已拒绝。", what=what))
-        if total > MAX_UNPACKED_BYTES:
-            raise ArchiveError(_("%(what)s 文件解压后过大（超过 %(mb)s MB），已拒绝。", what=what,
-                                 mb=MAX_UNPACKED_BYTES // 2**20))
-    return archive
+        return check_zip(data, max_unpacked=MAX_UNPACKED_BYTES, what=what)
+    except TableError as exc:
+        raise ArchiveError(exc.message) from None
 
 
 def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
