@@ -8,8 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.content import demo_step
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from app.extensions import db
 
 CLASSMATE = ("classmate", "赵同学")
