@@ -108,7 +108,8 @@ def test_a_stage_name_is_quoted_as_a_stage_not_read_as_a_verb(client, login_as):
     assert any(t.startswith(f"审批“{stage.name}”环节：") for t in titles), titles
     tasks.decide_stage(submission, stage, by=teacher, approve=True)
     db.session.commit()
-    [note] = db.session.scalars(select(Notification).where(Notification.recipient_id == student.id)).all()
+    [note] = db.session.scalars(select(Notification).where(Notification.recipient_id == student.id,
+                                                          Notification.kind == "tasks.plan_approved")).all()
     assert note.title.startswith(f"“{stage.name}”环节已通过：")
 
 
