@@ -33,3 +33,25 @@ def test_transcript_stays_a_table_on_a_wide_screen(new_context):
     label = page.locator('[data-testid="transcript"] tbody tr td[data-label="结果"]').first.evaluate(
         "td => getComputedStyle(td, '::before').content")
     assert label in ("none", "normal"), label
+
+
+def test_course_tabs_scroll_sideways_on_a_phone_with_a_visible_hint(new_context):
+    """A teacher's course tabs (活动 … 设置) do not fit 360 px: the row scrolls by itself (the page does not), and
+    its edges carry the scroll shadows that tell there are more tabs."""
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, "teacher")
+    page.goto("/courses")
+    hrefs = page.evaluate("() => [...new Set([...document.querySelectorAll('main a')].map(a => a.getAttribute('href'))"
+                          ".filter(h => /^\\/courses\\/\\d+$/.test(h || '')))]")
+    tabs = page.locator("ul.course-tabs")
+    for href in hrefs:  # the teacher also learns in training courses, which have no tabs for them
+        page.goto(href)
+        if tabs.count():
+            break
+    assert tabs.count() == 1, f"no course the demo teacher teaches among {hrefs}"
+    assert_fits_screen(page)
+    overflow = tabs.evaluate("ul => [ul.scrollWidth, ul.clientWidth, getComputedStyle(ul).overflowX]")
+    assert overflow[0] > overflow[1] and overflow[2] == "auto", overflow
+    hint = tabs.evaluate("ul => getComputedStyle(ul).backgroundImage")
+    assert hint.count("radial-gradient") == 2, hint
