@@ -27,6 +27,7 @@ DOMAINS = [
     # Work tasks register their activity kind and grade source through those registries (no import back).
     "tasks",
     "certification",
+    "alliances",
     "dashboard",
 ]
 
