@@ -41,6 +41,7 @@ NAVIGATION: list[tuple] = [
     ("orgs.schools", _l("学校"), None, "admin"),
     ("orgs.enterprises", _l("企业"), None, "admin"),
     ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}, "admin"),
+    ("alliances.committees", _l("专指委"), None, "resources"),
 ]
 
 
