@@ -36,7 +36,10 @@ def committee(committee_id: int):
     return render_template("alliances/committee.html", committee=row,
                            groups=services.committee_members_by_role(row), experts=services.experts(row),
                            role_labels=labels.COMMITTEE_MEMBER_ROLE_LABELS, kinds=labels.COMMITTEE_KIND_LABELS,
-                           can_manage=permissions.can_manage_committee(current_user, row))
+                           can_manage=permissions.can_manage_committee(current_user, row),
+                           can_apply=permissions.can_apply_for_base(current_user, row) and bool(row.professions),
+                           applications=services.applications_for(current_user, row),
+                           states=labels.APPLICATION_STATE_LABELS)
 
 
 @bp.route("/alliances/<int:alliance_id>")
@@ -53,3 +56,8 @@ def api_committees():
     """Public: ``{"items": [{"name", "industry_field", "lead_organisation", "member_count"}]}``."""
     return jsonify({"items": [{k: s[k] for k in ("name", "industry_field", "lead_organisation", "member_count")}
                               for s in services.committee_summaries()]})
+
+
+from app.alliances import base_views  # noqa: E402
+
+base_views.register_routes(bp)

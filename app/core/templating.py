@@ -42,6 +42,7 @@ NAVIGATION: list[tuple] = [
     ("orgs.enterprises", _l("企业"), None, "admin"),
     ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}, "admin"),
     ("alliances.committees", _l("专指委"), None, "resources"),
+    ("alliances.bases", _l("示范基地"), None, "resources"),
 ]
 
 
