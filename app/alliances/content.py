@@ -93,3 +93,47 @@ def _snapshot(committee) -> tuple | None:
     return (committee.alliance_id, committee.name, committee.kind, committee.industry_field_id,
             committee.short_name, committee.position, committee.description, list(committee.criteria or []),
             sorted(p.id for p in committee.professions))
+
+
+@section("plans", order=61)
+def load_plans(items: list[Item]) -> int:
+    """Plans: ``{key, title, owner, year, goals, tasks: [{key, title, department, milestones: {1: text, …}}]}``."""
+    from app.alliances.models import Milestone, Plan, PlanTask
+
+    check_keys(items)
+    changed = 0
+    for item in items:
+        item.require("title", "year")
+        if not isinstance(item["year"], int):
+            raise item.error(_("“year”必须是年份数字"))
+        changed += upsert(Plan, item, title=text(item, "title"), owner_name=text(item, "owner"),
+                          year=item["year"], goals=text(item, "goals"))
+        db.session.flush()
+        plan = db.session.scalar(select(Plan).where(Plan.key == item["key"]))
+        tasks = item.get("tasks") or []
+        check_keys(tasks)
+        for position, entry in enumerate(tasks):
+            entry.require("title")
+            task = db.session.scalar(select(PlanTask).where(PlanTask.plan_id == plan.id, PlanTask.key == entry["key"]))
+            values = dict(title=text(entry, "title"), department=text(entry, "department"), position=position)
+            if task is None:
+                task = PlanTask(plan_id=plan.id, key=entry["key"], **values)
+                db.session.add(task)
+                changed += 1
+            elif any(getattr(task, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(task, k, v)
+                changed += 1
+            db.session.flush()
+            milestones = entry.get("milestones") or {}
+            if not isinstance(milestones, dict) or any(q not in (1, 2, 3, 4) for q in milestones):
+                raise entry.error(_("“milestones”须按季度 1–4 填写"))
+            current = {m.quarter: m for m in db.session.scalars(select(Milestone).where(Milestone.task_id == task.id))}
+            for quarter, planned in milestones.items():
+                if quarter not in current:
+                    db.session.add(Milestone(task_id=task.id, quarter=quarter, planned=str(planned)))
+                    changed += 1
+                elif current[quarter].planned != str(planned):
+                    current[quarter].planned = str(planned)
+                    changed += 1
+    return changed

@@ -288,3 +288,73 @@ class DemonstrationBase(db.Model):
     committee = relationship(Committee, lazy="joined", innerjoin=True)
     school = relationship("School", lazy="joined", innerjoin=True)
     profession = relationship("Profession", lazy="joined", innerjoin=True)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Plans with quarterly milestones and progress reports (形象进度表).
+# --------------------------------------------------------------------------------------------------------------
+class Plan(db.Model):
+    """A yearly plan of an organisation (e.g. a city's 产教融合 plan): tasks with quarterly milestones.
+
+    Quarters up to ``closed_through`` are closed: no more progress reports for them."""
+
+    __tablename__ = "plan"
+    __table_args__ = (CheckConstraint("closed_through BETWEEN 0 AND 4", name="closed_through_quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: The owner organisation as published (e.g. 沙河市教育局); a school on the platform may be linked too.
+    owner_name: Mapped[str] = mapped_column(String(200), default="")
+    owner_school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="SET NULL"), index=True)
+    year: Mapped[int]
+    goals: Mapped[str] = mapped_column(Text, default="")
+    closed_through: Mapped[int] = mapped_column(default=0)
+
+
+class PlanTask(db.Model):
+    """A task of a plan with its responsible department (and, once known, a responsible user who reports)."""
+
+    __tablename__ = "plan_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(300))
+    department: Mapped[str] = mapped_column(String(200), default="")
+    responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+
+
+class Milestone(db.Model):
+    """What a task should have reached in one quarter (形象进度)."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("task_id", "quarter"),
+                      CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("plan_task.id", ondelete="CASCADE"), index=True)
+    quarter: Mapped[int]
+    planned: Mapped[str] = mapped_column(Text)
+
+
+class ProgressReport(db.Model):
+    """A progress report of a task for a quarter (append-only; the newest one is the task's state)."""
+
+    __tablename__ = "progress_report"
+    __table_args__ = (CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter"),
+                      CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),
+                      Index("ix_progress_report_task_quarter", "task_id", "quarter"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("plan_task.id", ondelete="CASCADE"))
+    quarter: Mapped[int]
+    percent: Mapped[int]
+    text: Mapped[str] = mapped_column(Text, default="")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

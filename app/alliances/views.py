@@ -61,3 +61,7 @@ def api_committees():
 from app.alliances import base_views  # noqa: E402
 
 base_views.register_routes(bp)
+
+from app.alliances import plan_views  # noqa: E402
+
+plan_views.register_routes(bp)

@@ -43,6 +43,7 @@ NAVIGATION: list[tuple] = [
     ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}, "admin"),
     ("alliances.committees", _l("专指委"), None, "resources"),
     ("alliances.bases", _l("示范基地"), None, "resources"),
+    ("alliances.plan_list", _l("形象进度"), {"platform_admin", "school_admin"}, "admin"),
 ]
 
 

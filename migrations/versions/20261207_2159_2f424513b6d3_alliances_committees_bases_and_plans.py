@@ -1,8 +1,8 @@
-"""alliances: alliances, members, committees (专指委), experts, demonstration base applications, scores, history
+"""alliances: alliances, members, committees (专指委), experts, demonstration bases (applications, scores, history), plans with quarterly milestones and progress reports
 
-Revision ID: 3f405985a5b2
+Revision ID: 2f424513b6d3
 Revises: 28a8f56ee749
-Create Date: 2026-12-07 21:44:04.975892
+Create Date: 2026-12-07 21:59:37.148765
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3f405985a5b2'
+revision = '2f424513b6d3'
 down_revision = '28a8f56ee749'
 branch_labels = None
 depends_on = None
@@ -69,6 +69,23 @@ def upgrade():
     with op.batch_alter_table('committee', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_committee_alliance_id'), ['alliance_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_committee_industry_field_id'), ['industry_field_id'], unique=False)
+
+    op.create_table('plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('owner_name', sa.String(length=200), nullable=False),
+    sa.Column('owner_school_id', sa.Integer(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('goals', sa.Text(), nullable=False),
+    sa.Column('closed_through', sa.Integer(), nullable=False),
+    sa.CheckConstraint('closed_through BETWEEN 0 AND 4', name=op.f('ck_plan_closed_through_quarter')),
+    sa.ForeignKeyConstraint(['owner_school_id'], ['school.id'], name=op.f('fk_plan_owner_school_id_school'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan')),
+    sa.UniqueConstraint('key', name=op.f('uq_plan_key'))
+    )
+    with op.batch_alter_table('plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_owner_school_id'), ['owner_school_id'], unique=False)
 
     op.create_table('alliance_secretary',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -160,6 +177,25 @@ def upgrade():
     sa.ForeignKeyConstraint(['profession_id'], ['profession.id'], name=op.f('fk_committee_profession_profession_id_profession'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('committee_id', 'profession_id', name=op.f('pk_committee_profession'))
     )
+    op.create_table('plan_task',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('department', sa.String(length=200), nullable=False),
+    sa.Column('responsible_user_id', sa.Integer(), nullable=True),
+    sa.Column('starts_on', sa.Date(), nullable=True),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_plan_task_plan_id_plan'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['responsible_user_id'], ['user.id'], name=op.f('fk_plan_task_responsible_user_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_task')),
+    sa.UniqueConstraint('plan_id', 'key', name=op.f('uq_plan_task_plan_id_key'))
+    )
+    with op.batch_alter_table('plan_task', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_task_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_task_responsible_user_id'), ['responsible_user_id'], unique=False)
+
     op.create_table('base_application_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -237,11 +273,49 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_expert_score_application_id'), ['application_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_expert_score_expert_id'), ['expert_id'], unique=False)
 
+    op.create_table('milestone',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('quarter', sa.Integer(), nullable=False),
+    sa.Column('planned', sa.Text(), nullable=False),
+    sa.CheckConstraint('quarter BETWEEN 1 AND 4', name=op.f('ck_milestone_quarter')),
+    sa.ForeignKeyConstraint(['task_id'], ['plan_task.id'], name=op.f('fk_milestone_task_id_plan_task'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_milestone')),
+    sa.UniqueConstraint('task_id', 'quarter', name=op.f('uq_milestone_task_id_quarter'))
+    )
+    with op.batch_alter_table('milestone', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_milestone_task_id'), ['task_id'], unique=False)
+
+    op.create_table('progress_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('quarter', sa.Integer(), nullable=False),
+    sa.Column('percent', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('percent BETWEEN 0 AND 100', name=op.f('ck_progress_report_percent_range')),
+    sa.CheckConstraint('quarter BETWEEN 1 AND 4', name=op.f('ck_progress_report_quarter')),
+    sa.ForeignKeyConstraint(['reporter_id'], ['user.id'], name=op.f('fk_progress_report_reporter_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['task_id'], ['plan_task.id'], name=op.f('fk_progress_report_task_id_plan_task'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_progress_report'))
+    )
+    with op.batch_alter_table('progress_report', schema=None) as batch_op:
+        batch_op.create_index('ix_progress_report_task_quarter', ['task_id', 'quarter'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('progress_report', schema=None) as batch_op:
+        batch_op.drop_index('ix_progress_report_task_quarter')
+
+    op.drop_table('progress_report')
+    with op.batch_alter_table('milestone', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_milestone_task_id'))
+
+    op.drop_table('milestone')
     with op.batch_alter_table('expert_score', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_expert_score_expert_id'))
         batch_op.drop_index(batch_op.f('ix_expert_score_application_id'))
@@ -265,6 +339,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_base_application_event_application_id'))
 
     op.drop_table('base_application_event')
+    with op.batch_alter_table('plan_task', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_task_responsible_user_id'))
+        batch_op.drop_index(batch_op.f('ix_plan_task_plan_id'))
+
+    op.drop_table('plan_task')
     op.drop_table('committee_profession')
     with op.batch_alter_table('committee_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_committee_member_school_id'))
@@ -293,6 +372,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_alliance_secretary_alliance_id'))
 
     op.drop_table('alliance_secretary')
+    with op.batch_alter_table('plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_owner_school_id'))
+
+    op.drop_table('plan')
     with op.batch_alter_table('committee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_committee_industry_field_id'))
         batch_op.drop_index(batch_op.f('ix_committee_alliance_id'))
