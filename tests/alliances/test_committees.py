@@ -27,7 +27,7 @@ def test_loading_the_content_twice_changes_nothing(app):
     from app.core.content import default_content_root, load_content
 
     counts = load_content(default_content_root())
-    assert counts.get("alliances", 0) == 0
+    assert counts.get("alliances", 0) == 0 and counts.get("plans", 0) == 0
 
 
 @pytest.mark.parametrize("values", [
@@ -61,3 +61,23 @@ def test_member_is_a_school_an_enterprise_or_a_name_never_two():
     groups = dict(services.committee_members_by_role(committee))
     assert school.name in [m.name for m in groups["participant"]]
     assert db.session.scalar(select(CommitteeMember.id).where(CommitteeMember.school_id == school.id))
+
+
+def test_cli_puts_people_into_a_committee_and_sets_its_rubric(runner, tmp_path):
+    from app.alliances.models import CommitteeExpert
+
+    expert = factories.user("teacher", username="cli-expert")
+    db.session.commit()
+    result = runner.invoke(args=["alliances", "add-expert", "new-catering", "cli-expert", "--title", "烹饪"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(CommitteeExpert.title).where(CommitteeExpert.user_id == expert.id)) == "烹饪"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {name: 校企合作, max_score: 500}\n", encoding="utf-8")
+    result = runner.invoke(args=["alliances", "set-criteria", "new-catering", str(bad)])
+    assert result.exit_code == 1 and "1 到 100" in result.output
+    good = tmp_path / "good.yaml"
+    good.write_text("- {name: 校企合作, max_score: 40, evidence: true}\n", encoding="utf-8")
+    assert runner.invoke(args=["alliances", "set-criteria", "new-catering", str(good)]).exit_code == 0
+    assert services.committee_by_key("new-catering").criteria == [{"name": "校企合作", "max_score": 40,
+                                                                   "evidence": True}]
+    assert runner.invoke(args=["alliances", "add-manager", "nope", "cli-expert"]).exit_code != 0
