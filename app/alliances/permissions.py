@@ -29,14 +29,17 @@ def can_apply_for_base(user, committee) -> bool:
 
 
 def can_view_application(user, application) -> bool:
-    """The applicant school's admins, the committee's experts and managers."""
+    """The applicant school's admins, the committee's managers, its experts from other schools."""
     from app.alliances import services
 
     if not _authenticated(user):
         return False
     if user.has_role(Role.school_admin) and user.school_id == application.school_id:
         return True
-    return services.is_expert(user, application.committee_id) or can_manage_committee(user, application.committee)
+    if can_manage_committee(user, application.committee):
+        return True
+    # Experts see what they may score: never an application of their own school.
+    return user.school_id != application.school_id and services.is_expert(user, application.committee_id)
 
 
 def can_score(user, application) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.alliances import services
 from app.alliances.models import BaseApplication, BaseApplicationEvent, BaseEvidence, ExpertScore
+from app.errors import PermissionDenied
 from app.extensions import db
 from app.orgs import services as orgs
 from tests import factories
@@ -106,6 +107,10 @@ def test_expert_from_the_applicant_school_is_refused(client, login_as, setup):
                            token_from=f"/base-applications/{application.id}")
     assert response.status_code == 403
     assert db.session.scalar(select(ExpertScore.id)) is None
+    assert client.get(f"/base-applications/{application.id}").status_code == 403  # not even to read
+    # The service refuses too, not only the page:
+    with pytest.raises(PermissionDenied):
+        services.score_application(application, setup.own_expert, [40, 60])
 
 
 def test_second_score_by_the_same_expert_is_a_conflict_not_an_overwrite(client, login_as, setup):
