@@ -29,6 +29,7 @@ DOMAINS = [
     # Work tasks register their activity kind and grade source through those registries (no import back).
     "tasks",
     "certification",
+    "alliances",
     "dashboard",
     # 站内消息: subscribes to the domains' events (app/core/signals.py); reminders; delivery channels.
     "notifications",

@@ -41,6 +41,9 @@ NAVIGATION: list[tuple] = [
     ("orgs.schools", _l("学校"), {"platform_admin", "school_admin"}, "admin"),
     ("orgs.enterprises", _l("企业"), {"platform_admin", "school_admin"}, "admin"),
     ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}, "admin"),
+    ("alliances.committees", _l("专指委"), None, "resources"),
+    ("alliances.bases", _l("示范基地"), None, "resources"),
+    ("alliances.plan_list", _l("形象进度"), {"platform_admin", "school_admin"}, "admin"),
 ]
 
 
