@@ -28,6 +28,8 @@ DOMAINS = [
     "tasks",
     "certification",
     "dashboard",
+    # Jobs and internships (seed 004): posts reviewed through the review registry, applications, demand lists.
+    "careers",
 ]
 
 
