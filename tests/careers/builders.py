@@ -1,7 +1,7 @@
 """Test data for the careers domain, made through the real services (review included)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, timedelta  # noqa: F401 (re-exported for tests)
 
 from sqlalchemy import select
 
