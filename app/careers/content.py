@@ -27,7 +27,7 @@ def seed_demo_careers() -> str:
 
     from app.auth import services as auth
     from app.auth.content import DEMO_ENTERPRISE
-    from app.careers import services
+    from app.careers import placements, services
     from app.careers.models import JobPost
     from app.catalog import services as catalog
     from app.orgs import services as orgs
@@ -69,8 +69,16 @@ def seed_demo_careers() -> str:
                               description="覆盖华南地区 40 家服务站。")
     internship = next((p for p in posts if p.kind == "internship"), None)
     if internship is not None:
-        services.apply(internship, student, "我是汽车维修专业学生，希望到贵公司岗位实习。")
-    return f"{len(posts)} posts published, 1 application"
+        application = services.apply(internship, student, "我是汽车维修专业学生，希望到贵公司岗位实习。")
+        services.set_status(application, "offered")
+        teacher = auth.find_user("teacher")
+        start = placements.monday(today) - timedelta(days=14)
+        placement = placements.create_placement(
+            application, start_on=start, end_on=start + timedelta(days=180),
+            supervisor_id=teacher.id if teacher and teacher.school_id == student.school_id else None,
+            hours_per_day=8, hours_per_week=40, insured_on=start - timedelta(days=7))
+        placements.write_log(placement, start, "第一周：熟悉车间 5S 管理和安全操作规程，在陈师傅指导下完成两台车的常规保养。")
+    return f"{len(posts)} posts published, 1 application with a running placement"
 
 
 def _profession(catalog, key: str):

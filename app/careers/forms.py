@@ -79,3 +79,19 @@ class TalentEntryForm(FlaskForm):
 class ItemEntryForm(FlaskForm):
     title = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=200)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 3})
+
+
+class PlacementForm(FlaskForm):
+    start_on = DateField(_l("实习开始日期"), validators=[DataRequired(_l("请填写实习开始日期。"))])
+    end_on = DateField(_l("实习结束日期"), validators=[DataRequired(_l("请填写实习结束日期。"))])
+    supervisor_id = SelectField(_l("学校指导教师"), coerce=int)
+    hours_per_day = IntegerField(_l("每日实习小时数"), default=8, validators=[InputRequired(), NumberRange(1, 24)])
+    hours_per_week = IntegerField(_l("每周实习小时数"), default=40, validators=[InputRequired(), NumberRange(1, 168)])
+    night_shifts = BooleanField(_l("安排夜班"))
+    insured_on = DateField(_l("实习责任保险投保日期"), validators=[Optional()])
+
+
+class WeeklyLogForm(FlaskForm):
+    week_start = DateField(_l("周记所属周（任选该周一天）"), validators=[DataRequired(_l("请选择周记所属的周。"))])
+    body = TextAreaField(_l("周记内容"), validators=[DataRequired(_l("请填写周记内容。")), Length(max=10000)],
+                         render_kw={"rows": 5})

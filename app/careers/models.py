@@ -141,6 +141,58 @@ class DemandEntry(db.Model):
     skill_level = relationship("SkillLevel", lazy="joined")
 
 
+
+
+class Placement(db.Model):
+    """岗位实习: a student at an enterprise for a period, with a school supervisor and an enterprise mentor.
+    Created from an offered application; checked against :data:`app.careers.placements.RULES` on creation."""
+
+    __tablename__ = "placement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    job_post_id: Mapped[int | None] = mapped_column(ForeignKey("job_post.id", ondelete="SET NULL"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("job_application.id", ondelete="SET NULL"),
+                                                       unique=True)
+    #: 学校指导教师 (a teacher of the student's school).
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    #: 企业导师 (a mentor of the enterprise).
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    start_on: Mapped[date]
+    end_on: Mapped[date]
+    hours_per_day: Mapped[int] = mapped_column(default=8)
+    hours_per_week: Mapped[int] = mapped_column(default=40)
+    night_shifts: Mapped[bool] = mapped_column(default=False)
+    #: Date the student's internship liability insurance (实习责任保险) was recorded.
+    insured_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    student = relationship("User", foreign_keys=[student_id], lazy="joined", innerjoin=True)
+    supervisor = relationship("User", foreign_keys=[supervisor_id], lazy="joined")
+    mentor = relationship("User", foreign_keys=[mentor_id], lazy="joined")
+    enterprise = relationship("Enterprise", lazy="joined", innerjoin=True)
+    post = relationship("JobPost", lazy="joined")
+    logs: Mapped[list["WeeklyLog"]] = relationship(back_populates="placement", cascade="all, delete-orphan",
+                                                   lazy="selectin", order_by="WeeklyLog.week_start")
+
+
+class WeeklyLog(db.Model):
+    """实习周记: one per placement and week (weeks start on Monday)."""
+
+    __tablename__ = "weekly_log"
+    __table_args__ = (UniqueConstraint("placement_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    #: The Monday of the week the log is about.
+    week_start: Mapped[date]
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    placement: Mapped[Placement] = relationship(back_populates="logs")
+
+
 def _register_review_kind() -> None:
     from flask import url_for
     from flask_babel import lazy_gettext as _l

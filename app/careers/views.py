@@ -231,10 +231,22 @@ def application(application_id: int):
     if can_move and application.status == ApplicationStatus.submitted.value:
         services.mark_viewed(application)
         db.session.commit()
+    return _application_page(application)
+
+
+def _application_page(application, placement_form=None):
+    from app.careers.models import Placement
+
     form = forms.StatusForm(status=application.status)
     form.status.choices = [(s, STATUS_LABELS[s]) for s in services.HR_STATUSES]
+    can_move = permissions.can_move_application(current_user, application)
+    placement = db.session.scalar(select(Placement).where(Placement.application_id == application.id))
+    if placement_form is None and can_move and placement is None \
+            and application.status == ApplicationStatus.offered.value:
+        placement_form = _placement_form(application)
     return render_template("careers/application.html", application=application, can_move=can_move, form=form,
-                           is_student=application.student_id == current_user.id, confirm=ConfirmForm())
+                           is_student=application.student_id == current_user.id, confirm=ConfirmForm(),
+                           placement=placement, placement_form=placement_form)
 
 
 @bp.route("/careers/applications/<int:application_id>/status", methods=["POST"])
@@ -353,3 +365,90 @@ def demand_summary():
     return render_template("careers/demand_summary.html", rows=services.talent_demand_summary())
 
 
+
+
+# ---------------------------------------------------------------- placements (岗位实习)
+
+
+def _placement_form(application) -> forms.PlacementForm:
+    from app.auth.models import User, UserRole
+
+    form = forms.PlacementForm(prefix="placement")
+    teachers = db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == "teacher", User.school_id == application.student.school_id, User.is_active.is_(True))
+        .order_by(User.full_name)) if application.student.school_id else []
+    form.supervisor_id.choices = [(0, _("暂不指定"))] + [(t.id, t.display_name) for t in teachers]
+    if request.method == "GET" and application.post.period_start:
+        form.start_on.data, form.end_on.data = application.post.period_start, application.post.period_end
+    return form
+
+
+@bp.route("/careers/applications/<int:application_id>/placement", methods=["POST"])
+@login_required
+def create_placement(application_id: int):
+    from app.careers import placements
+
+    application = _visible_application(application_id)
+    require(permissions.can_move_application(current_user, application))
+    form = _placement_form(application)
+    if form.validate_on_submit():
+        try:
+            placement = placements.create_placement(
+                application, start_on=form.start_on.data, end_on=form.end_on.data,
+                supervisor_id=form.supervisor_id.data or None, hours_per_day=form.hours_per_day.data,
+                hours_per_week=form.hours_per_week.data, night_shifts=form.night_shifts.data,
+                insured_on=form.insured_on.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return _application_page(application, placement_form=form), exc.status
+        db.session.commit()
+        flash(_("岗位实习已安排。"), "success")
+        return redirect(url_for("careers.placement", placement_id=placement.id))
+    return _application_page(application, placement_form=form), 400
+
+
+@bp.route("/careers/placements")
+@login_required
+def placements_list():
+    from app.careers import placements
+
+    return render_template("careers/placements.html", page=paginate(placements.placements_for(current_user)))
+
+
+def _placement_page(placement, form=None, status: int = 200):
+    return render_template("careers/placement.html", placement=placement, form=form or forms.WeeklyLogForm(),
+                           is_student=placement.student_id == current_user.id), status
+
+
+@bp.route("/careers/placements/<int:placement_id>")
+@login_required
+def placement(placement_id: int):
+    from app.careers import placements
+
+    placement = placements.get_placement(placement_id)
+    if not placements.can_view(current_user, placement):
+        raise NotFound(_("岗位实习不存在。"))
+    return _placement_page(placement)
+
+
+@bp.route("/careers/placements/<int:placement_id>/logs", methods=["POST"])
+@login_required
+def write_log(placement_id: int):
+    from app.careers import placements
+
+    placement = placements.get_placement(placement_id)
+    if placement.student_id != current_user.id:
+        raise NotFound(_("岗位实习不存在。"))
+    form = forms.WeeklyLogForm()
+    if not form.validate_on_submit():
+        return _placement_page(placement, form, 400)
+    try:
+        placements.write_log(placement, form.week_start.data, form.body.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _placement_page(placements.get_placement(placement_id), form, exc.status)
+    db.session.commit()
+    flash(_("周记已保存。"), "success")
+    return redirect(url_for("careers.placement", placement_id=placement_id))

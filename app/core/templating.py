@@ -43,6 +43,8 @@ NAVIGATION: list[tuple] = [
     ("careers.board", _l("招聘岗位"), None, "careers"),
     ("careers.applications", _l("投递记录"), {"student", "teacher", "school_admin", "enterprise_hr", "platform_admin"},
      "careers"),
+    ("careers.placements_list", _l("岗位实习"), {"student", "teacher", "mentor", "enterprise_hr", "platform_admin"},
+     "careers"),
     ("careers.my_posts", _l("本企业岗位"), {"enterprise_hr"}, "careers"),
     ("careers.demand", _l("三张清单"), {"enterprise_hr"}, "careers"),
     ("careers.demand_summary", _l("企业需求汇总"), {"platform_admin", "school_admin"}, "careers"),
