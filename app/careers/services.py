@@ -143,8 +143,9 @@ def is_public(post: JobPost) -> bool:
 
 
 def public_posts(*, q: str = "", profession_id: int | None = None, city: str = "", kind: str = "",
-                 pay_from: int | None = None, sort: str = "date"):
-    """The board's query: approved, unexpired posts, filtered; newest first (``sort="pay"``: best paid first).
+                 pay_from: int | None = None, sort: str = "date", match_profession_ids=()):
+    """The board's query: approved, unexpired posts, filtered; newest first (``sort="pay"``: best paid first;
+    ``sort="match"``: posts for one of ``match_profession_ids`` — the student's professions — first).
     Loading a page is a constant number of statements (count, rows, professions) whatever the data."""
     stmt = select(JobPost).where(review.published(JobPost), JobPost.expires_on >= today())
     q = (q or "").strip()
@@ -163,11 +164,24 @@ def public_posts(*, q: str = "", profession_id: int | None = None, city: str = "
         stmt = stmt.where(JobPost.kind == kind)
     if pay_from:
         stmt = stmt.where(JobPost.pay_max >= pay_from)
-    if sort == "pay":
+    if sort == "match" and match_profession_ids:
+        stmt = stmt.order_by(JobPost.id.in_(
+            select(job_post_profession.c.job_post_id)
+            .where(job_post_profession.c.profession_id.in_(list(match_profession_ids)))).desc(),
+            JobPost.approved_at.desc(), JobPost.id.desc())
+    elif sort == "pay":
         stmt = stmt.order_by(JobPost.pay_max.is_(None), JobPost.pay_max.desc(), JobPost.id.desc())
     else:
         stmt = stmt.order_by(JobPost.approved_at.desc(), JobPost.id.desc())
     return stmt
+
+
+def student_profession_ids(user) -> list[int]:
+    """Professions of the cohorts a student belongs to (what "sorted by match" matches against)."""
+    from app.courses.models import Cohort, CohortMember
+
+    return list(db.session.scalars(select(Cohort.profession_id).join(CohortMember, CohortMember.cohort_id == Cohort.id)
+                                   .where(CohortMember.user_id == user.id, Cohort.profession_id.is_not(None))))
 
 
 def board_cities() -> list[str]:

@@ -61,9 +61,13 @@ def _board_filters() -> dict:
 @bp.route("/jobs")
 def board():
     """招聘岗位: every approved, unexpired post; no login needed."""
-    page = paginate(services.public_posts(**_board_filters()))
+    filters = _board_filters()
+    can_match = current_user.is_authenticated and permissions.can_apply(current_user)
+    if filters["sort"] == "match" and can_match:
+        filters["match_profession_ids"] = services.student_profession_ids(current_user)
+    page = paginate(services.public_posts(**filters))
     return render_template("careers/board.html", page=page, professions=_professions(),
-                           cities=services.board_cities(), kinds=list(JobKind))
+                           cities=services.board_cities(), kinds=list(JobKind), can_match=can_match)
 
 
 @bp.route("/api/v1/job-posts")

@@ -70,3 +70,21 @@ def test_board_fits_a_phone_with_cards(client):
     db.session.commit()
     page = client.get("/jobs").get_data(as_text=True)
     assert 'class="card h-100"' in page and "<table" not in page
+
+
+def test_student_sorts_by_match_with_their_profession_first(client, login_as):
+    from app.courses import services as courses
+
+    hr = builders.hr()
+    mine, other = builders.profession(0), builders.profession(1)
+    builders.published_post(hr, title="对口岗位", professions=[mine.id])
+    builders.published_post(hr, title="其他岗位", professions=[other.id])  # newer: first by date
+    student = login_as("student")
+    cohort = courses.create_cohort(school=student.school, name="匹配班", entry_year=2025, profession=mine,
+                                   training_level=None)
+    courses.add_cohort_members(cohort, [student])
+    db.session.commit()
+    by_date = client.get("/jobs").get_data(as_text=True)
+    assert by_date.index("其他岗位") < by_date.index("对口岗位")
+    by_match = client.get("/jobs?sort=match").get_data(as_text=True)
+    assert by_match.index("对口岗位") < by_match.index("其他岗位")
