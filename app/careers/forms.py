@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, FloatField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.careers.models import JobKind
@@ -95,3 +95,10 @@ class WeeklyLogForm(FlaskForm):
     week_start = DateField(_l("周记所属周（任选该周一天）"), validators=[DataRequired(_l("请选择周记所属的周。"))])
     body = TextAreaField(_l("周记内容"), validators=[DataRequired(_l("请填写周记内容。")), Length(max=10000)],
                          render_kw={"rows": 5})
+
+
+class CheckInForm(FlaskForm):
+    """签到. The browser fills in the location when the student allows it (careers.js)."""
+
+    latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)], widget=HiddenField.widget)
+    longitude = FloatField(validators=[Optional(), NumberRange(-180, 180)], widget=HiddenField.widget)

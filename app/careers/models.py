@@ -193,6 +193,22 @@ class WeeklyLog(db.Model):
     placement: Mapped[Placement] = relationship(back_populates="logs")
 
 
+class CheckIn(db.Model):
+    """签到: the student at the workplace — the time, and the location when the student's browser gave one.
+    A check-in farther from the previous one than travel allows in the time between is flagged, not blocked."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (Index("ix_check_in_placement_at", "placement_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    #: Set when the move from the previous located check-in is faster than ``CAREERS_MAX_TRAVEL_KMH``.
+    flagged: Mapped[bool] = mapped_column(default=False)
+
+
 def _register_review_kind() -> None:
     from flask import url_for
     from flask_babel import lazy_gettext as _l

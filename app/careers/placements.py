@@ -14,12 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from app.careers.models import ApplicationStatus, JobApplication, Placement, WeeklyLog
+from app.careers.models import ApplicationStatus, CheckIn, JobApplication, Placement, WeeklyLog
 from app.core import clock
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 
-DEFAULTS = {"CAREERS_MAX_HOURS_PER_DAY": 8, "CAREERS_MAX_HOURS_PER_WEEK": 40}
+DEFAULTS = {"CAREERS_MAX_HOURS_PER_DAY": 8, "CAREERS_MAX_HOURS_PER_WEEK": 40, "CAREERS_MAX_TRAVEL_KMH": 120}
 BODY_MAX = 10000
 
 
@@ -137,3 +137,41 @@ def write_log(placement: Placement, week_start: date, body: str) -> WeeklyLog:
         log.body = body
     db.session.flush()
     return log
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres (haversine)."""
+    from math import asin, cos, radians, sin, sqrt
+
+    dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
+    a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
+    return 2 * 6371.0 * asin(sqrt(a))
+
+
+def check_in(placement: Placement, latitude=None, longitude=None) -> CheckIn:
+    """签到 now, with the location when the browser gave one (both or neither). Flagged, never refused, when the
+    distance from the previous located check-in could not be travelled at ``CAREERS_MAX_TRAVEL_KMH`` since."""
+    located = latitude is not None and longitude is not None
+    if located and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValidationError(_("位置信息无效。"))
+    if not located:
+        latitude = longitude = None
+    now = clock.now()
+    flagged = False
+    if located:
+        previous = db.session.scalar(
+            select(CheckIn).where(CheckIn.placement_id == placement.id, CheckIn.latitude.is_not(None))
+            .order_by(CheckIn.at.desc(), CheckIn.id.desc()).limit(1))
+        if previous is not None:
+            hours = max((now - clock.as_utc(previous.at)).total_seconds() / 3600, 1 / 3600)
+            km = _km(previous.latitude, previous.longitude, latitude, longitude)
+            flagged = km > 1 and km / hours > _setting("CAREERS_MAX_TRAVEL_KMH")
+    entry = CheckIn(placement_id=placement.id, at=now, latitude=latitude, longitude=longitude, flagged=flagged)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def recent_check_ins(placement: Placement, limit: int = 20) -> list[CheckIn]:
+    return list(db.session.scalars(select(CheckIn).where(CheckIn.placement_id == placement.id)
+                                   .order_by(CheckIn.at.desc(), CheckIn.id.desc()).limit(limit)))

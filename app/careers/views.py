@@ -421,8 +421,11 @@ def placements_list():
 
 
 def _placement_page(placement, form=None, status: int = 200):
+    from app.careers import placements
+
     return render_template("careers/placement.html", placement=placement, form=form or forms.WeeklyLogForm(),
-                           is_student=placement.student_id == current_user.id), status
+                           is_student=placement.student_id == current_user.id, check_in_form=forms.CheckInForm(),
+                           check_ins=placements.recent_check_ins(placement)), status
 
 
 @bp.route("/careers/placements/<int:placement_id>")
@@ -455,4 +458,23 @@ def write_log(placement_id: int):
         return _placement_page(placements.get_placement(placement_id), form, exc.status)
     db.session.commit()
     flash(_("周记已保存。"), "success")
+    return redirect(url_for("careers.placement", placement_id=placement_id))
+
+
+@bp.route("/careers/placements/<int:placement_id>/check-ins", methods=["POST"])
+@login_required
+def check_in(placement_id: int):
+    from app.careers import placements
+
+    placement = placements.get_placement(placement_id)
+    if placement.student_id != current_user.id:
+        raise NotFound(_("岗位实习不存在。"))
+    form = forms.CheckInForm()
+    if not form.validate_on_submit():
+        flash(_("位置信息无效。"), "danger")
+        return redirect(url_for("careers.placement", placement_id=placement_id))
+    entry = placements.check_in(placement, form.latitude.data, form.longitude.data)
+    db.session.commit()
+    flash(_("签到成功，但与上次签到的距离超出正常行程，已标记待核实。") if entry.flagged else _("签到成功。"),
+          "warning" if entry.flagged else "success")
     return redirect(url_for("careers.placement", placement_id=placement_id))

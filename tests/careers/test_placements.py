@@ -90,3 +90,53 @@ def test_others_cannot_see_a_placement(app, client, login_as):
     db.session.commit()
     login_as(user=builders.hr())
     assert client.get(f"/careers/placements/{placement.id}").status_code == 404
+
+
+def _running():
+    _, application = _offered()
+    return placements.create_placement(application, start_on=date(2027, 3, 1), end_on=date(2027, 6, 30),
+                                       supervisor_id=None, hours_per_day=8, hours_per_week=40,
+                                       insured_on=date(2027, 2, 1))
+
+
+def test_check_ins_faster_than_travel_allows_are_flagged_not_blocked(client, login_as):
+    from datetime import datetime, timedelta, timezone
+
+    from app.careers.models import CheckIn
+    from app.core import clock
+
+    placement = _running()
+    db.session.commit()
+    login_as(user=placement.student)
+    url = f"/careers/placements/{placement.id}"
+    start = datetime(2027, 3, 2, 0, 30, tzinfo=timezone.utc)
+    clock.set_now(start)
+    assert client.form(url + "/check-ins", {"latitude": "23.129", "longitude": "113.264"}, token_from=url).status_code == 302
+    clock.set_now(start + timedelta(minutes=30))  # Guangzhou → Beijing (~1,900 km) in half an hour
+    r = client.form(url + "/check-ins", {"latitude": "39.904", "longitude": "116.407"}, token_from=url)
+    assert r.status_code == 302
+    assert "行程异常" in client.get(url).get_data(as_text=True)
+    clock.set_now(start + timedelta(days=3))  # back in Guangzhou three days later: plausible
+    client.form(url + "/check-ins", {"latitude": "23.130", "longitude": "113.265"}, token_from=url)
+    flags = [c.flagged for c in db.session.query(CheckIn).order_by(CheckIn.at)]
+    assert flags == [False, True, False]
+
+
+def test_check_in_without_location_records_the_time(client, login_as):
+    from app.careers.models import CheckIn
+
+    placement = _running()
+    db.session.commit()
+    login_as(user=placement.student)
+    url = f"/careers/placements/{placement.id}"
+    assert client.form(url + "/check-ins", {"latitude": "", "longitude": ""}, token_from=url).status_code == 302
+    entry = db.session.query(CheckIn).one()
+    assert entry.latitude is None and not entry.flagged
+
+
+def test_only_the_student_checks_in(client, login_as):
+    placement = _running()
+    db.session.commit()
+    login_as(user=builders.hr(placement.enterprise))
+    url = f"/careers/placements/{placement.id}"
+    assert client.form(url + "/check-ins", {}, token_from=url).status_code == 404

@@ -1,8 +1,8 @@
 """careers job posts applications demand lists placements
 
-Revision ID: d00ccbf01844
+Revision ID: 6fe094da4917
 Revises: 28a8f56ee749
-Create Date: 2026-12-07 21:58:39.664690
+Create Date: 2026-12-07 22:05:07.434630
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'd00ccbf01844'
+revision = '6fe094da4917'
 down_revision = '28a8f56ee749'
 branch_labels = None
 depends_on = None
@@ -152,6 +152,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_placement_student_id'), ['student_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_placement_supervisor_id'), ['supervisor_id'], unique=False)
 
+    op.create_table('check_in',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('placement_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('latitude', sa.Double(), nullable=True),
+    sa.Column('longitude', sa.Double(), nullable=True),
+    sa.Column('flagged', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['placement_id'], ['placement.id'], name=op.f('fk_check_in_placement_id_placement'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_check_in'))
+    )
+    with op.batch_alter_table('check_in', schema=None) as batch_op:
+        batch_op.create_index('ix_check_in_placement_at', ['placement_id', 'at'], unique=False)
+
     op.create_table('weekly_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('placement_id', sa.Integer(), nullable=False),
@@ -174,6 +187,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_weekly_log_placement_id'))
 
     op.drop_table('weekly_log')
+    with op.batch_alter_table('check_in', schema=None) as batch_op:
+        batch_op.drop_index('ix_check_in_placement_at')
+
+    op.drop_table('check_in')
     with op.batch_alter_table('placement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_placement_supervisor_id'))
         batch_op.drop_index(batch_op.f('ix_placement_student_id'))
