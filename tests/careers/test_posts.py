@@ -134,3 +134,20 @@ def test_a_flood_of_posts_is_rate_limited(app, client, login_as):
         assert db.session.query(JobPost).filter_by(enterprise_id=hr.enterprise_id).count() == 3
     finally:
         app.config.pop("CAREERS_POSTS_PER_HOUR")
+
+
+def test_reviewer_approves_a_post_from_the_queue_and_it_goes_public(app, client, login_as):
+    from app.review import services as review
+
+    hr = builders.hr()
+    post = services.create_post(hr.enterprise_id, hr, professions=[builders.profession().id],
+                                **builders.post_fields(title="排队岗位"))
+    review.submit(post, hr)
+    db.session.commit()
+    login_as("reviewer")
+    queue = client.get("/review").get_data(as_text=True)
+    assert "排队岗位" in queue and "招聘岗位" in queue
+    assert client.get(f"/jobs/{post.id}").status_code == 200  # the reviewer reads it before deciding
+    r = client.form(f"/review/job_post/{post.id}/approve", {"comment": ""}, token_from="/review")
+    assert r.status_code == 302
+    assert "排队岗位" in app.test_client().get("/jobs").get_data(as_text=True)
