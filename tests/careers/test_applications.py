@@ -104,3 +104,21 @@ def test_cannot_apply_to_a_draft(client, login_as):
     login_as("student")
     assert _apply(client, draft).status_code == 404
     assert db.session.query(JobApplication).count() == 0
+
+
+def test_withdrawn_application_cannot_be_sent_again(client, login_as):
+    post = builders.published_post()
+    db.session.commit()
+    login_as("student")
+    _apply(client, post)
+    application = db.session.query(JobApplication).one()
+    url = f"/careers/applications/{application.id}"
+    client.form(url + "/withdraw", {}, token_from=url)
+    again = _apply(client, post)
+    assert again.status_code == 409 and "不能重复投递" in again.get_data(as_text=True)
+
+
+def test_hr_user_from_the_factory_belongs_to_an_enterprise(login_as, client):
+    user = login_as("enterprise_hr")
+    assert user.enterprise_id is not None
+    assert client.get("/careers/posts").status_code == 200
