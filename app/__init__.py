@@ -30,6 +30,8 @@ DOMAINS = [
     "tasks",
     "certification",
     "alliances",
+    # Jobs and internships (seed 004): posts reviewed through the review registry, applications, demand lists.
+    "careers",
     "dashboard",
     # 站内消息: subscribes to the domains' events (app/core/signals.py); reminders; delivery channels.
     "notifications",
