@@ -6,7 +6,9 @@ import click
 import yaml
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from app.core.cli import CliError
 from app.errors import DomainError
 from app.extensions import db
 
@@ -16,7 +18,7 @@ def _user(username: str):
 
     user = auth.find_user(username)
     if user is None:
-        raise click.ClickException(f"unknown user: {username}")
+        raise CliError(_("没有用户名为 %(name)s 的用户", name=username))
     return user
 
 
@@ -25,7 +27,7 @@ def _committee(key: str):
 
     committee = services.committee_by_key(key)
     if committee is None:
-        raise click.ClickException(f"unknown committee: {key}")
+        raise CliError(_("没有键名为 %(key)s 的专业委员会", key=key))
     return committee
 
 
@@ -42,7 +44,7 @@ def register(app: Flask) -> None:
 
         services.add_expert(_committee(committee_key), _user(username), title)
         db.session.commit()
-        click.echo("ok")
+        click.echo(_("完成"))
 
     @group.command("add-manager")
     @click.argument("committee_key")
@@ -53,7 +55,7 @@ def register(app: Flask) -> None:
 
         services.add_manager(_committee(committee_key), _user(username))
         db.session.commit()
-        click.echo("ok")
+        click.echo(_("完成"))
 
     @group.command("add-secretary")
     @click.argument("alliance_key")
@@ -67,10 +69,10 @@ def register(app: Flask) -> None:
 
         alliance = db.session.scalar(select(Alliance).where(Alliance.key == alliance_key))
         if alliance is None:
-            raise click.ClickException(f"unknown alliance: {alliance_key}")
+            raise CliError(_("没有键名为 %(key)s 的联盟", key=alliance_key))
         services.add_secretary(alliance, _user(username))
         db.session.commit()
-        click.echo("ok")
+        click.echo(_("完成"))
 
     @group.command("set-criteria")
     @click.argument("committee_key")
@@ -82,12 +84,12 @@ def register(app: Flask) -> None:
         with open(path, encoding="utf-8") as fh:
             criteria = yaml.safe_load(fh)
         if not isinstance(criteria, list):
-            raise click.ClickException("the file must hold a list of {name, max_score, evidence}")
+            raise CliError(_("文件必须是由 {name, max_score, evidence} 组成的列表"))
         try:
             services.set_criteria(_committee(committee_key), criteria)
         except DomainError as exc:
-            raise click.ClickException(exc.message) from None
+            raise CliError(exc.message) from None
         db.session.commit()
-        click.echo(f"{len(criteria)} criteria")
+        click.echo(_("已设置 %(count)d 条评分标准", count=len(criteria)))
 
     app.cli.add_command(group)

@@ -6,6 +6,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.core.content import demo_step
 from app.extensions import db
 
@@ -21,7 +24,7 @@ DUTIES = ("<p>在企业导师指导下完成车辆保养、故障诊断与维修
           "<ul><li>执行 5S 与安全操作规程</li><li>参与班组技术交流</li></ul>")
 
 
-@demo_step(90, "careers: HR account, job posts, demand lists, an application")
+@demo_step(90, _l("招聘就业：人力资源账号、岗位、需求清单与一份申请"))
 def seed_demo_careers() -> str:
     from config import DEMO_PASSWORD
 
@@ -36,12 +39,12 @@ def seed_demo_careers() -> str:
     enterprise = orgs.enterprise_by_key(DEMO_ENTERPRISE)
     reviewer, student, mentor = (auth.find_user(n) for n in ("reviewer", "student", "mentor"))
     if enterprise is None or not (reviewer and student):
-        return "skipped: demo accounts missing"
+        return _("跳过：缺少演示账号")
     hr = auth.find_user(DEMO_HR[0]) or auth.create_user(
         username=DEMO_HR[0], roles=["enterprise_hr"], full_name=DEMO_HR[1], password=DEMO_PASSWORD,
         enterprise=enterprise)
     if db.session.scalar(select(JobPost.id).where(JobPost.enterprise_id == enterprise.id).limit(1)):
-        return "already there"
+        return _("已存在")
     today = services.today()
     posts = []
     for title, kind, keys, city, district, pay, headcount, months in DEMO_POSTS:
@@ -78,7 +81,7 @@ def seed_demo_careers() -> str:
             supervisor_id=teacher.id if teacher and teacher.school_id == student.school_id else None,
             hours_per_day=8, hours_per_week=40, insured_on=start - timedelta(days=7))
         placements.write_log(placement, start, "第一周：熟悉车间 5S 管理和安全操作规程，在陈师傅指导下完成两台车的常规保养。")
-    return f"{len(posts)} posts published, 1 application with a running placement"
+    return _("发布 %(count)d 个岗位，1 份申请及进行中的实习", count=len(posts))
 
 
 def _profession(catalog, key: str):

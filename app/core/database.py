@@ -12,6 +12,7 @@ import time
 
 import click
 from flask import Flask, has_request_context, request, session
+from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
@@ -305,7 +306,8 @@ def run_command(callback):
                 if not is_busy(exc) or attempt == ATTEMPTS - 1:
                     raise
                 db.session.rollback()
-                click.echo(f"SQLite busy; running the command again ({attempt + 2}/{ATTEMPTS})", err=True)
+                click.echo(_("SQLite 繁忙，正在重新运行命令（%(attempt)d/%(total)d）", attempt=attempt + 2,
+                             total=ATTEMPTS), err=True)
                 _backoff(attempt)
             finally:
                 _WRITE_INTENT.reset(intent)

@@ -6,6 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from app.core.cli import CliError
 from app.ops import backup as backups
 
 ops = AppGroup("ops", help="Operations: backup and restore.")
@@ -19,7 +20,7 @@ def backup_command(output: str) -> None:
     try:
         manifest = backups.backup(output)
     except backups.BackupError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CliError(str(exc)) from None
     click.echo(_("备份完成：%(path)s（%(tables)d 个表，共 %(rows)d 行；%(files)d 个文件）。", path=output,
                  tables=len(manifest["tables"]), rows=sum(manifest["tables"].values()),
                  files=len(manifest["files"])))
@@ -32,7 +33,7 @@ def restore_command(archive: str) -> None:
     try:
         summary = backups.restore(archive)
     except backups.BackupError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CliError(str(exc)) from None
     click.echo(_("恢复完成并已核对：%(tables)d 个表，共 %(rows)d 行；%(files)d 个文件。", **{
         k: summary[k] for k in ("tables", "rows", "files")}))
     click.echo(_("如果程序版本比备份新，请接着运行 flask db upgrade。"))

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.core.content import demo_step
 from app.extensions import db
 
 CLASSMATE = ("classmate", "赵同学")
 
 
-@demo_step(90, "workbench to-dos of the demo teacher")
+@demo_step(90, _l("演示教师的工作台待办"))
 def seed_teacher_todos() -> str:
     from config import DEMO_PASSWORD
 
@@ -29,10 +32,10 @@ def seed_teacher_todos() -> str:
     course, school, _auth = demo_course()
     teacher = auth.find_user("teacher")
     if course is None or teacher is None:
-        return "skipped: demo course or teacher missing"
+        return _("跳过：缺少演示课程或教师")
     classmate = auth.find_user(CLASSMATE[0])
     if classmate is not None:
-        return "already there"
+        return _("已存在")
     classmate = auth.create_user(username=CLASSMATE[0], roles=["student"], full_name=CLASSMATE[1],
                                  password=DEMO_PASSWORD, school=school)
     cohort = db.session.scalar(select(Cohort).where(Cohort.school_id == school.id, Cohort.name == DEMO_COHORT))
@@ -47,7 +50,7 @@ def seed_teacher_todos() -> str:
         stages = {s.key: s for s in assignment.stages}
         for key in ("inform", "plan", "decide"):
             _fill(tasks, submission, stages.get(key), classmate, submit=True)
-        done.append("plan waiting for approval")
+        done.append(_("待审批的计划"))
     exam = db.session.scalar(select(Exam).where(Exam.title == DEMO_EXAM))
     if exam is not None:
         exams.grant_access(exam, classmate)
@@ -59,5 +62,5 @@ def seed_teacher_todos() -> str:
                                  {"text": "举升前确认支撑点，检查举升机锁止，车辆离地后再次确认稳定。", "files": []}, 1)
         exams.close_attempt(attempt.id, closed_by="student", user_id=classmate.id)
         if db.session.get(Attempt, attempt.id).state == "needs_grading":
-            done.append("essay to mark")
-    return ", ".join(done) or "classmate created"
+            done.append(_("待批改的论述题"))
+    return "，".join(done) or _("已新建同学账号")

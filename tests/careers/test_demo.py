@@ -10,7 +10,7 @@ from app.careers.models import JobApplication
 def test_demo_seed_adds_hr_posts_and_an_application(runner, client):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    assert "posts published, 1 application with a running placement" in result.output
+    assert "1 份申请及进行中的实习" in result.output
     hr = auth.find_user("hr")
     assert hr.has_role("enterprise_hr") and hr.enterprise is not None
     board = client.get("/jobs").get_data(as_text=True)
@@ -23,7 +23,7 @@ def test_demo_seed_adds_hr_posts_and_an_application(runner, client):
     assert login.status_code == 302
     assert "刘同学" in client.get("/careers/applications").get_data(as_text=True)
     again = runner.invoke(args=["demo", "seed"])
-    assert "careers: HR account, job posts, demand lists, an application: already there" in again.output
+    assert "招聘就业：人力资源账号、岗位、需求清单与一份申请：已存在" in again.output
 
 
 def test_demo_student_has_a_running_placement_with_a_weekly_log(runner, client):

@@ -12,7 +12,7 @@ def test_demo_student_and_teacher_have_real_to_dos(runner, client):
 
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    assert "plan waiting for approval, essay to mark" in result.output, result.output
+    assert "待审批的计划，待批改的论述题" in result.output, result.output
     _login(client, "student")
     kinds = [i["kind"] for i in client.get("/api/v1/me/todo").get_json()["items"]]
     assert "tasks.stage" in kinds and "exams.open" in kinds
@@ -23,4 +23,4 @@ def test_demo_student_and_teacher_have_real_to_dos(runner, client):
     assert "tasks.approve" in kinds and "exams.marking" in kinds
     assert any("赵同学" in i["title"] for i in items)
     again = runner.invoke(args=["demo", "seed"])
-    assert "workbench to-dos of the demo teacher: already there" in again.output
+    assert "演示教师的工作台待办：已存在" in again.output
