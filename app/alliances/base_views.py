@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app.alliances import forms, labels, permissions, services
 from app.core import fileserve, uploads
-from app.errors import Conflict, PermissionDenied, ValidationError
+from app.errors import FORM_REFUSED_STATUS, Conflict, PermissionDenied, ValidationError, form_refused
 from app.extensions import db
 
 
@@ -51,14 +51,16 @@ def register_routes(bp) -> None:
                             i for i in (_int(v) for v in request.form.getlist("partners")) if i is not None],
                         evidence=evidence, summary=form.summary.data or "")
                 except (ValidationError, Conflict) as exc:
-                    db.session.rollback()
-                    error, status = exc.message, exc.status
+                    return form_refused(exc, "alliances/apply.html", form=form, committee=committee,
+                                        criteria=criteria, partnerships=partnerships, error=None,
+                                        values=request.form, chosen_partners=set(request.form.getlist("partners")))
                 else:
                     db.session.commit()
                     flash(_("申报已提交，等待专家评审。"), "success")
                     return redirect(url_for("alliances.application", application_id=application.id))
-            else:
-                error, status = _("请选择申报专业。"), 400
+            elif not form.errors:
+                form.profession_id.errors = [*form.profession_id.errors, _("请选择申报专业。")]
+            status = FORM_REFUSED_STATUS
         return render_template("alliances/apply.html", committee=committee, form=form, criteria=criteria,
                                partnerships=partnerships, error=error, values=request.form,
                                chosen_partners=set(request.form.getlist("partners"))), status
@@ -88,19 +90,20 @@ def register_routes(bp) -> None:
     @bp.post("/base-applications/<int:application_id>/score")
     @login_required
     def score(application_id: int):
-        """An expert's score; a second one is 409 (kept as it was), an own-school expert 403."""
+        """An expert's score; a second one is refused on the page (the first is kept), an own-school expert 403."""
         row = services.get_application(application_id)
         _require(permissions.can_view_application(current_user, row))
         form = forms.ScoreForm()
         if not form.validate_on_submit():
-            abort(400)
+            return _application_page(row, error=_("请检查填写的内容。"), status=FORM_REFUSED_STATUS,
+                                     forms_={"score": form})
         values = [_int(request.form.get(f"score-{i}")) for i in range(len(row.committee.criteria or []))]
         try:
             services.score_application(row, current_user, values, form.comment.data or "")
         except (ValidationError, Conflict) as exc:
             db.session.rollback()
             return _application_page(services.get_application(application_id), error=exc.message,
-                                     status=exc.status, forms_={"score": form})
+                                     status=FORM_REFUSED_STATUS, forms_={"score": form})
         db.session.commit()
         flash(_("评分已提交。"), "success")
         return redirect(url_for("alliances.application", application_id=application_id))
@@ -110,13 +113,14 @@ def register_routes(bp) -> None:
         _require(permissions.can_manage_committee(current_user, row.committee))
         form = form_class()
         if not form.validate_on_submit():
-            return _application_page(row, error=_("请检查填写的内容。"), status=400, forms_={key: form})
+            return _application_page(row, error=_("请检查填写的内容。"), status=FORM_REFUSED_STATUS,
+                                     forms_={key: form})
         try:
             action(row, form)
         except (ValidationError, Conflict) as exc:
             db.session.rollback()
             return _application_page(services.get_application(application_id), error=exc.message,
-                                     status=exc.status, forms_={key: form})
+                                     status=FORM_REFUSED_STATUS, forms_={key: form})
         db.session.commit()
         flash(_("已保存。"), "success")
         return redirect(url_for("alliances.application", application_id=application_id))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.alliances import plans
-from app.errors import PermissionDenied, ValidationError
+from app.errors import FORM_REFUSED_STATUS, PermissionDenied, ValidationError
 from app.extensions import db
 
 
@@ -23,10 +23,10 @@ def register_routes(bp) -> None:
         row = plans.get_plan(plan_id)
         return _page(row)
 
-    def _page(row, *, error=None, status=200):
+    def _page(row, *, error=None, status=200, refused_task=None):
         return render_template("alliances/plan.html", plan=row, table=plans.progress_table(row),
                                quarters=plans.QUARTERS, can_manage=plans.can_manage_plan(current_user, row),
-                               error=error, values=request.form), status
+                               error=error, values=request.form, refused_task=refused_task), status
 
     @bp.post("/plans/<int:plan_id>/tasks/<int:task_id>/report")
     @login_required
@@ -41,7 +41,9 @@ def register_routes(bp) -> None:
                                   percent=request.form.get("percent", type=int), text=request.form.get("text", ""))
         except ValidationError as exc:
             db.session.rollback()
-            return _page(plans.get_plan(plan_id), error=exc.message, status=400)
+            # The reason sits beside the task's own report form, which keeps what was typed.
+            return _page(plans.get_plan(plan_id), error=exc.message, status=FORM_REFUSED_STATUS,
+                         refused_task=task_id)
         db.session.commit()
         flash(_("进度已上报。"), "success")
         return redirect(url_for("alliances.plan", plan_id=plan_id))

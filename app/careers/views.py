@@ -12,7 +12,7 @@ from app.auth.services import require
 from app.careers import forms, permissions, services
 from app.careers.models import ApplicationStatus, DemandEntry, DemandKind, JobKind
 from app.core.pagination import paginate
-from app.errors import DomainError, NotFound
+from app.errors import FORM_REFUSED_STATUS, DomainError, NotFound, form_refused
 from app.extensions import db
 from app.review import services as review
 
@@ -117,9 +117,7 @@ def _post_form(enterprise_id: int, post=None) -> forms.JobPostForm:
 
 
 def _refused(exc: DomainError, template: str, **context):
-    db.session.rollback()
-    flash(exc.message, "danger")
-    return render_template(template, **context), exc.status
+    return form_refused(exc, template, **context)
 
 
 @bp.route("/careers/posts")
@@ -194,13 +192,11 @@ def apply(post_id: int):
         try:
             application = services.apply(post, current_user, form.statement.data or "")
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return render_template("careers/post.html", post=post, public=services.is_public(post),
-                                   mine=services.application_of(post, current_user), can_manage=False,
-                                   can_apply=services.is_public(post), confirm=ConfirmForm(), form=form,
-                                   state_label=review.state_label(post.review_state),
-                                   resume=services.build_resume(current_user)), exc.status
+            return form_refused(exc, "careers/post.html", form=form, post=post, public=services.is_public(post),
+                                mine=services.application_of(post, current_user), can_manage=False,
+                                can_apply=services.is_public(post), confirm=ConfirmForm(),
+                                state_label=review.state_label(post.review_state),
+                                resume=services.build_resume(current_user))
         db.session.commit()
         flash(_("投递成功。"), "success")
         return redirect(url_for("careers.application", application_id=application.id))
@@ -328,7 +324,7 @@ def add_demand(kind: str):
         raise NotFound(_("清单不存在。"))
     form = _talent_form() if kind == DemandKind.talent.value else forms.ItemEntryForm(prefix=kind)
     if not form.validate_on_submit():
-        return _demand_page(400, **{kind: form})
+        return _demand_page(FORM_REFUSED_STATUS, **{kind: form})
     try:
         if kind == DemandKind.talent.value:
             services.add_demand_entry(enterprise_id, kind, profession_id=form.profession_id.data,
@@ -338,9 +334,7 @@ def add_demand(kind: str):
             services.add_demand_entry(enterprise_id, kind, title=form.title.data,
                                       description=form.description.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _demand_page(exc.status, **{kind: form})
+        return form_refused(exc, lambda: _demand_page(**{kind: form}), form=form)
     db.session.commit()
     flash(_("已添加到“%(name)s”。", name=DEMAND_LABELS[kind]), "success")
     return redirect(url_for("careers.demand"))
@@ -403,13 +397,11 @@ def create_placement(application_id: int):
                 hours_per_week=form.hours_per_week.data, night_shifts=form.night_shifts.data,
                 insured_on=form.insured_on.data)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return _application_page(application, placement_form=form), exc.status
+            return form_refused(exc, lambda: _application_page(application, placement_form=form), form=form)
         db.session.commit()
         flash(_("岗位实习已安排。"), "success")
         return redirect(url_for("careers.placement", placement_id=placement.id))
-    return _application_page(application, placement_form=form), 400
+    return _application_page(application, placement_form=form), FORM_REFUSED_STATUS
 
 
 @bp.route("/careers/placements")
@@ -449,13 +441,11 @@ def write_log(placement_id: int):
         raise NotFound(_("岗位实习不存在。"))
     form = forms.WeeklyLogForm()
     if not form.validate_on_submit():
-        return _placement_page(placement, form, 400)
+        return _placement_page(placement, form, FORM_REFUSED_STATUS)
     try:
         placements.write_log(placement, form.week_start.data, form.body.data)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _placement_page(placements.get_placement(placement_id), form, exc.status)
+        return form_refused(exc, lambda: _placement_page(placements.get_placement(placement_id), form), form=form)
     db.session.commit()
     flash(_("周记已保存。"), "success")
     return redirect(url_for("careers.placement", placement_id=placement_id))

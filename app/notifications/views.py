@@ -10,7 +10,7 @@ from app.auth.services import require
 from app.core.pagination import paginate
 from app.core.templating import NAVIGATION
 from app.core.security import safe_next_url
-from app.errors import ValidationError
+from app.errors import FORM_REFUSED_STATUS, ValidationError
 from app.extensions import db
 from app.notifications import calendar, channels, delivery, forms, permissions, receivers, services  # noqa: F401
 from app.notifications.kinds import KINDS, label_of
@@ -95,7 +95,7 @@ def webhooks():
             flash(_("Webhook 已添加。"), "success")
             return redirect(url_for("notifications.webhooks"))
     return render_template("notifications/webhooks.html", form=form, hooks=services.webhooks(),
-                           delete_form=forms.ActionForm(), label_of=label_of), 400 if error else 200
+                           delete_form=forms.ActionForm(), label_of=label_of), FORM_REFUSED_STATUS if error else 200
 
 
 @bp.post("/notifications/webhooks/<int:webhook_id>/delete")

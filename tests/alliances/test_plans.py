@@ -33,7 +33,7 @@ def test_report_above_100_percent_is_refused_on_the_page(client, login_as):
     task = _task(plan)
     url = f"/plans/{plan.id}"
     response = client.form(f"{url}/tasks/{task.id}/report", {"quarter": "1", "percent": "101"}, token_from=url)
-    assert response.status_code == 400 and "0 到 100" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "0 到 100" in response.get_data(as_text=True)
     ok = client.form(f"{url}/tasks/{task.id}/report", {"quarter": "1", "percent": "100", "text": "计划已制订"},
                      token_from=url)
     assert ok.status_code == 302
@@ -48,7 +48,7 @@ def test_report_for_a_closed_quarter_is_refused(client, login_as):
     task = _task(plan)
     url = f"/plans/{plan.id}"
     response = client.form(f"{url}/tasks/{task.id}/report", {"quarter": "1", "percent": "50"}, token_from=url)
-    assert response.status_code == 400 and "已关闭" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "已关闭" in response.get_data(as_text=True)
     assert db.session.scalar(select(ProgressReport.id)) is None
 
 

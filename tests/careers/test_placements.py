@@ -47,7 +47,7 @@ def test_a_placement_breaking_a_rule_is_refused_with_the_rule_named(client, logi
     url = f"/careers/applications/{application.id}"
     r = client.form(url + "/placement", _fields(hours_per_day="10", insured_on=""), token_from=url)
     page = r.get_data(as_text=True)
-    assert r.status_code == 400
+    assert r.status_code == 200
     assert "每日实习时间不超过 8 小时" in page and "实习开始前已投保实习责任保险" in page
     assert 'value="10"' in page
     assert db.session.query(Placement).count() == 0
@@ -74,7 +74,7 @@ def test_weekly_log_outside_the_placement_is_refused(client, login_as):
     login_as(user=application.student)
     url = f"/careers/placements/{placement.id}"
     r = client.form(url + "/logs", {"week_start": "2027-08-02", "body": "暑假"}, token_from=url)
-    assert r.status_code == 400 and "这一周不在实习期" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "这一周不在实习期" in r.get_data(as_text=True)
     r = client.form(url + "/logs", {"week_start": "2027-03-03", "body": "第一周：熟悉车间与安全规范"}, token_from=url)
     assert r.status_code == 302
     log = db.session.query(WeeklyLog).one()

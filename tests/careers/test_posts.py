@@ -112,7 +112,7 @@ def test_submitted_post_is_in_the_review_queue_and_frozen(client, login_as):
     login_as(user=hr)
     response = client.form(f"/careers/posts/{post.id}/edit", _form(title="改了"),
                            token_from=f"/careers/posts/{post.id}/edit")
-    assert response.status_code == 409
+    assert response.status_code == 200
     assert db.session.get(JobPost, post.id).title == "待审岗位"
 
 
@@ -130,7 +130,7 @@ def test_a_flood_of_posts_is_rate_limited(app, client, login_as):
         login_as(user=hr)
         codes = [client.form("/careers/posts/new", _form(title=f"岗位{i}"), token_from="/careers/posts/new").status_code
                  for i in range(4)]
-        assert codes[:3] == [302, 302, 302] and codes[3] == 429
+        assert codes[:3] == [302, 302, 302] and codes[3] == 200  # the form again, with the reason
         assert db.session.query(JobPost).filter_by(enterprise_id=hr.enterprise_id).count() == 3
     finally:
         app.config.pop("CAREERS_POSTS_PER_HOUR")
