@@ -2,10 +2,13 @@
 the JSON API (app/exams/api.py)."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
 
 from app.auth.forms import ConfirmForm
@@ -15,7 +18,7 @@ from app.core.database import begin_write
 from app.core.templating import NAVIGATION
 from app.core.exports import download_name, to_csv, to_xlsx
 from app.core.pagination import paginate
-from app.errors import DomainError, NotFound, ValidationError, form_refused, get_or_raise
+from app.errors import FORM_REFUSED_STATUS, DomainError, NotFound, ValidationError, form_refused, get_or_raise
 from app.exams import forms, permissions, reports, review, services
 from app.exams.api import api
 from app.exams.models import Attempt
@@ -260,22 +263,29 @@ def attempt_file(file_id: int):
 @login_required
 def grading(exam_id: int):
     exam = _managed_exam(exam_id)
-    question_id = request.args.get("question", type=int)
-    user_id = request.args.get("user", type=int)
-    graded = request.args.get("graded") == "1"
+    return _grading_page(exam, request.args)
+
+
+def _grading_page(exam, args, *, rubric_form=None, refused_item=None, error=None, status=200):
+    """The marking queue filtered by ``args`` (question, user, graded); a refused mark or rubric comes back here
+    with what was typed (``refused_item``, ``rubric_form``) and the reason beside it."""
+    question_id = args.get("question", type=int)
+    user_id = args.get("user", type=int)
+    graded = args.get("graded") == "1"
     page = paginate(services.grading_queue(exam, question_id=question_id, user_id=user_id, graded=graded),
                     per_page=10)
     rubrics = services.rubrics_of_exam(exam.id)
-    rubric_form = None
-    if question_id is not None and question_id in {q["question_id"] for q in services.exam_questions(exam)
-                                                   if q["type"] in services.manual_types()}:
+    if rubric_form is None and question_id is not None and question_id in {
+            q["question_id"] for q in services.exam_questions(exam) if q["type"] in services.manual_types()}:
         rubric_form = forms.RubricForm()
         if question_id in rubrics:
             rubric_form.criteria.data = services.rubric_text(rubrics[question_id])
     return render_template("exams/grading.html", exam=exam, summary=services.queue_summary(exam), page=page,
                            question_id=question_id, user_id=user_id, graded=graded, form=forms.GradeForm(),
                            views=_grading_views(page.items), rubrics=rubrics, rubric_form=rubric_form,
-                           history=services.grades_by_item([i.id for i in page.items]))
+                           history=services.grades_by_item([i.id for i in page.items]),
+                           refused_item=refused_item, error=error,
+                           back_url=url_for("exams.grading", exam_id=exam.id, **args.to_dict())), status
 
 
 def _grading_views(items) -> dict:
@@ -291,15 +301,15 @@ def set_rubric(exam_id: int, question_id: int):
     question = get_or_raise(Question, question_id, _("题目不存在。"))
     back = url_for("exams.grading", exam_id=exam.id, question=question.id)
     form = forms.RubricForm()
+    args = MultiDict({"question": str(question.id)})
     if not form.validate_on_submit():
-        flash(_("请填写评分量规。"), "danger")
-        return redirect(back)
+        if not form.criteria.errors:
+            form.criteria.errors = [*form.criteria.errors, _("请填写评分量规。")]
+        return _grading_page(exam, args, rubric_form=form, status=FORM_REFUSED_STATUS)
     try:
         services.set_rubric(exam, question, form.criteria.data, by=current_user)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(back)
+        return form_refused(exc, lambda: _grading_page(exam, args, rubric_form=form), form=form, field="criteria")
     db.session.commit()
     flash(_("评分量规已保存。"), "success")
     return redirect(back)
@@ -312,9 +322,10 @@ def grade(item_id: int):
     require(permissions.can_manage_exam(current_user, item.attempt.exam))
     form = forms.GradeForm()
     back = request.form.get("back") or url_for("exams.grading", exam_id=item.attempt.exam_id)
+    args = MultiDict(parse_qsl(urlsplit(back).query))
     if not form.validate_on_submit():
-        flash(_("请填写有效的得分。"), "danger")
-        return redirect(_safe(back, item))
+        return _grading_page(item.attempt.exam, args, refused_item=item.id, error=_("请填写有效的得分。"),
+                             status=FORM_REFUSED_STATUS)
     levels = {key[len("level-"):]: value for key, value in request.form.items() if key.startswith("level-")}
     try:
         if levels or services.rubric_for(item.attempt.exam_id, item.question_id) is not None:
@@ -322,9 +333,11 @@ def grade(item_id: int):
         else:
             services.grade_manually(item, score=form.score.data, comment=form.comment.data, grader=current_user)
     except DomainError as exc:
+        if exc.status in (401, 403, 404):
+            raise
         db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(_safe(back, item))
+        return _grading_page(item.attempt.exam, args, refused_item=item.id, error=exc.message,
+                             status=FORM_REFUSED_STATUS)
     db.session.commit()
     flash(_("已评分。"), "success")
     return redirect(_safe(back, item))
