@@ -103,11 +103,25 @@ def _demo_world(runner) -> dict:
     auth.issue_api_token(student, "phone")
     stage = next(s for s in submission.assignment.stages if tasks.stage_row(submission, s).state == "open")
     tasks.upload_to_stage(submission, stage, FileStorage(io.BytesIO(jpeg()), "p.jpg"), field="", by=student)
+    _base_application(student.school_id)
     db.session.commit()
     values = {name: _first(table) for name, table in TABLES.items()}
     values.update(user_id=student.id, student_id=student.id, submission_id=submission.id,
                   item_id=_first("grade_item"))
     return values
+
+
+def _base_application(school_id: int) -> None:
+    """A base application of the demo school (the seed has none), so the /base-applications/<id> routes are
+    tried on a real object: only its school's admins, the committee's managers and outside experts see it."""
+    from sqlalchemy import select
+
+    from app.alliances.models import BaseApplication, Committee
+
+    committee = next(c for c in db.session.scalars(select(Committee).order_by(Committee.id)) if c.professions)
+    db.session.add(BaseApplication(committee_id=committee.id, school_id=school_id,
+                                   profession_id=committee.professions[0].id, state="submitted"))
+    db.session.flush()
 
 
 def _url(app, rule, values: dict) -> str | None:
