@@ -29,6 +29,9 @@ DOMAINS = [
     # Work tasks register their activity kind and grade source through those registries (no import back).
     "tasks",
     "certification",
+    "alliances",
+    # Jobs and internships (seed 004): posts reviewed through the review registry, applications, demand lists.
+    "careers",
     "dashboard",
     # 站内消息: subscribes to the domains' events (app/core/signals.py); reminders; delivery channels.
     "notifications",

@@ -10,7 +10,7 @@ _seq = itertools.count(1)
 
 #: Roles that belong to a school or an enterprise by default.
 SCHOOL_ROLES = {"school_admin", "teacher", "student"}
-ENTERPRISE_ROLES = {"mentor"}
+ENTERPRISE_ROLES = {"mentor", "enterprise_hr"}
 
 
 def school(**fields):

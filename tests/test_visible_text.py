@@ -26,7 +26,7 @@ from config import DEMO_PASSWORD
 from tests import crawl
 
 ROLES = {"platform_admin": "admin", "school_admin": "schooladmin", "reviewer": "reviewer", "teacher": "teacher",
-         "student": "student", "mentor": "mentor"}
+         "student": "student", "mentor": "mentor", "enterprise_hr": "hr"}
 
 LEAKS = re.compile(r"<built-in|&lt;built-in|<bound method|&lt;bound method|\bundefined\b|\{\{|\{%")
 

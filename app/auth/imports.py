@@ -31,7 +31,7 @@ REQUIRED = ("username", "full_name", "roles")
 FULL_NAME_MAX, EMAIL_MAX = 100, 254
 
 ROLE_WORDS = {
-    "学生": "student", "教师": "teacher", "老师": "teacher", "企业导师": "mentor", "导师": "mentor",
+    "学生": "student", "教师": "teacher", "老师": "teacher", "企业导师": "mentor", "企业招聘专员": "enterprise_hr", "导师": "mentor",
     "师傅": "mentor", "院校管理员": "school_admin", "学校管理员": "school_admin", "审核专家": "reviewer",
     "专家": "reviewer", "平台管理员": "platform_admin",
 }

@@ -20,6 +20,7 @@ class Role(str, enum.Enum):
     teacher = "teacher"  #: 教师
     student = "student"  #: 学生
     mentor = "mentor"  #: 企业导师/师傅: sees only the students assigned to them
+    enterprise_hr = "enterprise_hr"  #: 企业招聘专员: the job posts, applications and demand lists of their enterprise
 
 
 class User(db.Model):

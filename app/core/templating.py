@@ -11,6 +11,7 @@ from app.core import i18n
 ROLE_LABELS = {
     "platform_admin": _l("平台管理员"), "school_admin": _l("院校管理员"), "reviewer": _l("审核专家"),
     "teacher": _l("教师"), "student": _l("学生"), "mentor": _l("企业导师"),
+    "enterprise_hr": _l("企业招聘专员"),
 }
 SCHOOL_KIND_LABELS = {
     "technician_college": _l("技师学院"), "senior_technical_school": _l("高级技工学校"),
@@ -22,7 +23,8 @@ PARTNERSHIP_KIND_LABELS = {
 }
 
 #: Menus of the navigation bar, in display order: key -> label. An entry without a group stands on its own.
-NAV_GROUPS = {"resources": _l("资源库"), "teaching": _l("教学"), "training": _l("师资"), "admin": _l("管理")}
+NAV_GROUPS = {"resources": _l("资源库"), "teaching": _l("教学"), "training": _l("师资"),
+             "careers": _l("就业"), "admin": _l("管理")}
 
 #: (endpoint, label, roles that see it (None = every logged-in user), menu key or None). Domains append theirs.
 NAVIGATION: list[tuple] = [
@@ -38,9 +40,20 @@ NAVIGATION: list[tuple] = [
     ("certification.my_hours", _l("我的学时"), {"teacher"}, "training"),
     ("certification.offline_sessions", _l("线下培训"), {"platform_admin", "school_admin"}, "training"),
     ("certification.admin_programs", _l("培训项目管理"), {"platform_admin"}, "training"),
+    ("careers.board", _l("招聘岗位"), None, "careers"),
+    ("careers.applications", _l("投递记录"), {"student", "teacher", "school_admin", "enterprise_hr", "platform_admin"},
+     "careers"),
+    ("careers.placements_list", _l("岗位实习"), {"student", "teacher", "mentor", "enterprise_hr", "platform_admin"},
+     "careers"),
+    ("careers.my_posts", _l("本企业岗位"), {"enterprise_hr"}, "careers"),
+    ("careers.demand", _l("三张清单"), {"enterprise_hr"}, "careers"),
+    ("careers.demand_summary", _l("企业需求汇总"), {"platform_admin", "school_admin"}, "careers"),
     ("orgs.schools", _l("学校"), {"platform_admin", "school_admin"}, "admin"),
     ("orgs.enterprises", _l("企业"), {"platform_admin", "school_admin"}, "admin"),
     ("auth.users", _l("用户管理"), {"platform_admin", "school_admin"}, "admin"),
+    ("alliances.committees", _l("专指委"), None, "resources"),
+    ("alliances.bases", _l("示范基地"), None, "resources"),
+    ("alliances.plan_list", _l("形象进度"), {"platform_admin", "school_admin"}, "admin"),
 ]
 
 

@@ -18,6 +18,9 @@ from tests import factories
 BODY = {"response": "A", "seq": 1, "party": "teacher", "scores": {}, "comment": "", "value": 50, "version": 0,
         "override": False, "reason": "", "watch_session_id": 1, "position": 1, "playing": True}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+#: Public by design (no credentials, 200): the committee directory, published demonstration bases and the job
+#: board (docs/alliances.md, docs/careers.md). Keep this list small; every other API route needs credentials.
+PUBLIC = {("GET", "/api/v1/committees"), ("GET", "/api/v1/bases"), ("GET", "/api/v1/job-posts")}
 
 
 def api_routes(app):
@@ -93,6 +96,8 @@ def test_every_api_route_answers_401_json_without_credentials(app, client, world
     failures = []
     for rule, method in api_routes(app):
         url = url_for_rule(rule, world)
+        if (method, rule.rule) in PUBLIC:
+            continue
         for headers in ({}, {"Accept": "text/html"}, {"Authorization": "Bearer gx_not_a_token"}):
             r = call(client, method, url, headers)
             body = r.get_json(silent=True) or {}
@@ -124,6 +129,13 @@ def test_every_api_route_refuses_an_outsider_with_403_or_404_json(app, client, w
                 failures.append(f"{role} {method} {url}: {r.status_code} {r.get_data(as_text=True)[:160]}")
     assert checked >= 30
     assert not failures, "\n".join(failures)
+
+
+def test_the_public_api_routes_answer_json_without_credentials(app, client, world):
+    for method, url in sorted(PUBLIC):
+        r = call(client, method, url)
+        assert r.status_code == 200 and r.mimetype == "application/json", (url, r.status_code)
+        assert isinstance(r.get_json()["items"], list)
 
 
 def test_a_browser_session_without_csrf_token_is_still_refused(app, client, world, login_as):
