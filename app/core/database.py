@@ -12,7 +12,6 @@ import time
 
 import click
 from flask import Flask, has_request_context, request, session
-from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
