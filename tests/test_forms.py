@@ -67,7 +67,6 @@ SKIPPED = {
     "careers.edit_post": "only drafts can be edited; the demo posts are published (tests/careers/test_posts.py)",
     "careers.submit_post": "a button on a draft post; the demo posts are published",
     "careers.create_placement": "needs an offered application without a placement; the demo's has one",
-    "notifications.delete_webhook": "a button, shown only once a webhook exists",
 }
 
 #: Routes whose form may be gone when its turn comes, because a route submitted before it changed the data.
