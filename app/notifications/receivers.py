@@ -144,6 +144,11 @@ def _exam_graded(sender, *, attempt_id: int, **_kw) -> None:
     still = db.session.scalar(select(User.id).join(ExamGrant, ExamGrant.user_id == User.id)
                               .where(User.id == attempt.user_id, ExamGrant.exam_id == attempt.exam_id,
                                      User.is_active.is_(True)))
+    if still:  # the same key as the after-close announcement (schedule.py): each attempt is announced once
+        from app.notifications.schedule import claim_keys
+
+        if not claim_keys([f"results:{attempt.id}"]):
+            return
     with _platform_language():
         services.notify("exams.results", [still] if still else [],
                         title=_("考试成绩已出：%(exam)s", exam=attempt.exam.title),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 
 from app.auth.models import User
 from app.core import clock
@@ -170,6 +170,37 @@ def announce_opened_exams(now: datetime) -> int:
                     _("截止：%(t)s", t=fmt(closes_at)) if closes_at else "", url)
                    for key, (uid, title, closes_at) in keyed.items() if key in won]
     return _send(entries, kind="exams.granted")
+
+
+#: Exams that closed longer ago than this are not looked at any more (their results were announced or are old).
+CLOSED_WITHIN = timedelta(days=7)
+
+
+@due_task("notifications.exam_results_after_close")
+def announce_results_after_close(now: datetime) -> int:
+    """Tell students the result of a graded attempt once the exam's review policy shows its score — for policies
+    that show scores only after the exam closes, that is when the window ends, not when grading finished. Keyed
+    ``results:<attempt>`` like the immediate notice (app/notifications/receivers.py), so each attempt is
+    announced once whichever comes first."""
+    from app.exams import review
+    from app.exams.models import Attempt, AttemptState, Exam, ExamGrant
+
+    attempts = db.session.scalars(
+        select(Attempt).join(Exam, Exam.id == Attempt.exam_id)
+        .join(ExamGrant, and_(ExamGrant.exam_id == Attempt.exam_id, ExamGrant.user_id == Attempt.user_id))
+        .join(User, User.id == Attempt.user_id)
+        .where(Attempt.state == AttemptState.graded.value, Exam.closes_at.is_not(None), Exam.closes_at <= now,
+               Exam.closes_at > now - CLOSED_WITHIN, User.is_active.is_(True),
+               ~exists().where(Reminder.key == literal("results:", String) + cast(Attempt.id, String)))).all()
+    due = {f"results:{a.id}": a for a in attempts if "points" in review.visible_aspects(a, a.exam, now)}
+    won = claim_keys(sorted(due))
+    if not won:
+        return 0
+    with _platform_language():
+        url = url_for("exams.mine")
+        entries = [(a.user_id, _("考试成绩已出：%(exam)s", exam=a.exam.title), "", url)
+                   for key, a in due.items() if key in won]
+    return _send(entries, kind="exams.results")
 
 
 def _send(entries: list[tuple], kind: str = "reminders.due") -> int:

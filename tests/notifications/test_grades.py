@@ -84,3 +84,39 @@ def test_exam_result_of_a_hand_graded_answer_waits_for_the_mark_and_skips_withdr
         exams.grade_manually(item, score=1.5, grader=teacher)
     assert len(_mine(student, "exams.results")) == 1
     assert _mine(withdrawn, "exams.results") == []
+
+
+def test_exam_result_shown_only_after_close_is_announced_when_the_exam_closes_once(app):
+    """A policy that shows points only once the exam closes: nothing at grading, one notice from the scheduler
+    after the window ends (however often it runs), and none again for a result already announced at once."""
+    from datetime import datetime, timedelta, timezone
+
+    from app.core import clock
+    from app.core.schedule import run_due
+
+    start = datetime(2026, 5, 11, 1, 0, tzinfo=timezone.utc)
+    clock.set_now(start)
+    try:
+        bank = exam_builders.bank()
+        q = exam_builders.question(bank, "single_choice")
+        later, shown = factories.user("student"), factories.user("student")
+        closes = start + timedelta(hours=3)
+        later_exam = exam_builders.fixed_exam([q], students=[later], opens_at=start, closes_at=closes, review_policy={
+            "immediately": ["responses"], "open": ["responses"], "closed": ["responses", "points"]})
+        now_exam = exam_builders.fixed_exam([q], students=[shown], opens_at=start, closes_at=closes,
+                                            review_policy={"immediately": ["points"], "closed": ["points"]})
+        _take(later_exam, later)
+        _take(now_exam, shown)
+        assert _mine(later, "exams.results") == [] and len(_mine(shown, "exams.results")) == 1
+        with app.test_request_context():
+            run_due(start + timedelta(hours=1))  # still open: nothing
+        assert _mine(later, "exams.results") == []
+        clock.set_now(closes + timedelta(minutes=5))
+        with app.test_request_context():
+            run_due(closes + timedelta(minutes=5))
+            run_due(closes + timedelta(minutes=6))
+        [note] = _mine(later, "exams.results")
+        assert later_exam.title in note.title
+        assert len(_mine(shown, "exams.results")) == 1  # announced at grading already: not twice
+    finally:
+        clock.set_now(None)
