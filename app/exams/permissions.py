@@ -33,12 +33,19 @@ def can_manage_exam(user, exam) -> bool:
 def can_grant_exam_to(user, exam, student) -> bool:
     """Who may be given an exam: platform admins grant anyone; a school's staff grant only people of the
     exam's school (so another school's students are neither added nor probed by username)."""
-    if not can_manage_exam(user, exam) or student is None:
-        return False
+    return bool(grantable_students(user, exam, [student]))
+
+
+def grantable_students(user, exam, students) -> list:
+    """``can_grant_exam_to`` over many students at once (a whole course or cohort): the granting user's side is
+    decided once, not once per student."""
+    if not can_manage_exam(user, exam):
+        return []
+    students = [s for s in students if s is not None]
     if user.has_role(Role.platform_admin):
-        return True
+        return students
     school_id = exam.school_id if exam.school_id is not None else user.school_id
-    return school_id is not None and student.school_id == school_id
+    return [s for s in students if school_id is not None and s.school_id == school_id]
 
 
 def can_take_exam(user, exam, grant) -> bool:
